@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make run` and `make test`. Each installs what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: run test bench check lint
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+run: $(BIN)/.installed
+	$(BIN)/helpline serve --rules bot_rules --db helpline.db --host $(HOST) --port $(PORT)
+
+test: $(BIN)/.installed
+	$(BIN)/pytest
+
+check: $(BIN)/.installed
+	$(BIN)/helpline check bot_rules
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run_all.py
+
+lint: $(BIN)/.installed
+	$(BIN)/pip install -q ruff mypy
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy

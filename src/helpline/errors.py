@@ -1,0 +1,63 @@
+"""Domain errors: small value objects with a one-line __str__, raised in the core."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong in an author's file, located to a line (0 when unknown)."""
+
+    file: str
+    line: int
+    message: str
+    severity: str = "error"  # "error" | "warning"
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{where}: {prefix}{self.message}"
+
+
+class HelplineError(Exception):
+    """Base of every error Helpline raises on purpose."""
+
+
+class RulesError(HelplineError):
+    """The rules directory has errors; carries all of them, not just the first."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__(problems)
+        self.problems = problems
+
+    def __str__(self) -> str:
+        return "\n".join(str(p) for p in self.problems)
+
+
+class ConfigError(HelplineError):
+    """A missing or invalid server setting, named so the operator can fix it."""
+
+    def __init__(self, setting: str, reason: str) -> None:
+        super().__init__(setting, reason)
+        self.setting = setting
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"setting {self.setting!r}: {self.reason}"
+
+
+class ProtocolError(HelplineError):
+    """A client frame the server cannot accept; becomes an error frame, not a crash."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class StoreError(HelplineError):
+    """The store could not do what was asked (e.g. the database is unreachable)."""

@@ -1,0 +1,21 @@
+"""Author's rules: load and validate bot_rules/ into a frozen Rulebook."""
+
+from __future__ import annotations
+
+from helpline.rules.model import (
+    Config,
+    ConversationTest,
+    FrustrationSettings,
+    Intent,
+    Rulebook,
+    Thresholds,
+)
+
+__all__ = [
+    "Config",
+    "ConversationTest",
+    "FrustrationSettings",
+    "Intent",
+    "Rulebook",
+    "Thresholds",
+]

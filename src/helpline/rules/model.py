@@ -1,0 +1,99 @@
+"""The author's rules as frozen values: config, intents, conversation tests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Scores on rapidfuzz's 0-100 scale that decide answer / clarify / fallback."""
+
+    answer: float = 80.0
+    clarify: float = 55.0
+    ambiguity: float = 5.0  # top two intents closer than this: ask "did you mean"
+
+
+@dataclass(frozen=True)
+class FrustrationSettings:
+    escalate_at: float = 0.7  # conversation frustration (0..1) at which the bot hands over
+    half_life_s: float = 300.0  # the conversation score halves in this many seconds
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Intent:
+    name: str
+    category: str
+    examples: Mapping[str, tuple[str, ...]]  # language -> examples
+    answer: Mapping[str, str]  # language -> FAQ snippet (short markdown)
+    title: Mapping[str, str] = field(default_factory=dict)  # button label; else first example
+    quick_replies: tuple[str, ...] = ()
+    escalate: bool = False
+    priority: str = "normal"
+    action: str | None = None
+    thresholds: Thresholds | None = None  # per-intent override
+    file: str = ""
+    line: int = 0
+
+    def label(self, language: str) -> str:
+        """What a button offering this intent says."""
+        if language in self.title:
+            return self.title[language]
+        examples = self.examples.get(language) or next(iter(self.examples.values()), ())
+        return examples[0] if examples else self.name.replace("_", " ")
+
+
+@dataclass(frozen=True)
+class Config:
+    languages: tuple[str, ...] = ("ko", "en")
+    default_language: str = "ko"
+    thresholds: Thresholds = Thresholds()
+    max_fallbacks: int = 2
+    # language -> text; keys used by the dialogue: greeting, greeting_named, fallback,
+    # fallback_offer_human, clarify, handoff, handoff_frustrated, queued_wait,
+    # feedback_thanks, feedback_sorry
+    texts: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    frustration: FrustrationSettings = FrustrationSettings()
+    synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # canonical -> variants
+    human_intent: str = "talk_to_agent"  # the intent whose match means "get me a person"
+    business_hours: Mapping[str, object] = field(default_factory=dict)
+    queue: Mapping[str, object] = field(default_factory=dict)
+
+    def text(self, key: str, language: str, **values: object) -> str:
+        by_lang = self.texts.get(key, {})
+        template = by_lang.get(language) or by_lang.get(self.default_language) or key
+        return template.format(**values) if values else template
+
+
+@dataclass(frozen=True)
+class ConversationTest:
+    """One scripted conversation from tests/*.yaml, run by `helpline test`."""
+
+    name: str
+    steps: tuple[Mapping[str, object], ...]  # {"user": ..., "expect_intent"/"expect_decision": ...}
+    file: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    config: Config
+    intents: tuple[Intent, ...]
+    tests: tuple[ConversationTest, ...] = ()
+    source: str = ""  # directory it was loaded from ("" when built in memory)
+    by_name: Mapping[str, Intent] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.by_name:
+            object.__setattr__(
+                self, "by_name", MappingProxyType({i.name: i for i in self.intents})
+            )
+
+    def thresholds_for(self, intent: str | None) -> Thresholds:
+        found = self.by_name.get(intent) if intent else None
+        return found.thresholds if found and found.thresholds else self.config.thresholds
