@@ -1,4 +1,15 @@
-"""The storage contract every backend implements; values it returns."""
+"""The storage contract every backend implements; values it returns.
+
+Answering after a crash: a customer message is stored (and acknowledged) before the bot
+answers it, so a crash in between leaves a stored message with no reply. Each conversation
+keeps a watermark, `answered_seq`: the seq of the last customer message a committed turn
+has handled (`TurnRecord.answers_seq`). Customer messages above it are unanswered:
+`Appended.answered` is False for them (so a resend of such a message gets answered now),
+and `unanswered_customer_messages` lists them (so a reconnect can answer them). Because
+one conversation is processed by one worker at a time, in order, a watermark is enough.
+Every turn that handles a customer message passes `answers_seq`, even a silent one (while
+queued or assigned), or the message stays "unanswered".
+"""
 
 from __future__ import annotations
 
@@ -18,6 +29,7 @@ class Conversation:
     last_seq: int
     created_at: float
     updated_at: float
+    answered_seq: int = 0  # seq of the last customer message a committed turn handled
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,7 @@ class Outgoing:
 class Appended:
     message: Message
     duplicate: bool  # True: this client_id was stored before; message is the earlier one
+    answered: bool = False  # a committed turn already handled it; False: answer it now
 
 
 @dataclass(frozen=True)
@@ -63,6 +76,8 @@ class TurnRecord:
     language: str | None
     messages: Sequence[Outgoing] = ()
     events: Sequence[tuple[str, Mapping[str, Any]]] = field(default_factory=tuple)
+    # seq of the customer message this turn handled; moves the answered watermark
+    answers_seq: int | None = None
 
 
 class Store(Protocol):
@@ -89,7 +104,15 @@ class Store(Protocol):
         ...
 
     async def commit_turn(self, record: TurnRecord, now: float) -> list[Message]:
-        """Append the turn's messages and events and save the state, in one transaction."""
+        """Append the turn's messages and events and save the state, in one transaction.
+
+        A change of status is recorded as a `status.changed` event ({"from", "to"}) unless
+        the record's events already contain one.
+        """
+        ...
+
+    async def unanswered_customer_messages(self, conversation_id: str) -> list[Message]:
+        """Customer messages stored after the last one a committed turn handled, in order."""
         ...
 
     async def messages_after(

@@ -1,0 +1,91 @@
+"""The SQLite schema as an ordered list of migration steps, and the code that applies them."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+
+from helpline.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+# Step i (from 0) takes a database from PRAGMA user_version i to i + 1. Never edit a step
+# that has shipped: append a new one. Each step is a tuple of single statements because
+# executescript() would commit on its own and break the one-transaction guarantee.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: conversations, their messages, and the events analytics derive from
+    (
+        """CREATE TABLE conversations (
+            id TEXT PRIMARY KEY,
+            token TEXT NOT NULL UNIQUE,
+            status TEXT NOT NULL,
+            language TEXT,
+            customer_id TEXT,
+            customer_name TEXT,
+            bot_state TEXT NOT NULL DEFAULT '{}',
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+        """CREATE TABLE messages (
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            sender TEXT NOT NULL CHECK (sender IN ('customer', 'bot', 'agent', 'system')),
+            body TEXT NOT NULL,
+            client_id TEXT,
+            created_at REAL NOT NULL,
+            PRIMARY KEY (conversation_id, seq),
+            UNIQUE (conversation_id, client_id)
+        ) WITHOUT ROWID""",
+        """CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            kind TEXT NOT NULL,
+            data TEXT NOT NULL DEFAULT '{}',
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX events_by_conversation ON events (conversation_id, id)",
+        # analytics read events by kind over a time range (decisions per day, handoffs)
+        "CREATE INDEX events_by_kind_time ON events (kind, created_at)",
+        "CREATE INDEX conversations_by_customer ON conversations (customer_id)",
+    ),
+    # 2: the answered watermark, so a message stored just before a crash gets its reply
+    (
+        "ALTER TABLE conversations ADD COLUMN answered_seq INTEGER NOT NULL DEFAULT 0",
+        # conversations from before this step were answered as far as anyone can tell
+        "UPDATE conversations SET answered_seq = last_seq",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+def migrate(
+    conn: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIGRATIONS
+) -> int:
+    """Bring the database up to len(steps) in one transaction; returns the old version."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        old = schema_version(conn)
+        if old > len(steps):
+            raise StoreError(
+                f"database schema version {old} is newer than this Helpline "
+                f"understands ({len(steps)}); upgrade Helpline"
+            )
+        for version in range(old, len(steps)):
+            for statement in steps[version]:
+                conn.execute(statement)
+        # PRAGMA user_version is written inside the transaction, so it moves with the schema
+        conn.execute(f"PRAGMA user_version = {len(steps):d}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    if old != len(steps):
+        log.info("database schema migrated from version %d to %d", old, len(steps))
+    return old
