@@ -65,9 +65,7 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
-def migrate(
-    conn: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIGRATIONS
-) -> int:
+def migrate(conn: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIGRATIONS) -> int:
     """Bring the database up to len(steps) in one transaction; returns the old version."""
     conn.execute("BEGIN IMMEDIATE")
     try:

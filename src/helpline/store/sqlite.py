@@ -106,9 +106,16 @@ class SQLiteStore:
         now: float,
     ) -> Conversation:
         conv = Conversation(
-            id=f"c_{uuid.uuid4().hex}", token=token, status="bot", language=language,
-            customer_id=customer_id, customer_name=customer_name, bot_state={},
-            last_seq=0, created_at=now, updated_at=now,
+            id=f"c_{uuid.uuid4().hex}",
+            token=token,
+            status="bot",
+            language=language,
+            customer_id=customer_id,
+            customer_name=customer_name,
+            bot_state={},
+            last_seq=0,
+            created_at=now,
+            updated_at=now,
         )
         return await self._run(ops.create_conversation, conv)
 

@@ -38,16 +38,28 @@ def transaction(conn: sqlite3.Connection) -> Iterator[None]:
 
 def _conversation(row: tuple[Any, ...]) -> Conversation:
     return Conversation(
-        id=row[0], token=row[1], status=row[2], language=row[3], customer_id=row[4],
-        customer_name=row[5], bot_state=json.loads(row[6]), last_seq=row[7],
-        created_at=row[8], updated_at=row[9], answered_seq=row[10],
+        id=row[0],
+        token=row[1],
+        status=row[2],
+        language=row[3],
+        customer_id=row[4],
+        customer_name=row[5],
+        bot_state=json.loads(row[6]),
+        last_seq=row[7],
+        created_at=row[8],
+        updated_at=row[9],
+        answered_seq=row[10],
     )
 
 
 def _message(row: tuple[Any, ...]) -> Message:
     return Message(
-        conversation_id=row[0], seq=row[1], sender=row[2], body=json.loads(row[3]),
-        client_id=row[4], created_at=row[5],
+        conversation_id=row[0],
+        seq=row[1],
+        sender=row[2],
+        body=json.loads(row[3]),
+        client_id=row[4],
+        created_at=row[5],
     )
 
 
@@ -60,14 +72,23 @@ def create_conversation(conn: sqlite3.Connection, conv: Conversation) -> Convers
         conn.execute(
             f"INSERT INTO conversations ({_CONVERSATION_COLUMNS})"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (conv.id, conv.token, conv.status, conv.language, conv.customer_id,
-             conv.customer_name, _dump(conv.bot_state), conv.last_seq, conv.created_at,
-             conv.updated_at, conv.answered_seq),
+            (
+                conv.id,
+                conv.token,
+                conv.status,
+                conv.language,
+                conv.customer_id,
+                conv.customer_name,
+                _dump(conv.bot_state),
+                conv.last_seq,
+                conv.created_at,
+                conv.updated_at,
+                conv.answered_seq,
+            ),
         )
         conn.execute(
             "INSERT INTO events (conversation_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
-            (conv.id, "conversation.started", _dump({"language": conv.language}),
-             conv.created_at),
+            (conv.id, "conversation.started", _dump({"language": conv.language}), conv.created_at),
         )
     return conv
 
@@ -144,8 +165,15 @@ def commit_turn(conn: sqlite3.Connection, record: TurnRecord, now: float) -> lis
         conn.execute(
             "UPDATE conversations SET status = ?, bot_state = ?, language = ?, last_seq = ?,"
             " answered_seq = MAX(answered_seq, ?), updated_at = ? WHERE id = ?",
-            (record.status, _dump(record.bot_state), record.language, last_seq + len(rows),
-             record.answers_seq or 0, now, cid),
+            (
+                record.status,
+                _dump(record.bot_state),
+                record.language,
+                last_seq + len(rows),
+                record.answers_seq or 0,
+                now,
+                cid,
+            ),
         )
     return [
         Message(cid, r[1], r[2], dict(out.body), None, now)
