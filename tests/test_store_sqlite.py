@@ -1,0 +1,432 @@
+"""SQLiteStore on real database files: seqs, idempotence, turns, events, migrations."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpline.errors import ConfigError, StoreError
+from helpline.store import Outgoing, SQLiteStore, Store, TurnRecord, open_store
+from helpline.store.base import Conversation
+from helpline.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "helpline.db"
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[SQLiteStore]:
+    s = SQLiteStore(db_path)
+    await s.open()
+    yield s
+    await s.close()
+
+
+@pytest.fixture
+async def conv(store: SQLiteStore) -> Conversation:
+    return await store.create_conversation(token="tok-1", language="ko", now=100.0)
+
+
+def turn(conv: Conversation, *texts: str, status: str = "bot", **kw: Any) -> TurnRecord:
+    msgs = tuple(Outgoing("bot", {"text": t, "kind": "answer"}) for t in texts)
+    return TurnRecord(conv.id, status, {"fallbacks_in_row": 0}, "ko", msgs, **kw)
+
+
+async def test_new_conversation_is_found_by_its_token(store: SQLiteStore) -> None:
+    created = await store.create_conversation(
+        token="abc", language="en", customer_id="u7", customer_name="Mina", now=5.0
+    )
+    assert await store.conversation_by_token("abc") == created
+    assert await store.conversation(created.id) == created
+
+
+async def test_unknown_token_finds_no_conversation(store: SQLiteStore) -> None:
+    assert await store.conversation_by_token("nobody") is None
+
+
+async def test_token_used_twice_is_refused(store: SQLiteStore, conv: Conversation) -> None:
+    with pytest.raises(StoreError):
+        await store.create_conversation(token=conv.token, language=None, now=1.0)
+
+
+async def test_customer_messages_get_consecutive_seqs_from_one(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    seqs = [
+        (await store.append_customer_message(conv.id, f"m{i}", {"text": "hi"}, 101.0)).message.seq
+        for i in range(5)
+    ]
+    assert seqs == [1, 2, 3, 4, 5]
+
+
+async def test_resend_returns_the_original_message_as_duplicate(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    first = await store.append_customer_message(conv.id, "m1", {"text": "결제가안돼요"}, 101.0)
+    again = await store.append_customer_message(conv.id, "m1", {"text": "changed"}, 102.0)
+    assert (again.duplicate, again.message) == (True, first.message)
+    assert first.duplicate is False
+
+
+async def test_resend_is_not_stored_twice(store: SQLiteStore, conv: Conversation) -> None:
+    for _ in range(3):
+        await store.append_customer_message(conv.id, "m1", {"text": "hi"}, 101.0)
+    assert [m.seq for m in await store.messages_after(conv.id, 0)] == [1]
+    assert (await store.conversation(conv.id)).last_seq == 1  # type: ignore[union-attr]
+
+
+async def test_same_client_id_in_another_conversation_is_a_new_message(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    other = await store.create_conversation(token="tok-2", language="en", now=1.0)
+    await store.append_customer_message(conv.id, "m1", {"text": "a"}, 101.0)
+    appended = await store.append_customer_message(other.id, "m1", {"text": "b"}, 101.0)
+    assert (appended.duplicate, appended.message.seq) == (False, 1)
+
+
+async def test_append_to_unknown_conversation_raises_store_error(store: SQLiteStore) -> None:
+    with pytest.raises(StoreError, match="no conversation"):
+        await store.append_customer_message("c_missing", "m1", {"text": "hi"}, 1.0)
+
+
+async def test_commit_turn_appends_bot_messages_after_the_customer_message(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    await store.append_customer_message(conv.id, "m1", {"text": "비번 까먹음"}, 101.0)
+    stored = await store.commit_turn(turn(conv, "answer", "anything else?"), now=102.0)
+    assert [(m.seq, m.sender, m.body["text"]) for m in stored] == [
+        (2, "bot", "answer"),
+        (3, "bot", "anything else?"),
+    ]
+    assert await store.messages_after(conv.id, 1) == stored
+
+
+async def test_commit_turn_saves_status_state_and_language(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    record = TurnRecord(conv.id, "queued", {"frustration": 0.8}, "en", ())
+    await store.commit_turn(record, now=150.0)
+    saved = await store.conversation_by_token(conv.token)
+    assert saved is not None
+    assert (saved.status, saved.bot_state, saved.language, saved.updated_at) == (
+        "queued",
+        {"frustration": 0.8},
+        "en",
+        150.0,
+    )
+
+
+async def test_failed_turn_leaves_nothing_half_written(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    await store.append_customer_message(conv.id, "m1", {"text": "hi"}, 101.0)
+    before = (await store.conversation(conv.id), await store.events(conv.id))
+    # the second message breaks a constraint after the first one is already inserted
+    bad = TurnRecord(
+        conv.id,
+        "queued",
+        {"x": 1},
+        "en",
+        (Outgoing("bot", {"text": "ok"}), Outgoing("robot", {"text": "no"})),
+        (("bot.decision", {"decision": "answer"}),),
+        answers_seq=1,
+    )
+    with pytest.raises(StoreError):
+        await store.commit_turn(bad, now=102.0)
+    assert [m.seq for m in await store.messages_after(conv.id, 0)] == [1]
+    assert (await store.conversation(conv.id), await store.events(conv.id)) == before
+
+
+async def test_commit_turn_to_unknown_conversation_raises_store_error(
+    store: SQLiteStore,
+) -> None:
+    with pytest.raises(StoreError, match="no conversation"):
+        await store.commit_turn(TurnRecord("c_missing", "bot", {}, None), now=1.0)
+
+
+@pytest.mark.parametrize(
+    ("after", "expected"),
+    [(0, [1, 2, 3, 4, 5]), (2, [3, 4, 5]), (5, []), (9, [])],
+)
+async def test_messages_after_returns_later_messages_in_order(
+    store: SQLiteStore, conv: Conversation, after: int, expected: list[int]
+) -> None:
+    for i in range(5):
+        await store.append_customer_message(conv.id, f"m{i}", {"text": str(i)}, 101.0 + i)
+    assert [m.seq for m in await store.messages_after(conv.id, after)] == expected
+
+
+async def test_messages_after_stops_at_the_limit(store: SQLiteStore, conv: Conversation) -> None:
+    for i in range(5):
+        await store.append_customer_message(conv.id, f"m{i}", {"text": str(i)}, 101.0)
+    assert [m.seq for m in await store.messages_after(conv.id, 1, limit=2)] == [2, 3]
+
+
+async def test_turn_records_its_decision_event(store: SQLiteStore, conv: Conversation) -> None:
+    decision = {"decision": "answer", "intent": "password_reset", "score": 91.5, "mood": 0.2}
+    await store.commit_turn(turn(conv, "reset it here", events=(("bot.decision", decision),)), 2.0)
+    recorded = [e for e in await store.events(conv.id) if e.kind == "bot.decision"]
+    assert [(e.data, e.created_at) for e in recorded] == [(decision, 2.0)]
+
+
+async def test_customer_message_records_a_message_in_event(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    await store.append_customer_message(conv.id, "m1", {"text": "hi"}, 101.0)
+    await store.append_customer_message(conv.id, "m1", {"text": "hi"}, 102.0)
+    assert [(e.kind, e.data) for e in await store.events(conv.id)] == [
+        ("conversation.started", {"language": "ko"}),
+        ("message.in", {"seq": 1, "client_id": "m1"}),
+    ]
+
+
+async def test_status_change_is_recorded_as_an_event(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    await store.commit_turn(turn(conv, "a person will help", status="queued"), now=2.0)
+    changes = [e.data for e in await store.events(conv.id) if e.kind == "status.changed"]
+    assert changes == [{"from": "bot", "to": "queued"}]
+
+
+async def test_status_change_given_by_the_turn_is_not_recorded_twice(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    given = {"from": "bot", "to": "queued", "reason": "frustration"}
+    record = turn(conv, status="queued", events=(("status.changed", given),))
+    await store.commit_turn(record, now=2.0)
+    changes = [e.data for e in await store.events(conv.id) if e.kind == "status.changed"]
+    assert changes == [given]
+
+
+async def test_turn_without_status_change_records_no_status_event(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    await store.commit_turn(turn(conv, "hello"), now=2.0)
+    assert all(e.kind != "status.changed" for e in await store.events(conv.id))
+
+
+async def test_message_without_a_committed_turn_is_unanswered(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    await store.append_customer_message(conv.id, "m1", {"text": "hi"}, 101.0)
+    resend = await store.append_customer_message(conv.id, "m1", {"text": "hi"}, 102.0)
+    unanswered = await store.unanswered_customer_messages(conv.id)
+    assert (resend.answered, [m.client_id for m in unanswered]) == (False, ["m1"])
+
+
+async def test_turn_that_answers_a_message_marks_it_answered(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    await store.append_customer_message(conv.id, "m1", {"text": "hi"}, 101.0)
+    await store.commit_turn(turn(conv, "hello", answers_seq=1), now=102.0)
+    resend = await store.append_customer_message(conv.id, "m1", {"text": "hi"}, 103.0)
+    assert resend.answered is True
+    assert await store.unanswered_customer_messages(conv.id) == []
+
+
+async def test_only_messages_after_the_answered_one_stay_unanswered(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    for i in range(3):
+        await store.append_customer_message(conv.id, f"m{i}", {"text": str(i)}, 101.0)
+    await store.commit_turn(turn(conv, "reply to m0", answers_seq=1), now=102.0)
+    await store.append_customer_message(conv.id, "m3", {"text": "3"}, 103.0)
+    unanswered = await store.unanswered_customer_messages(conv.id)
+    assert [(m.seq, m.client_id) for m in unanswered] == [(2, "m1"), (3, "m2"), (5, "m3")]
+
+
+async def test_fresh_database_is_at_the_current_schema_version(
+    store: SQLiteStore, db_path: Path
+) -> None:
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+async def test_database_file_is_in_wal_mode(store: SQLiteStore, db_path: Path) -> None:
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def _database_at_previous_version(path: Path) -> None:
+    raw = sqlite3.connect(path, isolation_level=None)
+    migrate(raw, MIGRATIONS[:-1])
+    raw.execute(
+        "INSERT INTO conversations (id, token, status, language, bot_state, last_seq,"
+        " created_at, updated_at) VALUES ('c_old', 'old-tok', 'bot', 'en', '{}', 2, 1, 2)"
+    )
+    raw.executemany(
+        "INSERT INTO messages (conversation_id, seq, sender, body, client_id, created_at)"
+        " VALUES ('c_old', ?, ?, ?, ?, 1)",
+        [(1, "customer", '{"text": "hi"}', "m1"), (2, "bot", '{"text": "hello"}', None)],
+    )
+    raw.close()
+
+
+async def test_database_at_previous_version_is_migrated_keeping_its_data(
+    db_path: Path,
+) -> None:
+    _database_at_previous_version(db_path)
+    store = SQLiteStore(db_path)
+    await store.open()
+    try:
+        old = await store.conversation_by_token("old-tok")
+        assert old is not None and (old.last_seq, old.answered_seq) == (2, 2)
+        appended = await store.append_customer_message("c_old", "m2", {"text": "again"}, 3.0)
+        assert appended.message.seq == 3
+    finally:
+        await store.close()
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+async def test_database_from_a_newer_version_is_refused(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this Helpline"):
+        await SQLiteStore(db_path).open()
+
+
+async def test_reopened_file_keeps_conversations_messages_and_events(db_path: Path) -> None:
+    first = SQLiteStore(db_path)
+    await first.open()
+    conv = await first.create_conversation(token="keep", language="ko", now=1.0)
+    await first.append_customer_message(conv.id, "m1", {"text": "환불해주세요"}, 2.0)
+    await first.commit_turn(turn(conv, "환불 안내", status="queued", answers_seq=1), 3.0)
+    saved = (await first.messages_after(conv.id, 0), await first.events(conv.id))
+    await first.close()
+    second = SQLiteStore(db_path)
+    await second.open()
+    try:
+        assert await second.conversation_by_token("keep") == await second.conversation(conv.id)
+        assert (await second.messages_after(conv.id, 0), await second.events(conv.id)) == saved
+    finally:
+        await second.close()
+
+
+async def test_concurrent_appends_to_one_conversation_get_unique_consecutive_seqs(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    results = await asyncio.gather(
+        *(
+            store.append_customer_message(conv.id, f"m{i}", {"text": str(i)}, 1.0)
+            for i in range(200)
+        )
+    )
+    assert sorted(r.message.seq for r in results) == list(range(1, 201))
+
+
+async def test_concurrent_turns_in_many_conversations_keep_each_sequence_gapless(
+    store: SQLiteStore,
+) -> None:
+    convs = [
+        await store.create_conversation(token=f"t{i}", language="en", now=1.0) for i in range(20)
+    ]
+
+    async def chat(c: Conversation) -> None:
+        for i in range(5):
+            a = await store.append_customer_message(c.id, f"m{i}", {"text": "q"}, 2.0)
+            await store.commit_turn(turn(c, "a", answers_seq=a.message.seq), 3.0)
+
+    await asyncio.gather(*(chat(c) for c in convs))
+    for c in convs:
+        assert [m.seq for m in await store.messages_after(c.id, 0)] == list(range(1, 11))
+
+
+Operation = Callable[[Store], Awaitable[object]]
+
+_OPERATIONS: dict[str, Operation] = {
+    "create": lambda s: s.create_conversation(token="x", language=None, now=1.0),
+    "by_token": lambda s: s.conversation_by_token("x"),
+    "append": lambda s: s.append_customer_message("c", "m", {"text": "hi"}, 1.0),
+    "commit": lambda s: s.commit_turn(TurnRecord("c", "bot", {}, None), 1.0),
+    "messages_after": lambda s: s.messages_after("c", 0),
+    "events": lambda s: s.events("c"),
+    "unanswered": lambda s: s.unanswered_customer_messages("c"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_OPERATIONS))
+async def test_closed_store_raises_store_error(db_path: Path, name: str) -> None:
+    store = SQLiteStore(db_path)
+    await store.open()
+    await store.close()
+    with pytest.raises(StoreError, match="closed"):
+        await _OPERATIONS[name](store)
+
+
+async def test_unopenable_file_raises_store_error_chained_from_sqlite(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="cannot open database") as info:
+        await SQLiteStore(tmp_path).open()  # a directory is not a database file
+    assert isinstance(info.value.__cause__, sqlite3.Error)
+
+
+_CHILD = """
+import asyncio, sys
+from helpline.store import SQLiteStore
+
+async def main():
+    store = SQLiteStore(sys.argv[1])
+    await store.open()
+    conv = await store.create_conversation(token="crash", language="en", now=1.0)
+    await store.append_customer_message(conv.id, "m1", {"text": "hello?"}, 2.0)
+    print("stored", flush=True)
+    await asyncio.Event().wait()  # killed here, before any bot turn
+
+asyncio.run(main())
+"""
+
+
+async def test_message_stored_before_kill_9_survives_as_unanswered(db_path: Path) -> None:
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _CHILD, str(db_path), stdout=asyncio.subprocess.PIPE
+    )
+    assert child.stdout is not None
+    try:
+        line = await asyncio.wait_for(child.stdout.readline(), timeout=30)
+    finally:
+        child.kill()
+        await child.wait()
+    assert line == b"stored\n"
+    store = SQLiteStore(db_path)
+    await store.open()
+    try:
+        conv = await store.conversation_by_token("crash")
+        assert conv is not None
+        unanswered = await store.unanswered_customer_messages(conv.id)
+        assert [(m.seq, m.body) for m in unanswered] == [(1, {"text": "hello?"})]
+    finally:
+        await store.close()
+
+
+@pytest.mark.parametrize(
+    ("url", "path"),
+    [
+        ("sqlite:///helpline.db", "helpline.db"),
+        ("sqlite:///data/helpline.db", "data/helpline.db"),
+        ("sqlite:////var/lib/helpline.db", "/var/lib/helpline.db"),
+        ("SQLITE:///x.db", "x.db"),
+        ("helpline.db", "helpline.db"),
+        ("/tmp/helpline.db", "/tmp/helpline.db"),
+        ("sqlite:///:memory:", ":memory:"),
+    ],
+)
+def test_open_store_chooses_sqlite_for_its_urls(url: str, path: str) -> None:
+    store = open_store(url)
+    assert isinstance(store, SQLiteStore) and store.path == path
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql://db/helpline", "redis:///x", "sqlite://", "sqlite://x.db", " "]
+)
+def test_open_store_rejects_bad_urls_naming_the_setting(url: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        open_store(url, setting="--db")
+    assert info.value.setting == "--db"
