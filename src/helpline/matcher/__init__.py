@@ -1,0 +1,61 @@
+"""Intent matching: message -> top intents with 0-100 scores and the evidence for them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from helpline.matcher.index import Index
+from helpline.matcher.scorer import explain, score_intents, to_scale
+from helpline.rules.model import Rulebook
+from helpline.text import SynonymMap
+
+__all__ = ["Candidate", "Matcher", "SoftIdfMatcher", "build_matcher"]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    intent: str
+    score: float  # 0-100
+    evidence: tuple[str, ...] = ()  # examples or words that produced the score
+
+
+class Matcher(Protocol):
+    def match(self, text: str, language: str | None = None, limit: int = 5) -> list[Candidate]:
+        """Best intents first, at most one candidate per intent."""
+        ...
+
+
+class SoftIdfMatcher:
+    """IDF-weighted fuzzy word, word-pair and Korean n-gram similarity to every example."""
+
+    def __init__(self, rows: list[tuple[str, str]], synonyms: SynonymMap | None = None) -> None:
+        self.index = Index(rows, synonyms)
+
+    def match(self, text: str, language: str | None = None, limit: int = 5) -> list[Candidate]:
+        query = self.index.query_vector(text)
+        if not query:
+            return []
+        scored = score_intents(self.index, query)[:limit]
+        return [
+            Candidate(
+                self.index.intents[s.intent],
+                round(to_scale(s.raw), 2),
+                explain(self.index, query, s),
+            )
+            for s in scored
+        ]
+
+
+def rulebook_rows(rulebook: Rulebook) -> list[tuple[str, str]]:
+    """(intent, example) pairs of every language, in the rulebook's order."""
+    return [
+        (intent.name, example)
+        for intent in rulebook.intents
+        for examples in intent.examples.values()
+        for example in examples
+    ]
+
+
+def build_matcher(rulebook: Rulebook) -> Matcher:
+    return SoftIdfMatcher(rulebook_rows(rulebook), SynonymMap(rulebook.config.synonyms))

@@ -1,0 +1,121 @@
+"""The matcher's index: IDF weights, example vectors, intent centroids and inverted lists."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from helpline.matcher.features import PAIR, WORD, form_features, text_forms
+from helpline.text import SynonymMap, is_hangul_word
+
+Vector = dict[str, float]
+
+# Typo tolerance: an unknown word stands for a known one this similar (rapidfuzz ratio).
+FUZZY_CUTOFF = 80.0
+FUZZY_MIN_LENGTH = 4
+_FUZZY_CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True)
+class Example:
+    intent: int  # index into Index.intents
+    text: str
+    vector: Vector  # unit length
+
+
+def weigh(counts: Counter[str], idf: dict[str, float], scale: dict[str, float] | None = None) -> Vector:
+    """Sublinear TF times IDF, unit length; unknown features are dropped."""
+    vector: Vector = {}
+    for feature, count in counts.items():
+        weight = idf.get(feature)
+        if weight:
+            factor = scale.get(feature, 1.0) if scale else 1.0
+            vector[feature] = (1.0 + math.log(count)) * weight * factor
+    norm = math.sqrt(sum(v * v for v in vector.values()))
+    return {f: v / norm for f, v in vector.items()} if norm else {}
+
+
+class Index:
+    """Everything the scorer needs, built once per rulebook."""
+
+    def __init__(self, rows: list[tuple[str, str]], synonyms: SynonymMap | None) -> None:
+        self.synonyms = synonyms
+        self.intents: list[str] = list(dict.fromkeys(name for name, _ in rows))
+        position = {name: i for i, name in enumerate(self.intents)}
+        counted = [(position[name], text, form_features(text_forms(text, synonyms)))
+                   for name, text in rows]
+        self.idf = _intent_idf(counted, len(self.intents))
+        self.examples = [Example(i, text, weigh(c, self.idf)) for i, text, c in counted]
+        self.postings = _postings((n, e.vector) for n, e in enumerate(self.examples))
+        self.centroids = _centroids(self.examples, len(self.intents))
+        self.centroid_postings = _postings(enumerate(self.centroids))
+        self.vocabulary = sorted(
+            f[len(WORD):] for f in self.idf
+            if f.startswith(WORD) and len(f) - len(WORD) >= FUZZY_MIN_LENGTH
+        )
+        self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
+
+    def query_vector(self, text: str) -> Vector:
+        """The query's unit vector, unknown words replaced by their nearest known spelling."""
+        forms = text_forms(text, self.synonyms)
+        scale: dict[str, float] = {}
+        for n, form in enumerate(forms):
+            if WORD + form in self.idf:
+                continue
+            near = self.nearest_word(form)
+            if near is not None:
+                forms[n] = near[0]
+                scale[WORD + near[0]] = near[1]
+        counts = form_features(forms)
+        for feature in counts:
+            if feature.startswith(PAIR) and feature not in self.idf:
+                continue
+        return weigh(counts, self.idf, scale)
+
+    def nearest_word(self, form: str) -> tuple[str, float] | None:
+        """The known word most like an unknown one, with similarity 0-1 (SoftTF-IDF)."""
+        if len(form) < FUZZY_MIN_LENGTH or is_hangul_word(form) or not self.vocabulary:
+            return None
+        if form in self._fuzzy_cache:
+            return self._fuzzy_cache[form]
+        hit = process.extractOne(
+            form, self.vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
+        )
+        found = (hit[0], hit[1] / 100.0) if hit else None
+        if len(self._fuzzy_cache) >= _FUZZY_CACHE_SIZE:
+            self._fuzzy_cache.clear()
+        self._fuzzy_cache[form] = found
+        return found
+
+
+def _intent_idf(counted: list[tuple[int, str, Counter[str]]], n_intents: int) -> dict[str, float]:
+    """IDF over intents, not examples: a word is worth what it tells intents apart."""
+    owners: dict[str, set[int]] = defaultdict(set)
+    for intent, _, counts in counted:
+        for feature in counts:
+            owners[feature].add(intent)
+    return {f: math.log(1.0 + n_intents / len(s)) for f, s in owners.items()}
+
+
+def _postings(vectors: object) -> dict[str, list[tuple[int, float]]]:
+    lists: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for n, vector in vectors:  # type: ignore[attr-defined]
+        for feature, weight in vector.items():
+            lists[feature].append((n, weight))
+    return dict(lists)
+
+
+def _centroids(examples: list[Example], n_intents: int) -> list[Vector]:
+    sums: list[dict[str, float]] = [defaultdict(float) for _ in range(n_intents)]
+    for example in examples:
+        target = sums[example.intent]
+        for feature, weight in example.vector.items():
+            target[feature] += weight
+    out: list[Vector] = []
+    for total in sums:
+        norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
+        out.append({f: v / norm for f, v in total.items()})
+    return out
