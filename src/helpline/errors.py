@@ -61,3 +61,14 @@ class ProtocolError(HelplineError):
 
 class StoreError(HelplineError):
     """The store could not do what was asked (e.g. the database is unreachable)."""
+
+
+class BusOverflowError(HelplineError):
+    """A bus subscriber fell too far behind; it must resubscribe and catch up from the store."""
+
+    def __init__(self, topic: str) -> None:
+        super().__init__(topic)
+        self.topic = topic
+
+    def __str__(self) -> str:
+        return f"subscriber of {self.topic} fell behind"

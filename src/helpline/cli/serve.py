@@ -1,14 +1,110 @@
-"""`helpline serve`."""
+"""`helpline serve`: run a node on one port until SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from aiohttp import web
+
+from helpline.errors import ConfigError, HelplineError, RulesError
+from helpline.rules.model import Rulebook
+from helpline.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    parser = sub.add_parser("serve", help="(not yet built)")
+    parser = sub.add_parser("serve", help="run the chat server (widget, websocket, bot)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
+    parser.add_argument("--rules", default="bot_rules", help="rules directory (hot reloaded)")
+    parser.add_argument("--db", default="helpline.db", help="SQLite file or database URL")
+    parser.add_argument("--widget-dir", default=None, help="widget files (default: web_widget/)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("helpline serve: not built yet")
+    try:
+        settings = _settings(args)
+        rulebook = _load_rules(settings.rules_dir)
+    except RulesError as exc:
+        print(f"helpline serve: the rules in {args.rules} have errors:", file=sys.stderr)
+        print(exc, file=sys.stderr)
+        return 1
+    except ConfigError as exc:
+        print(f"helpline serve: {exc}", file=sys.stderr)
+        return 2
+    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+        try:
+            runner.run(serve(settings, rulebook))
+        except HelplineError as exc:
+            print(f"helpline serve: {exc}", file=sys.stderr)
+            return 1
+    return 0
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    extra = {"widget_dir": Path(args.widget_dir)} if args.widget_dir else {}
+    return Settings(
+        rules_dir=Path(args.rules),
+        database_url=args.db,
+        host=args.host,
+        port=args.port,
+        **extra,
+    )
+
+
+def _load_rules(directory: Path) -> Rulebook:
+    from helpline.rules import load_rulebook
+
+    return load_rulebook(directory)
+
+
+def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
+    try:
+        import uvloop
+    except ImportError:  # optional speed-up; the default loop works the same
+        return None
+    return uvloop.new_event_loop
+
+
+async def serve(settings: Settings, rulebook: Rulebook) -> None:
+    """Listen until a stop signal, then close sockets with GOING_AWAY and the store."""
+    from helpline.web.app import create_app
+
+    runner = web.AppRunner(
+        create_app(settings, rulebook=rulebook),
+        shutdown_timeout=settings.shutdown_timeout_s,
+        handle_signals=False,
+        access_log=None,
+    )
+    await runner.setup()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        print(
+            f"Helpline is running at http://{settings.host}:{_bound_port(runner, settings)}/ "
+            f"(rules: {settings.rules_dir}, database: {settings.database_url})",
+            flush=True,
+        )
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(Exception):
+                loop.remove_signal_handler(signum)
+        await runner.cleanup()
+
+
+def _bound_port(runner: web.AppRunner, settings: Settings) -> int:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return settings.port

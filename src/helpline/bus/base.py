@@ -1,0 +1,32 @@
+"""The bus contract: publish a frame to a topic, subscribe to a topic's frames."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+Frame = Mapping[str, Any]
+
+
+def conversation_topic(conversation_id: str) -> str:
+    return f"conversation:{conversation_id}"
+
+
+class Subscription(Protocol):
+    async def get(self) -> Frame:
+        """The next frame; raises BusOverflowError if this subscriber fell too far behind."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+class Bus(Protocol):
+    async def publish(self, topic: str, frame: Frame) -> None:
+        """Deliver frame to every current subscriber of topic (at most once, in order)."""
+        ...
+
+    async def subscribe(self, topic: str) -> Subscription:
+        """Frames published from now on; close the subscription when done."""
+        ...
+
+    async def close(self) -> None: ...

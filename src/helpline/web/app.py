@@ -1,0 +1,92 @@
+"""Build the aiohttp application: shared objects, their lifetimes, the routes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import weakref
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import WSCloseCode, web
+
+from helpline.bus import MemoryBus
+from helpline.rules.model import Rulebook
+from helpline.settings import Settings
+from helpline.store import open_store
+from helpline.store.base import Store
+from helpline.web.conversation import ConversationService
+from helpline.web.keys import BUS, CLOCK, CONVERSATIONS, RULES, SETTINGS, SOCKETS, STORE
+from helpline.web.reload import watch_rules_ctx
+from helpline.web.routes import setup_routes
+from helpline.web.rules_holder import RulesHolder
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    rulebook: Rulebook | None = None,
+    clock: Callable[[], float] | None = None,
+) -> web.Application:
+    """The node's app. A given store must be open and stays the caller's to close; without
+    one the app opens settings.database_url. Without a rulebook it loads settings.rules_dir
+    (RulesError on bad rules). Rule edits are picked up while reload_interval_s > 0."""
+    app = web.Application()
+    app[SETTINGS] = settings
+    app[CLOCK] = clock or time.time
+    app[RULES] = RulesHolder(rulebook if rulebook is not None else _load(settings))
+    app[SOCKETS] = weakref.WeakSet()
+    app.cleanup_ctx.append(_store_ctx(store))
+    app.cleanup_ctx.append(_bus_ctx)
+    app.cleanup_ctx.append(watch_rules_ctx)
+    app.on_shutdown.append(_close_sockets)
+    setup_routes(app)
+    return app
+
+
+def _load(settings: Settings) -> Rulebook:
+    from helpline.rules import load_rulebook
+
+    return load_rulebook(settings.rules_dir)
+
+
+def _store_ctx(
+    given: Store | None,
+) -> Callable[[web.Application], contextlib.AbstractAsyncContextManager[None]]:
+    @contextlib.asynccontextmanager
+    async def store_ctx(app: web.Application) -> AsyncIterator[None]:
+        if given is not None:
+            app[STORE] = given
+            yield
+            return
+        store = open_store(app[SETTINGS].database_url, setting="database_url")
+        await store.open()
+        app[STORE] = store
+        try:
+            yield
+        finally:
+            await store.close()
+
+    return store_ctx
+
+
+async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
+    bus = MemoryBus()
+    app[BUS] = bus
+    app[CONVERSATIONS] = ConversationService(app[STORE], bus, app[RULES], app[CLOCK])
+    yield
+    await bus.close()
+
+
+async def _close_sockets(app: web.Application) -> None:
+    sockets = list(app[SOCKETS])
+    if sockets:
+        log.info("closing %d open sockets", len(sockets))
+    await asyncio.gather(
+        *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for ws in sockets),
+        return_exceptions=True,
+    )

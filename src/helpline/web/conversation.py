@@ -1,0 +1,189 @@
+"""One conversation's turns: lock -> store -> dialogue -> commit -> fan out."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import asdict, fields
+from typing import Any
+
+from helpline import dialogue
+from helpline.bus.base import Bus, conversation_topic
+from helpline.errors import ProtocolError
+from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
+from helpline.web import frames
+from helpline.web.frames import FeedbackNew, Hello, MessageNew
+from helpline.web.locks import LockRegistry
+from helpline.web.rules_holder import RulesHolder
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[Mapping[str, Any]], Awaitable[None]]
+
+FEEDBACK_TEXT = {True: "👍", False: "👎"}
+
+
+class ConversationService:
+    """Everything that changes a conversation goes through here, one turn at a time."""
+
+    def __init__(
+        self,
+        store: Store,
+        bus: Bus,
+        rules: RulesHolder,
+        clock: Callable[[], float],
+        locks: LockRegistry | None = None,
+    ) -> None:
+        self.store = store
+        self.bus = bus
+        self.rules = rules
+        self.clock = clock
+        self.locks = locks or LockRegistry()
+
+    async def start(self, hello: Hello) -> tuple[Conversation, bool]:
+        """Resume the conversation hello's token names, or start (and greet) a new one."""
+        if hello.token:
+            found = await self.store.conversation_by_token(hello.token)
+            if found is not None:
+                return found, True
+        created = await self.store.create_conversation(
+            token=secrets.token_urlsafe(24), language=hello.lang, now=self.clock()
+        )
+        async with self.locks.hold(created.id):
+            await self._greet(created)
+        refreshed = await self.store.conversation(created.id)
+        return refreshed or created, False
+
+    async def history(self, conversation_id: str, after_seq: int) -> list[Message]:
+        """Every stored message with seq > after_seq, in order (paged past the store's limit)."""
+        found: list[Message] = []
+        while True:
+            page = await self.store.messages_after(conversation_id, after_seq)
+            found.extend(page)
+            if not page:
+                return found
+            after_seq = page[-1].seq
+
+    async def post_message(self, conversation_id: str, frame: MessageNew, send: Send) -> None:
+        body: dict[str, Any] = {"text": frame.text}
+        if frame.payload:
+            body["payload"] = frame.payload
+        await self._post(conversation_id, frame.id, body, send)
+
+    async def post_feedback(self, conversation_id: str, frame: FeedbackNew, send: Send) -> None:
+        rated = await self.store.messages_after(conversation_id, frame.seq - 1, limit=1)
+        if not rated or rated[0].seq != frame.seq or rated[0].sender != "bot":
+            raise ProtocolError(frames.BAD_FRAME, f"seq {frame.seq} is not a bot message")
+        body = {
+            "text": FEEDBACK_TEXT[frame.helpful],
+            "kind": "feedback",
+            "rated_seq": frame.seq,
+            "helpful": frame.helpful,
+            "intent": rated[0].body.get("intent"),
+        }
+        await self._post(conversation_id, frame.id, body, send)
+
+    async def answer_pending(self, conversation_id: str) -> None:
+        """Answer customer messages stored before a crash and never answered."""
+        async with self.locks.hold(conversation_id):
+            pending = await self.store.unanswered_customer_messages(conversation_id)
+            for message in pending:
+                log.info("answering message %d of %s left unanswered", message.seq, conversation_id)
+                await self._answer(conversation_id, message)
+
+    async def _post(
+        self, conversation_id: str, client_id: str, body: dict[str, Any], send: Send
+    ) -> None:
+        async with self.locks.hold(conversation_id):
+            appended = await self.store.append_customer_message(
+                conversation_id, client_id, body, self.clock()
+            )
+            stored = appended.message
+            await send(frames.ack(client_id, stored.seq, appended.duplicate))
+            if not appended.duplicate:
+                await self._publish(conversation_id, frames.message(stored))
+            if not appended.answered:
+                await self._answer(conversation_id, stored)
+
+    async def _greet(self, conversation: Conversation) -> None:
+        active = self.rules.current
+        state = dialogue.ConversationState(language=conversation.language)
+        turn = dialogue.greet(active.rulebook, state, self.clock())
+        await self._commit(conversation, turn, answers_seq=None)
+
+    async def _answer(self, conversation_id: str, message: Message) -> None:
+        conversation = await self.store.conversation(conversation_id)
+        if conversation is None:
+            raise ProtocolError(frames.NOT_READY, "conversation no longer exists")
+        active = self.rules.current  # one read: a reload mid-turn cannot mix rules
+        state = _restore_state(conversation)
+        await self._publish(conversation_id, frames.typing("typing.start", "bot"))
+        try:
+            inbound = _inbound(message.body, self.clock())
+            turn = dialogue.respond(active.rulebook, active.matcher, state, inbound)
+            await self._commit(conversation, turn, answers_seq=message.seq)
+        finally:
+            await self._publish(conversation_id, frames.typing("typing.stop", "bot"))
+
+    async def _commit(
+        self, conversation: Conversation, turn: dialogue.Turn, answers_seq: int | None
+    ) -> None:
+        decision = asdict(turn.decision)
+        record = TurnRecord(
+            conversation_id=conversation.id,
+            status=turn.state.status,
+            bot_state=_state_dict(turn.state),
+            language=turn.state.language,
+            messages=[Outgoing("bot", _reply_body(r, decision)) for r in turn.replies],
+            events=[("bot.decision", {**decision, "reply_to": answers_seq})],
+            answers_seq=answers_seq,
+        )
+        stored = await self.store.commit_turn(record, self.clock())
+        for message in stored:
+            await self._publish(conversation.id, frames.message(message))
+        if turn.state.status != conversation.status:
+            await self._publish(conversation.id, frames.status(turn.state.status))
+
+    async def _publish(self, conversation_id: str, frame: Mapping[str, Any]) -> None:
+        await self.bus.publish(conversation_topic(conversation_id), frame)
+
+
+def _inbound(body: Mapping[str, Any], now: float) -> dialogue.Inbound:
+    """The dialogue's view of a stored customer message (also after a restart)."""
+    if body.get("kind") == "feedback":
+        return dialogue.Inbound(
+            kind="feedback", now=now, helpful=bool(body.get("helpful")), intent=body.get("intent")
+        )
+    text = str(body.get("text", ""))
+    payload = body.get("payload")
+    if payload:
+        return dialogue.Inbound(kind="button", now=now, text=text, payload=str(payload))
+    return dialogue.Inbound(kind="text", now=now, text=text)
+
+
+def _reply_body(reply: dialogue.Reply, decision: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons],
+        "kind": reply.kind,
+        "intent": reply.intent,
+        "decision": decision,
+    }
+
+
+def _state_dict(state: dialogue.ConversationState) -> dict[str, Any]:
+    data = asdict(state)
+    data["recent_texts"] = list(state.recent_texts)
+    return data
+
+
+def _restore_state(conversation: Conversation) -> dialogue.ConversationState:
+    """The saved bot state; keys from another version of the dialogue are dropped, not fatal."""
+    known = {f.name for f in fields(dialogue.ConversationState)}
+    saved = {k: v for k, v in conversation.bot_state.items() if k in known}
+    if not saved:
+        return dialogue.ConversationState(language=conversation.language)
+    if "recent_texts" in saved:
+        saved["recent_texts"] = tuple(saved["recent_texts"])
+    return dialogue.ConversationState(**saved)

@@ -1,0 +1,171 @@
+"""GET /ws/customer: one customer connection, its limits, and its fan-out listener."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from helpline.bus.base import Subscription, conversation_topic
+from helpline.errors import BusOverflowError, ProtocolError, StoreError
+from helpline.settings import Limits
+from helpline.web import frames
+from helpline.web.conversation import ConversationService
+from helpline.web.frames import ClientFrame, FeedbackNew, Hello, MessageNew
+from helpline.web.keys import CLOCK, CONVERSATIONS, SETTINGS, SOCKETS
+from helpline.web.ratelimit import TokenBucket, Verdict
+
+log = logging.getLogger(__name__)
+
+_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+async def customer_ws(request: web.Request) -> web.WebSocketResponse:
+    app = request.app
+    limits = app[SETTINGS].limits
+    ws = web.WebSocketResponse(heartbeat=limits.heartbeat_s, max_msg_size=limits.max_frame_bytes)
+    await ws.prepare(request)
+    app[SOCKETS].add(ws)
+    session = CustomerSession(ws, app[CONVERSATIONS], limits, app[CLOCK])
+    try:
+        await session.run()
+    finally:
+        app[SOCKETS].discard(ws)
+        await session.stop()
+    return ws
+
+
+class CustomerSession:
+    """Reads the socket (this task only); a second task relays the conversation's frames."""
+
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        service: ConversationService,
+        limits: Limits,
+        clock: Callable[[], float],
+    ) -> None:
+        self.ws = ws
+        self.service = service
+        self.limits = limits
+        self.bucket = TokenBucket(limits, clock)
+        self.conversation_id: str | None = None
+        self.sent_seq = 0  # highest message seq this socket has shown; the bus may repeat it
+        self._subscription: Subscription | None = None
+        self._listener: asyncio.Task[None] | None = None
+
+    async def run(self) -> None:
+        while not self.ws.closed:
+            try:
+                # asyncio.timeout, not receive(timeout=): heartbeat pongs must not count as activity
+                async with asyncio.timeout(self.limits.idle_timeout_s):
+                    msg = await self.ws.receive()
+            except TimeoutError:
+                await self.send(frames.error(frames.IDLE, "no activity; closing"))
+                await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"idle")
+                return
+            if msg.type is WSMsgType.TEXT:
+                await self.on_text(msg.data)
+            elif msg.type is WSMsgType.BINARY:
+                await self.on_text(None)
+            else:  # close, closing, error (e.g. a frame over the size limit: 1009)
+                return
+
+    async def stop(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+        if self._subscription is not None:
+            await self._subscription.close()
+
+    async def send(self, frame: Mapping[str, Any]) -> None:
+        if self.ws.closed:
+            return  # stored anyway; the client catches up with last_seq on reconnect
+        with contextlib.suppress(ConnectionError):
+            await self.ws.send_str(_dumps(frame))
+
+    async def on_text(self, raw: str | None) -> None:
+        verdict = self.bucket.take()
+        if verdict is Verdict.FLOOD:
+            await self.send(frames.error(frames.FLOOD, "too many frames; closing"))
+            await self.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"flood")
+            return
+        if verdict is Verdict.LIMITED:
+            limit = f"{self.limits.rate_per_s:g} frames a second"
+            await self.send(frames.error(frames.RATE_LIMITED, f"slow down: at most {limit}"))
+            return
+        try:
+            if raw is None:
+                raise ProtocolError(frames.BAD_JSON, "binary frames are not accepted")
+            await self.dispatch(frames.parse_client_frame(raw, self.limits))
+        except ProtocolError as exc:
+            await self.send(frames.error(exc.code, exc.message))
+        except StoreError as exc:
+            log.warning("store failed for %s: %s", self.conversation_id, exc)
+            await self.send(frames.error(frames.UNAVAILABLE, "storage unavailable; resend later"))
+        except Exception:
+            log.exception("unexpected failure handling a frame of %s", self.conversation_id)
+            await self.send(frames.error(frames.SERVER_ERROR, "something went wrong on our side"))
+
+    async def dispatch(self, frame: ClientFrame) -> None:
+        if isinstance(frame, Hello):
+            await self.hello(frame)
+            return
+        conversation_id = self.conversation_id
+        if conversation_id is None:
+            raise ProtocolError(frames.NOT_READY, "send session.hello first")
+        if isinstance(frame, MessageNew):
+            await self.service.post_message(conversation_id, frame, self.send)
+        elif isinstance(frame, FeedbackNew):
+            await self.service.post_feedback(conversation_id, frame, self.send)
+        elif frame.type == "ping":
+            await self.send({"type": "pong"})
+        # typing.start/stop from the customer: accepted; relayed once agents can watch
+
+    async def hello(self, hello: Hello) -> None:
+        if self.conversation_id is not None:
+            raise ProtocolError(frames.BAD_FRAME, "session.hello was already sent")
+        conversation, resumed = await self.service.start(hello)
+        # Subscribe before reading history: a message stored meanwhile shows up in both,
+        # and sent_seq drops the repeat, so nothing falls in between.
+        self._subscription = await self.service.bus.subscribe(conversation_topic(conversation.id))
+        self.conversation_id = conversation.id
+        await self.send(
+            frames.ready(
+                conversation.id,
+                conversation.token,
+                resumed,
+                conversation.status,
+                conversation.last_seq,
+            )
+        )
+        since = hello.last_seq if resumed else 0
+        self.sent_seq = since
+        for message in await self.service.history(conversation.id, since):
+            await self.send(frames.message(message))
+            self.sent_seq = message.seq
+        self._listener = asyncio.create_task(self.relay(self._subscription))
+        if resumed:
+            await self.service.answer_pending(conversation.id)
+
+    async def relay(self, subscription: Subscription) -> None:
+        """Send what the bus delivers; never reads the socket."""
+        try:
+            while True:
+                frame = await subscription.get()
+                seq = frame.get("seq")
+                if frame.get("type") == "message.new" and isinstance(seq, int):
+                    if seq <= self.sent_seq:
+                        continue
+                    self.sent_seq = seq
+                await self.send(frame)
+        except BusOverflowError:
+            log.warning("socket of %s fell behind; closing it to resume", self.conversation_id)
+            await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")

@@ -1,0 +1,173 @@
+"""The customer websocket's wire format: parse client frames, build server frames."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from helpline.errors import ProtocolError
+from helpline.settings import Limits
+from helpline.store.base import Message
+
+# Error codes a client can receive (documented in docs/protocol.md).
+BAD_JSON = "bad_json"
+BAD_FRAME = "bad_frame"
+UNKNOWN_TYPE = "unknown_type"
+NOT_READY = "not_ready"
+TOO_LARGE = "too_large"
+RATE_LIMITED = "rate_limited"
+FLOOD = "flood"
+IDLE = "idle"
+UNAVAILABLE = "unavailable"
+SERVER_ERROR = "server_error"
+
+
+@dataclass(frozen=True)
+class Hello:
+    token: str | None
+    last_seq: int
+    lang: str | None
+    identity: str | None
+
+
+@dataclass(frozen=True)
+class MessageNew:
+    id: str
+    text: str
+    payload: str | None
+
+
+@dataclass(frozen=True)
+class FeedbackNew:
+    id: str
+    seq: int
+    helpful: bool
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A frame that carries nothing but its type: ping, typing.start, typing.stop."""
+
+    type: Literal["ping", "typing.start", "typing.stop"]
+
+
+ClientFrame = Hello | MessageNew | FeedbackNew | Signal
+
+
+def parse_client_frame(raw: str, limits: Limits) -> ClientFrame:
+    """One client text frame as a value; ProtocolError says what is wrong with it."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ProtocolError(BAD_JSON, "frame is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(BAD_JSON, "frame must be a JSON object")
+    kind = data.get("type")
+    if kind == "session.hello":
+        return _hello(data)
+    if kind == "message.new":
+        return _message(data, limits)
+    if kind == "feedback.new":
+        return FeedbackNew(_client_id(data, limits), _int(data, "seq", 1), _bool(data, "helpful"))
+    if kind in ("ping", "typing.start", "typing.stop"):
+        return Signal(kind)
+    if not isinstance(kind, str):
+        raise ProtocolError(BAD_FRAME, "field 'type' is required and must be a string")
+    raise ProtocolError(UNKNOWN_TYPE, f"unknown frame type {kind[:40]!r}")
+
+
+def _hello(data: dict[str, Any]) -> Hello:
+    token = _optional_str(data, "token")
+    lang = _optional_str(data, "lang")
+    identity = _optional_str(data, "identity")
+    last_seq = _int(data, "last_seq", 0) if data.get("last_seq") is not None else 0
+    return Hello(token, last_seq, lang[:8] if lang else None, identity)
+
+
+def _message(data: dict[str, Any], limits: Limits) -> MessageNew:
+    client_id = _client_id(data, limits)
+    text = data.get("text")
+    if not isinstance(text, str):
+        raise ProtocolError(BAD_FRAME, "field 'text' is required and must be a string")
+    if len(text) > limits.max_text_chars:
+        raise ProtocolError(TOO_LARGE, f"text is longer than {limits.max_text_chars} characters")
+    payload = _optional_str(data, "payload")
+    if not text.strip() and not payload:
+        raise ProtocolError(BAD_FRAME, "field 'text' must not be empty")
+    return MessageNew(client_id, text, payload[:200] if payload else None)
+
+
+def _client_id(data: dict[str, Any], limits: Limits) -> str:
+    value = data.get("id")
+    if not isinstance(value, str) or not value:
+        raise ProtocolError(BAD_FRAME, "field 'id' is required and must be a non-empty string")
+    if len(value) > limits.max_client_id_chars:
+        raise ProtocolError(BAD_FRAME, f"field 'id' is longer than {limits.max_client_id_chars}")
+    return value
+
+
+def _optional_str(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ProtocolError(BAD_FRAME, f"field {name!r} must be a string or null")
+    return value
+
+
+def _int(data: dict[str, Any], name: str, minimum: int) -> int:
+    value = data.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise ProtocolError(BAD_FRAME, f"field {name!r} must be an integer >= {minimum}")
+    return value
+
+
+def _bool(data: dict[str, Any], name: str) -> bool:
+    value = data.get(name)
+    if not isinstance(value, bool):
+        raise ProtocolError(BAD_FRAME, f"field {name!r} must be true or false")
+    return value
+
+
+def error(code: str, message: str) -> dict[str, Any]:
+    return {"type": "error", "code": code, "message": message}
+
+
+def ack(client_id: str, seq: int, duplicate: bool) -> dict[str, Any]:
+    return {"type": "message.ack", "id": client_id, "seq": seq, "duplicate": duplicate}
+
+
+def ready(
+    conversation_id: str, token: str, resumed: bool, status: str, last_seq: int
+) -> dict[str, Any]:
+    return {
+        "type": "session.ready",
+        "conversation": conversation_id,
+        "token": token,
+        "resumed": resumed,
+        "status": status,
+        "last_seq": last_seq,
+    }
+
+
+def typing(kind: Literal["typing.start", "typing.stop"], sender: str) -> dict[str, Any]:
+    return {"type": kind, "sender": sender}
+
+
+def status(value: str) -> dict[str, Any]:
+    return {"type": "conversation.status", "status": value}
+
+
+def message(stored: Message) -> dict[str, Any]:
+    """A stored message as the client sees it (the bot's decision details stay server-side)."""
+    body = stored.body
+    return {
+        "type": "message.new",
+        "seq": stored.seq,
+        "sender": stored.sender,
+        "text": body.get("text", ""),
+        "buttons": list(body.get("buttons", ())),
+        "kind": body.get("kind"),
+        "intent": body.get("intent"),
+        "client_id": stored.client_id,
+        "at": stored.created_at,
+    }

@@ -1,0 +1,22 @@
+"""Every object the app shares, each under one typed AppKey."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+
+from aiohttp import web
+
+from helpline.bus.base import Bus
+from helpline.settings import Settings
+from helpline.store.base import Store
+from helpline.web.conversation import ConversationService
+from helpline.web.rules_holder import RulesHolder
+
+SETTINGS = web.AppKey("settings", Settings)
+CLOCK = web.AppKey("clock", Callable[[], float])
+STORE = web.AppKey("store", Store)
+BUS = web.AppKey("bus", Bus)
+RULES = web.AppKey("rules", RulesHolder)
+CONVERSATIONS = web.AppKey("conversations", ConversationService)
+SOCKETS = web.AppKey("sockets", weakref.WeakSet[web.WebSocketResponse])

@@ -1,0 +1,33 @@
+"""Hot reload: watch the rules directory for the app's lifetime and swap rules on change."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from helpline.web.keys import RULES, SETTINGS
+
+log = logging.getLogger(__name__)
+
+
+async def watch_rules_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    if settings.reload_interval_s <= 0 or not settings.rules_dir.is_dir():
+        yield
+        return
+    from helpline.rules.watch import watch_rules
+
+    holder = app[RULES]
+    task = asyncio.create_task(
+        watch_rules(settings.rules_dir, holder.replace, holder.reject, settings.reload_interval_s)
+    )
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -1,0 +1,20 @@
+"""URL table of the node."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from helpline.web.customer_ws import customer_ws
+from helpline.web.widget import demo_page, widget_file, widget_script
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def setup_routes(app: web.Application) -> None:
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/ws/customer", customer_ws)
+    app.router.add_get("/", demo_page)
+    app.router.add_get("/widget.js", widget_script)
+    app.router.add_get("/widget/{name}", widget_file)

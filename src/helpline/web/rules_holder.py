@@ -1,0 +1,40 @@
+"""The rules a running node answers with: rulebook and matcher, swapped together on reload."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from helpline.errors import RulesError
+from helpline.matcher import Matcher, build_matcher
+from helpline.rules.model import Rulebook
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ActiveRules:
+    rulebook: Rulebook
+    matcher: Matcher
+    version: int
+
+
+class RulesHolder:
+    """Readers take `current` once per turn, so a reload never mixes old and new rules."""
+
+    def __init__(self, rulebook: Rulebook) -> None:
+        self.current = ActiveRules(rulebook, build_matcher(rulebook), 1)
+        self.last_error: RulesError | None = None
+
+    def replace(self, rulebook: Rulebook) -> None:
+        # Build the matcher before swapping: one assignment publishes both at once.
+        matcher = build_matcher(rulebook)
+        self.current = ActiveRules(rulebook, matcher, self.current.version + 1)
+        self.last_error = None
+        log.info(
+            "rules reloaded: %d intents (version %d)", len(rulebook.intents), self.current.version
+        )
+
+    def reject(self, error: RulesError) -> None:
+        self.last_error = error
+        log.error("rules not reloaded, still serving version %d:\n%s", self.current.version, error)
