@@ -1,0 +1,818 @@
+/* Helpline customer chat widget: one script, one global (`Helpline`), no dependencies. */
+(function () {
+  'use strict';
+
+  var prior = window.Helpline;
+  if (prior && prior.version) return; // loaded twice: keep the first
+
+  // ---------------------------------------------------------------- strings
+  var STRINGS = {
+    ko: {
+      title: 'StreamFlix 고객센터',
+      open: '채팅 상담 열기',
+      openUnread: '채팅 상담 열기, 읽지 않은 메시지 {n}개',
+      close: '채팅 닫기',
+      dialog: '채팅 상담',
+      log: '대화 내용',
+      input: '메시지 입력',
+      placeholder: '메시지를 입력하세요',
+      send: '보내기',
+      talk: '상담원 연결',
+      bot: '챗봇이 답변 중',
+      botName: '챗봇',
+      you: '나',
+      agent: '상담원',
+      system: '안내',
+      queued: '상담원 연결 대기 중',
+      queuePos: '대기 {pos}번째 · 약 {eta}분',
+      assigned: '{name} 상담원과 대화 중',
+      closed: '상담이 종료되었어요',
+      offline: '지금은 상담원이 없어요',
+      typingBot: '챗봇이 입력 중이에요',
+      typingAgent: '{name}님이 입력 중이에요',
+      helpful: '도움이 됐어요',
+      notHelpful: '도움이 안 됐어요',
+      thanks: '의견 감사합니다',
+      reconnecting: '연결이 끊겼어요. 다시 연결하는 중…',
+      sending: '보내는 중',
+      failed: '보내지 못했어요 (너무 길어요)',
+      newTab: '(새 탭에서 열림)'
+    },
+    en: {
+      title: 'StreamFlix Help',
+      open: 'Open chat',
+      openUnread: 'Open chat, {n} unread messages',
+      close: 'Close chat',
+      dialog: 'Chat with StreamFlix Help',
+      log: 'Conversation',
+      input: 'Type a message',
+      placeholder: 'Type a message',
+      send: 'Send',
+      talk: 'Talk to a person',
+      bot: 'Our bot is answering',
+      botName: 'Bot',
+      you: 'You',
+      agent: 'Agent',
+      system: 'Notice',
+      queued: 'Waiting for a person',
+      queuePos: 'Position {pos} in line · about {eta} min',
+      assigned: 'Talking with {name}',
+      closed: 'This conversation has ended',
+      offline: 'No one is available right now',
+      typingBot: 'The bot is typing',
+      typingAgent: '{name} is typing',
+      helpful: 'This helped',
+      notHelpful: 'This did not help',
+      thanks: 'Thanks for the feedback',
+      reconnecting: 'Connection lost. Reconnecting…',
+      sending: 'Sending',
+      failed: 'Not sent (too long)',
+      newTab: '(opens in a new tab)'
+    }
+  };
+
+  // ---------------------------------------------------------------- config
+  var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  var data = (script && script.dataset) || {};
+  var origin = new URL((script && script.src) || location.href, location.href).origin;
+  var lang = pickLang([data.lang, document.documentElement.lang, navigator.language]);
+  var T = STRINGS[lang];
+  var KEY = 'helpline:v1:' + origin + ':';
+  var MAX_KEPT = 200; // messages cached for reloads; older ones are dropped
+  var TALK_PAYLOAD = '/talk_to_agent';
+
+  function pickLang(candidates) {
+    for (var i = 0; i < candidates.length; i++) {
+      var code = String(candidates[i] || '').slice(0, 2).toLowerCase();
+      if (STRINGS[code]) return code;
+    }
+    return 'ko';
+  }
+
+  function fmt(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (_, k) { return String(values[k]); });
+  }
+
+  // ---------------------------------------------------------------- storage
+  // localStorage is shared by every tab of the page's origin: that is what keeps one
+  // conversation across reloads and tabs. It may be unavailable (privacy modes).
+  function load(name, fallback) {
+    try {
+      var raw = localStorage.getItem(KEY + name);
+      return raw ? JSON.parse(raw) : fallback;
+    } catch (e) { return fallback; }
+  }
+  function save(name, value) {
+    try { localStorage.setItem(KEY + name, JSON.stringify(value)); } catch (e) { /* full or off */ }
+  }
+
+  function newId() {
+    var bytes = new Uint8Array(8);
+    crypto.getRandomValues(bytes);
+    return 'w' + Date.now().toString(36) + Array.prototype.map.call(bytes, function (b) {
+      return (b + 256).toString(16).slice(1);
+    }).join('');
+  }
+
+  // ---------------------------------------------------------------- state
+  var conv = load('conv', null) || { token: null, messages: [] };
+  var state = {
+    seen: {},          // seq -> true: each stored message is rendered once
+    status: 'bot',
+    agentName: null,
+    queue: null,       // {position, eta_s}
+    unread: 0,
+    open: false,
+    identity: null,
+    listeners: {}
+  };
+
+  function lastSeq() {
+    var m = conv.messages;
+    return m.length ? m[m.length - 1].seq : 0;
+  }
+
+  function remember(msg) {
+    var stored = load('conv', null);
+    if (stored && stored.token === conv.token) conv.messages = mergeBySeq(stored.messages, conv.messages);
+    conv.messages = mergeBySeq(conv.messages, [msg]).slice(-MAX_KEPT);
+    save('conv', conv);
+  }
+
+  function mergeBySeq(a, b) {
+    var bySeq = {};
+    a.concat(b).forEach(function (m) { bySeq[m.seq] = m; });
+    return Object.keys(bySeq).map(Number).sort(function (x, y) { return x - y; })
+      .map(function (s) { return bySeq[s]; });
+  }
+
+  function outbox() { return load('outbox', []); }
+  function setOutbox(list) { save('outbox', list); }
+  function dropFromOutbox(id) {
+    var list = outbox().filter(function (f) { return f.id !== id; });
+    setOutbox(list);
+  }
+
+  function emit(name, value) {
+    (state.listeners[name] || []).forEach(function (fn) {
+      try { fn(value); } catch (e) { setTimeout(function () { throw e; }); }
+    });
+  }
+
+  // ---------------------------------------------------------------- DOM helpers
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls.split(' ').map(function (c) { return 'hl-' + c; }).join(' ');
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function safeUrl(href) {
+    try {
+      var url = new URL(href);
+      return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+    } catch (e) { return null; }
+  }
+
+  // Short markdown (**bold**, [text](url), "- " lists) built as nodes: message text never
+  // reaches innerHTML, so a message can only ever show as text.
+  function renderMarkdown(text) {
+    var frag = document.createDocumentFragment();
+    var list = null;
+    var para = null;
+    String(text).split('\n').forEach(function (line) {
+      var item = /^\s*[-*]\s+(.*)$/.exec(line);
+      if (item) {
+        if (!list) { list = frag.appendChild(el('ul', 'md-list')); }
+        para = null;
+        list.appendChild(renderInline(el('li'), item[1]));
+      } else if (!line.trim()) {
+        list = null; para = null;
+      } else {
+        list = null;
+        if (para) para.appendChild(document.createElement('br'));
+        else para = frag.appendChild(el('p', 'md-p'));
+        renderInline(para, line);
+      }
+    });
+    return frag;
+  }
+
+  function renderInline(parent, text) {
+    var re = /\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
+    var at = 0;
+    var m;
+    while ((m = re.exec(text))) {
+      parent.appendChild(document.createTextNode(text.slice(at, m.index)));
+      if (m[1] != null) parent.appendChild(el('strong', null, m[1]));
+      else parent.appendChild(link(m[2], m[3]) || document.createTextNode(m[0]));
+      at = re.lastIndex;
+    }
+    parent.appendChild(document.createTextNode(text.slice(at)));
+    return parent;
+  }
+
+  function link(label, href) {
+    var url = safeUrl(href);
+    if (!url) return null;
+    var a = el('a', 'link', label);
+    a.href = url;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    a.appendChild(el('span', 'sr', ' ' + T.newTab));
+    return a;
+  }
+
+  // ---------------------------------------------------------------- styles
+  var accent = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(data.color || '') ? data.color : '#b0142c';
+  var onAccent = readableOn(accent);
+
+  function readableOn(hex) {
+    var h = hex.length === 4 ? hex.replace(/(\w)/g, '$1$1').slice(1) : hex.slice(1);
+    var lum = [0, 2, 4].map(function (i) {
+      var c = parseInt(h.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var L = 0.2126 * lum[0] + 0.7152 * lum[1] + 0.0722 * lum[2];
+    return L > 0.179 ? '#111' : '#fff';
+  }
+
+  var CSS = [
+    ':host{all:initial;--hl-accent:' + accent + ';--hl-on-accent:' + onAccent + ';',
+    'font:15px/1.45 system-ui,-apple-system,"Segoe UI","Apple SD Gothic Neo","Noto Sans KR",sans-serif;color:#1a1a1a}',
+    '*{box-sizing:border-box}',
+    '.hl-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
+    'button{font:inherit;cursor:pointer}',
+    ':focus-visible{outline:3px solid #1a5fd0;outline-offset:2px}',
+    '.hl-launcher{position:fixed;right:20px;bottom:20px;width:60px;height:60px;border-radius:50%;border:0;',
+    'background:var(--hl-accent);color:var(--hl-on-accent);box-shadow:0 4px 14px rgba(0,0,0,.3);z-index:2147483646}',
+    '.hl-launcher svg{width:28px;height:28px;fill:currentColor}',
+    '.hl-badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;',
+    'background:#111;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center}',
+    '.hl-panel{position:fixed;right:20px;bottom:92px;width:380px;height:600px;max-height:calc(100vh - 112px);',
+    'display:flex;flex-direction:column;background:#fff;border-radius:14px;overflow:hidden;',
+    'box-shadow:0 10px 40px rgba(0,0,0,.28);z-index:2147483647}',
+    '.hl-panel[hidden]{display:none}',
+    '.hl-head{display:flex;align-items:center;gap:8px;padding:12px 14px;background:var(--hl-accent);color:var(--hl-on-accent)}',
+    '.hl-who{flex:1;min-width:0}',
+    '.hl-title{margin:0;font-size:16px;font-weight:700}',
+    '.hl-sub{font-size:13px}',
+    '.hl-x{width:36px;height:36px;border:0;border-radius:8px;background:transparent;color:inherit;font-size:22px;line-height:1}',
+    '.hl-x:hover{background:rgba(0,0,0,.15)}',
+    '.hl-banner{padding:6px 14px;background:#fff4c2;color:#4a3b00;font-size:13px}',
+    '.hl-log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;background:#f6f6f7}',
+    '.hl-msg{max-width:85%;align-self:flex-start;display:flex;flex-direction:column;gap:6px}',
+    '.hl-msg.hl-customer{align-self:flex-end;align-items:flex-end}',
+    '.hl-bubble{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid #dcdce0;overflow-wrap:anywhere}',
+    '.hl-customer .hl-bubble{background:var(--hl-accent);color:var(--hl-on-accent);border-color:transparent}',
+    '.hl-agent .hl-bubble{border-color:#1a5fd0}',
+    '.hl-system .hl-bubble{background:transparent;border:0;color:#4a4a4f;font-size:13px;text-align:center}',
+    '.hl-pending .hl-bubble{opacity:.75}',
+    '.hl-failed .hl-bubble{outline:2px solid #b00020}',
+    '.hl-from{font-size:12px;color:#4a4a4f}',
+    '.hl-md-p{margin:0}.hl-md-p+.hl-md-p,.hl-md-list+.hl-md-p,.hl-md-p+.hl-md-list{margin-top:6px}',
+    '.hl-md-list{margin:0;padding-left:20px}',
+    '.hl-link{color:#0b4fb3;text-decoration:underline}',
+    '.hl-customer .hl-link{color:inherit}',
+    '.hl-choices{display:flex;flex-wrap:wrap;gap:6px}',
+    '.hl-msg:not(:last-child) .hl-choices{display:none}',
+    '.hl-choice{padding:6px 12px;border-radius:16px;border:1px solid var(--hl-accent);background:#fff;color:#1a1a1a}',
+    '.hl-choice:hover{background:#f0f0f3}',
+    '.hl-rate{display:flex;gap:4px;align-items:center;font-size:13px;color:#4a4a4f}',
+    '.hl-thumb{width:32px;height:32px;border:1px solid #c4c4ca;border-radius:8px;background:#fff}',
+    '.hl-thumb[aria-pressed="true"]{background:#e8eefc;border-color:#1a5fd0}',
+    '.hl-thumb:disabled{cursor:default}',
+    '.hl-typing{padding:4px 16px;font-size:13px;color:#4a4a4f;background:#f6f6f7}',
+    '.hl-typing[hidden]{display:none}',
+    '.hl-dots::after{content:"…";display:inline-block;animation:hl-blink 1.2s steps(4) infinite}',
+    '@keyframes hl-blink{0%{opacity:.2}50%{opacity:1}100%{opacity:.2}}',
+    '.hl-actions{display:flex;padding:8px 12px 0;background:#fff;border-top:1px solid #e4e4e8}',
+    '.hl-talk{border:1px solid #8a8a92;border-radius:16px;background:#fff;color:#1a1a1a;padding:4px 12px;font-size:13px}',
+    '.hl-form{display:flex;gap:8px;padding:8px 12px 12px;background:#fff}',
+    '.hl-input{flex:1;resize:none;height:44px;max-height:120px;padding:10px 12px;border:1px solid #8a8a92;',
+    'border-radius:10px;font:inherit;color:#1a1a1a}',
+    '.hl-send{border:0;border-radius:10px;padding:0 16px;background:var(--hl-accent);color:var(--hl-on-accent);font-weight:700}',
+    '@media (max-width:480px){.hl-panel{inset:0;width:100%;height:100%;max-height:none;border-radius:0}',
+    '.hl-open .hl-launcher{display:none}}',
+    '@media (prefers-reduced-motion:reduce){.hl-dots::after{animation:none}}'
+  ].join('');
+
+  // ---------------------------------------------------------------- view
+  var ICON = 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z';
+  var ui = buildView();
+
+  function buildView() {
+    var host = document.createElement('div');
+    host.id = 'helpline-widget';
+    var root = host.attachShadow({ mode: 'open' });
+    var style = document.createElement('style');
+    style.textContent = CSS;
+    var wrap = el('div', 'root');
+    root.append(style, wrap);
+
+    var launcher = el('button', 'launcher');
+    launcher.type = 'button';
+    launcher.setAttribute('aria-expanded', 'false');
+    launcher.setAttribute('aria-controls', 'hl-panel');
+    launcher.appendChild(icon());
+    var badge = el('span', 'badge');
+    badge.hidden = true;
+    badge.setAttribute('aria-hidden', 'true');
+    launcher.appendChild(badge);
+
+    var panel = el('div', 'panel');
+    panel.id = 'hl-panel';
+    panel.hidden = true;
+    panel.setAttribute('role', 'dialog');
+    panel.setAttribute('aria-labelledby', 'hl-title');
+    panel.setAttribute('aria-describedby', 'hl-sub');
+
+    var head = el('div', 'head');
+    var who = el('div', 'who');
+    var title = el('h2', 'title', data.title || T.title);
+    title.id = 'hl-title';
+    var sub = el('div', 'sub');
+    sub.id = 'hl-sub';
+    sub.setAttribute('role', 'status');
+    who.append(title, sub);
+    var closeBtn = el('button', 'x', '×');
+    closeBtn.type = 'button';
+    closeBtn.setAttribute('aria-label', T.close);
+    head.append(who, closeBtn);
+
+    var banner = el('div', 'banner', T.reconnecting);
+    banner.hidden = true;
+    banner.setAttribute('role', 'status');
+
+    var log = el('div', 'log');
+    log.setAttribute('role', 'log');
+    log.setAttribute('aria-live', 'polite');
+    log.setAttribute('aria-label', T.log);
+    log.tabIndex = 0; // scrollable region must be reachable by keyboard
+
+    var typing = el('div', 'typing');
+    typing.hidden = true;
+    typing.setAttribute('aria-live', 'polite');
+
+    var actions = el('div', 'actions');
+    var talk = el('button', 'talk', T.talk);
+    talk.type = 'button';
+    actions.appendChild(talk);
+
+    var form = el('form', 'form');
+    var label = el('label', 'sr', T.input);
+    label.htmlFor = 'hl-input';
+    var input = el('textarea', 'input');
+    input.id = 'hl-input';
+    input.rows = 1;
+    input.maxLength = 2000;
+    input.placeholder = T.placeholder;
+    input.value = load('draft', '');
+    var send = el('button', 'send', T.send);
+    send.type = 'submit';
+    form.append(label, input, send);
+
+    panel.append(head, banner, log, typing, actions, form);
+    wrap.append(panel, launcher);
+    return {
+      host: host, root: root, wrap: wrap, launcher: launcher, badge: badge, panel: panel,
+      sub: sub, closeBtn: closeBtn, banner: banner, log: log, typing: typing, talk: talk,
+      form: form, input: input
+    };
+  }
+
+  function icon() {
+    var ns = 'http://www.w3.org/2000/svg';
+    var svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    var path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', ICON);
+    svg.appendChild(path);
+    return svg;
+  }
+
+  function senderName(msg) {
+    if (msg.sender === 'customer') return T.you;
+    if (msg.sender === 'agent') return msg.name || state.agentName || T.agent;
+    if (msg.sender === 'system') return T.system;
+    return T.botName;
+  }
+
+  function messageNode(msg, pending) {
+    var node = el('div', 'msg ' + msg.sender + (pending ? ' pending' : ''));
+    if (msg.seq) node.dataset.seq = msg.seq;
+    if (msg.client_id) node.dataset.clientId = msg.client_id;
+    var from = el('div', msg.sender === 'agent' ? 'from' : 'sr', senderName(msg));
+    var bubble = el('div', 'bubble');
+    bubble.appendChild(msg.sender === 'customer' ? document.createTextNode(msg.text) : renderMarkdown(msg.text));
+    if (pending) bubble.appendChild(el('span', 'sr', ' (' + T.sending + ')'));
+    node.append(from, bubble);
+    if (msg.buttons && msg.buttons.length) node.appendChild(choices(msg.buttons));
+    if (msg.sender === 'bot' && msg.kind === 'answer' && msg.seq) node.appendChild(rating(msg));
+    return node;
+  }
+
+  function choices(buttons) {
+    var box = el('div', 'choices');
+    buttons.forEach(function (b) {
+      var btn = el('button', 'choice', b.label);
+      btn.type = 'button';
+      btn.addEventListener('click', function () { sendMessage(b.label, b.payload); });
+      box.appendChild(btn);
+    });
+    return box;
+  }
+
+  function rating(msg) {
+    var box = el('div', 'rate');
+    var given = load('rated', {})[conv.token + ':' + msg.seq];
+    [[true, '👍', T.helpful], [false, '👎', T.notHelpful]].forEach(function (spec) {
+      var btn = el('button', 'thumb', spec[1]);
+      btn.type = 'button';
+      btn.setAttribute('aria-label', spec[2]);
+      btn.setAttribute('aria-pressed', String(given === spec[0]));
+      btn.disabled = given != null;
+      btn.addEventListener('click', function () { sendFeedback(msg.seq, spec[0], box); });
+      box.appendChild(btn);
+    });
+    return box;
+  }
+
+  function showMessage(msg) {
+    if (state.seen[msg.seq]) return false;
+    state.seen[msg.seq] = true;
+    var pending = msg.client_id && ui.log.querySelector('[data-client-id="' + cssId(msg.client_id) + '"]');
+    var node = messageNode(msg, false);
+    if (pending) pending.remove();
+    var after = Array.prototype.find.call(ui.log.children, function (n) {
+      return !n.dataset.seq || Number(n.dataset.seq) > msg.seq;
+    });
+    ui.log.insertBefore(node, after || null);
+    ui.log.scrollTop = ui.log.scrollHeight;
+    return true;
+  }
+
+  function cssId(id) { return String(id).replace(/["\\]/g, ''); }
+
+  function showPending(frame) {
+    if (ui.log.querySelector('[data-client-id="' + cssId(frame.id) + '"]')) return;
+    var node = messageNode({ sender: 'customer', text: frame.text, client_id: frame.id }, true);
+    ui.log.appendChild(node);
+    ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function renderHeader() {
+    var s = state.status;
+    var text = T.bot;
+    if (s === 'queued') text = state.queue ? fmt(T.queuePos, { pos: state.queue.position, eta: Math.max(1, Math.round(state.queue.eta_s / 60)) }) : T.queued;
+    else if (s === 'assigned') text = fmt(T.assigned, { name: state.agentName || T.agent });
+    else if (s === 'closed') text = T.closed;
+    else if (s === 'offline') text = T.offline;
+    ui.sub.textContent = text;
+    ui.talk.hidden = s === 'queued' || s === 'assigned';
+  }
+
+  function renderBadge() {
+    var n = state.unread;
+    ui.badge.hidden = n === 0;
+    ui.badge.textContent = n > 99 ? '99+' : String(n);
+    ui.launcher.setAttribute('aria-label', n ? fmt(T.openUnread, { n: n }) : T.open);
+  }
+
+  function setTyping(sender, on) {
+    ui.typing.hidden = !on;
+    ui.typing.textContent = '';
+    if (!on) return;
+    var text = sender === 'agent' ? fmt(T.typingAgent, { name: state.agentName || T.agent }) : T.typingBot;
+    ui.typing.append(document.createTextNode(text), el('span', 'dots'));
+  }
+
+  // ---------------------------------------------------------------- open / close
+  function open() {
+    state.open = true;
+    state.unread = 0;
+    ui.panel.hidden = false;
+    ui.wrap.classList.add('hl-open');
+    ui.launcher.setAttribute('aria-expanded', 'true');
+    renderBadge();
+    try { sessionStorage.setItem(KEY + 'open', '1'); } catch (e) { /* off */ }
+    ensureConnected();
+    ui.log.scrollTop = ui.log.scrollHeight;
+    ui.input.focus();
+    emit('open');
+  }
+
+  function close() {
+    var wasOpen = state.open;
+    state.open = false;
+    ui.panel.hidden = true;
+    ui.wrap.classList.remove('hl-open');
+    ui.launcher.setAttribute('aria-expanded', 'false');
+    try { sessionStorage.removeItem(KEY + 'open'); } catch (e) { /* off */ }
+    if (wasOpen) ui.launcher.focus();
+    emit('close');
+  }
+
+  // ---------------------------------------------------------------- connection
+  var ws = null;
+  var ready = false;
+  var attempt = 0;
+  var retryTimer = null;
+  var pingTimer = null;
+  var typingTimer = null;
+  var typingSent = false;
+  var heardAt = 0;
+
+  function wsUrl() {
+    return origin.replace(/^http/, 'ws') + '/ws/customer';
+  }
+
+  function ensureConnected() {
+    if (ws || retryTimer) return;
+    connect();
+  }
+
+  function connect() {
+    retryTimer = null;
+    ready = false;
+    var sock = new WebSocket(wsUrl());
+    ws = sock;
+    sock.onopen = function () {
+      sock.send(JSON.stringify({
+        type: 'session.hello', token: conv.token, last_seq: conv.token ? lastSeq() : 0,
+        lang: lang, identity: state.identity
+      }));
+    };
+    sock.onmessage = function (ev) {
+      if (sock !== ws) return;
+      heardAt = Date.now();
+      var frame;
+      try { frame = JSON.parse(ev.data); } catch (e) { return; }
+      if (frame && typeof frame.type === 'string') handle(frame);
+    };
+    sock.onclose = function () {
+      if (sock !== ws) return;
+      dropped();
+    };
+  }
+
+  function dropped() {
+    ws = null;
+    ready = false;
+    clearInterval(pingTimer);
+    ui.banner.hidden = false;
+    setTyping(null, false);
+    schedule();
+  }
+
+  // Exponential backoff with full jitter, so many widgets do not return at the same instant.
+  function schedule() {
+    if (retryTimer) return;
+    var ceiling = Math.min(30000, 500 * Math.pow(2, attempt));
+    attempt += 1;
+    retryTimer = setTimeout(connect, ceiling / 2 + Math.random() * ceiling / 2);
+  }
+
+  function reconnectNow() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    var old = ws;
+    ws = null;
+    if (old) { try { old.close(); } catch (e) { /* already closing */ } }
+    connect();
+  }
+
+  // A socket can die without a close event (sleeping laptop, NAT timeout): silence means gone.
+  function keepAlive() {
+    if (Date.now() - heardAt > 60000) reconnectNow();
+    else send({ type: 'ping' });
+  }
+
+  function send(frame) {
+    if (!ready) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  function flushOutbox() {
+    outbox().forEach(function (frame) {
+      if (frame.type === 'message.new') showPending(frame);
+      send(frame);
+      if (frame.type !== 'message.new') dropFromOutbox(frame.id);
+    });
+  }
+
+  var HANDLERS = {
+    'session.ready': function (f) {
+      if (f.token !== conv.token || !f.resumed) adopt(f.token, f.resumed);
+      ready = true;
+      attempt = 0;
+      ui.banner.hidden = true;
+      setStatus(f.status);
+      flushOutbox();
+      clearInterval(pingTimer);
+      pingTimer = setInterval(keepAlive, 25000);
+    },
+    'message.new': function (f) {
+      if (typeof f.seq !== 'number') return;
+      if (f.client_id) dropFromOutbox(f.client_id);
+      if (f.sender !== 'customer') setTyping(null, false);
+      remember(f);
+      if (!showMessage(f)) return;
+      if (!state.open && f.sender !== 'customer') { state.unread += 1; renderBadge(); }
+      emit('message', JSON.parse(JSON.stringify(f)));
+    },
+    'message.ack': function (f) {
+      var frame = outbox().filter(function (x) { return x.id === f.id; })[0];
+      dropFromOutbox(f.id);
+      if (!frame || frame.type !== 'message.new' || typeof f.seq !== 'number') return;
+      // The echo may go only to other tabs: the ack alone is enough to place the message.
+      var msg = { type: 'message.new', seq: f.seq, sender: 'customer', text: frame.text, client_id: f.id, buttons: [] };
+      remember(msg);
+      showMessage(msg);
+    },
+    'typing.start': function (f) { if (f.sender !== 'customer') setTyping(f.sender, true); },
+    'typing.stop': function () { setTyping(null, false); },
+    'conversation.status': function (f) { setStatus(f.status); },
+    'queue.position': function (f) { state.queue = f; setStatus('queued'); },
+    'agent.joined': function (f) { state.agentName = f.name || null; setStatus('assigned'); },
+    'error': function (f) { onError(f); }
+  };
+
+  function handle(frame) {
+    var fn = HANDLERS[frame.type];
+    if (fn) fn(frame);
+  }
+
+  function setStatus(status) {
+    if (!status) return;
+    if (status !== 'queued') state.queue = null;
+    state.status = status;
+    renderHeader();
+    emit('status', status);
+  }
+
+  function onError(f) {
+    if (f.code === 'rate_limited') {
+      // The server kept nothing: the same frames (same ids) go again a little later.
+      setTimeout(function () { if (ready) flushOutbox(); }, 1500);
+    } else if (f.code === 'too_large') {
+      markFailed();
+    }
+  }
+
+  function markFailed() {
+    var pending = ui.log.querySelectorAll('.hl-pending');
+    var node = pending[pending.length - 1];
+    if (!node) return;
+    dropFromOutbox(node.dataset.clientId);
+    node.classList.replace('hl-pending', 'hl-failed');
+    node.appendChild(el('div', 'from', T.failed));
+  }
+
+  // A new conversation (first visit, unknown token, or another tab started one).
+  function adopt(token, resumed) {
+    if (!resumed) {
+      conv = { token: token, messages: [] };
+      state.seen = {};
+      ui.log.textContent = '';
+    }
+    conv.token = token;
+    save('conv', conv);
+  }
+
+  // ---------------------------------------------------------------- actions
+  function sendMessage(text, payload) {
+    text = String(text || '').trim();
+    if (!text) return;
+    var frame = { type: 'message.new', id: newId(), text: text };
+    if (payload) frame.payload = payload;
+    setOutbox(outbox().concat([frame]));
+    showPending(frame);
+    stopTyping();
+    if (!send(frame)) ensureConnected();
+  }
+
+  function sendFeedback(seq, helpful, box) {
+    var frame = { type: 'feedback.new', id: newId(), seq: seq, helpful: helpful };
+    var rated = load('rated', {});
+    rated[conv.token + ':' + seq] = helpful;
+    save('rated', rated);
+    box.querySelectorAll('button').forEach(function (b, i) {
+      b.disabled = true;
+      b.setAttribute('aria-pressed', String((i === 0) === helpful));
+    });
+    box.appendChild(el('span', null, T.thanks));
+    if (!send(frame)) { setOutbox(outbox().concat([frame])); ensureConnected(); }
+  }
+
+  function stopTyping() {
+    clearTimeout(typingTimer);
+    if (typingSent) send({ type: 'typing.stop' });
+    typingSent = false;
+  }
+
+  function onInput() {
+    save('draft', ui.input.value);
+    if (!typingSent && ui.input.value) typingSent = send({ type: 'typing.start' });
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(stopTyping, 3000);
+  }
+
+  function submit(ev) {
+    ev.preventDefault();
+    var text = ui.input.value;
+    if (!text.trim()) return;
+    ui.input.value = '';
+    save('draft', '');
+    sendMessage(text);
+    ui.input.focus();
+  }
+
+  function wire() {
+    ui.launcher.addEventListener('click', function () { state.open ? close() : open(); });
+    ui.closeBtn.addEventListener('click', close);
+    ui.talk.addEventListener('click', function () { sendMessage(T.talk, TALK_PAYLOAD); });
+    ui.form.addEventListener('submit', submit);
+    ui.input.addEventListener('input', onInput);
+    ui.input.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) submit(ev);
+    });
+    ui.wrap.addEventListener('keydown', function (ev) {
+      if (ev.key === 'Escape' && state.open) { ev.stopPropagation(); close(); }
+    });
+    window.addEventListener('offline', function () { if (ws) { var s = ws; ws = null; s.close(); dropped(); } });
+    window.addEventListener('online', function () { if (state.open || conv.token) reconnectNow(); });
+    window.addEventListener('storage', onStorage);
+  }
+
+  // Another tab of this site changed the shared conversation: follow it.
+  function onStorage(ev) {
+    if (ev.key === KEY + 'conv') {
+      var stored = load('conv', null);
+      if (stored && stored.token && stored.token !== conv.token) {
+        conv = stored;
+        state.seen = {};
+        ui.log.textContent = '';
+        conv.messages.forEach(showMessage);
+        reconnectNow();
+      }
+    } else if (ev.key === KEY + 'draft' && ui.root.activeElement !== ui.input) {
+      ui.input.value = load('draft', '');
+    }
+  }
+
+  // ---------------------------------------------------------------- public API
+  function identify(who) {
+    who = who || {};
+    var next = { id: String(who.id || ''), name: who.name || null, email: who.email || null, signature: who.signature || null };
+    var previous = load('identity', null);
+    state.identity = next;
+    save('identity', { id: next.id });
+    // A different person on this browser must not see the previous person's conversation.
+    if (previous && previous.id !== next.id) {
+      conv = { token: null, messages: [] };
+      save('conv', conv);
+      setOutbox([]);
+      state.seen = {};
+      ui.log.textContent = '';
+    }
+    if (ws) reconnectNow();
+  }
+
+  function on(name, fn) {
+    if (typeof fn !== 'function') return;
+    (state.listeners[name] = state.listeners[name] || []).push(fn);
+  }
+
+  var api = {
+    version: '1',
+    open: open,
+    close: close,
+    identify: identify,
+    on: on,
+    send: function (text) { sendMessage(text); }
+  };
+
+  function start() {
+    document.body.appendChild(ui.host);
+    conv.messages.forEach(showMessage);
+    renderHeader();
+    renderBadge();
+    wire();
+    window.Helpline = api;
+    var queued = (prior && prior.q) || [];
+    queued.forEach(function (call) {
+      var fn = api[call[0]];
+      if (fn) fn.apply(null, Array.prototype.slice.call(call[1] || []));
+    });
+    var keepOpen = false;
+    try { keepOpen = sessionStorage.getItem(KEY + 'open') === '1'; } catch (e) { /* off */ }
+    if (keepOpen || data.open === 'true' || data.open === '') { if (!state.open) open(); }
+    else if (conv.token || outbox().length) ensureConnected();
+  }
+
+  if (document.body) start();
+  else document.addEventListener('DOMContentLoaded', start);
+})();
