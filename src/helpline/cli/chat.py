@@ -83,6 +83,7 @@ class _Session:
         self.last_line = text
         if text.isdigit() and 1 <= int(text) <= len(self.buttons):
             button = self.buttons[int(text) - 1]
+            self.last_line = button.label
             return Inbound("button", now, text=button.label, payload=button.payload)
         return Inbound("text", now, text=text)
 

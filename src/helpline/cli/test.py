@@ -59,7 +59,7 @@ def run_test(rulebook: Rulebook, matcher: Matcher, test: ConversationTest) -> Ou
         turn = respond(rulebook, matcher, turn.state, inbound)
         problem = _mismatch(step, turn.decision)
         if problem:
-            where = f"{test.file}:{getattr(step, 'line', 0) or test.line}"
+            where = f"{test.file}:{step.get('line') or test.line}"
             failures.append(f"{where}: test {test.name!r} step {number}: {problem}")
     return Outcome(test, tuple(failures))
 
@@ -76,19 +76,25 @@ def _helpful(value: object) -> bool:
     return value is True or str(value).lower() in ("up", "yes", "true", "helpful", "👍")
 
 
-def _expected(step: Mapping[str, object], key: str) -> str | None:
-    value = step.get(key, step.get("expect_" + key))
-    return None if value is None else str(value)
+_UNSET = object()
 
 
 def _mismatch(step: Mapping[str, object], got: Decision) -> str | None:
-    intent, decision = _expected(step, "intent"), _expected(step, "decision")
-    answered = got.decision in ("answer", "handoff")
-    if intent is not None and (got.intent != intent or not answered):
+    intent = step.get("intent", step.get("expect_intent", _UNSET))
+    decision = step.get("decision", step.get("expect_decision"))
+    answered = got.decision == "answer" or "intent_escalates" in got.reasons
+    if intent is None and answered:  # `intent: null`: the bot must not answer anything
+        return f"expected no intent, got {_describe(got)}"
+    if isinstance(intent, str) and (got.intent != intent or not _took(got)):
         return f"expected intent {intent}, got {_describe(got)}"
     if decision is not None and got.decision != decision:
         return f"expected decision {decision}, got {_describe(got)}"
     return None
+
+
+def _took(got: Decision) -> bool:
+    """The bot acted on the intent: answered it, or handed over because of it."""
+    return got.decision in ("answer", "handoff")
 
 
 def _describe(got: Decision) -> str:
