@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from helpline.rules.loader import load_rulebook, rulebook_from_data
 from helpline.rules.model import (
     Config,
     ConversationTest,
@@ -18,4 +19,6 @@ __all__ = [
     "Intent",
     "Rulebook",
     "Thresholds",
+    "load_rulebook",
+    "rulebook_from_data",
 ]

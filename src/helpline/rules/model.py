@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
 
+from helpline.errors import Problem
+
 PRIORITIES = ("low", "normal", "high", "urgent")
+# what the bot can decide for one message (dialogue.Decision.decision); tests may expect one
+DECISIONS = ("greeting", "answer", "clarify", "fallback", "handoff", "silent", "feedback")
 
 
 @dataclass(frozen=True)
@@ -75,7 +79,9 @@ class ConversationTest:
     """One scripted conversation from tests/*.yaml, run by `helpline test`."""
 
     name: str
-    steps: tuple[Mapping[str, object], ...]  # {"user": ..., "expect_intent"/"expect_decision": ...}
+    # each step: {"user": text, "line": int} plus "intent" (a name, or None for "no intent")
+    # and/or "decision" (one of DECISIONS) when the author expects them
+    steps: tuple[Mapping[str, object], ...]
     file: str = ""
     line: int = 0
 
@@ -87,6 +93,8 @@ class Rulebook:
     tests: tuple[ConversationTest, ...] = ()
     source: str = ""  # directory it was loaded from ("" when built in memory)
     by_name: Mapping[str, Intent] = field(default_factory=dict, compare=False)
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)  # found while loading
+    action_files: tuple[str, ...] = ()  # actions/*.py found beside the rules (run elsewhere)
 
     def __post_init__(self) -> None:
         if not self.by_name:

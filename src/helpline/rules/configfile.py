@@ -1,0 +1,251 @@
+"""config.yaml: check every setting an author can write and build the Config from it."""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+from helpline.rules.model import Config, FrustrationSettings, Thresholds
+from helpline.rules.reader import key_line, line_of
+from helpline.rules.report import Report, did_you_mean
+
+CONFIG_KEYS = (
+    "languages",
+    "default_language",
+    "thresholds",
+    "max_fallbacks",
+    "human_intent",
+    "frustration",
+    "synonyms",
+    "texts",
+    "business_hours",
+    "queue",
+)
+THRESHOLD_KEYS = ("answer", "clarify", "ambiguity")
+FRUSTRATION_KEYS = ("escalate_at", "half_life_s", "enabled")
+# texts the dialogue says; a missing one would show its bare key to customers
+DIALOGUE_TEXTS = (
+    "greeting",
+    "greeting_named",
+    "clarify",
+    "fallback",
+    "fallback_offer_human",
+    "handoff",
+    "handoff_frustrated",
+    "queued_wait",
+    "feedback_thanks",
+    "feedback_sorry",
+)
+MAX_FALLBACKS = 20
+
+
+@dataclass(frozen=True)
+class ParsedConfig:
+    config: Config
+    languages_known: bool  # False when `languages` itself is wrong: skip per-language checks
+    human_intent_line: int  # 0 when the author left human_intent to its default
+
+
+def read_config(data: Any, report: Report) -> ParsedConfig:
+    """Check config.yaml's value; always returns a Config (defaults where it is wrong)."""
+    if not isinstance(data, Mapping):
+        if data is not None:
+            report.error(
+                line_of(data), f"config must be a mapping of settings, not {type(data).__name__}"
+            )
+        return ParsedConfig(Config(), False, 0)
+    report.unknown_keys(data, CONFIG_KEYS, "")
+    report.required(data, ("languages",), "config")
+    languages = _languages(data, report)
+    default = Config()
+    values: dict[str, Any] = {"languages": languages or default.languages}
+    values["default_language"] = _default_language(data, report, values["languages"])
+    if "thresholds" in data:
+        values["thresholds"] = read_thresholds(data, "thresholds", report, default.thresholds, "")
+    if "max_fallbacks" in data:
+        values["max_fallbacks"] = report.whole(
+            data, "max_fallbacks", "max_fallbacks", 1, MAX_FALLBACKS
+        )
+    if "human_intent" in data:
+        values["human_intent"] = report.text(data, "human_intent", "human_intent")
+    if "frustration" in data:
+        values["frustration"] = _frustration(data, report)
+    if "synonyms" in data:
+        values["synonyms"] = _synonyms(data, report)
+    values["texts"] = _texts(data, report, languages) if "texts" in data else {}
+    for key in ("business_hours", "queue"):
+        if key in data:
+            found = report.mapping(data, key, key)
+            values[key] = MappingProxyType(dict(found)) if found is not None else None
+    _warn_missing_texts(data, report, values["texts"])
+    clean = {k: v for k, v in values.items() if v is not None}
+    line = key_line(data, "human_intent") if "human_intent" in clean else 0
+    return ParsedConfig(Config(**clean), languages is not None, line)
+
+
+def read_thresholds(
+    data: Any, key: str, report: Report, base: Thresholds, context: str
+) -> Thresholds | None:
+    """A thresholds mapping; keys it leaves out keep base's values."""
+    what = f"{context}thresholds"
+    found = report.mapping(data, key, what)
+    if found is None:
+        return None
+    report.unknown_keys(found, THRESHOLD_KEYS, what)
+    values = {
+        name: report.number(found, name, f"{what}: {name}", 0, 100)
+        for name in THRESHOLD_KEYS
+        if name in found
+    }
+    if any(v is None for v in values.values()):
+        return None
+    merged = Thresholds(**{**base.__dict__, **values})
+    if merged.clarify > merged.answer:
+        report.error(
+            line_of(found),
+            f"{what}: clarify ({merged.clarify:g}) is above answer ({merged.answer:g}); "
+            "the bot would never ask 'did you mean'",
+        )
+        return None
+    return merged
+
+
+def _languages(data: Mapping[str, Any], report: Report) -> tuple[str, ...] | None:
+    if "languages" not in data:
+        return None
+    found = report.text_list(data, "languages", "languages")
+    if found is None or len(found) != len(_as_list(data["languages"])):
+        return None
+    if not found:
+        report.error(line_of(data, "languages"), "languages is empty; name at least one")
+        return None
+    if len(set(found)) != len(found):
+        report.error(line_of(data, "languages"), "languages names a language twice")
+        return None
+    return found
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _default_language(data: Mapping[str, Any], report: Report, languages: tuple[str, ...]) -> str:
+    if "default_language" not in data:
+        return "ko" if "ko" in languages else languages[0]
+    found = report.text(data, "default_language", "default_language")
+    if found is not None and found not in languages:
+        hint = did_you_mean(found, languages)
+        report.error(
+            line_of(data, "default_language"),
+            f"default_language {found!r} is not one of languages {list(languages)}{hint}",
+        )
+    return found if found in languages else languages[0]
+
+
+def _frustration(data: Mapping[str, Any], report: Report) -> FrustrationSettings | None:
+    found = report.mapping(data, "frustration", "frustration")
+    if found is None:
+        return None
+    report.unknown_keys(found, FRUSTRATION_KEYS, "frustration")
+    values: dict[str, Any] = {}
+    if "escalate_at" in found:
+        values["escalate_at"] = report.number(
+            found, "escalate_at", "frustration: escalate_at", 0.01, 1
+        )
+    if "half_life_s" in found:
+        values["half_life_s"] = report.number(
+            found, "half_life_s", "frustration: half_life_s", 1, 86400
+        )
+    if "enabled" in found:
+        values["enabled"] = report.flag(found, "enabled", "frustration: enabled")
+    if any(v is None for v in values.values()):
+        return None
+    return FrustrationSettings(**values)
+
+
+def _synonyms(data: Mapping[str, Any], report: Report) -> Mapping[str, tuple[str, ...]] | None:
+    found = report.mapping(data, "synonyms", "synonyms")
+    if found is None:
+        return None
+    result: dict[str, tuple[str, ...]] = {}
+    owner: dict[str, str] = {}
+    for canonical in found:
+        variants = report.text_list(found, canonical, f"synonyms: {canonical!r}")
+        if variants is None:
+            continue
+        for variant in variants:
+            if variant in owner and owner[variant] != canonical:
+                report.warn(
+                    line_of(found, canonical),
+                    f"synonyms: {variant!r} is listed under both "
+                    f"{owner[variant]!r} and {canonical!r}; only one can apply",
+                )
+            owner.setdefault(variant, canonical)
+        result[canonical] = variants
+    return MappingProxyType(result)
+
+
+def _texts(
+    data: Mapping[str, Any], report: Report, languages: tuple[str, ...] | None
+) -> Mapping[str, Mapping[str, str]] | None:
+    found = report.mapping(data, "texts", "texts")
+    if found is None:
+        return None
+    result: dict[str, Mapping[str, str]] = {}
+    for key in found:
+        by_lang = report.mapping(found, key, f"text {key!r}")
+        if by_lang is None:
+            continue
+        result[key] = MappingProxyType(_text_versions(by_lang, report, key, languages))
+    return MappingProxyType(result)
+
+
+def _text_versions(
+    by_lang: Mapping[str, Any], report: Report, key: str, languages: tuple[str, ...] | None
+) -> dict[str, str]:
+    versions: dict[str, str] = {}
+    for lang in by_lang:
+        what = f"text {key!r} ({lang})"
+        if languages is not None and lang not in languages:
+            hint = did_you_mean(lang, languages)
+            report.error(
+                key_line(by_lang, lang), f"text {key!r}: {lang!r} is not one of languages{hint}"
+            )
+            continue
+        text = report.text(by_lang, lang, what)
+        if text is not None and _placeholders_ok(text, report, line_of(by_lang, lang), what):
+            versions[lang] = text
+    for lang in languages or ():
+        if lang not in by_lang:
+            report.warn(
+                line_of(by_lang),
+                f"text {key!r} has no {lang!r} version; customers "
+                "writing in it get the default language's",
+            )
+    return versions
+
+
+def _placeholders_ok(text: str, report: Report, line: int, what: str) -> bool:
+    try:
+        fields = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        report.error(
+            line, f"{what} has an unmatched {{ or }}; write {{{{ or }}}} for a literal brace"
+        )
+        return False
+    if any(not name.isidentifier() for name in fields):
+        report.error(line, f"{what}: placeholders look like {{name}}; found {fields}")
+        return False
+    return True
+
+
+def _warn_missing_texts(data: Mapping[str, Any], report: Report, texts: Any) -> None:
+    if not isinstance(texts, Mapping):
+        return
+    missing = [key for key in DIALOGUE_TEXTS if key not in texts]
+    if missing:
+        line = key_line(data, "texts") if "texts" in data else line_of(data)
+        report.warn(line, f"texts has no {', '.join(missing)}; the bot would show the bare key")
