@@ -430,3 +430,20 @@ def test_open_store_rejects_bad_urls_naming_the_setting(url: str) -> None:
     with pytest.raises(ConfigError) as info:
         open_store(url, setting="--db")
     assert info.value.setting == "--db"
+
+
+async def test_failing_turn_among_concurrent_writes_undoes_only_itself(
+    store: SQLiteStore, conv: Conversation
+) -> None:
+    other = await store.create_conversation(token="tok-2", language="en", now=1.0)
+    bad = TurnRecord(conv.id, "bot", {}, "ko", (Outgoing("nobody", {"text": "x"}),))
+    results = await asyncio.gather(
+        store.append_customer_message(conv.id, "m1", {"text": "a"}, 2.0),
+        store.commit_turn(bad, 3.0),
+        store.append_customer_message(other.id, "m1", {"text": "b"}, 2.0),
+        store.append_customer_message(conv.id, "m2", {"text": "c"}, 4.0),
+        return_exceptions=True,
+    )
+    assert [type(r).__name__ for r in results] == ["Appended", "StoreError", "Appended", "Appended"]
+    assert [m.client_id for m in await store.messages_after(conv.id, 0)] == ["m1", "m2"]
+    assert [m.client_id for m in await store.messages_after(other.id, 0)] == ["m1"]

@@ -8,7 +8,6 @@ import os
 import sqlite3
 import uuid
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
@@ -16,6 +15,7 @@ from helpline.errors import StoreError
 from helpline.store import sqlite_ops as ops
 from helpline.store.base import Appended, Conversation, Event, Message, TurnRecord
 from helpline.store.migrations import migrate
+from helpline.store.sqlite_worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -46,55 +46,45 @@ def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
 class SQLiteStore:
     """The Store contract on one SQLite file.
 
-    Every operation is one function run on a single dedicated thread, so it costs one
-    hop between the event loop and the thread however many statements it runs, and
-    operations are serialised: seqs cannot collide, and no connection pool is needed.
+    One thread owns the connection (sqlite_worker.Worker): each operation is one hop
+    between the event loop and that thread however many statements it runs, operations
+    are serialised so seqs cannot collide, and operations that queue up while the disk
+    is busy share one commit.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
         self.path = os.fspath(path)
         self._busy_timeout_ms = busy_timeout_ms
-        self._executor: ThreadPoolExecutor | None = None
-        self._conn: sqlite3.Connection | None = None
+        self._worker: Worker | None = None
 
     async def open(self) -> None:
-        if self._executor is not None:
+        if self._worker is not None:
             raise StoreError(f"store {self.path} is already open")
-        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="helpline-sqlite")
-        loop = asyncio.get_running_loop()
+        worker = Worker(
+            partial(connect, self.path, self._busy_timeout_ms), asyncio.get_running_loop()
+        )
+        worker.start()
         try:
-            self._conn = await loop.run_in_executor(
-                executor, connect, self.path, self._busy_timeout_ms
-            )
+            await worker.ready
         except sqlite3.Error as exc:
-            executor.shutdown(wait=False)
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
-        except BaseException:
-            executor.shutdown(wait=False)
-            raise
-        self._executor = executor
+        self._worker = worker
 
     async def close(self) -> None:
-        executor, conn = self._executor, self._conn
-        self._executor, self._conn = None, None
-        if executor is None or conn is None:
+        worker, self._worker = self._worker, None
+        if worker is None:
             return
-        # queued after any operation already submitted, so those finish first
-        await asyncio.get_running_loop().run_in_executor(executor, conn.close)
-        executor.shutdown(wait=True)
+        worker.stop()  # runs after every operation already queued
+        await worker.stopped
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        executor, conn = self._executor, self._conn
-        if executor is None or conn is None:
+        if self._worker is None:
             raise StoreError(f"store {self.path} is closed")
         try:
-            return await asyncio.get_running_loop().run_in_executor(
-                executor, partial(fn, conn, *args)
-            )
+            result: T = await self._worker.submit(lambda conn: fn(conn, *args))
         except sqlite3.Error as exc:
             raise StoreError(f"database {self.path}: {exc}") from exc
-        except RuntimeError as exc:  # the executor was shut down under us
-            raise StoreError(f"store {self.path} is closed") from exc
+        return result
 
     async def create_conversation(
         self,

@@ -1,11 +1,14 @@
-"""The SQLite store's operations as plain functions on one connection, one transaction each."""
+"""The SQLite store's operations: plain functions on a connection, each run atomically.
+
+The caller (sqlite_worker) wraps each call in a transaction or savepoint, so a function
+that raises leaves nothing behind.
+"""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from typing import Any
 
 from helpline.errors import StoreError
@@ -20,20 +23,6 @@ _MESSAGE_COLUMNS = "conversation_id, seq, sender, body, client_id, created_at"
 
 def _dump(value: Mapping[str, Any]) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-@contextmanager
-def transaction(conn: sqlite3.Connection) -> Iterator[None]:
-    # IMMEDIATE takes the write lock up front, so another process (a second `helpline`
-    # on the same file) waits on busy_timeout instead of failing mid-transaction.
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
 
 
 def _conversation(row: tuple[Any, ...]) -> Conversation:
@@ -68,28 +57,27 @@ def _unknown(conversation_id: str) -> StoreError:
 
 
 def create_conversation(conn: sqlite3.Connection, conv: Conversation) -> Conversation:
-    with transaction(conn):
-        conn.execute(
-            f"INSERT INTO conversations ({_CONVERSATION_COLUMNS})"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                conv.id,
-                conv.token,
-                conv.status,
-                conv.language,
-                conv.customer_id,
-                conv.customer_name,
-                _dump(conv.bot_state),
-                conv.last_seq,
-                conv.created_at,
-                conv.updated_at,
-                conv.answered_seq,
-            ),
-        )
-        conn.execute(
-            "INSERT INTO events (conversation_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
-            (conv.id, "conversation.started", _dump({"language": conv.language}), conv.created_at),
-        )
+    conn.execute(
+        f"INSERT INTO conversations ({_CONVERSATION_COLUMNS})"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            conv.id,
+            conv.token,
+            conv.status,
+            conv.language,
+            conv.customer_id,
+            conv.customer_name,
+            _dump(conv.bot_state),
+            conv.last_seq,
+            conv.created_at,
+            conv.updated_at,
+            conv.answered_seq,
+        ),
+    )
+    conn.execute(
+        "INSERT INTO events (conversation_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
+        (conv.id, "conversation.started", _dump({"language": conv.language}), conv.created_at),
+    )
     return conv
 
 
@@ -109,31 +97,30 @@ def append_customer_message(
     now: float,
 ) -> Appended:
     text = _dump(body)
-    with transaction(conn):
-        earlier = conn.execute(
-            "SELECT m.conversation_id, m.seq, m.sender, m.body, m.client_id, m.created_at,"
-            " c.answered_seq FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-            " WHERE m.conversation_id = ? AND m.client_id = ?",
-            (conversation_id, client_id),
-        ).fetchone()
-        if earlier:
-            return Appended(_message(earlier), duplicate=True, answered=earlier[1] <= earlier[6])
-        row = conn.execute(
-            "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?"
-            " WHERE id = ? RETURNING last_seq",
-            (now, conversation_id),
-        ).fetchone()
-        if row is None:
-            raise _unknown(conversation_id)
-        seq = row[0]
-        conn.execute(
-            f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, 'customer', ?, ?, ?)",
-            (conversation_id, seq, text, client_id, now),
-        )
-        conn.execute(
-            "INSERT INTO events (conversation_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
-            (conversation_id, "message.in", _dump({"seq": seq, "client_id": client_id}), now),
-        )
+    earlier = conn.execute(
+        "SELECT m.conversation_id, m.seq, m.sender, m.body, m.client_id, m.created_at,"
+        " c.answered_seq FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        " WHERE m.conversation_id = ? AND m.client_id = ?",
+        (conversation_id, client_id),
+    ).fetchone()
+    if earlier:
+        return Appended(_message(earlier), duplicate=True, answered=earlier[1] <= earlier[6])
+    row = conn.execute(
+        "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?"
+        " WHERE id = ? RETURNING last_seq",
+        (now, conversation_id),
+    ).fetchone()
+    if row is None:
+        raise _unknown(conversation_id)
+    seq = row[0]
+    conn.execute(
+        f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, 'customer', ?, ?, ?)",
+        (conversation_id, seq, text, client_id, now),
+    )
+    conn.execute(
+        "INSERT INTO events (conversation_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
+        (conversation_id, "message.in", _dump({"seq": seq, "client_id": client_id}), now),
+    )
     message = Message(conversation_id, seq, "customer", dict(body), client_id, now)
     return Appended(message, duplicate=False, answered=False)
 
@@ -142,39 +129,34 @@ def commit_turn(conn: sqlite3.Connection, record: TurnRecord, now: float) -> lis
     cid = record.conversation_id
     bodies = [_dump(out.body) for out in record.messages]
     events = [(kind, _dump(data)) for kind, data in record.events]
-    with transaction(conn):
-        row = conn.execute(
-            "SELECT status, last_seq FROM conversations WHERE id = ?", (cid,)
-        ).fetchone()
-        if row is None:
-            raise _unknown(cid)
-        old_status, last_seq = row
-        if old_status != record.status and all(k != "status.changed" for k, _ in events):
-            events.append(("status.changed", _dump({"from": old_status, "to": record.status})))
-        rows = [
-            (cid, last_seq + i, out.sender, body, None, now)
-            for i, (out, body) in enumerate(zip(record.messages, bodies, strict=True), 1)
-        ]
-        conn.executemany(
-            f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", rows
-        )
-        conn.executemany(
-            "INSERT INTO events (conversation_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
-            [(cid, kind, data, now) for kind, data in events],
-        )
-        conn.execute(
-            "UPDATE conversations SET status = ?, bot_state = ?, language = ?, last_seq = ?,"
-            " answered_seq = MAX(answered_seq, ?), updated_at = ? WHERE id = ?",
-            (
-                record.status,
-                _dump(record.bot_state),
-                record.language,
-                last_seq + len(rows),
-                record.answers_seq or 0,
-                now,
-                cid,
-            ),
-        )
+    row = conn.execute("SELECT status, last_seq FROM conversations WHERE id = ?", (cid,)).fetchone()
+    if row is None:
+        raise _unknown(cid)
+    old_status, last_seq = row
+    if old_status != record.status and all(k != "status.changed" for k, _ in events):
+        events.append(("status.changed", _dump({"from": old_status, "to": record.status})))
+    rows = [
+        (cid, last_seq + i, out.sender, body, None, now)
+        for i, (out, body) in enumerate(zip(record.messages, bodies, strict=True), 1)
+    ]
+    conn.executemany(f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)", rows)
+    conn.executemany(
+        "INSERT INTO events (conversation_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
+        [(cid, kind, data, now) for kind, data in events],
+    )
+    conn.execute(
+        "UPDATE conversations SET status = ?, bot_state = ?, language = ?, last_seq = ?,"
+        " answered_seq = MAX(answered_seq, ?), updated_at = ? WHERE id = ?",
+        (
+            record.status,
+            _dump(record.bot_state),
+            record.language,
+            last_seq + len(rows),
+            record.answers_seq or 0,
+            now,
+            cid,
+        ),
+    )
     return [
         Message(cid, r[1], r[2], dict(out.body), None, now)
         for r, out in zip(rows, record.messages, strict=True)
