@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from helpline import mood
-from helpline.matcher import Candidate, Matcher
+from helpline import mood, utterance
+from helpline.matcher import Matcher
 from helpline.rules.model import Config, Intent, Rulebook
-from helpline.text import detect_language, normalize
+from helpline.utterance import Utterance
 
 Status = Literal["bot", "queued", "assigned", "closed", "offline"]
 
-RECENT_TEXTS = 5  # how many earlier customer texts a repeat is checked against
 CLARIFY_CHOICES = 3  # buttons on a "did you mean"
 
 
@@ -75,33 +72,6 @@ class Turn:
     decision: Decision
 
 
-@dataclass(frozen=True)
-class _Message:
-    """One customer message or button press, read: what it asks and how it sounds."""
-
-    text: str
-    payload: str
-    language: str
-    now: float
-    candidates: tuple[Candidate, ...]
-    pressed: bool  # a button named a known intent: answer it whatever the score
-    signal: float  # frustration this message adds (words, repeats)
-    reasons: tuple[str, ...]
-
-
-# "How long?" while waiting for a person: the one question the bot still answers then.
-_WAIT_QUESTION = re.compile(
-    r"how long|when|wait|\beta\b|still|anyone there|얼마나|언제|기다|대기|아직|몇\s*분|멀었",
-    re.IGNORECASE,
-)
-# "That didn't help" right after an answer, until mood offers is_negative_feedback.
-_NEGATIVE = re.compile(
-    r"(didn.?t|did not|doesn.?t|does not|not) help|not helpful|useless|wrong answer"
-    r"|that.?s not what i|didn.?t work|도움이?\s*안|도움\s*안\s*[돼되]|소용\s*없|그게\s*아니",
-    re.IGNORECASE,
-)
-
-
 def greet(rulebook: Rulebook, state: ConversationState, now: float) -> Turn:
     """The opening message of a new conversation (by name when the customer is known)."""
     config = rulebook.config
@@ -124,111 +94,34 @@ def respond(
         return _while_with_people(rulebook.config, state, inbound)
     if inbound.kind == "feedback":
         return _on_feedback(rulebook.config, state, inbound)
-    return _on_message(rulebook, state, _read(rulebook, matcher, state, inbound))
-
-
-# --- reading ------------------------------------------------------------------------
-
-
-def _read(
-    rulebook: Rulebook, matcher: Matcher, state: ConversationState, inbound: Inbound
-) -> _Message:
-    pressed = _pressed_intent(rulebook, inbound)
-    lang = _language(rulebook.config, state, inbound.text)
-    text = inbound.text or (pressed.label(lang) if pressed else "")
-    if pressed is not None:
-        candidates: tuple[Candidate, ...] = (Candidate(pressed.name, 100.0, ("button",)),)
-    else:
-        found = matcher.match(text, lang, limit=5) if text.strip() else []
-        candidates = tuple(c for c in found if c.intent in rulebook.by_name)
-    typed = pressed is None
-    felt = mood.score_message(text, lang) if typed else mood.MessageMood(0.0)
-    signal, reasons = felt.score, felt.reasons
-    if typed and _is_repeat(state, text, lang):
-        signal, reasons = _combine(signal, mood.REPEAT_SIGNAL), reasons + ("repeated",)
-    return _Message(
-        text, inbound.payload, lang, inbound.now, candidates, not typed, signal, reasons
-    )
-
-
-def _pressed_intent(rulebook: Rulebook, inbound: Inbound) -> Intent | None:
-    if inbound.kind != "button" or not inbound.payload.startswith("/"):
-        return None
-    return rulebook.by_name.get(inbound.payload[1:])
-
-
-def _language(config: Config, state: ConversationState, text: str) -> str:
-    default = state.language or config.default_language
-    return detect_language(text, default=default) if text.strip() else default
-
-
-def _is_repeat(state: ConversationState, text: str, lang: str) -> bool:
-    key = normalize(text, lang)
-    return bool(key) and key in state.recent_texts
-
-
-def _remember(state: ConversationState, text: str, lang: str) -> tuple[str, ...]:
-    key = normalize(text, lang)
-    return (state.recent_texts + (key,))[-RECENT_TEXTS:] if key else state.recent_texts
-
-
-def _combine(a: float, b: float) -> float:
-    """Two independent signals as one, staying within 0..1."""
-    return 1.0 - (1.0 - a) * (1.0 - b)
-
-
-def _is_negative_feedback(text: str, lang: str) -> bool:
-    check: Callable[[str, str], bool] | None = getattr(mood, "is_negative_feedback", None)
-    return bool(check(text, lang)) if check else bool(_NEGATIVE.search(text))
-
-
-def _asks_for_human(rulebook: Rulebook, msg: _Message) -> bool:
-    human = rulebook.config.human_intent
-    if msg.payload == "/" + human:
-        return True
-    if msg.pressed:
-        return False  # a button for another intent is not a request for a person
-    top = msg.candidates[0] if msg.candidates else None
-    if top and top.intent == human and top.score >= rulebook.thresholds_for(human).answer:
-        return True
-    return mood.wants_human(msg.text, msg.language)
-
-
-def _zone(rulebook: Rulebook, msg: _Message) -> str:
-    """answer | clarify | fallback, from the top score, the thresholds and the runner-up."""
-    if not msg.candidates:
-        return "fallback"
-    if msg.pressed:
-        return "answer"
-    top = msg.candidates[0]
-    limits = rulebook.thresholds_for(top.intent)
-    if top.score < limits.clarify:
-        return "fallback"
-    close = len(msg.candidates) > 1 and top.score - msg.candidates[1].score < limits.ambiguity
-    return "answer" if top.score >= limits.answer and not close else "clarify"
+    return _on_message(rulebook, state, utterance.read(rulebook, matcher, state, inbound))
 
 
 # --- deciding -----------------------------------------------------------------------
 
 
-def _on_message(rulebook: Rulebook, state: ConversationState, msg: _Message) -> Turn:
+def _on_message(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Turn:
     config = rulebook.config
     answered_before = state.last_answered
     state = replace(
-        state, language=msg.language, recent_texts=_remember(state, msg.text, msg.language)
+        state, language=msg.language, recent_texts=utterance.remember(state, msg.text, msg.language)
     )
-    if _asks_for_human(rulebook, msg):
+    if utterance.asks_for_human(rulebook, msg):
         state = _felt(config, state, msg.signal, msg.now)
         why = ("asked_for_human",)
         decision = _decide(msg, "handoff", state, why, intent=config.human_intent)
         return _handoff(config, state, decision, "handoff")
-    zone = _zone(rulebook, msg)
-    if answered_before and zone != "answer" and _is_negative_feedback(msg.text, msg.language):
-        signal = _combine(msg.signal, mood.NEGATIVE_FEEDBACK_SIGNAL)
+    zone = utterance.zone(rulebook, msg)
+    if (
+        answered_before
+        and zone != "answer"
+        and utterance.is_negative_feedback(msg.text, msg.language)
+    ):
+        signal = utterance.combine(msg.signal, mood.NEGATIVE_FEEDBACK_SIGNAL)
         return _negative(config, state, msg, signal, answered_before)
     signal, reasons = msg.signal, msg.reasons
     if zone == "fallback":
-        signal, reasons = _combine(signal, mood.FALLBACK_SIGNAL), reasons + ("fallback",)
+        signal, reasons = utterance.combine(signal, mood.FALLBACK_SIGNAL), reasons + ("fallback",)
     state = _felt(config, state, signal, msg.now)
     if _too_frustrated(config, state):
         decision = _decide(msg, "handoff", state, ("frustration",) + reasons)
@@ -240,7 +133,7 @@ def _on_message(rulebook: Rulebook, state: ConversationState, msg: _Message) -> 
     return _fallback(config, state, msg)
 
 
-def _answer(rulebook: Rulebook, state: ConversationState, msg: _Message) -> Turn:
+def _answer(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Turn:
     intent = rulebook.by_name[msg.candidates[0].intent]
     reply = Reply(
         _answer_text(rulebook.config, intent, msg.language),
@@ -255,7 +148,7 @@ def _answer(rulebook: Rulebook, state: ConversationState, msg: _Message) -> Turn
     return Turn((reply,), state, _decide(msg, "answer", state))
 
 
-def _clarify(rulebook: Rulebook, state: ConversationState, msg: _Message) -> Turn:
+def _clarify(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Turn:
     top = msg.candidates[0]
     floor = rulebook.thresholds_for(top.intent).clarify
     shown = [top] + [c for c in msg.candidates[1:CLARIFY_CHOICES] if c.score >= floor]
@@ -268,7 +161,7 @@ def _clarify(rulebook: Rulebook, state: ConversationState, msg: _Message) -> Tur
     )
 
 
-def _fallback(config: Config, state: ConversationState, msg: _Message) -> Turn:
+def _fallback(config: Config, state: ConversationState, msg: Utterance) -> Turn:
     count = state.fallbacks_in_row + 1
     state = replace(state, fallbacks_in_row=count, last_answered=None)
     if count >= config.max_fallbacks:
@@ -283,7 +176,7 @@ def _fallback(config: Config, state: ConversationState, msg: _Message) -> Turn:
 
 
 def _negative(
-    config: Config, state: ConversationState, msg: _Message, signal: float, answered: str
+    config: Config, state: ConversationState, msg: Utterance, signal: float, answered: str
 ) -> Turn:
     state = _felt(config, state, signal, msg.now)
     reasons = ("negative_feedback",) + msg.reasons
@@ -304,7 +197,7 @@ def _on_feedback(config: Config, state: ConversationState, inbound: Inbound) -> 
     lang = state.language or config.default_language
     answered = inbound.intent or state.last_answered
     if inbound.helpful is False:
-        msg = _Message("", "", lang, inbound.now, (), False, 0.0, ())
+        msg = Utterance("", "", lang, inbound.now, (), False, 0.0, ())
         return _negative(config, state, msg, mood.NEGATIVE_FEEDBACK_SIGNAL, answered or "")
     state = _felt(config, state, 0.0, inbound.now)
     reply = Reply(config.text("feedback_thanks", lang), kind="feedback", intent=answered)
@@ -314,10 +207,10 @@ def _on_feedback(config: Config, state: ConversationState, inbound: Inbound) -> 
 
 def _while_with_people(config: Config, state: ConversationState, inbound: Inbound) -> Turn:
     """Queued or offline: only "how long?" gets a reply. Assigned: the agent answers."""
-    lang = _language(config, state, inbound.text)
+    lang = utterance.language(config, state, inbound.text)
     state = replace(state, language=lang)
     asks = inbound.kind != "feedback" and (
-        bool(_WAIT_QUESTION.search(inbound.text)) or mood.wants_human(inbound.text, lang)
+        utterance.is_wait_question(inbound.text) or mood.wants_human(inbound.text, lang)
     )
     if state.status == "assigned" or not asks:
         decision = Decision("silent", lang, mood=state.frustration, reasons=(state.status,))
@@ -356,7 +249,7 @@ def _handoff(
 
 
 def _decide(
-    msg: _Message,
+    msg: Utterance,
     name: str,
     state: ConversationState,
     reasons: tuple[str, ...] = (),

@@ -1,0 +1,129 @@
+"""One customer message, read: its language, matching intents and frustration cues."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from helpline import mood
+from helpline.matcher import Candidate, Matcher
+from helpline.rules.model import Config, Intent, Rulebook
+from helpline.text import detect_language, normalize
+
+if TYPE_CHECKING:  # dialogue imports this module; its types are only annotations here
+    from helpline.dialogue import ConversationState, Inbound
+
+RECENT_TEXTS = 5  # how many earlier customer texts a repeat is checked against
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """One customer message or button press, read: what it asks and how it sounds."""
+
+    text: str
+    payload: str
+    language: str
+    now: float
+    candidates: tuple[Candidate, ...]
+    pressed: bool  # a button named a known intent: answer it whatever the score
+    signal: float  # frustration this message adds (words, repeats)
+    reasons: tuple[str, ...]
+
+
+# "How long?" while waiting for a person: the one question the bot still answers then.
+_WAIT_QUESTION = re.compile(
+    r"how long|when|wait|\beta\b|still|anyone there|얼마나|언제|기다|대기|아직|몇\s*분|멀었",
+    re.IGNORECASE,
+)
+# "That didn't help" right after an answer, until mood offers is_negative_feedback.
+_NEGATIVE = re.compile(
+    r"(didn.?t|did not|doesn.?t|does not|not) help|not helpful|useless|wrong answer"
+    r"|that.?s not what i|didn.?t work|도움이?\s*안|도움\s*안\s*[돼되]|소용\s*없|그게\s*아니",
+    re.IGNORECASE,
+)
+
+
+def read(
+    rulebook: Rulebook, matcher: Matcher, state: ConversationState, inbound: Inbound
+) -> Utterance:
+    """A button naming a known intent scores 100; anything else goes through the matcher."""
+    pressed = _pressed_intent(rulebook, inbound)
+    lang = language(rulebook.config, state, inbound.text)
+    text = inbound.text or (pressed.label(lang) if pressed else "")
+    if pressed is not None:
+        candidates: tuple[Candidate, ...] = (Candidate(pressed.name, 100.0, ("button",)),)
+    else:
+        found = matcher.match(text, lang, limit=5) if text.strip() else []
+        candidates = tuple(c for c in found if c.intent in rulebook.by_name)
+    typed = pressed is None
+    felt = mood.score_message(text, lang) if typed else mood.MessageMood(0.0)
+    signal, reasons = felt.score, felt.reasons
+    if typed and _is_repeat(state, text, lang):
+        signal, reasons = combine(signal, mood.REPEAT_SIGNAL), reasons + ("repeated",)
+    return Utterance(
+        text, inbound.payload, lang, inbound.now, candidates, not typed, signal, reasons
+    )
+
+
+def _pressed_intent(rulebook: Rulebook, inbound: Inbound) -> Intent | None:
+    if inbound.kind != "button" or not inbound.payload.startswith("/"):
+        return None
+    return rulebook.by_name.get(inbound.payload[1:])
+
+
+def language(config: Config, state: ConversationState, text: str) -> str:
+    default = state.language or config.default_language
+    return detect_language(text, default=default) if text.strip() else default
+
+
+def _is_repeat(state: ConversationState, text: str, lang: str) -> bool:
+    key = normalize(text, lang)
+    return bool(key) and key in state.recent_texts
+
+
+def remember(state: ConversationState, text: str, lang: str) -> tuple[str, ...]:
+    key = normalize(text, lang)
+    return (state.recent_texts + (key,))[-RECENT_TEXTS:] if key else state.recent_texts
+
+
+def combine(a: float, b: float) -> float:
+    """Two independent signals as one, staying within 0..1."""
+    return 1.0 - (1.0 - a) * (1.0 - b)
+
+
+def is_negative_feedback(text: str, lang: str) -> bool:
+    check: Callable[[str, str], bool] | None = getattr(mood, "is_negative_feedback", None)
+    return bool(check(text, lang)) if check else bool(_NEGATIVE.search(text))
+
+
+def asks_for_human(rulebook: Rulebook, msg: Utterance) -> bool:
+    human = rulebook.config.human_intent
+    if msg.payload == "/" + human:
+        return True
+    if msg.pressed:
+        return False  # a button for another intent is not a request for a person
+    top = msg.candidates[0] if msg.candidates else None
+    if top and top.intent == human and top.score >= rulebook.thresholds_for(human).answer:
+        return True
+    return mood.wants_human(msg.text, msg.language)
+
+
+def zone(rulebook: Rulebook, msg: Utterance) -> str:
+    """answer | clarify | fallback, from the top score, the thresholds and the runner-up."""
+    if not msg.candidates:
+        return "fallback"
+    if msg.pressed:
+        return "answer"
+    top = msg.candidates[0]
+    limits = rulebook.thresholds_for(top.intent)
+    if top.score < limits.clarify:
+        return "fallback"
+    close = len(msg.candidates) > 1 and top.score - msg.candidates[1].score < limits.ambiguity
+    return "answer" if top.score >= limits.answer and not close else "clarify"
+
+
+def is_wait_question(text: str) -> bool:
+    """Whether a customer waiting for a person asks how long ("how long?", "언제요?")."""
+    return bool(_WAIT_QUESTION.search(text))
