@@ -436,7 +436,8 @@ async def test_failing_turn_among_concurrent_writes_undoes_only_itself(
     store: SQLiteStore, conv: Conversation
 ) -> None:
     other = await store.create_conversation(token="tok-2", language="en", now=1.0)
-    bad = TurnRecord(conv.id, "bot", {}, "ko", (Outgoing("nobody", {"text": "x"}),))
+    msgs = (Outgoing("bot", {"text": "ok"}), Outgoing("nobody", {"text": "x"}))
+    bad = TurnRecord(conv.id, "queued", {}, "ko", msgs, answers_seq=1)
     results = await asyncio.gather(
         store.append_customer_message(conv.id, "m1", {"text": "a"}, 2.0),
         store.commit_turn(bad, 3.0),
