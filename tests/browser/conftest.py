@@ -1,0 +1,158 @@
+"""Browser fixtures: a real `helpline serve` process, Debian's Chromium driven by Playwright.
+
+- `server`: base URL of a `helpline serve` subprocess (tests/browser/rules, a tmp SQLite file).
+- `browser`: headless Chromium (/usr/bin/chromium), one per session.
+- `context` / `page`: a fresh browser context (own localStorage) per test; `phone_page` at 360 px.
+- `axe_source`: the axe-core script, installed by scripts/install-browser.sh when missing.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import urllib.request
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
+
+REPO = Path(__file__).resolve().parents[2]
+RULES = Path(__file__).resolve().parent / "rules"
+SCREENSHOTS = REPO / "docs" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+AXE_DIR = Path(
+    os.environ.get("HELPLINE_AXE_DIR")
+    or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "helpline" / "axe"
+)
+AXE_JS = AXE_DIR / "node_modules" / "axe-core" / "axe.min.js"
+START_TIMEOUT_S = 30.0
+WAIT_MS = 10_000  # upper bound for one expectation; normally milliseconds
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+expect.set_options(timeout=WAIT_MS)
+
+
+@pytest.fixture(scope="session")
+def browser_tools() -> None:
+    """Chromium and axe-core, installed on first use (a fresh machine has neither)."""
+    if Path(CHROMIUM).exists() and AXE_JS.exists():
+        return
+    subprocess.run(["bash", str(REPO / "scripts" / "install-browser.sh")], check=True)
+
+
+@pytest.fixture(scope="session")
+def axe_source(browser_tools: None) -> str:
+    return AXE_JS.read_text(encoding="utf-8")
+
+
+def _read_lines(stream: Iterable[str], lines: queue.Queue[str]) -> None:
+    for line in stream:
+        lines.put(line)
+    lines.put("")  # end of output: the process has exited
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real server process on a free port; ready when it prints the URL it listens on."""
+    db = tmp_path_factory.mktemp("browser") / "helpline.db"
+    command = [
+        sys.executable, "-m", "helpline", "serve", "--host", "127.0.0.1", "--port", "0",
+        "--rules", str(RULES), "--db", str(db), "--widget-dir", str(REPO / "web_widget"),
+    ]  # fmt: skip
+    proc = subprocess.Popen(
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    lines: queue.Queue[str] = queue.Queue()
+    reader = threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True)
+    reader.start()
+    try:
+        url = _wait_for_url(lines)
+        with urllib.request.urlopen(url + "healthz", timeout=5) as response:
+            assert response.status == 200
+        yield url.rstrip("/")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        reader.join(timeout=5)
+        assert proc.stdout is not None
+        proc.stdout.close()
+
+
+def _wait_for_url(lines: queue.Queue[str]) -> str:
+    seen: list[str] = []
+    while True:
+        try:
+            line = lines.get(timeout=START_TIMEOUT_S)
+        except queue.Empty:
+            raise RuntimeError("helpline serve did not start:\n" + "".join(seen)) from None
+        if not line:
+            raise RuntimeError("helpline serve exited:\n" + "".join(seen))
+        seen.append(line)
+        found = re.search(r"running at (http://\S+/)", line)
+        if found:
+            return found.group(1)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    with sync_playwright() as pw:
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, browser_tools: None) -> Iterator[Browser]:
+    chromium = shutil.which("chromium") or CHROMIUM
+    browser = playwright.chromium.launch(
+        executable_path=chromium, args=CHROMIUM_ARGS, headless=True
+    )
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def context(browser: Browser, server: str) -> Iterator[BrowserContext]:
+    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 800})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(context: BrowserContext) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture
+def phone_page(browser: Browser, server: str) -> Iterator[Page]:
+    context = browser.new_context(
+        base_url=server,
+        viewport={"width": 360, "height": 740},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    yield context.new_page()
+    context.close()

@@ -1,0 +1,63 @@
+"""A handle on the widget as a customer sees it, for the browser tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from playwright.sync_api import Locator, Page, expect
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+class Widget:
+    """The widget as a customer sees it; locators pierce its (open) shadow root."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.launcher = page.locator(".hl-launcher")
+        self.panel = page.locator(".hl-panel")
+        self.log = page.locator(".hl-log")
+        self.input = page.locator(".hl-input")
+        self.status = page.locator(".hl-sub")
+        self.badge = page.locator(".hl-badge")
+        self.talk = page.locator(".hl-talk")
+
+    def goto(self, path: str = "/") -> Widget:
+        self.page.goto(path)
+        expect(self.launcher).to_be_visible()
+        return self
+
+    def open(self) -> Widget:
+        self.launcher.click()
+        expect(self.panel).to_be_visible()
+        return self
+
+    def bot_messages(self) -> Locator:
+        return self.log.locator(".hl-msg.hl-bot")
+
+    def customer_messages(self) -> Locator:
+        return self.log.locator(".hl-msg.hl-customer")
+
+    def greeted(self) -> Widget:
+        expect(self.bot_messages().first).to_be_visible()
+        return self
+
+    def say(self, text: str) -> Widget:
+        self.input.fill(text)
+        self.input.press("Enter")
+        return self
+
+    def button(self, label: str) -> Locator:
+        return self.log.locator(".hl-choice", has_text=label)
+
+    def seqs(self) -> list[int]:
+        values = self.log.locator(".hl-msg").evaluate_all(
+            "nodes => nodes.map(n => n.dataset.seq).filter(Boolean).map(Number)"
+        )
+        return [int(v) for v in values]
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / name
+        self.page.screenshot(path=str(path))
+        return path
