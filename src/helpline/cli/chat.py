@@ -9,7 +9,8 @@ from typing import TextIO
 
 from helpline.dialogue import Button, ConversationState, Inbound, Turn, greet, respond
 from helpline.errors import RulesError
-from helpline.matcher import Candidate, Matcher
+from helpline.matcher import Candidate, Matcher, build_matcher
+from helpline.rules import load_rulebook
 from helpline.rules.model import Rulebook
 
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
@@ -41,9 +42,6 @@ def run(args: argparse.Namespace) -> int:
 
 def load(rules_dir: str) -> tuple[Rulebook, Matcher] | None:
     """Rules and matcher, or None after printing the author's errors to stderr."""
-    from helpline.matcher import build_matcher
-    from helpline.rules import load_rulebook  # type: ignore[attr-defined,unused-ignore]
-
     try:
         rulebook: Rulebook = load_rulebook(rules_dir)
     except RulesError as exc:
