@@ -265,7 +265,8 @@ def _decide(
         score=score,
         candidates=tuple((c.intent, c.score) for c in msg.candidates),
         mood=state.frustration,
-        reasons=reasons,
+        # the message's mood cues go with every decision, so analytics can see them all
+        reasons=tuple(dict.fromkeys(reasons + msg.reasons)),
     )
 
 

@@ -94,7 +94,7 @@ class _Session:
                 self.out.write(f"  [{number}] {button.label}\n")
             self.buttons += reply.buttons
         self.status(_summary(turn))
-        if self.explain and turn.decision.candidates:
+        if self.explain:
             self.explain_scores(turn)
         self.out.flush()
 
