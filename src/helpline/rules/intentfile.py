@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -25,6 +26,7 @@ INTENT_KEYS = (
     "thresholds",
 )
 DEFAULT_CATEGORY = "general"
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 FEW_EXAMPLES = 3  # fewer than this per language and matching gets brittle
 
 
@@ -116,7 +118,8 @@ def _name(data: Mapping[str, Any], report: Report, index: int) -> str | None:
 
 
 def _snake(name: str) -> str:
-    words = "".join(c.lower() if c.isalnum() else " " for c in name).split()
+    spaced = _CAMEL.sub(" ", name)  # RefundStatus -> Refund Status
+    words = "".join(c.lower() if c.isalnum() else " " for c in spaced).split()
     return "_".join(words) or "my_intent"
 
 
@@ -152,7 +155,8 @@ def _per_language(
         if value is not None:
             found[lang] = value
     if all_needed:
-        _check_coverage(by_lang, key, found, report, who, languages, many)
+        line = key_line(data, key)
+        _check_coverage(by_lang, key, found, report, who, languages, many, line)
     return found
 
 
@@ -179,17 +183,18 @@ def _check_coverage(
     who: str,
     languages: tuple[str, ...] | None,
     many: bool,
+    line: int,
 ) -> None:
     if (
         many
         and not any(values for values, _ in found.values())
         and not _some_rejected(by_lang, found)
     ):
-        report.error(line_of(by_lang), f"{who}: has no examples at all")
+        report.error(line, f"{who}: has no examples at all")
         return
     for lang in languages or ():
         if lang not in by_lang:
-            report.error(line_of(by_lang), f"{who}: no {key} in {lang!r} (languages lists it)")
+            report.error(line, f"{who}: no {key} in {lang!r} (languages lists it)")
         elif many and lang in found and not found[lang][0]:
             report.error(line_of(by_lang, lang), f"{who}: no examples in {lang!r}")
         elif many and lang in found and len(found[lang][0]) < FEW_EXAMPLES:

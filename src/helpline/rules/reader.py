@@ -90,19 +90,26 @@ def parse_yaml(text: str, shown: str) -> tuple[Any, list[Problem]]:
             return None, [Problem(shown, 0, "file is empty")]
         return _Builder(loader, shown).build(node)
     except yaml.MarkedYAMLError as exc:
-        return None, [_syntax_problem(exc, shown)]
+        return None, [_syntax_problem(exc, shown, text)]
     except yaml.YAMLError as exc:
         return None, [Problem(shown, 0, f"YAML error: {exc}")]
     finally:
         loader.dispose()
 
 
-def _syntax_problem(exc: yaml.MarkedYAMLError, shown: str) -> Problem:
+def _syntax_problem(exc: yaml.MarkedYAMLError, shown: str, text: str) -> Problem:
     mark = exc.problem_mark or exc.context_mark
     line = mark.line + 1 if mark is not None else 0
     what = exc.problem or "invalid YAML"
     if exc.context:
-        what = f"{what} ({exc.context})"
+        start = exc.context_mark.line + 1 if exc.context_mark is not None else line
+        where = f" started on line {start}" if start != line else ""
+        what = f"{what} ({exc.context}{where})"
+    lines = text.splitlines()
+    if 0 < line <= len(lines) and "\t" in lines[line - 1]:
+        what += "; YAML indents with spaces, not tabs"
+    if "expected a single document" in str(exc.context):
+        what = "a second document (---) in one file; keep one document per file"
     return Problem(shown, line, f"YAML syntax error: {what}")
 
 

@@ -16,7 +16,8 @@ SNAKE_CASE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*\Z")
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """' (did you mean 'x'?)' for the closest choice, or '' when nothing is close."""
-    found = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=60)
+    cutoff = 50 if len(word) <= 3 else 60  # one letter off in 'kr' is half the word
+    found = process.extractOne(word, list(choices), scorer=fuzz.ratio, score_cutoff=cutoff)
     return f" (did you mean {found[0]!r}?)" if found else ""
 
 

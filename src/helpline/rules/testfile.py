@@ -11,7 +11,9 @@ from helpline.rules.reader import line_of
 from helpline.rules.report import Report, did_you_mean
 
 TEST_KEYS = ("name", "steps")
-STEP_KEYS = ("user", "intent", "decision")
+ACTIONS = ("user", "button", "feedback")  # what the customer does in a step: exactly one
+STEP_KEYS = (*ACTIONS, "intent", "decision")
+FEEDBACK = {"up": True, "down": False, "helpful": True, "unhelpful": False, "👍": True, "👎": False}
 
 
 def read_tests_file(
@@ -61,10 +63,18 @@ def _step(
     if data is None:
         return None
     report.unknown_keys(data, STEP_KEYS, what)
-    report.required(data, ("user",), what)
+    done = [key for key in ACTIONS if key in data]
+    if len(done) != 1:
+        found = f"has {' and '.join(done)}" if done else "has none"
+        report.error(line_of(data), f"{what}: needs exactly one of user, button, feedback; {found}")
     step: dict[str, object] = {"line": line_of(data)}
     if "user" in data:
         step["user"] = report.text(data, "user", f"{what}: user")
+    if "button" in data:
+        names = intents if intents is not None else [str(data["button"])]
+        step["button"] = _named(data, "button", names, report, what, "button (intent)")
+    if "feedback" in data:
+        step["feedback"] = _feedback(data, report, what)
     if "intent" in data:
         step["intent"] = _expected_intent(data, report, what, intents)
     if "decision" in data:
@@ -72,6 +82,16 @@ def _step(
     if any(v is None for k, v in step.items() if k != "intent"):
         return None
     return MappingProxyType(step)
+
+
+def _feedback(data: Mapping[str, Any], report: Report, what: str) -> bool | None:
+    value = data["feedback"]
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in FEEDBACK:
+        return FEEDBACK[value.lower()]
+    report.error(line_of(data, "feedback"), f"{what}: feedback must be up or down, not {value!r}")
+    return None
 
 
 def _expected_intent(
