@@ -94,9 +94,9 @@ async def store(tmp_path: Path) -> AsyncIterator[SQLiteStore]:
 
 @pytest.fixture
 def make_client(
+    store: SQLiteStore,  # first, so the store outlives the app that uses it
     aiohttp_client: Any,
     make_settings: Callable[..., Settings],
-    store: SQLiteStore,
     rulebook: Rulebook,
 ) -> Callable[..., Awaitable[TestClient]]:
     async def make(settings: Settings | None = None, **app_args: Any) -> TestClient:
@@ -143,25 +143,22 @@ class Customer:
         self.seen.append(frame)
         return frame
 
-    async def next_of(self, kind: str, **fields: Any) -> dict[str, Any]:
+    async def next_of(self, frame_type: str, /, **fields: Any) -> dict[str, Any]:
         """The next frame of this type (and these field values), skipping others."""
         while True:
             frame = await self.receive()
-            if frame["type"] == kind and all(frame.get(k) == v for k, v in fields.items()):
+            if frame["type"] == frame_type and all(frame.get(k) == v for k, v in fields.items()):
                 return frame
 
     async def bot_reply(self) -> dict[str, Any]:
         return await self.next_of("message.new", sender="bot")
 
     async def closed(self) -> int | None:
-        """Wait for the server to close the socket; its close code."""
+        """Wait for the server to close the socket; the close code it sent."""
         while True:
             msg = await asyncio.wait_for(self.ws.receive(), WAIT_S)
-            if msg.type in (
-                aiohttp.WSMsgType.CLOSE,
-                aiohttp.WSMsgType.CLOSED,
-                aiohttp.WSMsgType.CLOSING,
-                aiohttp.WSMsgType.ERROR,
-            ):
+            if msg.type is aiohttp.WSMsgType.CLOSE:
+                return int(msg.data)  # ws.close_code can read 1006 when wait_for wraps receive
+            if msg.type is not aiohttp.WSMsgType.TEXT:
                 return self.ws.close_code
             self.seen.append(json.loads(msg.data))
