@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from aiohttp import WSCloseCode
-from conftest import Customer
 
+from conftest import Customer
 from helpline.settings import Limits
 from helpline.store import SQLiteStore
 
