@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from helpline.cli.test import run_tests
+from helpline.matcher import build_matcher
+from helpline.rules.model import Config, ConversationTest, Intent, Rulebook
+
 CONFIG = """\
 languages: [en, ko]
 default_language: en
@@ -175,3 +179,47 @@ def test_helpline_test_reports_the_mismatch_and_exits_1(tmp_path: Path) -> None:
         r"got refund_status \(score \d+\.\d, answer\)$"
     )
     assert re.search(expected, done.stdout, re.MULTILINE)
+
+
+def in_memory_rulebook(*steps: dict[str, object]) -> Rulebook:
+    texts = {"fallback": {"en": "Sorry?"}, "greeting": {"en": "Hi"}}
+    billing = Intent(
+        "refund_status",
+        "billing",
+        {"en": ("where is my refund", "refund status", "when is my money back")},
+        {"en": "Three to five days."},
+    )
+    test = ConversationTest("script", tuple(steps), "tests/t.yaml", 2)
+    return Rulebook(
+        Config(languages=("en",), default_language="en", texts=texts), (billing,), (test,)
+    )
+
+
+@pytest.mark.parametrize(
+    ("step", "passed"),
+    [
+        ({"user": "where is my refund", "intent": "refund_status", "line": 4}, True),
+        ({"user": "where is my refund", "decision": "answer", "line": 4}, True),
+        ({"user": "where is my refund", "intent": None, "line": 4}, False),
+        ({"user": "zzzz qqqq", "intent": None, "line": 4}, True),
+        ({"user": "zzzz qqqq", "decision": "answer", "line": 4}, False),
+    ],
+)
+def test_conversation_test_step_checks_intent_and_decision(
+    step: dict[str, object], passed: bool
+) -> None:
+    rulebook = in_memory_rulebook(step)
+    (outcome,) = run_tests(rulebook, build_matcher(rulebook))
+    assert outcome.passed is passed
+
+
+def test_failed_step_names_file_line_test_and_step() -> None:
+    rulebook = in_memory_rulebook(
+        {"user": "where is my refund", "line": 4},
+        {"user": "zzzz qqqq", "decision": "answer", "line": 6},
+    )
+    (outcome,) = run_tests(rulebook, build_matcher(rulebook))
+    (failure,) = outcome.failures
+    assert failure.startswith(
+        "tests/t.yaml:6: test 'script' step 2: expected decision answer, got "
+    )
