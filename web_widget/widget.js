@@ -263,7 +263,7 @@
     '.hl-log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;background:#f6f6f7}',
     '.hl-msg{max-width:85%;align-self:flex-start;display:flex;flex-direction:column;gap:6px}',
     '.hl-msg.hl-customer{align-self:flex-end;align-items:flex-end}',
-    '.hl-bubble{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid #dcdce0;overflow-wrap:anywhere}',
+    '.hl-bubble{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid #dcdce0;word-break:keep-all;overflow-wrap:anywhere}',
     '.hl-customer .hl-bubble{background:var(--hl-accent);color:var(--hl-on-accent);border-color:transparent}',
     '.hl-agent .hl-bubble{border-color:#1a5fd0}',
     '.hl-system .hl-bubble{background:transparent;border:0;color:#4a4a4f;font-size:13px;text-align:center}',
@@ -279,7 +279,8 @@
     '.hl-choice{padding:6px 12px;border-radius:16px;border:1px solid var(--hl-accent);background:#fff;color:#1a1a1a}',
     '.hl-choice:hover{background:#f0f0f3}',
     '.hl-rate{display:flex;gap:4px;align-items:center;font-size:13px;color:#4a4a4f}',
-    '.hl-thumb{width:32px;height:32px;border:1px solid #c4c4ca;border-radius:8px;background:#fff}',
+    '.hl-thumb{width:32px;height:32px;padding:7px;border:1px solid #8a8a92;border-radius:8px;background:#fff;color:#4a4a4f}',
+    '.hl-thumb svg{width:100%;height:100%;fill:currentColor}.hl-down svg{transform:rotate(180deg)}',
     '.hl-thumb[aria-pressed="true"]{background:#e8eefc;border-color:#1a5fd0}',
     '.hl-thumb:disabled{cursor:default}',
     '.hl-typing{padding:4px 16px;font-size:13px;color:#4a4a4f;background:#f6f6f7}',
@@ -299,6 +300,7 @@
 
   // ---------------------------------------------------------------- view
   var ICON = 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z';
+  var THUMB = 'M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.3l1-4.9c0-.4-.2-.8-.5-1.1L14.2 1 7.6 7.6C7.2 8 7 8.5 7 9v10c0 1.1.9 2 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z';
   var ui = buildView();
 
   function buildView() {
@@ -314,7 +316,7 @@
     launcher.type = 'button';
     launcher.setAttribute('aria-expanded', 'false');
     launcher.setAttribute('aria-controls', 'hl-panel');
-    launcher.appendChild(icon());
+    launcher.appendChild(icon(ICON));
     var badge = el('span', 'badge');
     badge.hidden = true;
     badge.setAttribute('aria-hidden', 'true');
@@ -381,13 +383,13 @@
     };
   }
 
-  function icon() {
+  function icon(d) {
     var ns = 'http://www.w3.org/2000/svg';
     var svg = document.createElementNS(ns, 'svg');
     svg.setAttribute('viewBox', '0 0 24 24');
     svg.setAttribute('aria-hidden', 'true');
     var path = document.createElementNS(ns, 'path');
-    path.setAttribute('d', ICON);
+    path.setAttribute('d', d);
     svg.appendChild(path);
     return svg;
   }
@@ -427,8 +429,9 @@
   function rating(msg) {
     var box = el('div', 'rate');
     var given = load('rated', {})[conv.token + ':' + msg.seq];
-    [[true, '👍', T.helpful], [false, '👎', T.notHelpful]].forEach(function (spec) {
-      var btn = el('button', 'thumb', spec[1]);
+    [[true, 'up', T.helpful], [false, 'down', T.notHelpful]].forEach(function (spec) {
+      var btn = el('button', 'thumb ' + spec[1]);
+      btn.appendChild(icon(THUMB));
       btn.type = 'button';
       btn.setAttribute('aria-label', spec[2]);
       btn.setAttribute('aria-pressed', String(given === spec[0]));
