@@ -448,3 +448,19 @@ async def test_failing_turn_among_concurrent_writes_undoes_only_itself(
     assert [type(r).__name__ for r in results] == ["Appended", "StoreError", "Appended", "Appended"]
     assert [m.client_id for m in await store.messages_after(conv.id, 0)] == ["m1", "m2"]
     assert [m.client_id for m in await store.messages_after(other.id, 0)] == ["m1"]
+
+
+async def test_close_finishes_writes_already_submitted(db_path: Path) -> None:
+    store = SQLiteStore(db_path)
+    await store.open()
+    conv = await store.create_conversation(token="t", language="en", now=1.0)
+    # gather starts the append first; it is queued before close() asks the thread to stop
+    appended, _ = await asyncio.gather(
+        store.append_customer_message(conv.id, "m1", {"text": "bye"}, 2.0), store.close()
+    )
+    reopened = SQLiteStore(db_path)
+    await reopened.open()
+    try:
+        assert await reopened.messages_after(conv.id, 0) == [appended.message]
+    finally:
+        await reopened.close()

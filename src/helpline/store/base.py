@@ -82,6 +82,13 @@ class TurnRecord:
 
 
 class Store(Protocol):
+    """Persistence for conversations, their messages and events.
+
+    Every method raises helpline.errors.StoreError when the backend cannot do what was
+    asked (closed store, unreachable database, unknown conversation for a write), never a
+    driver's own exception. A write that returned is durable: the caller may acknowledge.
+    """
+
     async def open(self) -> None: ...
     async def close(self) -> None: ...
 

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from helpline.errors import StoreError
+
 log = logging.getLogger(__name__)
 
 Operation = Callable[[sqlite3.Connection], Any]
@@ -45,13 +47,18 @@ class Worker(threading.Thread):
         self._loop = loop
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._gone = False  # the thread has ended: a new job would wait forever
+        self._gone_lock = threading.Lock()
         self.ready: asyncio.Future[None] = loop.create_future()
         self.stopped: asyncio.Future[None] = loop.create_future()
 
     def submit(self, operation: Operation) -> asyncio.Future[Any]:
         """Queue an operation; call from the loop's thread."""
         future = self._loop.create_future()
-        self._queue.put(_Job(operation, future))
+        with self._gone_lock:
+            if self._gone:
+                raise StoreError("the database thread has stopped")
+            self._queue.put(_Job(operation, future))
         return future
 
     def stop(self) -> None:
@@ -67,9 +74,25 @@ class Worker(threading.Thread):
         self._settle([(self.ready, None, None)])
         try:
             self._serve(conn)
+        except BaseException:
+            log.exception("the database thread failed")
+            raise
         finally:
             conn.close()
-            self._settle([(self.stopped, None, None)])
+            self._settle([*self._abandon(), (self.stopped, None, None)])
+
+    def _abandon(self) -> list[Outcome]:
+        """Fail whatever is still queued, so no caller waits on a thread that is gone."""
+        with self._gone_lock:
+            self._gone = True
+        outcomes: list[Outcome] = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                job = self._queue.get_nowait()
+                if job is not None:
+                    error = StoreError("the database thread has stopped")
+                    outcomes.append((job.future, None, error))
+        return outcomes
 
     def _serve(self, conn: sqlite3.Connection) -> None:
         while True:
