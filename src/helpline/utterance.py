@@ -58,13 +58,19 @@ def read(
         found = matcher.match(text, lang, limit=5) if text.strip() else []
         candidates = tuple(c for c in found if c.intent in rulebook.by_name)
     typed = pressed is None
-    felt = mood.score_message(text, lang) if typed else mood.MessageMood(0.0)
-    signal, reasons = felt.score, felt.reasons
-    if typed and _is_repeat(state, text, lang):
-        signal, reasons = combine(signal, mood.REPEAT_SIGNAL), reasons + ("repeated",)
+    signal, reasons = _cues(state, text, lang) if typed else (0.0, ())
     return Utterance(
         text, inbound.payload, lang, inbound.now, candidates, not typed, signal, reasons
     )
+
+
+def _cues(state: ConversationState, text: str, lang: str) -> tuple[float, tuple[str, ...]]:
+    """How frustrated a typed message sounds, a repeat of a recent one included."""
+    felt = mood.score_message(text, lang)
+    signal, reasons = felt.score, tuple(felt.reasons)
+    if _is_repeat(state, text, lang):
+        signal, reasons = combine(signal, mood.REPEAT_SIGNAL), reasons + ("repeated",)
+    return signal, reasons
 
 
 def _pressed_intent(rulebook: Rulebook, inbound: Inbound) -> Intent | None:
