@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 
@@ -26,9 +27,10 @@ class RulesHolder:
         self.current = ActiveRules(rulebook, build_matcher(rulebook), 1)
         self.last_error: RulesError | None = None
 
-    def replace(self, rulebook: Rulebook) -> None:
-        # Build the matcher before swapping: one assignment publishes both at once.
-        matcher = build_matcher(rulebook)
+    async def replace(self, rulebook: Rulebook) -> None:
+        # Build the matcher (off the event loop: large rulebooks take a moment) before
+        # swapping, so one assignment publishes both at once.
+        matcher = await asyncio.to_thread(build_matcher, rulebook)
         self.current = ActiveRules(rulebook, matcher, self.current.version + 1)
         self.last_error = None
         log.info(
