@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import sqlite3
 import uuid
@@ -17,14 +16,12 @@ from helpline.store.base import Appended, Conversation, Event, Message, TurnReco
 from helpline.store.migrations import migrate
 from helpline.store.sqlite_worker import Worker
 
-log = logging.getLogger(__name__)
-
 T = TypeVar("T")
 
 
 def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     """Open the file, set the pragmas, and migrate the schema to the current version."""
-    # isolation_level=None: we issue BEGIN/COMMIT ourselves, one transaction per operation
+    # isolation_level=None: the worker issues BEGIN/COMMIT itself, to commit in batches
     conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
     try:
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")

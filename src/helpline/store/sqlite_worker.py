@@ -74,9 +74,8 @@ class Worker(threading.Thread):
         self._settle([(self.ready, None, None)])
         try:
             self._serve(conn)
-        except BaseException:
+        except BaseException:  # a bug: logged once here, callers get StoreError below
             log.exception("the database thread failed")
-            raise
         finally:
             conn.close()
             self._settle([*self._abandon(), (self.stopped, None, None)])
