@@ -199,7 +199,7 @@ def _check_coverage(
             report.error(line_of(by_lang, lang), f"{who}: no examples in {lang!r}")
         elif many and lang in found and len(found[lang][0]) < FEW_EXAMPLES:
             report.warn(
-                line_of(by_lang, lang),
+                key_line(by_lang, lang),
                 f"{who}: only {len(found[lang][0])} example(s) in "
                 f"{lang!r}; give at least {FEW_EXAMPLES} so different wordings match",
             )
