@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import sys
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,8 @@ from helpline.errors import ConfigError, StoreError
 from helpline.store import Outgoing, SQLiteStore, Store, TurnRecord, open_store
 from helpline.store.base import Conversation
 from helpline.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
+from helpline.store.sqlite import connect
+from helpline.store.sqlite_worker import Worker
 
 
 @pytest.fixture
@@ -464,3 +468,32 @@ async def test_close_finishes_writes_already_submitted(db_path: Path) -> None:
         assert await reopened.messages_after(conv.id, 0) == [appended.message]
     finally:
         await reopened.close()
+
+
+class _ThreadKiller(BaseException):
+    """Escapes the per-operation handler, as only a bug in the store would."""
+
+
+def _kill_thread(go: threading.Event, conn: sqlite3.Connection) -> None:
+    go.wait(timeout=30)  # until the next job is queued behind this one
+    raise _ThreadKiller
+
+
+async def test_callers_get_store_error_when_the_database_thread_dies(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    loop = asyncio.get_running_loop()
+    worker = Worker(partial(connect, str(db_path), 1000), loop)
+    worker.start()
+    await worker.ready
+    go = threading.Event()
+    doomed = worker.submit(partial(_kill_thread, go))
+    queued = worker.submit(lambda conn: conn.execute("SELECT 1").fetchone())
+    go.set()
+    await worker.stopped
+    for future in (doomed, queued):
+        with pytest.raises(StoreError, match="thread has stopped"):
+            await future
+    with pytest.raises(StoreError, match="thread has stopped"):
+        worker.submit(lambda conn: None)
+    assert "the database thread failed" in caplog.text

@@ -48,6 +48,7 @@ class Worker(threading.Thread):
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._gone = False  # the thread has ended: a new job would wait forever
+        self._running: list[_Job] = []  # the batch in hand, failed too if the thread dies
         self._gone_lock = threading.Lock()
         self.ready: asyncio.Future[None] = loop.create_future()
         self.stopped: asyncio.Future[None] = loop.create_future()
@@ -84,12 +85,12 @@ class Worker(threading.Thread):
         """Fail whatever is still queued, so no caller waits on a thread that is gone."""
         with self._gone_lock:
             self._gone = True
-        outcomes: list[Outcome] = []
+        error = StoreError("the database thread has stopped")
+        outcomes: list[Outcome] = [(job.future, None, error) for job in self._running]
         with contextlib.suppress(queue.Empty):
             while True:
                 job = self._queue.get_nowait()
                 if job is not None:
-                    error = StoreError("the database thread has stopped")
                     outcomes.append((job.future, None, error))
         return outcomes
 
@@ -97,7 +98,9 @@ class Worker(threading.Thread):
         while True:
             batch, stopping = self._take()
             if batch:
+                self._running = batch
                 self._settle(_run_batch(conn, batch))
+                self._running = []
             if stopping:
                 return
 
