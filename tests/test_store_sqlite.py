@@ -490,10 +490,10 @@ async def test_callers_get_store_error_when_the_database_thread_dies(
     doomed = worker.submit(partial(_kill_thread, go))
     queued = worker.submit(lambda conn: conn.execute("SELECT 1").fetchone())
     go.set()
-    await worker.stopped
+    await asyncio.wait_for(worker.stopped, timeout=30)
     for future in (doomed, queued):
         with pytest.raises(StoreError, match="thread has stopped"):
-            await future
+            await asyncio.wait_for(future, timeout=30)
     with pytest.raises(StoreError, match="thread has stopped"):
         worker.submit(lambda conn: None)
     assert "the database thread failed" in caplog.text
