@@ -405,7 +405,7 @@
     var node = el('div', 'msg ' + msg.sender + (pending ? ' pending' : ''));
     if (msg.seq) node.dataset.seq = msg.seq;
     if (msg.client_id) node.dataset.clientId = msg.client_id;
-    var from = el('div', msg.sender === 'agent' ? 'from' : 'sr', senderName(msg));
+    var from = msg.sender === 'agent' ? el('div', 'from', senderName(msg)) : el('span', 'sr', senderName(msg) + ': ');
     var bubble = el('div', 'bubble');
     bubble.appendChild(msg.sender === 'customer' ? document.createTextNode(msg.text) : renderMarkdown(msg.text));
     if (pending) bubble.appendChild(el('span', 'sr', ' (' + T.sending + ')'));

@@ -38,6 +38,10 @@ class Widget:
     def customer_messages(self) -> Locator:
         return self.log.locator(".hl-msg.hl-customer")
 
+    def said(self) -> Locator:
+        """The customer's message bubbles (without the screen-reader sender prefix)."""
+        return self.log.locator(".hl-msg.hl-customer .hl-bubble")
+
     def greeted(self) -> Widget:
         expect(self.bot_messages().first).to_be_visible()
         return self
