@@ -15,6 +15,7 @@ MAX_FILE_BYTES = 1024 * 1024  # rule files are hand-written; anything bigger is 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
+_COLLECTIONS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 class Map(dict[str, Any]):
@@ -136,6 +137,9 @@ class _Builder:
     def _value(self, node: yaml.Node) -> Any:
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
+        if node.tag not in _COLLECTIONS:
+            self._error(node, f"unsupported YAML tag {node.tag!r}; write a plain list or mapping")
+            return None
         key = id(node)
         if key in self._done:
             return self._done[key]

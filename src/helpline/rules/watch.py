@@ -41,22 +41,27 @@ def fingerprint(directory: str | Path) -> Fingerprint:
 
 
 async def watch_rules(
-    directory: str | Path, on_change: OnChange, on_error: OnError, interval: float = 1.0
+    directory: str | Path,
+    on_change: OnChange,
+    on_error: OnError,
+    interval: float = 1.0,
+    *,
+    since: Fingerprint | None = None,
 ) -> None:
     """Reload whenever the files change; runs until cancelled.
 
     on_change gets each new Rulebook; on_error gets the RulesError of a broken edit, and
-    the caller keeps serving the rules it has. The files as they are when the watch starts
-    count as already loaded.
+    the caller keeps serving the rules it has. since: fingerprint() taken just before the
+    caller loaded its rules (so an edit made meanwhile is not missed); default: the files
+    as they are when the watch starts.
     """
-    seen = fingerprint(directory)
+    seen = fingerprint(directory) if since is None else since
     while True:
-        await asyncio.sleep(interval)
         now = fingerprint(directory)
-        if now == seen:
-            continue
-        seen = now
-        await _reload(directory, on_change, on_error)
+        if now != seen:
+            seen = now
+            await _reload(directory, on_change, on_error)
+        await asyncio.sleep(interval)
 
 
 async def _reload(directory: str | Path, on_change: OnChange, on_error: OnError) -> None:
