@@ -29,10 +29,12 @@ class MemorySubscription:
             self._queue.put_nowait(frame)
         except asyncio.QueueFull:
             self.overflowed = True
-            self._queue.get_nowait()  # make room for the marker
+            self._queue.get_nowait()  # make room for the marker that wakes a waiting get()
             self._queue.put_nowait(_OVERFLOW)
 
     async def get(self) -> Frame:
+        if self.overflowed:
+            raise BusOverflowError(self.topic)
         frame = await self._queue.get()
         if frame is _OVERFLOW:
             raise BusOverflowError(self.topic)

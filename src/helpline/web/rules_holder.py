@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from helpline.errors import RulesError
@@ -26,6 +27,17 @@ class RulesHolder:
     def __init__(self, rulebook: Rulebook) -> None:
         self.current = ActiveRules(rulebook, build_matcher(rulebook), 1)
         self.last_error: RulesError | None = None
+        self.rejected = 0  # how many edits were refused since start
+        self._changed = asyncio.Condition()
+
+    async def wait_until(self, predicate: Callable[[RulesHolder], bool]) -> None:
+        """Return once predicate(self) holds (checked after every reload or refusal)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: predicate(self))
+
+    async def _notify(self) -> None:
+        async with self._changed:
+            self._changed.notify_all()
 
     async def replace(self, rulebook: Rulebook) -> None:
         # Build the matcher (off the event loop: large rulebooks take a moment) before
@@ -33,10 +45,13 @@ class RulesHolder:
         matcher = await asyncio.to_thread(build_matcher, rulebook)
         self.current = ActiveRules(rulebook, matcher, self.current.version + 1)
         self.last_error = None
+        await self._notify()
         log.info(
             "rules reloaded: %d intents (version %d)", len(rulebook.intents), self.current.version
         )
 
-    def reject(self, error: RulesError) -> None:
+    async def reject(self, error: RulesError) -> None:
         self.last_error = error
+        self.rejected += 1
+        await self._notify()
         log.error("rules not reloaded, still serving version %d:\n%s", self.current.version, error)
