@@ -1,15 +1,4 @@
-"""The storage contract every backend implements; values it returns.
-
-Answering after a crash: a customer message is stored (and acknowledged) before the bot
-answers it, so a crash in between leaves a stored message with no reply. Each conversation
-keeps a watermark, `answered_seq`: the seq of the last customer message a committed turn
-has handled (`TurnRecord.answers_seq`). Customer messages above it are unanswered:
-`Appended.answered` is False for them (so a resend of such a message gets answered now),
-and `unanswered_customer_messages` lists them (so a reconnect can answer them). Because
-one conversation is processed by one worker at a time, in order, a watermark is enough.
-Every turn that handles a customer message passes `answers_seq`, even a silent one (while
-queued or assigned), or the message stays "unanswered".
-"""
+"""The storage contract every backend implements; values it returns."""
 
 from __future__ import annotations
 
@@ -87,6 +76,16 @@ class Store(Protocol):
     Every method raises helpline.errors.StoreError when the backend cannot do what was
     asked (closed store, unreachable database, unknown conversation for a write), never a
     driver's own exception. A write that returned is durable: the caller may acknowledge.
+
+    Answering after a crash: a customer message is stored (and acknowledged) before the bot
+    answers it, so a crash in between leaves a stored message with no reply. Each conversation
+    keeps a watermark, `answered_seq`: the seq of the last customer message a committed turn
+    has handled (`TurnRecord.answers_seq`). Customer messages above it are unanswered:
+    `Appended.answered` is False for them (so a resend of such a message gets answered now),
+    and `unanswered_customer_messages` lists them (so a reconnect can answer them). Because
+    one conversation is processed by one worker at a time, in order, a watermark is enough.
+    Every turn that handles a customer message passes `answers_seq`, even a silent one (while
+    queued or assigned), or the message stays "unanswered".
     """
 
     async def open(self) -> None: ...

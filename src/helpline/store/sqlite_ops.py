@@ -1,8 +1,7 @@
-"""The SQLite store's operations: plain functions on a connection, each run atomically.
+"""The SQLite store's operations: plain functions on a connection, each run atomically."""
 
-The caller (sqlite_worker) wraps each call in a transaction or savepoint, so a function
-that raises leaves nothing behind.
-"""
+# The caller (sqlite_worker) wraps each call in a savepoint inside a transaction, so a
+# function that raises halfway leaves nothing behind.
 
 from __future__ import annotations
 
