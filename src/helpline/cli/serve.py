@@ -8,6 +8,7 @@ import contextlib
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from aiohttp import web
@@ -48,14 +49,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _settings(args: argparse.Namespace) -> Settings:
-    extra = {"widget_dir": Path(args.widget_dir)} if args.widget_dir else {}
-    return Settings(
-        rules_dir=Path(args.rules),
-        database_url=args.db,
-        host=args.host,
-        port=args.port,
-        **extra,
+    settings = Settings(
+        rules_dir=Path(args.rules), database_url=args.db, host=args.host, port=args.port
     )
+    if args.widget_dir:
+        settings = replace(settings, widget_dir=Path(args.widget_dir))
+    return settings
 
 
 def _load_rules(directory: Path) -> Rulebook:

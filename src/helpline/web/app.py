@@ -83,7 +83,8 @@ async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    sockets = list(app[SOCKETS])
+    live = app[SOCKETS]
+    sockets = list(live)
     if sockets:
         log.info("closing %d open sockets", len(sockets))
     await asyncio.gather(

@@ -13,10 +13,12 @@ from helpline.store.base import Store
 from helpline.web.conversation import ConversationService
 from helpline.web.rules_holder import RulesHolder
 
+Clock = Callable[[], float]
+
 SETTINGS = web.AppKey("settings", Settings)
-CLOCK = web.AppKey("clock", Callable[[], float])
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
 STORE = web.AppKey("store", Store)
 BUS = web.AppKey("bus", Bus)
 RULES = web.AppKey("rules", RulesHolder)
 CONVERSATIONS = web.AppKey("conversations", ConversationService)
-SOCKETS = web.AppKey("sockets", weakref.WeakSet[web.WebSocketResponse])
+SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
