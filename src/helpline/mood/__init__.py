@@ -1,0 +1,108 @@
+"""Frustration: a per-message score and a per-conversation level that decays."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from helpline.mood import cues, human
+from helpline.mood.lexicon import substring_list, word_list
+from helpline.rules.model import FrustrationSettings
+
+__all__ = [
+    "FALLBACK_SIGNAL",
+    "NEGATIVE_FEEDBACK_SIGNAL",
+    "REPEAT_SIGNAL",
+    "MessageMood",
+    "is_negative_feedback",
+    "score_message",
+    "update_level",
+    "wants_human",
+]
+
+# Conversation events that are not words but still say "this is not working".
+FALLBACK_SIGNAL = 0.25
+NEGATIVE_FEEDBACK_SIGNAL = 0.4
+REPEAT_SIGNAL = 0.3
+
+# The score is a logistic of summed cue weights (logit units). A message with no cue sits
+# at sigmoid(-_BIAS) ~ 0.02; profanity plus caps alone clears 0.7. Weights were set by hand
+# and their scale checked against public sentiment data (English tweets, Korean comments).
+_BIAS = 4.0
+_SLOPE = 2.45  # puts summed evidence 2.0 at score 0.71, just over the default escalate_at 0.7
+_LEXICON = 0.5  # lexicon words are many and weak; each one moves the score a little
+_PROFANITY_CAP = 5.0  # two swear words say all that ten can
+_FEEDBACK = 2.0
+_HUMAN = 1.5
+
+
+@dataclass(frozen=True)
+class MessageMood:
+    score: float  # 0..1: how frustrated this one message reads
+    reasons: tuple[str, ...] = ()  # e.g. "profanity", "shouting", "lexicon", "asked_for_human"
+
+
+def score_message(text: str, language: str | None = None) -> MessageMood:
+    """How frustrated a single message reads, with the reasons.
+
+    Both languages' lists are always consulted (customers mix them), so `language` is
+    accepted for symmetry with the rest of the core and not needed.
+    """
+    found = cues.surface(text)
+    parts = {
+        "profanity": min(_profanity(found), _PROFANITY_CAP),
+        "negative_feedback": _FEEDBACK if _feedback(found) else 0.0,
+        "asked_for_human": _HUMAN if human.wants_human(found) else 0.0,
+        "lexicon": _LEXICON * _lexicon(found),
+    }
+    # Caps, !!! and ㅠㅠ intensify whatever the message says: "THANK YOU!!!" is joy, and a
+    # shouted complaint is anger. So they count only on top of some negative evidence.
+    negative = parts["profanity"] + parts["negative_feedback"] + max(parts["lexicon"], 0.0)
+    parts["shouting"] = cues.shouting(found.raw) if negative > 0 else 0.0
+    raw = sum(parts.values())
+    reasons = tuple(name for name, weight in parts.items() if weight >= 1.0)
+    return MessageMood(_sigmoid(_SLOPE * raw - _BIAS), reasons)
+
+
+def wants_human(text: str, language: str | None = None) -> bool:
+    """An explicit request for a person, in any wording we know."""
+    return human.wants_human(cues.surface(text))
+
+
+def is_negative_feedback(text: str, language: str | None = None) -> bool:
+    """The customer says the last answer did not help ("that didn't help", "그게 아니라")."""
+    return _feedback(cues.surface(text))
+
+
+def update_level(
+    level: float, elapsed_s: float, signal: float, settings: FrustrationSettings
+) -> float:
+    """Decay the conversation's level over elapsed time, then add a new signal (capped at 1)."""
+    decayed = level * math.pow(0.5, max(elapsed_s, 0.0) / settings.half_life_s)
+    return min(1.0, decayed + signal * (1.0 - decayed))
+
+
+def _profanity(found: cues.Surface) -> float:
+    total = 0.0
+    if found.words or found.odd_tokens:
+        en = word_list("en_profanity.txt")
+        total += en.scan(found.words + cues.unmasked_words(found, en))[0]
+    if found.hangul:
+        total += substring_list("ko_profanity.txt").scan(found.hangul)[0]
+    return total
+
+
+def _feedback(found: cues.Surface) -> bool:
+    return bool(found.words and word_list("en_feedback.txt").scan(found.words)[1]) or bool(
+        found.hangul and substring_list("ko_feedback.txt").scan(found.hangul)[1]
+    )
+
+
+def _lexicon(found: cues.Surface) -> float:
+    en = word_list("en_words.txt").scan(found.words)[0] if found.words else 0.0
+    ko = substring_list("ko_words.txt").scan(found.hangul)[0] if found.hangul else 0.0
+    return en + ko
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))

@@ -1,0 +1,167 @@
+"""Weighted word lists (helpline/lexicon/*.txt) and the scanners that sum them over a text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
+
+_LINE = re.compile(r"^(-?\d+(?:\.\d+)?)\s+(.+?)\s*$")
+_SPACES = re.compile(r"\s+")
+_CACHE_LIMIT = 50_000
+# Praise right after one of these is complaint ("not great", "never helpful"), at half weight.
+_NEGATORS = frozenset(
+    [
+        "not",
+        "no",
+        "never",
+        "isn't",
+        "isnt",
+        "wasn't",
+        "wasnt",
+        "don't",
+        "dont",
+        "didn't",
+        "didnt",
+        "doesn't",
+        "doesnt",
+        "hardly",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class WordList:
+    """English entries: whole words, phrases of words, and word prefixes ("frustrat*")."""
+
+    words: Mapping[str, float]
+    phrases: Mapping[str, tuple[tuple[tuple[str, ...], float], ...]]  # first word -> longest first
+    stems: Mapping[str, float]
+    stem_lengths: tuple[int, ...]  # longest first
+    # token -> weight or None; customers reuse a small vocabulary, so this stays small and
+    # spares the prefix search. Cleared when it grows past _CACHE_LIMIT.
+    _seen: dict[str, float | None] = field(default_factory=dict, compare=False, repr=False)
+
+    def scan(self, tokens: list[str]) -> tuple[float, int]:
+        """Sum of weights over the tokens and the number of hits; phrases consume their words."""
+        total, hits, i = 0.0, 0, 0
+        while i < len(tokens):
+            weight, used = self._match_at(tokens, i)
+            if weight < 0 and _negated(tokens, i):
+                weight = -weight / 2
+            if used:
+                total += weight
+                hits += 1
+                i += used
+            else:
+                i += 1
+        return total, hits
+
+    def _match_at(self, tokens: list[str], i: int) -> tuple[float, int]:
+        token = tokens[i]
+        for words, weight in self.phrases.get(token, ()):
+            if tuple(tokens[i : i + len(words)]) == words:
+                return weight, len(words)
+        try:
+            found = self._seen[token]
+        except KeyError:
+            found = self._seen[token] = self._lookup(token)
+            if len(self._seen) > _CACHE_LIMIT:
+                self._seen.clear()
+        return (0.0, 0) if found is None else (found, 1)
+
+    def _lookup(self, token: str) -> float | None:
+        found = self.words.get(token)
+        if found is not None:
+            return found
+        for length in self.stem_lengths:
+            if len(token) >= length:
+                found = self.stems.get(token[:length])
+                if found is not None:
+                    return found
+        return None
+
+
+def _negated(tokens: list[str], i: int) -> bool:
+    return any(t in _NEGATORS for t in tokens[max(0, i - 2) : i])
+
+
+@dataclass(frozen=True)
+class SubstringList:
+    """Korean entries, found as substrings of the text with spaces removed; longest wins."""
+
+    entries: Mapping[str, float]
+    pattern: re.Pattern[str]  # a trie of the entries as one regex, so the scan runs in C
+
+    def scan(self, text: str) -> tuple[float, int]:
+        found = self.pattern.findall(text)
+        weights = [self.entries[term] for term in found]
+        return sum(weights), sum(1 for w in weights if w)
+
+
+def _trie_pattern(terms: Iterable[str]) -> str:
+    """A regex matching any of the terms, preferring the longest at each position."""
+    trie: dict[str, Any] = {}
+    for term in terms:
+        node = trie
+        for char in term:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _node_pattern(trie)
+
+
+def _node_pattern(node: dict[str, Any]) -> str:
+    branches = [re.escape(c) + _node_pattern(child) for c, child in node.items() if c]
+    if not branches:
+        return ""
+    group = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if "" not in node:
+        return group
+    return f"(?:{group})?" if len(branches) > 1 or len(group) > 1 else group + "?"
+
+
+def _entries(name: str) -> list[tuple[str, float]]:
+    """(term, weight) pairs of one list file; a malformed line is a packaging bug, so raise."""
+    text = resources.files("helpline").joinpath("lexicon", name).read_text(encoding="utf-8")
+    out = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if not match:
+            raise ValueError(f"lexicon/{name}:{number}: expected 'WEIGHT TERM', got {line!r}")
+        out.append((match.group(2).lower(), float(match.group(1))))
+    return out
+
+
+@cache
+def word_list(name: str) -> WordList:
+    words: dict[str, float] = {}
+    stems: dict[str, float] = {}
+    phrases: dict[str, list[tuple[tuple[str, ...], float]]] = {}
+    for term, weight in _entries(name):
+        parts = tuple(_SPACES.split(term))
+        if len(parts) > 1:
+            phrases.setdefault(parts[0], []).append((parts, weight))
+        elif term.endswith("*"):
+            stems[term[:-1]] = weight
+        else:
+            words[term] = weight
+    ordered = {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in phrases.items()}
+    return WordList(
+        words=MappingProxyType(words),
+        phrases=MappingProxyType(ordered),
+        stems=MappingProxyType(stems),
+        stem_lengths=tuple(sorted({len(s) for s in stems}, reverse=True)),
+    )
+
+
+@cache
+def substring_list(name: str) -> SubstringList:
+    entries = {_SPACES.sub("", term): weight for term, weight in _entries(name)}
+    return SubstringList(MappingProxyType(entries), re.compile(_trie_pattern(entries)))
