@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 
 from fixtures_rules import intent, write_rules
-
 from helpline.cli.check import check_directory
 from helpline.errors import Problem
 from helpline.rules import Rulebook

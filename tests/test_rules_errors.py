@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures_rules import CONFIG, intent, marked_line, write_rules
 
+from fixtures_rules import CONFIG, intent, marked_line, write_rules
 from helpline.errors import Problem, RulesError
 from helpline.rules import load_rulebook
 
@@ -31,10 +31,12 @@ CONFIG_CASES = [
     ("unknown key", LANGS + "threshold: {answer: 80}  #<\n",
      "unknown key 'threshold' (did you mean 'thresholds'?)"),
     ("missing languages", "default_language: ko  #<\n", "missing required key 'languages'"),
-    ("languages not text", "languages: [en, 3]  #<\n", "languages item 2 must be text, not a number"),
+    ("languages not text", "languages: [en, 3]  #<\n",
+     "languages item 2 must be text, not a number"),
     ("wrong type", LANGS + "max_fallbacks: two  #<\n",
      "max_fallbacks must be a whole number from 1 to 20, not text"),
-    ("max_fallbacks zero", LANGS + "max_fallbacks: 0  #<\n", "max_fallbacks is 0; it must be from 1"),
+    ("max_fallbacks zero", LANGS + "max_fallbacks: 0  #<\n",
+     "max_fallbacks is 0; it must be from 1"),
     ("max_fallbacks fraction", LANGS + "max_fallbacks: 1.5  #<\n", "must be a whole number"),
     ("threshold above 100", LANGS + "thresholds:\n  answer: 120  #<\n",
      "thresholds: answer is 120; it must be from 0 to 100"),

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from fixtures_rules import CONFIG, intent, write_rules
 
+from fixtures_rules import intent, write_rules
 from helpline.errors import RulesError
 from helpline.rules import Thresholds, load_rulebook, rulebook_from_data
 from helpline.rules.reader import MAX_FILE_BYTES

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from fixtures_rules import BASE_INTENTS, intent, marked_line, write_rules
 
+from fixtures_rules import BASE_INTENTS, intent, marked_line, write_rules
 from helpline.errors import RulesError
 from helpline.rules import Rulebook, load_rulebook
 from helpline.rules.watch import fingerprint, watch_rules

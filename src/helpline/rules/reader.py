@@ -169,6 +169,10 @@ class _Builder:
     def _seq(self, node: yaml.Node) -> Seq:
         seq = Seq(node.start_mark.line + 1)
         for item in node.value:
+            if item.tag == _STR and isinstance(item, yaml.ScalarNode):  # most items: text
+                seq.append(item.value)
+                seq.item_lines.append(item.start_mark.line + 1)
+                continue
             value = self._value(item)
             if isinstance(item, yaml.ScalarNode) and not isinstance(value, str):
                 seq.raw[len(seq)] = item.value

@@ -140,5 +140,9 @@ class Report:
         items = self.sequence(data, key, what)
         if items is None:
             return None
-        texts = [self.text(items, i, f"{what} item {i + 1}") for i in range(len(items))]
-        return tuple(t for t in texts if t is not None)
+        texts: list[str] = []
+        for i, item in enumerate(items):
+            ok = isinstance(item, str) and bool(item.strip())  # the common case, kept cheap
+            if ok or self.text(items, i, f"{what} item {i + 1}") is not None:
+                texts.append(item)
+        return tuple(texts)
