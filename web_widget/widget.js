@@ -238,8 +238,11 @@
   }
 
   var CSS = [
-    ':host{all:initial;--hl-accent:' + accent + ';--hl-on-accent:' + onAccent + ';',
-    'font:15px/1.45 system-ui,-apple-system,"Segoe UI","Apple SD Gothic Neo","Noto Sans KR",sans-serif;color:#1a1a1a}',
+    // Inherited styles are set on .hl-root, not :host: the page's rules can still reach the host.
+    ':host{all:initial;display:block}',
+    '.hl-root{--hl-accent:' + accent + ';--hl-on-accent:' + onAccent + ';',
+    'font:15px/1.45 system-ui,-apple-system,"Segoe UI","Apple SD Gothic Neo","Noto Sans KR",sans-serif;',
+    'color:#1a1a1a;text-align:left;letter-spacing:normal;word-spacing:normal;text-transform:none}',
     '*{box-sizing:border-box}',
     '.hl-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
     'button{font:inherit;cursor:pointer}',
@@ -304,8 +307,7 @@
   var ui = buildView();
 
   function buildView() {
-    var host = document.createElement('div');
-    host.id = 'helpline-widget';
+    var host = document.createElement('helpline-widget'); // no tag selector of the page matches it
     var root = host.attachShadow({ mode: 'open' });
     var style = document.createElement('style');
     style.textContent = CSS;
@@ -337,8 +339,9 @@
     sub.id = 'hl-sub';
     sub.setAttribute('role', 'status');
     who.append(title, sub);
-    var closeBtn = el('button', 'x', '×');
+    var closeBtn = el('button', 'x');
     closeBtn.type = 'button';
+    closeBtn.appendChild(el('span', null, '×')).setAttribute('aria-hidden', 'true');
     closeBtn.setAttribute('aria-label', T.close);
     head.append(who, closeBtn);
 
