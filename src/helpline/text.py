@@ -16,26 +16,30 @@ _WORD = re.compile(r"[0-9]+|[a-z]+|[\uac00-\ud7a3]+|[\u3130-\u318f]+|[^\W\d_]+",
 
 # Particles and polite endings that change a Korean word's shape but not its topic.
 # Longest first, so 에서는 goes before 에서 and 는.
-_KO_SUFFIXES = tuple(
-    sorted(
-        set(
-        (
-            "을 를 이 가 은 는 에 의 도 만 와 과 로 랑 께 요 "
-            "에서 으로 에게 한테 까지 부터 처럼 보다 이랑 이나 라도 마다 밖에 "
-            "에서는 에서도 으로는 으로도 에는 에도 로는 로도 만요 이요 이에요 예요 "
-            "에요 인가요 나요 까요 는데 은데 인데 해요 하고 해서 해줘 해주세요 주세요 "
-            "해줄래 할래 합니다 습니다 입니다 어요 아요 네요 죠 고요"
-        ).split()
-        ),
-        key=len,
-        reverse=True,
-    )
+_KO_PARTICLES = (
+    "을", "를", "이", "가", "은", "는", "에", "의", "도", "만", "와", "과", "로", "랑", "께",
+    "에서", "으로", "에게", "한테", "까지", "부터", "처럼", "보다", "이랑", "이나", "라도",
+    "마다", "밖에", "에서는", "에서도", "으로는", "으로도", "에는", "에도", "로는", "로도",
 )
+_KO_ENDINGS = (
+    "요", "만요", "이요", "이에요", "예요", "에요", "인가요", "나요", "까요", "는데", "은데",
+    "인데", "해요", "하고", "해서", "해줘", "해주세요", "주세요", "해줄래", "할래", "합니다",
+    "습니다", "입니다", "어요", "아요", "네요", "죠", "고요",
+)
+_KO_SUFFIXES = tuple(sorted(set(_KO_PARTICLES + _KO_ENDINGS), key=len, reverse=True))
+
+
+# NFKC turns a lone ㅠ or ㅋ into a combining jamo; customers type the standalone letter.
+_LONE_JAMO = {
+    ord(unicodedata.normalize("NFKC", chr(c))): chr(c)
+    for c in range(0x3131, 0x318F)
+    if len(unicodedata.normalize("NFKC", chr(c))) == 1
+}
 
 
 def normalize(text: str, language: str | None = None) -> str:
     """NFKC, case folding, apostrophes dropped, other punctuation to spaces, runs of 3+ to 2."""
-    text = unicodedata.normalize("NFKC", text).casefold()
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_LONE_JAMO)
     text = _APOSTROPHE.sub("", text)
     text = _PUNCT.sub(" ", text)
     text = _REPEAT.sub(r"\1\1", text)
@@ -58,28 +62,41 @@ def is_hangul_word(word: str) -> bool:
 
 
 def strip_particle(word: str) -> str:
-    """The Korean word without a trailing particle or ending, keeping at least two syllables."""
+    """The Korean word without a trailing particle or ending; a one-syllable particle must
+    leave two syllables (나이 is not 나 + 이), a longer one may leave one (앱에서)."""
     for suffix in _KO_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+        if word.endswith(suffix) and len(word) - len(suffix) >= (2 if len(suffix) == 1 else 1):
             return word[: -len(suffix)]
     return word
 
 
 def stem(word: str) -> str:
-    """A light English stem: plurals, -ing, -ed, -ly; the same on both sides is what matters."""
+    """A light English stem (plurals, -ing, -ed, -ly, final e and y); the same on both sides
+    of a comparison is what matters, not linguistic accuracy."""
     if len(word) <= 3 or not word.isascii():
         return word
+    word = _strip_plural(word)
+    for suffix in ("ing", "ed"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            word = _undouble(word[: -len(suffix)])
+            break
+    else:
+        if word.endswith("ly") and len(word) > 5:
+            word = word[:-2]
+    if len(word) > 4 and word.endswith("e") and not word.endswith("ee"):
+        return word[:-1]
+    if len(word) > 3 and word.endswith("y") and word[-2] not in "aeiou":
+        return word[:-1] + "i"
+    return word
+
+
+def _strip_plural(word: str) -> str:
     if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
+        return word[:-3] + "i"
     if word.endswith(("sses", "ches", "shes", "xes")):
         return word[:-2]
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
         return word[:-1]
-    for suffix in ("ing", "ed"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
-            return _undouble(word[: -len(suffix)])
-    if word.endswith("ly") and len(word) > 5:
-        return word[:-2]
     return word
 
 
@@ -105,8 +122,8 @@ def words(text: str, language: str | None = None) -> list[str]:
 
 
 def compact(text: str) -> str:
-    """The spacing-insensitive form: normalised, particles stripped, spaces removed."""
-    return "".join(words(text))
+    """The spacing-insensitive form: the normalised text without spaces."""
+    return "".join(split_words(normalize(text)))
 
 
 def char_ngrams(text: str, n: int) -> list[str]:
@@ -122,11 +139,13 @@ class SynonymMap:
     def __init__(self, synonyms: Mapping[str, Iterable[str]]) -> None:
         self._table: dict[tuple[str, ...], tuple[str, ...]] = {}
         for canonical, variants in synonyms.items():
-            target = tuple(words(canonical))
+            target = tuple(split_words(normalize(canonical)))
             for variant in variants:
-                key = tuple(words(variant))
+                key = tuple(split_words(normalize(variant)))
                 if key and key != target:
                     self._table[key] = target
+                    # memberships -> membership: the stemmed spelling is a variant too.
+                    self._table.setdefault(tuple(word_form(w) for w in key), target)
         self._longest = max((len(k) for k in self._table), default=0)
         self._prefixes = {k[0]: True for k in self._table if len(k) == 1 and is_hangul_word(k[0])}
 
@@ -134,7 +153,7 @@ class SynonymMap:
         return bool(self._table)
 
     def apply(self, raw_words: list[str]) -> list[str]:
-        """Replace the longest variant at each position of a list of word forms."""
+        """Replace the longest variant at each position of a list of normalised words."""
         out: list[str] = []
         i = 0
         while i < len(raw_words):
@@ -143,7 +162,10 @@ class SynonymMap:
 
     def _replace_at(self, raw_words: list[str], i: int, out: list[str]) -> int:
         for size in range(min(self._longest, len(raw_words) - i), 0, -1):
-            target = self._table.get(tuple(raw_words[i : i + size]))
+            piece = raw_words[i : i + size]
+            target = self._table.get(tuple(piece)) or self._table.get(
+                tuple(word_form(w) for w in piece)
+            )
             if target is not None:
                 out.extend(target)
                 return i + size
@@ -155,16 +177,26 @@ class SynonymMap:
         # 비번을 / 비번변경: Korean attaches particles and nouns without a space.
         if not is_hangul_word(word):
             return word
-        # A remainder of two syllables or more is a second noun (비번변경); one syllable
-        # usually means the variant was only the start of another word (페이 in 페이지).
-        for cut in range(len(word) - 2, 1, -1):
+        # After the variant comes a particle (비번을) or a second noun (비번변경); a single
+        # syllable usually means the variant was only the start of a word (페이 in 페이지).
+        for cut in range(len(word) - 1, 1, -1):
             head = word[:cut]
-            if head in self._prefixes:
+            if head in self._prefixes and _starts_new_part(word[cut:]):
                 return self._table[(head,)][0] + word[cut:]
         return word
 
 
+def _starts_new_part(rest: str) -> bool:
+    """True when what follows a variant is a particle or another word of 2+ syllables."""
+    if strip_particle("가나" + rest) == "가나":
+        return True
+    for suffix in _KO_SUFFIXES:
+        if rest.endswith(suffix) and len(rest) > len(suffix):
+            return len(rest) - len(suffix) >= 2
+    return len(rest) >= 2
+
+
 def comparable(text: str, synonyms: SynonymMap | None = None) -> list[str]:
     """Word forms after synonyms: what the matcher compares."""
-    forms = words(text)
-    return synonyms.apply(forms) if synonyms else forms
+    raw = split_words(normalize(text))
+    return [word_form(w) for w in (synonyms.apply(raw) if synonyms else raw)]

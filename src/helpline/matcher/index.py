@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
-from helpline.matcher.features import PAIR, WORD, form_features, text_forms
-from helpline.text import SynonymMap, is_hangul_word
+from helpline.matcher.features import WORD, form_features, text_forms
+from helpline.text import SynonymMap, is_hangul_word, word_form
 
 Vector = dict[str, float]
+_HANGUL = re.compile(r"[\uac00-\ud7a3]")
 
 # Typo tolerance: an unknown word stands for a known one this similar (rapidfuzz ratio).
 FUZZY_CUTOFF = 80.0
 FUZZY_MIN_LENGTH = 4
 _FUZZY_CACHE_SIZE = 4096
+# Weight of a feature no example has, as a share of the highest IDF, by kind.
+UNSEEN_SHARE = {"w:": 1.0, "p:": 0.3, "g:": 0.5}
 
 
 @dataclass(frozen=True)
@@ -26,15 +30,30 @@ class Example:
     vector: Vector  # unit length
 
 
-def weigh(counts: Counter[str], idf: dict[str, float], scale: dict[str, float] | None = None) -> Vector:
-    """Sublinear TF times IDF, unit length; unknown features are dropped."""
+def weigh(
+    counts: Counter[str],
+    idf: dict[str, float],
+    scale: dict[str, float] | None = None,
+    unseen: dict[str, float] | None = None,
+) -> Vector:
+    """Sublinear TF times IDF, unit length.
+
+    Features no example has (``unseen``: IDF by feature kind) still count in the length,
+    so a message about something else is not made to look like a close match.
+    """
     vector: Vector = {}
+    norm2 = 0.0
     for feature, count in counts.items():
         weight = idf.get(feature)
         if weight:
             factor = scale.get(feature, 1.0) if scale else 1.0
-            vector[feature] = (1.0 + math.log(count)) * weight * factor
-    norm = math.sqrt(sum(v * v for v in vector.values()))
+            vector[feature] = value = (1.0 + math.log(count)) * weight * factor
+        elif unseen:
+            value = (1.0 + math.log(count)) * unseen.get(feature[:2], 0.0)
+        else:
+            continue
+        norm2 += value * value
+    norm = math.sqrt(norm2)
     return {f: v / norm for f, v in vector.items()} if norm else {}
 
 
@@ -48,10 +67,12 @@ class Index:
         counted = [(position[name], text, form_features(text_forms(text, synonyms)))
                    for name, text in rows]
         self.idf = _intent_idf(counted, len(self.intents))
+        top = math.log(1.0 + len(self.intents))
+        self.unseen = {kind: top * share for kind, share in UNSEEN_SHARE.items()}
         self.examples = [Example(i, text, weigh(c, self.idf)) for i, text, c in counted]
-        self.postings = _postings((n, e.vector) for n, e in enumerate(self.examples))
+        self.examples_vectors = [e.vector for e in self.examples]
+        self.postings = _postings(enumerate(self.examples_vectors))
         self.centroids = _centroids(self.examples, len(self.intents))
-        self.centroid_postings = _postings(enumerate(self.centroids))
         self.vocabulary = sorted(
             f[len(WORD):] for f in self.idf
             if f.startswith(WORD) and len(f) - len(WORD) >= FUZZY_MIN_LENGTH
@@ -60,7 +81,8 @@ class Index:
 
     def query_vector(self, text: str) -> Vector:
         """The query's unit vector, unknown words replaced by their nearest known spelling."""
-        forms = text_forms(text, self.synonyms)
+        raw = text_forms(text, self.synonyms)
+        forms = [word_form(w) for w in raw]
         scale: dict[str, float] = {}
         for n, form in enumerate(forms):
             if WORD + form in self.idf:
@@ -69,11 +91,8 @@ class Index:
             if near is not None:
                 forms[n] = near[0]
                 scale[WORD + near[0]] = near[1]
-        counts = form_features(forms)
-        for feature in counts:
-            if feature.startswith(PAIR) and feature not in self.idf:
-                continue
-        return weigh(counts, self.idf, scale)
+        counts = form_features(raw, forms)
+        return weigh(counts, self.idf, scale, self.unseen)
 
     def nearest_word(self, form: str) -> tuple[str, float] | None:
         """The known word most like an unknown one, with similarity 0-1 (SoftTF-IDF)."""
@@ -108,14 +127,18 @@ def _postings(vectors: object) -> dict[str, list[tuple[int, float]]]:
     return dict(lists)
 
 
-def _centroids(examples: list[Example], n_intents: int) -> list[Vector]:
-    sums: list[dict[str, float]] = [defaultdict(float) for _ in range(n_intents)]
+def _centroids(examples: list[Example], n_intents: int) -> list[list[Vector]]:
+    """Per intent, the unit mean of its examples in each script (Hangul or not), so a
+    Korean message is not compared with a profile half made of English examples."""
+    sums: list[dict[bool, dict[str, float]]] = [{} for _ in range(n_intents)]
     for example in examples:
-        target = sums[example.intent]
+        hangul = bool(_HANGUL.search(example.text))
+        target = sums[example.intent].setdefault(hangul, defaultdict(float))
         for feature, weight in example.vector.items():
             target[feature] += weight
-    out: list[Vector] = []
-    for total in sums:
-        norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
-        out.append({f: v / norm for f, v in total.items()})
-    return out
+    return [[_unit(total) for total in by_script.values()] for by_script in sums]
+
+
+def _unit(total: dict[str, float]) -> Vector:
+    norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
+    return {f: v / norm for f, v in total.items()}
