@@ -210,3 +210,28 @@ def test_rulebook_from_data_applies_the_same_checks() -> None:
         "intents: intent name 'Refund' must be snake_case (lower-case letters, digits and _), "
         "e.g. 'refund'",
     ]
+
+
+def test_rulebook_from_data_accepts_tuples_for_lists() -> None:
+    intents = [{"name": "refund_status", "examples": {"en": ("refund", "my money", "where is it")},
+                "answer": {"en": "Soon."}, "quick_replies": ()}]  # fmt: skip
+    rulebook = rulebook_from_data({"languages": ("en",), "human_intent": "refund_status"}, intents)
+    assert rulebook.by_name["refund_status"].examples["en"] == ("refund", "my money", "where is it")
+
+
+def test_rulebook_from_data_checks_every_quick_reply_in_a_tuple() -> None:
+    examples = {"en": ["refund", "my money", "where"]}
+    replies = ("refund_status", "nowhere")
+    intents = [
+        {
+            "name": "refund_status",
+            "examples": examples,
+            "answer": {"en": "Soon."},
+            "quick_replies": replies,
+        }
+    ]
+    with pytest.raises(RulesError) as caught:
+        rulebook_from_data({"languages": ["en"], "human_intent": "refund_status"}, intents)
+    assert [p.message for p in caught.value.problems if p.severity == "error"] == [
+        "intent 'refund_status': quick reply 'nowhere' names no intent"
+    ]

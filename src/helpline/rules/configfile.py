@@ -129,7 +129,7 @@ def _languages(data: Mapping[str, Any], report: Report) -> tuple[str, ...] | Non
 
 
 def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _default_language(data: Mapping[str, Any], report: Report, languages: tuple[str, ...]) -> str:

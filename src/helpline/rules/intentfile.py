@@ -170,7 +170,9 @@ def _language_value(
     if examples is None:
         return None
     items = by_lang[lang]
-    lines = [line_of(items, i) for i in range(len(items))] if isinstance(items, list) else []
+    lines = (
+        [line_of(items, i) for i in range(len(items))] if isinstance(items, list | tuple) else []
+    )
     kept = [line for i, line in enumerate(lines) if isinstance(items[i], str) and items[i].strip()]
     return examples, kept or [line_of(by_lang, lang)]
 
@@ -218,7 +220,7 @@ def _quick_replies(data: Mapping[str, Any], report: Report, who: str) -> tuple[s
 
 def _item_lines(data: Mapping[str, Any], key: str) -> tuple[int, ...]:
     items = data.get(key)
-    if isinstance(items, list):
+    if isinstance(items, list | tuple):
         return tuple(line_of(items, i) for i in range(len(items)))
     return (line_of(data, key),) if key in data else ()
 

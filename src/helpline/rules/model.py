@@ -98,9 +98,7 @@ class Rulebook:
 
     def __post_init__(self) -> None:
         if not self.by_name:
-            object.__setattr__(
-                self, "by_name", MappingProxyType({i.name: i for i in self.intents})
-            )
+            object.__setattr__(self, "by_name", MappingProxyType({i.name: i for i in self.intents}))
 
     def thresholds_for(self, intent: str | None) -> Thresholds:
         found = self.by_name.get(intent) if intent else None

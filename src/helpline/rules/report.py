@@ -37,7 +37,7 @@ def kind_of(value: object) -> str:
         return "text"
     if isinstance(value, Mapping):
         return "a mapping"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "a list"
     return type(value).__name__
 
@@ -62,7 +62,7 @@ class Report:
         allowed = tuple(allowed)
         for key in data:
             if key not in allowed:
-                hint = did_you_mean(key, allowed)
+                hint = did_you_mean(str(key), allowed)
                 self.error(key_line(data, key), f"{_prefix(context)}unknown key {key!r}{hint}")
 
     def required(self, data: Mapping[str, Any], keys: Iterable[str], context: str) -> None:
@@ -97,6 +97,8 @@ class Report:
 
     def sequence(self, data: Any, key: str | int, what: str) -> list[Any] | None:
         value = data[key]
+        if isinstance(value, tuple):  # data built in Python rather than read from YAML
+            value = list(value)
         if not isinstance(value, list):
             self.wrong_type(data, key, "a list", what)
             return None
