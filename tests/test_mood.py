@@ -287,3 +287,9 @@ def test_one_fallback_alone_does_not_escalate() -> None:
 def test_frustration_fades_after_a_quiet_half_hour() -> None:
     level = update_level(0.0, 0.0, score_message("WTF THIS IS USELESS!!!").score, SETTINGS)
     assert update_level(level, 1800.0, 0.0, SETTINGS) < 0.05
+
+
+@pytest.mark.parametrize("text", ["that didn't help", "도움이 안 됐어요"])
+def test_negative_feedback_is_a_reason_but_alone_does_not_escalate(text: str) -> None:
+    felt = score_message(text)
+    assert "negative_feedback" in felt.reasons and felt.score < ESCALATE_AT

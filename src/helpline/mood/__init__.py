@@ -32,7 +32,7 @@ _BIAS = 4.0
 _SLOPE = 2.45  # puts summed evidence 2.0 at score 0.71, just over the default escalate_at 0.7
 _LEXICON = 0.5  # lexicon words are many and weak; each one moves the score a little
 _PROFANITY_CAP = 5.0  # two swear words say all that ten can
-_FEEDBACK = 2.0
+_FEEDBACK = 0.5  # small: the dialogue adds NEGATIVE_FEEDBACK_SIGNAL for the same words
 _HUMAN = 1.5
 
 
@@ -60,7 +60,8 @@ def score_message(text: str, language: str | None = None) -> MessageMood:
     negative = parts["profanity"] + parts["negative_feedback"] + max(parts["lexicon"], 0.0)
     parts["shouting"] = cues.shouting(found.raw) if negative > 0 else 0.0
     raw = sum(parts.values())
-    reasons = tuple(name for name, weight in parts.items() if weight >= 1.0)
+    # The lexicon always says something; name it only when it said a fair amount.
+    reasons = tuple(n for n, w in parts.items() if w >= (1.0 if n == "lexicon" else 1e-9))
     return MessageMood(_sigmoid(_SLOPE * raw - _BIAS), reasons)
 
 
