@@ -10,7 +10,7 @@ from helpline.errors import Problem
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 # what the bot can decide for one message (dialogue.Decision.decision); tests may expect one
-DECISIONS = ("greeting", "answer", "clarify", "fallback", "handoff", "silent", "feedback")
+DECISIONS = ("greeting", "answer", "clarify", "fallback", "handoff", "silent", "feedback", "queue")
 
 
 @dataclass(frozen=True)
