@@ -1,7 +1,7 @@
 """Browser fixtures: a real `helpline serve` process, Debian's Chromium driven by Playwright.
 
 - `server`: base URL of a `helpline serve` subprocess (tests/browser/rules, a tmp SQLite file).
-- `browser`: headless Chromium (/usr/bin/chromium), one per session.
+- `browser`: headless Chromium (/usr/bin/chromium), one per test module.
 - `context` / `page`: a fresh browser context (own localStorage) per test; `phone_page` at 360 px.
 - `axe_source`: the axe-core script, installed by scripts/install-browser.sh when missing.
 """
@@ -117,13 +117,15 @@ def _wait_for_url(lines: queue.Queue[str]) -> str:
             return found.group(1)
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while the sync API is alive it marks an event loop as running
+# in this thread, which would break the asyncio tests that run after these modules.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
     with sync_playwright() as pw:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright, browser_tools: None) -> Iterator[Browser]:
     chromium = shutil.which("chromium") or CHROMIUM
     browser = playwright.chromium.launch(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from widget_driver import Widget
+
+from browser.widget_driver import Widget
 
 MAX_TABS = 40  # more tab stops than the demo page has before the launcher
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
-from widget_driver import Widget
+
+from browser.widget_driver import Widget
 
 
 def test_faq_answer_is_shown_in_korean(page: Page) -> None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from playwright.sync_api import Page, expect
-from widget_driver import Widget
+
+from browser.widget_driver import Widget
 
 HOST_PAGE = "/widget/embed-example.html"
 
@@ -46,4 +47,3 @@ def test_widget_adds_one_global_only(page: Page) -> None:
         }"""
     )
     assert added == ["Helpline"]
-

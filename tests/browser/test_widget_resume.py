@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
-from widget_driver import Widget
+
+from browser.widget_driver import Widget
 
 
 def _answered(widget: Widget, question: str, answer: str) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Page, expect
-from widget_driver import Widget
+
+from browser.widget_driver import Widget
 
 QUESTION = {"ko": "비밀번호를 잊어버렸어요", "en": "I forgot my password"}
 

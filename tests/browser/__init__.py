@@ -1,0 +1,1 @@
+"""Browser tests: the widget in a real Chromium against a real server."""
