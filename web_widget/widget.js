@@ -797,8 +797,7 @@
     open: open,
     close: close,
     identify: identify,
-    on: on,
-    send: function (text) { sendMessage(text); }
+    on: on
   };
 
   function start() {
