@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from browser.widget_driver import Widget
+from browser.widget_driver import Widget, relay_with_injection
 
 
 def test_faq_answer_is_shown_in_korean(page: Page) -> None:
@@ -82,3 +82,14 @@ def test_html_in_a_message_is_shown_as_text(page: Page) -> None:
     expect(widget.bot_messages()).to_have_count(2)  # greeting and the bot's reply to it
     assert widget.log.locator("img").count() == 0
     assert dialogs == []
+
+
+def test_unsafe_links_and_tags_in_a_bot_message_stay_text(page: Page, server: str) -> None:
+    inject = relay_with_injection(page, server)
+    widget = Widget(page).goto("/?lang=en").open().greeted()
+    text = "[click](javascript:alert(1)) <b>bold?</b> [ok](https://streamflix.example/)"
+    inject({"type": "message.new", "seq": 99, "sender": "bot", "kind": "fallback", "text": text})
+    shown = widget.bot_messages().last
+    expect(shown).to_contain_text("[click](javascript:alert(1)) <b>bold?</b> ok")
+    expect(shown.locator("a")).to_have_attribute("href", "https://streamflix.example/")
+    assert shown.locator("b").count() == 0

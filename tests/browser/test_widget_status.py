@@ -6,28 +6,13 @@ tests add those frames, in the documented format, to a real server connection.
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
+from playwright.sync_api import Page, expect
 
-from playwright.sync_api import Page, WebSocketRoute, expect
-
-from browser.widget_driver import Widget
-
-
-def _relay(page: Page, server: str) -> Callable[[dict[str, object]], None]:
-    """Connects the page to the real server and returns a way to add server frames."""
-    routes: list[WebSocketRoute] = []
-
-    def relay(ws: WebSocketRoute) -> None:
-        ws.connect_to_server()
-        routes.append(ws)
-
-    page.route_web_socket(server.replace("http", "ws") + "/ws/customer", relay)
-    return lambda frame: routes[-1].send(json.dumps(frame))
+from browser.widget_driver import Widget, relay_with_injection
 
 
 def test_queue_position_and_wait_are_shown(page: Page, server: str) -> None:
-    inject = _relay(page, server)
+    inject = relay_with_injection(page, server)
     widget = Widget(page).goto("/?lang=en").open().greeted()
     widget.talk.click()
     expect(widget.status).to_have_text("Waiting for a person")
@@ -36,7 +21,7 @@ def test_queue_position_and_wait_are_shown(page: Page, server: str) -> None:
 
 
 def test_agent_name_and_typing_are_shown(page: Page, server: str) -> None:
-    inject = _relay(page, server)
+    inject = relay_with_injection(page, server)
     widget = Widget(page).goto("/?lang=en").open().greeted()
     inject({"type": "agent.joined", "name": "Mina"})
     expect(widget.status).to_have_text("Talking with Mina")

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable
 from pathlib import Path
 
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -65,3 +67,15 @@ class Widget:
         path = SCREENSHOTS / name
         self.page.screenshot(path=str(path))
         return path
+
+
+def relay_with_injection(page: Page, server: str) -> Callable[[dict[str, object]], None]:
+    """Connects the page to the real server and returns a way to add server frames."""
+    routes: list[WebSocketRoute] = []
+
+    def relay(ws: WebSocketRoute) -> None:
+        ws.connect_to_server()
+        routes.append(ws)
+
+    page.route_web_socket(server.replace("http", "ws") + "/ws/customer", relay)
+    return lambda frame: routes[-1].send(json.dumps(frame))
