@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -253,3 +254,17 @@ async def test_bus_subscriber_that_falls_behind_is_told_so() -> None:
 
     with pytest.raises(BusOverflowError):
         await slow.get()
+
+
+async def test_serve_with_bad_rules_prints_the_problems_and_exits_1(tmp_path: Path) -> None:
+    rules = write_rules(tmp_path / "rules", {"intents/base.yaml": "intents: [unclosed\n"})
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "helpline", "serve", "--port", "0", "--rules", str(rules),
+        "--db", str(tmp_path / "h.db"),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 1
+    assert "base.yaml:" in err.decode()
+    assert b"running at" not in out

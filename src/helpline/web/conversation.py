@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import asdict, fields
+from dataclasses import fields
 from typing import Any
 
 from helpline import dialogue
@@ -129,7 +129,7 @@ class ConversationService:
     async def _commit(
         self, conversation: Conversation, turn: dialogue.Turn, answers_seq: int | None
     ) -> None:
-        decision = asdict(turn.decision)
+        decision = _shallow(turn.decision)
         record = TurnRecord(
             conversation_id=conversation.id,
             status=turn.state.status,
@@ -172,8 +172,13 @@ def _reply_body(reply: dialogue.Reply, decision: Mapping[str, Any]) -> dict[str,
     }
 
 
+def _shallow(value: Any) -> dict[str, Any]:
+    """A flat dataclass as a dict; dataclasses.asdict deep-copies and costs far more per turn."""
+    return {f.name: getattr(value, f.name) for f in fields(value)}
+
+
 def _state_dict(state: dialogue.ConversationState) -> dict[str, Any]:
-    data = asdict(state)
+    data = _shallow(state)
     data["recent_texts"] = list(state.recent_texts)
     return data
 
