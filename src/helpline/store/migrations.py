@@ -56,6 +56,30 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # conversations from before this step were answered as far as anyone can tell
         "UPDATE conversations SET answered_seq = last_seq",
     ),
+    # 3: agent accounts, their login sessions, and presence (kept so it survives a restart)
+    (
+        """CREATE TABLE agents (
+            id TEXT PRIMARY KEY,
+            -- NOCASE: one account per address whatever its capitals (ASCII folding only)
+            email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+            name TEXT NOT NULL,
+            teams TEXT NOT NULL DEFAULT '[]',
+            role TEXT NOT NULL CHECK (role IN ('agent', 'supervisor')),
+            capacity INTEGER NOT NULL CHECK (capacity >= 1),
+            password_hash TEXT NOT NULL,
+            created_at REAL NOT NULL
+        )""",
+        """CREATE TABLE agent_sessions (
+            token_hash TEXT PRIMARY KEY,  -- sha256 hex of the token; the token is never stored
+            agent_id TEXT NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+            expires_at REAL NOT NULL
+        ) WITHOUT ROWID""",
+        """CREATE TABLE agent_presence (
+            agent_id TEXT PRIMARY KEY REFERENCES agents(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('online', 'away', 'offline')),
+            updated_at REAL NOT NULL
+        ) WITHOUT ROWID""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

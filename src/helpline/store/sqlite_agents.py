@@ -1,0 +1,195 @@
+"""Agent accounts on SQLite: the operations, and the SQLiteStore methods that run them."""
+
+# Like sqlite_ops: plain functions on a connection, each run atomically on the store's
+# worker thread (inside a savepoint), so a failure halfway leaves nothing behind.
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from helpline.errors import StoreError
+from helpline.store.agents import Agent, AgentSession, Presence, check_agent, check_presence
+
+T = TypeVar("T")
+
+_AGENT_COLUMNS = "id, email, name, teams, role, capacity, created_at"
+
+
+def _agent(row: tuple[Any, ...]) -> Agent:
+    return Agent(
+        id=row[0],
+        email=row[1],
+        name=row[2],
+        teams=tuple(json.loads(row[3])),
+        role=row[4],
+        capacity=row[5],
+        created_at=row[6],
+    )
+
+
+def insert_agent(conn: sqlite3.Connection, agent: Agent, password_hash: str) -> Agent:
+    try:
+        conn.execute(
+            f"INSERT INTO agents ({_AGENT_COLUMNS}, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                agent.id,
+                agent.email,
+                agent.name,
+                json.dumps(list(agent.teams), ensure_ascii=False),
+                agent.role,
+                agent.capacity,
+                agent.created_at,
+                password_hash,
+            ),
+        )
+    except sqlite3.IntegrityError as exc:
+        if "agents.email" in str(exc):
+            raise StoreError(f"an agent with email {agent.email!r} already exists") from exc
+        raise
+    return agent
+
+
+def select_agent(conn: sqlite3.Connection, agent_id: str) -> Agent | None:
+    row = conn.execute(f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = ?", (agent_id,)).fetchone()
+    return _agent(row) if row else None
+
+
+def select_agent_by_email(conn: sqlite3.Connection, email: str) -> tuple[Agent, str] | None:
+    # the column is COLLATE NOCASE, so this comparison (and the unique index) ignore case
+    row = conn.execute(
+        f"SELECT {_AGENT_COLUMNS}, password_hash FROM agents WHERE email = ?", (email.strip(),)
+    ).fetchone()
+    return (_agent(row), row[7]) if row else None
+
+
+def select_agents(conn: sqlite3.Connection) -> list[Agent]:
+    rows = conn.execute(f"SELECT {_AGENT_COLUMNS} FROM agents ORDER BY created_at, email")
+    return [_agent(r) for r in rows]
+
+
+def update_password(conn: sqlite3.Connection, agent_id: str, password_hash: str) -> None:
+    cur = conn.execute(
+        "UPDATE agents SET password_hash = ? WHERE id = ?", (password_hash, agent_id)
+    )
+    if cur.rowcount == 0:
+        raise StoreError(f"no agent {agent_id!r}")
+
+
+def insert_session(
+    conn: sqlite3.Connection, agent_id: str, token_hash: str, expires_at: float
+) -> None:
+    try:
+        conn.execute(
+            "INSERT INTO agent_sessions (token_hash, agent_id, expires_at) VALUES (?, ?, ?)",
+            (token_hash, agent_id, expires_at),
+        )
+    except sqlite3.IntegrityError as exc:
+        raise StoreError(f"cannot start a session for agent {agent_id!r}: {exc}") from exc
+
+
+def select_session(conn: sqlite3.Connection, token_hash: str, now: float) -> AgentSession | None:
+    row = conn.execute(
+        f"SELECT s.expires_at, {', '.join('a.' + c for c in _AGENT_COLUMNS.split(', '))}"
+        " FROM agent_sessions s JOIN agents a ON a.id = s.agent_id"
+        " WHERE s.token_hash = ? AND s.expires_at > ?",
+        (token_hash, now),
+    ).fetchone()
+    return AgentSession(_agent(row[1:]), row[0]) if row else None
+
+
+def lengthen_session(conn: sqlite3.Connection, token_hash: str, expires_at: float) -> None:
+    # never shortens: two requests extending at once must not undo each other
+    conn.execute(
+        "UPDATE agent_sessions SET expires_at = MAX(expires_at, ?) WHERE token_hash = ?",
+        (expires_at, token_hash),
+    )
+
+
+def delete_session_row(conn: sqlite3.Connection, token_hash: str) -> None:
+    conn.execute("DELETE FROM agent_sessions WHERE token_hash = ?", (token_hash,))
+
+
+def delete_expired(conn: sqlite3.Connection, now: float) -> int:
+    return conn.execute("DELETE FROM agent_sessions WHERE expires_at <= ?", (now,)).rowcount
+
+
+def upsert_presence(conn: sqlite3.Connection, agent_id: str, status: str, now: float) -> None:
+    try:
+        conn.execute(
+            "INSERT INTO agent_presence (agent_id, status, updated_at) VALUES (?, ?, ?)"
+            " ON CONFLICT (agent_id) DO UPDATE SET status = excluded.status,"
+            " updated_at = excluded.updated_at",
+            (agent_id, status, now),
+        )
+    except sqlite3.IntegrityError as exc:
+        raise StoreError(f"no agent {agent_id!r}") from exc
+
+
+def select_presences(conn: sqlite3.Connection) -> list[Presence]:
+    rows = conn.execute("SELECT agent_id, status, updated_at FROM agent_presence ORDER BY agent_id")
+    return [Presence(*r) for r in rows]
+
+
+class SQLiteAgentMethods:
+    """The AgentStore methods of SQLiteStore, kept here so sqlite.py stays small."""
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        raise NotImplementedError  # SQLiteStore's: runs fn on the connection's thread
+
+    async def create_agent(
+        self,
+        *,
+        email: str,
+        name: str,
+        teams: tuple[str, ...],
+        role: str,
+        capacity: int,
+        password_hash: str,
+        now: float,
+    ) -> Agent:
+        email, name, teams = email.strip(), name.strip(), tuple(t.strip() for t in teams)
+        check_agent(email=email, name=name, teams=teams, role=role, capacity=capacity)
+        new = Agent(f"a_{uuid.uuid4().hex}", email, name, teams, role, capacity, now)
+        return await self._run(insert_agent, new, password_hash)
+
+    async def agent(self, agent_id: str) -> Agent | None:
+        return await self._run(select_agent, agent_id)
+
+    async def agent_by_email(self, email: str) -> tuple[Agent, str] | None:
+        return await self._run(select_agent_by_email, email)
+
+    async def agents(self) -> list[Agent]:
+        return await self._run(select_agents)
+
+    async def update_password_hash(self, agent_id: str, password_hash: str) -> None:
+        await self._run(update_password, agent_id, password_hash)
+
+    async def create_session(self, agent_id: str, token_hash: str, expires_at: float) -> None:
+        await self._run(insert_session, agent_id, token_hash, expires_at)
+
+    async def session(self, token_hash: str, now: float) -> AgentSession | None:
+        return await self._run(select_session, token_hash, now)
+
+    async def session_agent(self, token_hash: str, now: float) -> Agent | None:
+        found = await self._run(select_session, token_hash, now)
+        return found.agent if found else None
+
+    async def extend_session(self, token_hash: str, expires_at: float) -> None:
+        await self._run(lengthen_session, token_hash, expires_at)
+
+    async def delete_session(self, token_hash: str) -> None:
+        await self._run(delete_session_row, token_hash)
+
+    async def delete_expired_sessions(self, now: float) -> int:
+        return await self._run(delete_expired, now)
+
+    async def set_presence(self, agent_id: str, status: str, now: float) -> None:
+        check_presence(status)
+        await self._run(upsert_presence, agent_id, status, now)
+
+    async def presences(self) -> list[Presence]:
+        return await self._run(select_presences)
