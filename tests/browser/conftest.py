@@ -31,7 +31,6 @@ from playwright.sync_api import (
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = Path(__file__).resolve().parent / "rules"
-SCREENSHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 AXE_DIR = Path(
     os.environ.get("HELPLINE_AXE_DIR")

@@ -1,4 +1,4 @@
-"""A handle on the widget as a customer sees it, for the browser tests."""
+"""Browser-test helpers: a handle on the widget as a customer sees it, and a frame relay."""
 
 from __future__ import annotations
 
