@@ -17,6 +17,7 @@ run: $(BIN)/.installed
 	$(BIN)/helpline serve --rules bot_rules --db helpline.db --host $(HOST) --port $(PORT)
 
 test: $(BIN)/.installed
+	bash scripts/install-browser.sh
 	$(BIN)/pytest
 
 check: $(BIN)/.installed
