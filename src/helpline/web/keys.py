@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -12,6 +13,9 @@ from helpline.settings import Settings
 from helpline.store.base import Store
 from helpline.web.conversation import ConversationService
 from helpline.web.rules_holder import RulesHolder
+
+if TYPE_CHECKING:  # auth.py imports this module; its types are only needed for checking
+    from helpline.web.auth import AuthSettings, AuthState
 
 Clock = Callable[[], float]
 
@@ -22,3 +26,5 @@ BUS = web.AppKey("bus", Bus)
 RULES = web.AppKey("rules", RulesHolder)
 CONVERSATIONS = web.AppKey("conversations", ConversationService)
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
+AUTH_SETTINGS: web.AppKey[AuthSettings] = web.AppKey("auth_settings")
+AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_SETTINGS

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from helpline.web.auth import setup_auth
 from helpline.web.customer_ws import customer_ws
+from helpline.web.login import login, logout, me
 from helpline.web.widget import demo_page, widget_file, widget_script
 
 
@@ -18,3 +20,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/", demo_page)
     app.router.add_get("/widget.js", widget_script)
     app.router.add_get("/widget/{name}", widget_file)
+    setup_auth(app)  # the guard on /api/agent/* and /ws/agent, login state
+    app.router.add_post("/api/agent/login", login)
+    app.router.add_post("/api/agent/logout", logout)
+    app.router.add_get("/api/agent/me", me)

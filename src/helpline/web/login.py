@@ -1,0 +1,111 @@
+"""The agent login endpoints: POST /api/agent/login, POST /api/agent/logout, GET /api/agent/me."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from aiohttp import web
+
+from helpline.store.agents import Agent, agent_store
+from helpline.web.auth import (
+    COOKIE,
+    agent_view,
+    json_error,
+    request_token,
+    require_agent,
+    token_hash,
+)
+from helpline.web.keys import AUTH, AUTH_SETTINGS, CLOCK, STORE
+
+log = logging.getLogger(__name__)
+
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+async def login(request: web.Request) -> web.Response:
+    """Check {email, password}; on success start a session (cookie + token in the body).
+
+    Failures count against the email and the client address; the attempt is counted
+    before the (slow) password check and taken back if it succeeds."""
+    email, password = await _credentials(request)
+    state = request.app[AUTH]
+    keys = (f"email:{email.casefold()}", f"ip:{request.remote or 'unknown'}")
+    wait = state.attempts.retry_after(*keys)
+    if wait is not None:
+        raise _too_many(wait)
+    state.attempts.record(*keys)
+    store = agent_store(request.app[STORE])
+    found = await store.agent_by_email(email)
+    check = await state.passwords.verify(found[1] if found else None, password)
+    if found is None or not check.ok:
+        log.info("failed agent login from %s", request.remote)
+        raise json_error(web.HTTPUnauthorized, "bad_credentials", "wrong email or password")
+    state.attempts.clear(keys[0])
+    state.attempts.forgive(keys[1])
+    agent = found[0]
+    if check.rehash:
+        await store.update_password_hash(agent.id, await state.passwords.hash(password))
+    return await _start_session(request, agent)
+
+
+async def _credentials(request: web.Request) -> tuple[str, str]:
+    try:
+        body: Any = await request.json()
+    except ValueError:
+        raise json_error(web.HTTPBadRequest, "bad_request", "the body must be JSON") from None
+    email = body.get("email") if isinstance(body, dict) else None
+    password = body.get("password") if isinstance(body, dict) else None
+    if not isinstance(email, str) or not isinstance(password, str) or not email.strip():
+        raise json_error(web.HTTPBadRequest, "bad_request", "give 'email' and 'password'")
+    if len(password) > request.app[AUTH_SETTINGS].max_password_chars or len(email) > 254:
+        raise json_error(web.HTTPBadRequest, "bad_request", "email or password too long")
+    return email.strip(), password
+
+
+def _too_many(retry_after_s: int) -> web.HTTPException:
+    error = json_error(
+        web.HTTPTooManyRequests,
+        "too_many_attempts",
+        f"too many failed logins; try again in {retry_after_s} s",
+        retry_after_s=retry_after_s,
+    )
+    error.headers["Retry-After"] = str(retry_after_s)
+    return error
+
+
+async def _start_session(request: web.Request, agent: Agent) -> web.Response:
+    store = agent_store(request.app[STORE])
+    now = request.app[CLOCK]()
+    expires_at = now + request.app[AUTH_SETTINGS].session_ttl_s
+    token = secrets.token_urlsafe(32)
+    await store.delete_expired_sessions(now)  # logins are rare: a fine moment to tidy
+    await store.create_session(agent.id, token_hash(token), expires_at)
+    response = web.json_response(
+        {"token": token, "expires_at": expires_at, "agent": agent_view(agent)}, headers=NO_STORE
+    )
+    # no Max-Age: the server decides when a session ends (sliding), the browser only
+    # forgets the cookie when it closes
+    response.set_cookie(
+        COOKIE, token, path="/", httponly=True, samesite="Strict", secure=request.secure
+    )
+    log.info("agent %s logged in", agent.id)
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    """Revoke the request's session (the guard has checked there is one), clear the cookie."""
+    agent = await require_agent(request)
+    token = request_token(request)
+    if token:
+        await agent_store(request.app[STORE]).delete_session(token_hash(token))
+    response = web.Response(status=204, headers=NO_STORE)
+    response.del_cookie(COOKIE, path="/", secure=request.secure, httponly=True, samesite="Strict")
+    log.info("agent %s logged out", agent.id)
+    return response
+
+
+async def me(request: web.Request) -> web.Response:
+    agent = await require_agent(request)
+    return web.json_response(agent_view(agent), headers=NO_STORE)
