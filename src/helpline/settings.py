@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, fields
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from helpline.errors import ConfigError
@@ -34,6 +35,70 @@ class Limits:
                 raise ConfigError(f"limits.{f.name}", f"must be positive, not {value!r}")
 
 
+SMTP_SECURITY = ("starttls", "ssl", "none")
+_DEFAULT_SMTP_PORT = {"starttls": 587, "ssl": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class Smtp:
+    """Where offline replies are sent from. Read from HELPLINE_SMTP_* environment variables
+    (see from_environment), never from the rules' YAML: the password is a secret, and the
+    rules directory is edited by authors and often kept in a repository."""
+
+    host: str
+    from_address: str  # the From: header and envelope sender
+    port: int = 0  # 0: the usual port for `security` (587, 465 or 25)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    security: str = "starttls"  # starttls | ssl (implicit TLS) | none (tests, local relays)
+    timeout_s: float = 30.0
+
+    def __post_init__(self) -> None:
+        if not self.host:
+            raise ConfigError("smtp.host", "is required")
+        if "@" not in self.from_address:
+            raise ConfigError(
+                "smtp.from_address", f"must be an email address, not {self.from_address!r}"
+            )
+        if self.security not in SMTP_SECURITY:
+            raise ConfigError("smtp.security", f"must be one of {', '.join(SMTP_SECURITY)}")
+        if (
+            isinstance(self.port, bool)
+            or not isinstance(self.port, int)
+            or not 0 <= self.port <= 65535
+        ):
+            raise ConfigError("smtp.port", f"must be 0-65535, not {self.port!r}")
+        if not self.port:
+            object.__setattr__(self, "port", _DEFAULT_SMTP_PORT[self.security])
+        if (self.username is None) != (self.password is None):
+            raise ConfigError("smtp.username", "and smtp.password are set together or not at all")
+        if not math.isfinite(self.timeout_s) or self.timeout_s <= 0:
+            raise ConfigError("smtp.timeout_s", "must be positive")
+
+
+@dataclass(frozen=True)
+class OutboxPolicy:
+    """How the mailer retries: attempt n failing waits base * 2**(n-1), at most max_delay_s."""
+
+    max_attempts: int = 8  # with the defaults: about 2 hours of trying before giving up
+    base_delay_s: float = 60.0
+    max_delay_s: float = 3600.0
+    poll_s: float = 60.0  # look for due emails at least this often (enqueue wakes it at once)
+    batch: int = 50  # emails taken per look
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"outbox.{f.name}", f"must be a number, not {value!r}")
+            if not math.isfinite(value) or value <= 0:
+                raise ConfigError(f"outbox.{f.name}", f"must be positive, not {value!r}")
+
+    def delay_after(self, attempts: int) -> float:
+        """Seconds to wait after the attempts-th failure."""
+        return float(min(self.base_delay_s * 2 ** max(attempts - 1, 0), self.max_delay_s))
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything `helpline serve` needs; tests build one directly with small limits."""
@@ -46,6 +111,11 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     reload_interval_s: float = 1.0  # how often to look for rule edits; 0 turns reload off
     shutdown_timeout_s: float = 5.0
+    # HMAC key shared with the host site for signed customer identities; None: every
+    # identity is ignored (customers are anonymous)
+    identity_secret: str | None = field(default=None, repr=False)
+    smtp: Smtp | None = None  # None: emails stay queued in the outbox (a warning says so)
+    outbox: OutboxPolicy = field(default_factory=OutboxPolicy)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules_dir", Path(self.rules_dir))
@@ -64,7 +134,39 @@ class Settings:
             raise ConfigError("reload_interval_s", "must be 0 (off) or a positive number")
         if not math.isfinite(self.shutdown_timeout_s) or self.shutdown_timeout_s <= 0:
             raise ConfigError("shutdown_timeout_s", "must be positive")
+        if self.smtp is not None and not isinstance(self.smtp, Smtp):
+            raise ConfigError("smtp", "must be an Smtp value or None")
 
     @property
     def url(self) -> str:
         return f"http://{self.host}:{self.port}/"
+
+
+def from_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """Settings with the secrets and SMTP server the environment names.
+
+    HELPLINE_IDENTITY_SECRET; HELPLINE_SMTP_HOST (unset: no SMTP), HELPLINE_SMTP_FROM,
+    HELPLINE_SMTP_PORT, HELPLINE_SMTP_SECURITY, HELPLINE_SMTP_USERNAME, HELPLINE_SMTP_PASSWORD.
+    """
+    secret = environ.get("HELPLINE_IDENTITY_SECRET") or settings.identity_secret
+    return replace(settings, identity_secret=secret, smtp=_smtp(environ) or settings.smtp)
+
+
+def _smtp(environ: Mapping[str, str]) -> Smtp | None:
+    host = environ.get("HELPLINE_SMTP_HOST", "").strip()
+    if not host:
+        return None
+    port = environ.get("HELPLINE_SMTP_PORT", "0").strip() or "0"
+    if not port.isdigit():
+        raise ConfigError("HELPLINE_SMTP_PORT", f"must be a port number, not {port!r}")
+    sender = environ.get("HELPLINE_SMTP_FROM", "").strip()
+    if not sender:
+        raise ConfigError("HELPLINE_SMTP_FROM", "is required when HELPLINE_SMTP_HOST is set")
+    return Smtp(
+        host=host,
+        from_address=sender,
+        port=int(port),
+        username=environ.get("HELPLINE_SMTP_USERNAME") or None,
+        password=environ.get("HELPLINE_SMTP_PASSWORD") or None,
+        security=environ.get("HELPLINE_SMTP_SECURITY", "starttls").strip().lower(),
+    )
