@@ -72,3 +72,23 @@ class BusOverflowError(HelplineError):
 
     def __str__(self) -> str:
         return f"subscriber of {self.topic} fell behind"
+
+
+class ActionError(HelplineError):
+    """A custom action could not run; the customer gets a friendly reply instead."""
+
+    def __init__(self, action: str, reason: str) -> None:
+        super().__init__(action, reason)
+        self.action = action
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"action {self.action!r}: {self.reason}"
+
+
+class ActionNotFoundError(ActionError):
+    """No action of that name is registered (in actions/*.py or on the action server)."""
+
+
+class ActionServerError(ActionError):
+    """The action server is unreachable, too slow, or answered with an error."""
