@@ -80,6 +80,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at REAL NOT NULL
         ) WITHOUT ROWID""",
     ),
+    # 4: the outbox (emails to customers, retried until sent or given up), where a
+    # conversation's customer wants email, and conversations looked up by customer
+    (
+        "ALTER TABLE conversations ADD COLUMN customer_email TEXT",
+        # partial: anonymous conversations (most of them) cost no index entry
+        """CREATE INDEX conversations_by_customer ON conversations (customer_id, created_at)
+            WHERE customer_id IS NOT NULL""",
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            recipient TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            body TEXT NOT NULL,
+            conversation_id TEXT REFERENCES conversations(id) ON DELETE SET NULL,
+            status TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at REAL NOT NULL,
+            last_error TEXT,
+            created_at REAL NOT NULL,
+            sent_at REAL
+        )""",
+        "CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'queued'",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,6 +15,7 @@ from helpline.store import sqlite_ops as ops
 from helpline.store.base import Appended, Conversation, Event, Message, TurnRecord
 from helpline.store.migrations import migrate
 from helpline.store.sqlite_agents import SQLiteAgentMethods
+from helpline.store.sqlite_mail import SQLiteMailMethods
 from helpline.store.sqlite_worker import Worker
 
 T = TypeVar("T")
@@ -41,8 +42,9 @@ def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     return conn
 
 
-class SQLiteStore(SQLiteAgentMethods):
-    """The Store contract (and AgentStore, from SQLiteAgentMethods) on one SQLite file.
+class SQLiteStore(SQLiteAgentMethods, SQLiteMailMethods):
+    """The Store contract (AgentStore, from SQLiteAgentMethods; OutboxStore and
+    CustomerStore, from SQLiteMailMethods) on one SQLite file.
 
     One thread owns the connection (sqlite_worker.Worker): each operation is one hop
     between the event loop and that thread however many statements it runs, operations
