@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Literal
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
 
 from helpline import mood, utterance
 from helpline.matcher import Matcher
@@ -41,6 +42,7 @@ class Decision:
     candidates: tuple[tuple[str, float], ...] = ()
     mood: float = 0.0  # conversation frustration level after this message
     reasons: tuple[str, ...] = ()  # e.g. ("asked_for_human",), ("frustration",)
+    action: str | None = None  # the answered intent's custom action, run by the edge
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class ConversationState:
     recent_texts: tuple[str, ...] = ()  # last few normalised customer texts
     last_answered: str | None = None
     customer_name: str | None = None
+    # custom actions' slots (Rasa style); the dialogue only carries them between turns
+    slots: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -143,9 +147,9 @@ def _answer(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Tur
     )
     state = replace(state, fallbacks_in_row=0, last_answered=intent.name)
     if intent.escalate:
-        decision = _decide(msg, "handoff", state, ("intent_escalates",))
+        decision = _decide(msg, "handoff", state, ("intent_escalates",), action=intent.action)
         return _handoff(rulebook.config, state, decision, "handoff", first=(reply,))
-    return Turn((reply,), state, _decide(msg, "answer", state))
+    return Turn((reply,), state, _decide(msg, "answer", state, action=intent.action))
 
 
 def _clarify(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Turn:
@@ -254,6 +258,7 @@ def _decide(
     state: ConversationState,
     reasons: tuple[str, ...] = (),
     intent: str | None = None,
+    action: str | None = None,
 ) -> Decision:
     top = msg.candidates[0] if msg.candidates else None
     named = intent or (top.intent if top else None)
@@ -267,6 +272,7 @@ def _decide(
         mood=state.frustration,
         # the message's mood cues go with every decision, so analytics can see them all
         reasons=tuple(dict.fromkeys(reasons + msg.reasons)),
+        action=action,
     )
 
 
