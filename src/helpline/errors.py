@@ -63,6 +63,10 @@ class StoreError(HelplineError):
     """The store could not do what was asked (e.g. the database is unreachable)."""
 
 
+class MailError(HelplineError):
+    """An email that cannot be queued as given (e.g. its recipient is not an address)."""
+
+
 class BusOverflowError(HelplineError):
     """A bus subscriber fell too far behind; it must resubscribe and catch up from the store."""
 
