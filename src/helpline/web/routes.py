@@ -7,7 +7,7 @@ from aiohttp import web
 from helpline.web.auth import setup_auth
 from helpline.web.customer_ws import customer_ws
 from helpline.web.login import login, logout, me
-from helpline.web.widget import demo_page, widget_file, widget_script
+from helpline.web.widget import console_page, demo_page, widget_file, widget_script
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -18,6 +18,7 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/ws/customer", customer_ws)
     app.router.add_get("/", demo_page)
+    app.router.add_get("/console", console_page)
     app.router.add_get("/widget.js", widget_script)
     app.router.add_get("/widget/{name}", widget_file)
     setup_auth(app)  # the guard on /api/agent/* and /ws/agent, login state

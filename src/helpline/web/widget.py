@@ -1,4 +1,4 @@
-"""The widget's static files: /widget.js, the demo page at /, and /widget/{name}."""
+"""Static files of the web pages: /widget.js, the demo /, the console /console, /widget/{name}."""
 
 from __future__ import annotations
 
@@ -38,6 +38,10 @@ def _serve(root: Path, name: str) -> web.FileResponse:
 
 async def demo_page(request: web.Request) -> web.FileResponse:
     return _serve(request.app[SETTINGS].widget_dir, "demo.html")
+
+
+async def console_page(request: web.Request) -> web.FileResponse:
+    return _serve(request.app[SETTINGS].widget_dir, "console.html")
 
 
 async def widget_script(request: web.Request) -> web.FileResponse:

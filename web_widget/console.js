@@ -1,0 +1,832 @@
+/* Helpline agent console: login, the live queue, conversations, composer. No dependencies. */
+(function () {
+  'use strict';
+
+  // ---------------------------------------------------------------- strings
+  var STRINGS = {
+    ko: {
+      title: 'Helpline 상담 콘솔', skip: '대화로 건너뛰기', language: '언어', presence: '상태',
+      online: '상담 가능', away: '자리 비움', logout: '로그아웃',
+      loginTitle: '상담원 로그인', email: '이메일', password: '비밀번호', signIn: '로그인',
+      badLogin: '이메일 또는 비밀번호가 맞지 않아요.', tooMany: '로그인 시도가 너무 많아요. {s}초 후에 다시 해 주세요.',
+      loginFailed: '로그인하지 못했어요. 잠시 후 다시 해 주세요.',
+      queue: '대기열', queueEmpty: '기다리는 고객이 없어요.', mine: '내 상담', mineEmpty: '아직 상담이 없어요.',
+      pick: '대기열이나 내 상담에서 대화를 고르세요.', transfer: '이관', handBack: '챗봇에게 돌려주기', close: '종료',
+      transferTo: '이관 대상', team: '팀', agentId: '상담원 (ID)', target: '팀 또는 상담원',
+      transferNote: '다음 상담원에게 남길 메모 (선택)', transferDo: '이관하기',
+      tags: '태그 (쉼표로 구분)', closeDo: '상담 종료하기', accept: '수락', claim: '가져오기',
+      offerLeft: '{s}초 안에 수락하세요', mode: '메시지 종류', reply: '답변', note: '내부 메모',
+      noteLabel: '메모', cannedSearch: '자주 쓰는 답변 검색', cannedResults: '자주 쓰는 답변',
+      cannedCount: '자주 쓰는 답변 {n}개', compose: '메시지', composeHint: '답변을 입력하세요 ("/"로 자주 쓰는 답변 검색)',
+      composeNote: '내부 메모 (고객에게 보이지 않아요)', send: '보내기', addNote: '메모 남기기',
+      customer: '고객', history: '이전 상담', historyEmpty: '없음', name: '이름', id: 'ID', lang: '언어',
+      customerName: '고객', bot: '챗봇', agent: '상담원', system: '안내',
+      waited: '대기 {t}', priority: '우선순위 {p}', urgent: '긴급', intent: '의도', score: '점수',
+      decision: '판단', mood: '기분', unread: '읽지 않은 메시지 {n}개',
+      secs: '{s}초', mins: '{m}분 {s}초', typing: '고객이 입력 중이에요',
+      arrived: '새 고객이 기다려요: {name}', offered: '상담이 배정되었어요: {name}',
+      released: '대화가 목록에서 빠졌어요 ({reason})', reconnecting: '연결이 끊겼어요. 다시 연결하는 중…',
+      status_bot: '챗봇', status_queued: '대기 중', status_assigned: '상담 중', status_closed: '종료됨',
+      status_offline: '부재 중', status_open: '열림', status_pending: '보류', status_solved: '해결됨',
+      csat: '만족도 {n}/5', ticket: '티켓 {s}', error: '요청을 처리하지 못했어요: {m}'
+    },
+    en: {
+      title: 'Helpline console', skip: 'Skip to the conversation', language: 'Language', presence: 'Status',
+      online: 'Online', away: 'Away', logout: 'Log out',
+      loginTitle: 'Agent sign-in', email: 'Email', password: 'Password', signIn: 'Sign in',
+      badLogin: 'Wrong email or password.', tooMany: 'Too many attempts. Try again in {s} s.',
+      loginFailed: 'Could not sign in. Please try again shortly.',
+      queue: 'Queue', queueEmpty: 'Nobody is waiting.', mine: 'My conversations', mineEmpty: 'No conversations yet.',
+      pick: 'Pick a conversation from the queue or your list.', transfer: 'Transfer', handBack: 'Hand back to the bot',
+      close: 'Close', transferTo: 'Transfer to', team: 'Team', agentId: 'Agent (id)', target: 'Team or agent',
+      transferNote: 'Note for the next agent (optional)', transferDo: 'Transfer',
+      tags: 'Tags (comma separated)', closeDo: 'Close the conversation', accept: 'Accept', claim: 'Claim',
+      offerLeft: 'Accept within {s} s', mode: 'Message type', reply: 'Reply', note: 'Internal note',
+      noteLabel: 'Note', cannedSearch: 'Search canned answers', cannedResults: 'Canned answers',
+      cannedCount: '{n} canned answers', compose: 'Message', composeHint: 'Type a reply ("/" searches canned answers)',
+      composeNote: 'Internal note (the customer never sees it)', send: 'Send', addNote: 'Add note',
+      customer: 'Customer', history: 'Earlier conversations', historyEmpty: 'None.', name: 'Name', id: 'Id', lang: 'Language',
+      customerName: 'Customer', bot: 'Bot', agent: 'Agent', system: 'Notice',
+      waited: 'waiting {t}', priority: 'priority {p}', urgent: 'urgent', intent: 'intent', score: 'score',
+      decision: 'decision', mood: 'mood', unread: '{n} unread',
+      secs: '{s} s', mins: '{m} min {s} s', typing: 'The customer is typing',
+      arrived: 'New customer waiting: {name}', offered: 'Conversation offered to you: {name}',
+      released: 'The conversation left your list ({reason})', reconnecting: 'Connection lost. Reconnecting…',
+      status_bot: 'bot', status_queued: 'queued', status_assigned: 'assigned', status_closed: 'closed',
+      status_offline: 'offline', status_open: 'open', status_pending: 'pending', status_solved: 'solved',
+      csat: 'CSAT {n}/5', ticket: 'ticket {s}', error: 'The request failed: {m}'
+    }
+  };
+  var LANG_KEY = 'helpline-console:lang';
+  var lang = pickLang();
+  var T = STRINGS[lang];
+
+  function pickLang() {
+    var saved = null;
+    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
+    var wanted = [saved].concat(navigator.languages || [navigator.language]);
+    for (var i = 0; i < wanted.length; i++) {
+      var code = String(wanted[i] || '').slice(0, 2).toLowerCase();
+      if (STRINGS[code]) return code;
+    }
+    return 'en';
+  }
+
+  function fmt(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (_, k) { return values[k] == null ? '' : String(values[k]); });
+  }
+
+  // ---------------------------------------------------------------- state
+  var S = {
+    agent: null,
+    queue: [],          // entries of the last queue.snapshot, with receivedAt
+    queueSeen: null,    // conversation -> true; null until the first snapshot
+    mine: [],
+    offers: {},         // conversation -> {expiresAt, entry}
+    convs: {},          // conversation -> {customer, transcript, history, seen}
+    unread: {},
+    current: null,
+    mode: 'reply',
+    canned: { query: null, results: [], index: -1, source: null },
+    pending: {}         // client id -> {conversation, seq}
+  };
+
+  var $ = function (id) { return document.getElementById(id); };
+
+  function el(tag, cls, text) {
+    var node = document.createElement(tag);
+    if (cls) node.className = cls;
+    if (text != null) node.textContent = text;
+    return node;
+  }
+
+  function newId() {
+    var bytes = new Uint8Array(8);
+    crypto.getRandomValues(bytes);
+    return 'a' + Date.now().toString(36) + Array.prototype.map.call(bytes, function (b) {
+      return (b + 256).toString(16).slice(1);
+    }).join('');
+  }
+
+  function duration(seconds) {
+    var s = Math.max(0, Math.floor(seconds));
+    if (s < 60) return fmt(T.secs, { s: s });
+    return fmt(T.mins, { m: Math.floor(s / 60), s: s % 60 });
+  }
+
+  function announce(text) {
+    var region = $('announce');
+    region.textContent = '';
+    // a fresh text node after clearing makes screen readers speak repeated messages too
+    setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  // ---------------------------------------------------------------- markdown
+  // The answers' short markdown built as nodes: message text never reaches innerHTML.
+  function renderMarkdown(text) {
+    var frag = document.createDocumentFragment();
+    var list = null;
+    var para = null;
+    String(text).split('\n').forEach(function (line) {
+      var item = /^\s*[-*]\s+(.*)$/.exec(line);
+      if (item) {
+        if (!list) list = frag.appendChild(el('ul'));
+        para = null;
+        list.appendChild(renderInline(el('li'), item[1]));
+      } else if (!line.trim()) {
+        list = null; para = null;
+      } else {
+        list = null;
+        if (para) para.appendChild(document.createElement('br'));
+        else para = frag.appendChild(el('p'));
+        renderInline(para, line);
+      }
+    });
+    return frag;
+  }
+
+  function renderInline(parent, text) {
+    var re = /\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
+    var at = 0;
+    var m;
+    while ((m = re.exec(text))) {
+      parent.appendChild(document.createTextNode(text.slice(at, m.index)));
+      if (m[1] != null) parent.appendChild(el('strong', null, m[1]));
+      else parent.appendChild(link(m[2], m[3]) || document.createTextNode(m[0]));
+      at = re.lastIndex;
+    }
+    parent.appendChild(document.createTextNode(text.slice(at)));
+    return parent;
+  }
+
+  function link(label, href) {
+    var url;
+    try { url = new URL(href); } catch (e) { return null; }
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
+    var a = el('a', null, label);
+    a.href = url.href;
+    a.target = '_blank';
+    a.rel = 'noopener noreferrer';
+    return a;
+  }
+
+  // ---------------------------------------------------------------- language
+  function applyLang() {
+    document.documentElement.lang = lang;
+    document.title = T.title;
+    $('lang').value = lang;
+    document.querySelectorAll('[data-t]').forEach(function (n) { n.textContent = T[n.dataset.t]; });
+    document.querySelectorAll('[data-tp]').forEach(function (n) { n.placeholder = T[n.dataset.tp]; });
+    document.querySelectorAll('[data-tl]').forEach(function (n) { n.setAttribute('aria-label', T[n.dataset.tl]); });
+    setMode(S.mode);
+    if (S.agent) renderAll();
+  }
+
+  function setLang(code) {
+    lang = STRINGS[code] ? code : 'en';
+    T = STRINGS[lang];
+    try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage off */ }
+    applyLang();
+  }
+
+  // ---------------------------------------------------------------- signals
+  var audio = null;
+
+  // A short beep; browsers may refuse sound before a user gesture, which must not break anything.
+  function beep() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      var osc = audio.createOscillator();
+      var gain = audio.createGain();
+      osc.frequency.value = 880;
+      gain.gain.setValueAtTime(0.08, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + 0.25);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.25);
+    } catch (e) { /* no sound available */ }
+  }
+
+  function notify(text) {
+    announce(text);
+    beep();
+    try {
+      if (window.Notification && Notification.permission === 'granted' && document.hidden) {
+        new Notification(T.title, { body: text, tag: 'helpline-queue' });
+      }
+    } catch (e) { /* notifications unsupported here */ }
+  }
+
+  function askNotificationPermission() {
+    try {
+      if (window.Notification && Notification.permission === 'default') {
+        var asked = Notification.requestPermission();
+        if (asked && asked.catch) asked.catch(function () { /* refused */ });
+      }
+    } catch (e) { /* unsupported */ }
+  }
+
+  // ---------------------------------------------------------------- HTTP
+  function api(method, path, body) {
+    return fetch(path, {
+      method: method,
+      credentials: 'same-origin',
+      headers: body ? { 'Content-Type': 'application/json' } : {},
+      body: body ? JSON.stringify(body) : undefined
+    });
+  }
+
+  function onLogin(ev) {
+    ev.preventDefault();
+    askNotificationPermission();
+    var error = $('login-error');
+    error.textContent = '';
+    var body = { email: $('email').value.trim(), password: $('password').value };
+    api('POST', '/api/agent/login', body).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (data) {
+        if (res.ok) { $('password').value = ''; start(data.agent); return; }
+        if (res.status === 429) error.textContent = fmt(T.tooMany, { s: data.retry_after_s || 60 });
+        else if (res.status === 401) error.textContent = T.badLogin;
+        else error.textContent = T.loginFailed;
+        $('password').focus();
+      });
+    }, function () { error.textContent = T.loginFailed; });
+  }
+
+  function onLogout() {
+    var done = function () { stop(); showLogin(); };
+    api('POST', '/api/agent/logout').then(done, done);
+  }
+
+  function showLogin() {
+    $('login-view').hidden = false;
+    $('desk').hidden = true;
+    $('who').hidden = true;
+    $('email').focus();
+  }
+
+  // ---------------------------------------------------------------- socket
+  var ws = null;
+  var attempt = 0;
+  var retryTimer = null;
+  var wanted = false;   // false after logout: a closed socket stays closed
+
+  function start(agent) {
+    S.agent = agent;
+    wanted = true;
+    $('login-view').hidden = true;
+    $('desk').hidden = false;
+    $('who').hidden = false;
+    renderWho();
+    renderAll();
+    connect();
+  }
+
+  function stop() {
+    wanted = false;
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    if (ws) { var old = ws; ws = null; old.close(); }
+    S.agent = null;
+    S.queue = []; S.queueSeen = null; S.mine = []; S.offers = {}; S.convs = {}; S.unread = {};
+    S.current = null;
+    $('banner').hidden = true;
+  }
+
+  function connect() {
+    retryTimer = null;
+    var sock = new WebSocket(location.origin.replace(/^http/, 'ws') + '/ws/agent');
+    ws = sock;
+    sock.onmessage = function (ev) {
+      if (sock !== ws) return;
+      var frame;
+      try { frame = JSON.parse(ev.data); } catch (e) { return; }
+      if (frame && typeof frame.type === 'string' && HANDLERS[frame.type]) HANDLERS[frame.type](frame);
+    };
+    sock.onclose = function () {
+      if (sock !== ws) return;
+      ws = null;
+      if (wanted) dropped();
+    };
+  }
+
+  // The upgrade is refused (401) when the session ended: then sign in again, else retry.
+  function dropped() {
+    $('banner').textContent = T.reconnecting;
+    $('banner').hidden = false;
+    fetch('/api/agent/me', { credentials: 'same-origin' }).then(function (res) {
+      if (res.status === 401) { stop(); showLogin(); } else schedule();
+    }, schedule);
+  }
+
+  function schedule() {
+    if (retryTimer || !wanted) return;
+    var ceiling = Math.min(30000, 500 * Math.pow(2, attempt));
+    attempt += 1;
+    retryTimer = setTimeout(connect, ceiling / 2 + Math.random() * ceiling / 2);
+  }
+
+  function send(frame) {
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(frame));
+    return true;
+  }
+
+  var HANDLERS = {
+    'agent.ready': function (f) {
+      attempt = 0;
+      $('banner').hidden = true;
+      S.agent = f.agent || S.agent;
+      renderWho(f.presence);
+    },
+    'presence.changed': function (f) { renderWho(f.status); },
+    'queue.snapshot': onQueue,
+    'mine.snapshot': function (f) {
+      S.mine = f.conversations || [];
+      S.mine.forEach(function (c) {
+        if (c.conversation !== S.current && c.unread != null) S.unread[c.conversation] = c.unread;
+      });
+      renderMine();
+    },
+    'conversation.offered': function (f) {
+      var entry = f.entry || { conversation: f.conversation };
+      S.offers[f.conversation] = { expiresAt: Date.now() + (f.expires_in_s || 0) * 1000, entry: entry };
+      notify(fmt(T.offered, { name: entry.customer_name || T.customerName }));
+      renderQueue();
+    },
+    'conversation.assigned': onAssigned,
+    'conversation.released': function (f) {
+      delete S.convs[f.conversation];
+      delete S.offers[f.conversation];
+      S.mine = S.mine.filter(function (c) { return c.conversation !== f.conversation; });
+      if (S.current === f.conversation) { S.current = null; announce(fmt(T.released, { reason: f.reason || '' })); }
+      renderAll();
+    },
+    'message.new': onMessage,
+    'typing.start': function (f) { if (f.conversation === S.current) $('typing').hidden = false; },
+    'typing.stop': function (f) { if (f.conversation === S.current) $('typing').hidden = true; },
+    'canned.results': function (f) {
+      if (f.conversation !== S.current || f.query !== S.canned.query) return;
+      S.canned.results = f.results || [];
+      S.canned.index = S.canned.results.length ? 0 : -1;
+      renderCanned();
+    },
+    'ack': function (f) {
+      var p = S.pending[f.id];
+      if (!p) return;
+      p.seq = f.seq;
+      var conv = S.convs[p.conversation];
+      if (f.seq == null || (conv && conv.seen[f.seq])) dropPending(f.id);
+    },
+    'error': function (f) { announce(fmt(T.error, { m: f.message || f.code })); }
+  };
+
+  function onQueue(f) {
+    var now = Date.now();
+    var entries = (f.entries || []).map(function (e) { return Object.assign({ receivedAt: now }, e); });
+    var first = S.queueSeen === null;
+    var seen = {};
+    var arrivals = entries.filter(function (e) {
+      seen[e.conversation] = true;
+      return !first && !S.queueSeen[e.conversation];
+    });
+    S.queueSeen = seen;
+    S.queue = entries;
+    if (arrivals.length) notify(fmt(T.arrived, { name: arrivals[0].customer_name || T.customerName }));
+    renderQueue();
+  }
+
+  function onAssigned(f) {
+    var transcript = f.transcript || [];
+    var seen = {};
+    transcript.forEach(function (m) { if (m.seq != null) seen[m.seq] = true; });
+    S.convs[f.conversation] = {
+      customer: f.customer || {}, transcript: transcript, history: f.history || [], seen: seen
+    };
+    delete S.offers[f.conversation];
+    if (!S.mine.some(function (c) { return c.conversation === f.conversation; })) {
+      S.mine.push({ conversation: f.conversation, status: 'assigned', customer_name: (f.customer || {}).name, unread: 0 });
+    }
+    if (!S.current || S.current === f.conversation || S.accepting === f.conversation) {
+      S.accepting = null;
+      select(f.conversation);
+    } else {
+      renderMine();
+    }
+  }
+
+  function onMessage(f) {
+    var conv = S.convs[f.conversation];
+    if (!conv || (f.seq != null && conv.seen[f.seq])) return;
+    if (f.seq != null) conv.seen[f.seq] = true;
+    conv.transcript.push(f);
+    settlePending(f);
+    if (f.conversation === S.current) {
+      if (f.sender === 'customer') $('typing').hidden = true;
+      appendMessage(f, conv);
+    } else if (f.sender === 'customer') {
+      S.unread[f.conversation] = (S.unread[f.conversation] || 0) + 1;
+      renderMine();
+    }
+  }
+
+  function settlePending(f) {
+    Object.keys(S.pending).forEach(function (id) {
+      var p = S.pending[id];
+      if (id === f.client_id || (p.conversation === f.conversation && p.seq === f.seq)) dropPending(id);
+    });
+  }
+
+  function dropPending(id) {
+    delete S.pending[id];
+    var node = document.querySelector('[data-client-id="' + id.replace(/[^\w-]/g, '') + '"]');
+    if (node) node.remove();
+  }
+
+  // ---------------------------------------------------------------- rendering
+  function renderAll() {
+    renderQueue();
+    renderMine();
+    renderConversation();
+  }
+
+  function renderWho(presence) {
+    if (!S.agent) return;
+    $('agent-name').textContent = S.agent.name || S.agent.email || '';
+    if (presence === 'online' || presence === 'away') $('presence').value = presence;
+    var teams = $('teams');
+    teams.textContent = '';
+    (S.agent.teams || []).forEach(function (t) { var o = el('option'); o.value = t; teams.appendChild(o); });
+  }
+
+  function badge(text, cls) {
+    return el('span', 'badge' + (cls ? ' ' + cls : ''), text);
+  }
+
+  function renderQueue() {
+    var list = $('queue');
+    list.textContent = '';
+    var shown = S.queue.slice();
+    Object.keys(S.offers).forEach(function (c) {
+      if (!shown.some(function (e) { return e.conversation === c; })) shown.unshift(S.offers[c].entry);
+    });
+    shown.forEach(function (e) { list.appendChild(queueItem(e)); });
+    $('queue-count').textContent = String(shown.length);
+    $('queue-empty').hidden = shown.length > 0;
+    tick();
+  }
+
+  function queueItem(e) {
+    var li = el('li', 'entry' + (S.offers[e.conversation] ? ' offered' : ''));
+    li.dataset.conversation = e.conversation;
+    li.appendChild(el('span', 'name', e.customer_name || T.customerName));
+    var waited = el('span', 'waited');
+    waited.dataset.since = String((e.receivedAt || Date.now()) - (e.waited_s || 0) * 1000);
+    li.appendChild(waited);
+    var meta = el('span', 'meta');
+    if (e.priority != null) meta.appendChild(badge(fmt(T.priority, { p: e.priority }), e.priority >= 2 ? 'p-high' : ''));
+    if (e.urgent) meta.appendChild(badge(T.urgent, 'urgent'));
+    if (e.intent) meta.appendChild(badge(e.intent));
+    if (e.mood) meta.appendChild(badge(String(e.mood), 'mood-' + String(e.mood)));
+    if (e.language) meta.appendChild(badge(String(e.language).toUpperCase()));
+    if (e.team) meta.appendChild(badge(e.team));
+    li.appendChild(meta);
+    var action = queueAction(e);
+    if (action) li.appendChild(action);
+    return li;
+  }
+
+  function queueAction(e) {
+    var offer = S.offers[e.conversation];
+    var supervisor = S.agent && S.agent.role === 'supervisor';
+    if (!offer && !supervisor) return null;
+    var btn = el('button', offer ? 'accept primary' : 'claim', offer ? T.accept : T.claim);
+    btn.type = 'button';
+    btn.setAttribute('aria-label', (offer ? T.accept : T.claim) + ': ' + (e.customer_name || T.customerName));
+    btn.addEventListener('click', function () { accept(e.conversation); });
+    var box = el('span', 'meta');
+    box.appendChild(btn);
+    if (offer) box.appendChild(el('span', 'left'));
+    return box;
+  }
+
+  // Every second: waiting times and offer countdowns move on their own between snapshots.
+  function tick() {
+    var now = Date.now();
+    document.querySelectorAll('#queue .waited').forEach(function (n) {
+      n.textContent = fmt(T.waited, { t: duration((now - Number(n.dataset.since)) / 1000) });
+    });
+    var expired = false;
+    Object.keys(S.offers).forEach(function (c) {
+      var left = Math.ceil((S.offers[c].expiresAt - now) / 1000);
+      if (left <= 0) { delete S.offers[c]; expired = true; return; }
+      var text = fmt(T.offerLeft, { s: left });
+      document.querySelectorAll('#queue .entry').forEach(function (li) {
+        if (li.dataset.conversation === c) { var n = li.querySelector('.left'); if (n) n.textContent = text; }
+      });
+    });
+    if (expired) renderQueue();
+  }
+
+  function renderMine() {
+    var list = $('mine');
+    list.textContent = '';
+    S.mine.forEach(function (c) {
+      var li = el('li');
+      var btn = el('button', 'entry');
+      btn.type = 'button';
+      btn.dataset.conversation = c.conversation;
+      if (c.conversation === S.current) btn.setAttribute('aria-current', 'true');
+      btn.appendChild(el('span', 'name', c.customer_name || T.customerName));
+      var n = c.conversation === S.current ? 0 : (S.unread[c.conversation] || 0);
+      if (n) {
+        var u = el('span', 'unread', String(n));
+        u.setAttribute('aria-label', fmt(T.unread, { n: n }));
+        btn.appendChild(u);
+      }
+      if (c.status) btn.appendChild(el('span', 'meta', T['status_' + c.status] || c.status));
+      btn.addEventListener('click', function () { select(c.conversation); });
+      li.appendChild(btn);
+      list.appendChild(li);
+    });
+    $('mine-empty').hidden = S.mine.length > 0;
+  }
+
+  function select(conversation) {
+    if (S.current !== conversation) closeCanned();
+    S.current = conversation;
+    S.unread[conversation] = 0;
+    renderMine();
+    renderConversation();
+    $('text').focus();
+  }
+
+  function renderConversation() {
+    var conv = S.current && S.convs[S.current];
+    $('conv-none').hidden = !!conv;
+    $('conv-body').hidden = !conv;
+    $('customer').hidden = !conv;
+    if (!conv) return;
+    var c = conv.customer;
+    $('conv-title').textContent = c.name || c.email || T.customerName;
+    $('typing').textContent = T.typing;
+    $('typing').hidden = true;
+    var log = $('transcript');
+    log.textContent = '';
+    conv.transcript.forEach(function (m) { log.appendChild(messageNode(m, conv)); });
+    log.scrollTop = log.scrollHeight;
+    renderCustomer(conv);
+  }
+
+  function appendMessage(m, conv) {
+    var log = $('transcript');
+    log.appendChild(messageNode(m, conv));
+    log.scrollTop = log.scrollHeight;
+  }
+
+  function senderName(m, conv) {
+    if (m.sender === 'customer') return conv.customer.name || T.customerName;
+    if (m.sender === 'agent') return m.name || T.agent;
+    if (m.sender === 'bot') return T.bot;
+    if (m.sender === 'note') return m.name || T.agent;
+    return T.system;
+  }
+
+  function messageNode(m, conv) {
+    var node = el('div', 'msg ' + (m.sender || 'system'));
+    if (m.seq != null) node.dataset.seq = m.seq;
+    if (m.pendingId) node.dataset.clientId = m.pendingId;
+    var from = el('div', 'from', senderName(m, conv));
+    if (m.sender === 'note') from.prepend(el('span', 'note-label', T.noteLabel + ' · '));
+    var bubble = el('div', 'bubble');
+    bubble.appendChild(m.sender === 'customer' ? document.createTextNode(m.text || '') : renderMarkdown(m.text || ''));
+    node.append(from, bubble);
+    if (m.sender === 'bot') node.appendChild(decisionBadges(m));
+    return node;
+  }
+
+  function decisionBadges(m) {
+    var box = el('div', 'decision');
+    if (m.intent) box.appendChild(badge(T.intent + ': ' + m.intent));
+    if (typeof m.score === 'number') box.appendChild(badge(T.score + ': ' + Math.round(m.score)));
+    if (m.decision) box.appendChild(badge(T.decision + ': ' + m.decision));
+    var mood = m.mood && typeof m.mood === 'object' ? m.mood.label || m.mood.level : m.mood;
+    if (mood != null && mood !== '') box.appendChild(badge(T.mood + ': ' + mood));
+    return box;
+  }
+
+  function renderCustomer(conv) {
+    var c = conv.customer;
+    var dl = $('identity');
+    dl.textContent = '';
+    [[T.name, c.name], [T.email, c.email], [T.id, c.id], [T.lang, c.language]].forEach(function (row) {
+      if (!row[1]) return;
+      dl.append(el('dt', null, row[0]), el('dd', null, String(row[1])));
+    });
+    var list = $('history');
+    list.textContent = '';
+    conv.history.forEach(function (h) { list.appendChild(historyItem(h)); });
+    $('history-empty').hidden = conv.history.length > 0;
+  }
+
+  function historyItem(h) {
+    var li = el('li');
+    var when = h.started_at ? new Date(h.started_at * 1000).toLocaleString(lang) : '';
+    li.appendChild(el('div', null, when + ' · ' + (T['status_' + h.status] || h.status || '')));
+    var t = h.ticket;
+    if (t) {
+      var meta = el('div', 'decision');
+      meta.appendChild(badge(fmt(T.ticket, { s: T['status_' + t.status] || t.status })));
+      (t.tags || []).forEach(function (tag) { meta.appendChild(badge('#' + tag)); });
+      if (t.csat != null) meta.appendChild(badge(fmt(T.csat, { n: typeof t.csat === 'object' ? t.csat.rating : t.csat })));
+      li.appendChild(meta);
+    }
+    return li;
+  }
+
+  // ---------------------------------------------------------------- actions
+  function accept(conversation) {
+    S.accepting = conversation;
+    send({ type: 'conversation.accept', conversation: conversation });
+  }
+
+  function setMode(mode) {
+    S.mode = mode;
+    $('mode-reply').setAttribute('aria-pressed', String(mode === 'reply'));
+    $('mode-note').setAttribute('aria-pressed', String(mode === 'note'));
+    $('composer').classList.toggle('note-mode', mode === 'note');
+    $('text').placeholder = mode === 'note' ? T.composeNote : T.composeHint;
+    $('send').textContent = mode === 'note' ? T.addNote : T.send;
+  }
+
+  function submitComposer(ev) {
+    ev.preventDefault();
+    var text = $('text').value.trim();
+    if (!text || !S.current) return;
+    var id = newId();
+    var frame = { type: S.mode === 'note' ? 'note.new' : 'message.new', conversation: S.current, id: id, text: text };
+    if (!send(frame)) return;
+    S.pending[id] = { conversation: S.current, seq: null };
+    var shown = { sender: S.mode === 'note' ? 'note' : 'agent', text: text, name: S.agent.name, pendingId: id };
+    appendMessage(shown, S.convs[S.current]);
+    $('text').value = '';
+    stopTyping();
+  }
+
+  var typingTimer = null;
+  var typingOn = false;
+
+  function onType() {
+    var value = $('text').value;
+    if (value.charAt(0) === '/') { search(value.slice(1), 'composer'); return; }
+    if (S.canned.source === 'composer') closeCanned();
+    if (S.mode !== 'reply' || !S.current) return;
+    if (!typingOn && value) typingOn = send({ type: 'typing.start', conversation: S.current });
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(stopTyping, 3000);
+  }
+
+  function stopTyping() {
+    clearTimeout(typingTimer);
+    if (typingOn && S.current) send({ type: 'typing.stop', conversation: S.current });
+    typingOn = false;
+  }
+
+  var searchTimer = null;
+
+  function search(query, source) {
+    S.canned.source = source;
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(function () {
+      S.canned.query = query.trim();
+      if (!S.current || !S.canned.query) { closeCanned(); return; }
+      send({ type: 'canned.search', conversation: S.current, query: S.canned.query });
+    }, 150);
+  }
+
+  function renderCanned() {
+    var list = $('canned');
+    list.textContent = '';
+    S.canned.results.forEach(function (r, i) {
+      var li = el('li');
+      li.id = 'canned-' + i;
+      li.setAttribute('role', 'option');
+      li.setAttribute('aria-selected', String(i === S.canned.index));
+      li.append(el('span', 'c-title', r.title || r.intent), el('span', 'c-text', r.text));
+      li.addEventListener('mousedown', function (ev) { ev.preventDefault(); insertCanned(i); });
+      list.appendChild(li);
+    });
+    var open = S.canned.results.length > 0;
+    list.hidden = !open;
+    $('canned-query').setAttribute('aria-expanded', String(open));
+    if (open) $('canned-query').setAttribute('aria-activedescendant', 'canned-' + S.canned.index);
+    else $('canned-query').removeAttribute('aria-activedescendant');
+    announce(fmt(T.cannedCount, { n: S.canned.results.length }));
+  }
+
+  function closeCanned() {
+    S.canned = { query: null, results: [], index: -1, source: null };
+    $('canned').hidden = true;
+    $('canned').textContent = '';
+    $('canned-query').setAttribute('aria-expanded', 'false');
+    $('canned-query').removeAttribute('aria-activedescendant');
+  }
+
+  function insertCanned(i) {
+    var r = S.canned.results[i];
+    if (!r) return;
+    $('text').value = r.text;
+    $('canned-query').value = '';
+    closeCanned();
+    $('text').focus();
+  }
+
+  // Up/Down move through the results, Enter inserts, Escape closes; true when handled.
+  function cannedKey(ev) {
+    var n = S.canned.results.length;
+    if (!n) return false;
+    if (ev.key === 'ArrowDown' || ev.key === 'ArrowUp') {
+      S.canned.index = (S.canned.index + (ev.key === 'ArrowDown' ? 1 : n - 1)) % n;
+      renderCanned();
+    } else if (ev.key === 'Enter') {
+      insertCanned(Math.max(0, S.canned.index));
+    } else if (ev.key === 'Escape') {
+      closeCanned();
+    } else {
+      return false;
+    }
+    ev.preventDefault();
+    return true;
+  }
+
+  function toggleDrawer(buttonId, formId) {
+    var form = $(formId);
+    var open = form.hidden;
+    ['transfer', 'close-form'].forEach(function (id) { $(id).hidden = true; });
+    ['transfer-open', 'close-open'].forEach(function (id) { $(id).setAttribute('aria-expanded', 'false'); });
+    form.hidden = !open;
+    $(buttonId).setAttribute('aria-expanded', String(open));
+    if (open) form.querySelector('input:not([type=radio]), textarea').focus();
+  }
+
+  function onTransfer(ev) {
+    ev.preventDefault();
+    var target = $('transfer-target').value.trim();
+    if (!target || !S.current) return;
+    var kind = document.querySelector('input[name="to"]:checked').value;
+    var frame = { type: 'conversation.transfer', conversation: S.current };
+    frame[kind === 'agent' ? 'to_agent' : 'to_team'] = target;
+    var note = $('transfer-note').value.trim();
+    if (note) frame.note = note;
+    if (send(frame)) { $('transfer').reset(); toggleDrawer('transfer-open', 'transfer'); }
+  }
+
+  function onClose(ev) {
+    ev.preventDefault();
+    if (!S.current) return;
+    var tags = $('close-tags').value.split(',').map(function (t) { return t.trim(); }).filter(Boolean);
+    if (send({ type: 'conversation.close', conversation: S.current, tags: tags })) {
+      $('close-form').reset();
+      toggleDrawer('close-open', 'close-form');
+    }
+  }
+
+  function wire() {
+    $('lang').addEventListener('change', function () { setLang($('lang').value); });
+    $('login').addEventListener('submit', onLogin);
+    $('logout').addEventListener('click', onLogout);
+    $('presence').addEventListener('change', function () { send({ type: 'presence.set', status: $('presence').value }); });
+    $('mode-reply').addEventListener('click', function () { setMode('reply'); });
+    $('mode-note').addEventListener('click', function () { stopTyping(); setMode('note'); });
+    $('composer').addEventListener('submit', submitComposer);
+    $('text').addEventListener('input', onType);
+    $('text').addEventListener('keydown', function (ev) {
+      if (S.canned.source === 'composer' && cannedKey(ev)) return;
+      if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) submitComposer(ev);
+    });
+    $('canned-query').addEventListener('input', function () { search($('canned-query').value, 'box'); });
+    $('canned-query').addEventListener('keydown', function (ev) {
+      if (ev.key === 'Enter') ev.preventDefault(); // never submits the composer
+      cannedKey(ev);
+    });
+    $('transfer-open').addEventListener('click', function () { toggleDrawer('transfer-open', 'transfer'); });
+    $('close-open').addEventListener('click', function () { toggleDrawer('close-open', 'close-form'); });
+    $('transfer').addEventListener('submit', onTransfer);
+    $('close-form').addEventListener('submit', onClose);
+    $('release').addEventListener('click', function () {
+      if (S.current) send({ type: 'conversation.release', conversation: S.current });
+    });
+    setInterval(tick, 1000);
+  }
+
+  function boot() {
+    wire();
+    applyLang();
+    fetch('/api/agent/me', { credentials: 'same-origin' }).then(function (res) {
+      if (!res.ok) { showLogin(); return null; }
+      return res.json().then(start);
+    }).catch(showLogin);
+  }
+
+  boot();
+})();
