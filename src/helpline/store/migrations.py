@@ -102,6 +102,42 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status = 'queued'",
     ),
+    # 5: tickets and the live queue; both are projections of the events written with them
+    (
+        """CREATE TABLE tickets (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            status TEXT NOT NULL CHECK (status IN ('open', 'pending', 'solved')),
+            team TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            urgent INTEGER NOT NULL DEFAULT 0,
+            tags TEXT NOT NULL DEFAULT '[]',
+            assignee TEXT,  -- an agent id; kept as history even if the account goes
+            email TEXT,
+            created_at REAL NOT NULL,
+            assigned_at REAL,
+            first_response_at REAL,
+            solved_at REAL,
+            csat_rating INTEGER CHECK (csat_rating BETWEEN 1 AND 5),
+            csat_comment TEXT
+        )""",
+        "CREATE INDEX tickets_by_conversation ON tickets (conversation_id, created_at)",
+        # the expected wait reads the latest handling times
+        "CREATE INDEX tickets_by_solved ON tickets (solved_at) WHERE solved_at IS NOT NULL",
+        """CREATE TABLE handoffs (
+            conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+            ticket_id TEXT NOT NULL REFERENCES tickets(id),
+            state TEXT NOT NULL CHECK (state IN ('waiting', 'offered', 'assigned')),
+            team TEXT NOT NULL,
+            priority TEXT NOT NULL,
+            urgent INTEGER NOT NULL DEFAULT 0,
+            frustration REAL NOT NULL DEFAULT 0,
+            enqueued_at REAL NOT NULL,
+            agent_id TEXT,
+            offered_at REAL,
+            passed TEXT NOT NULL DEFAULT '[]'  -- agents whose offer expired
+        ) WITHOUT ROWID""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

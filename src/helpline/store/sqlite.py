@@ -15,6 +15,7 @@ from helpline.store import sqlite_ops as ops
 from helpline.store.base import Appended, Conversation, Event, Message, TurnRecord
 from helpline.store.migrations import migrate
 from helpline.store.sqlite_agents import SQLiteAgentMethods
+from helpline.store.sqlite_handoff import SQLiteHandoffMethods
 from helpline.store.sqlite_mail import SQLiteMailMethods
 from helpline.store.sqlite_worker import Worker
 
@@ -42,7 +43,7 @@ def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     return conn
 
 
-class SQLiteStore(SQLiteAgentMethods, SQLiteMailMethods):
+class SQLiteStore(SQLiteAgentMethods, SQLiteMailMethods, SQLiteHandoffMethods):
     """The Store contract (AgentStore, from SQLiteAgentMethods; OutboxStore and
     CustomerStore, from SQLiteMailMethods) on one SQLite file.
 

@@ -1,0 +1,105 @@
+"""The handoff store on a real SQLite file: tickets, queue rows, claims, events."""
+
+from __future__ import annotations
+
+import asyncio
+
+from helpline.store import SQLiteStore
+from helpline.store.base import Conversation, Outgoing, TurnRecord
+from helpline.store.handoff import Escalation, Note
+
+NOW = 1_000.0
+
+
+async def queued(store: SQLiteStore, team: str = "billing") -> Conversation:
+    conversation = await store.create_conversation(
+        token=f"tok-{team}-{id(store)}", language="en", now=NOW
+    )
+    record = TurnRecord(
+        conversation.id, "queued", {"status": "queued"}, "en",
+        messages=[Outgoing("bot", {"text": "Handing you to a person.", "kind": "handoff"})],
+    )  # fmt: skip
+    await store.escalate(record, Escalation(team, "high", False, 0.2), NOW)
+    return conversation
+
+
+async def agent(store: SQLiteStore, email: str) -> str:
+    made = await store.create_agent(
+        email=email, name=email.split("@")[0], teams=("billing",), role="agent", capacity=2,
+        password_hash="x", now=NOW,
+    )  # fmt: skip
+    return made.id
+
+
+async def test_escalation_opens_a_ticket_and_queues_the_conversation(store: SQLiteStore) -> None:
+    conversation = await queued(store)
+
+    [row] = await store.handoffs()
+    [ticket] = await store.tickets(conversation.id)
+    kinds = [e.kind for e in await store.events(conversation.id)]
+    assert (row.state, row.team, row.priority, row.ticket_id) == (
+        "waiting",
+        "billing",
+        "high",
+        ticket.id,
+    )
+    assert (ticket.status, ticket.created_at) == ("open", NOW)
+    assert {"status.changed", "ticket.opened", "queue.entered"} <= set(kinds)
+
+
+async def test_of_many_concurrent_claims_exactly_one_wins(store: SQLiteStore) -> None:
+    conversation = await queued(store)
+    agents = [await agent(store, f"a{n}@desk.test") for n in range(20)]
+
+    claims = await asyncio.gather(
+        *(store.claim(conversation.id, a, NOW + 1, any_state=True) for a in agents)
+    )
+
+    winners = [c for c in claims if c is not None]
+    assert len(winners) == 1
+    [row] = await store.handoffs()
+    [ticket] = await store.tickets(conversation.id)
+    assert row.agent_id == ticket.assignee == winners[0].handoff.agent_id
+    assert [e.kind for e in await store.events(conversation.id)].count("ticket.assigned") == 1
+
+
+async def test_an_offer_can_only_be_accepted_by_the_agent_it_was_made_to(
+    store: SQLiteStore,
+) -> None:
+    conversation = await queued(store)
+    first, second = await agent(store, "a@desk.test"), await agent(store, "b@desk.test")
+    await store.offer(conversation.id, first, NOW)
+
+    taken_by_other = await store.claim(conversation.id, second, NOW)
+    taken = await store.claim(conversation.id, first, NOW)
+
+    assert taken_by_other is None
+    assert taken is not None and taken.previous_status == "queued"
+    assert (await store.conversation(conversation.id)).status == "assigned"  # type: ignore[union-attr]
+
+
+async def test_an_expired_offer_returns_to_waiting_and_remembers_who_passed(
+    store: SQLiteStore,
+) -> None:
+    conversation = await queued(store)
+    first = await agent(store, "a@desk.test")
+    await store.offer(conversation.id, first, NOW)
+
+    expired = await store.expire_offer(conversation.id, first, NOW + 30)
+
+    [row] = await store.handoffs()
+    assert expired is True
+    assert (row.state, row.agent_id, row.passed) == ("waiting", None, (first,))
+
+
+async def test_a_note_is_stored_once_and_never_among_the_messages(store: SQLiteStore) -> None:
+    conversation = await queued(store)
+    note = Note(conversation.id, "n1", "a_1", "Ann", "VIP customer", NOW)
+
+    await store.add_note(note)
+    again = await store.add_note(note)
+
+    assert again == (note, True)
+    assert await store.notes(conversation.id) == [note]
+    texts = [m.body.get("text") for m in await store.messages_after(conversation.id, 0)]
+    assert "VIP customer" not in texts
