@@ -111,6 +111,9 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     reload_interval_s: float = 1.0  # how often to look for rule edits; 0 turns reload off
     shutdown_timeout_s: float = 5.0
+    # custom actions: a Rasa action server's URL (None: run bot_rules/actions/*.py in-process)
+    action_endpoint: str | None = None
+    action_timeout_s: float = 5.0  # an action taking longer gets a fallback reply
     # HMAC key shared with the host site for signed customer identities; None: every
     # identity is ignored (customers are anonymous)
     identity_secret: str | None = field(default=None, repr=False)
@@ -134,6 +137,10 @@ class Settings:
             raise ConfigError("reload_interval_s", "must be 0 (off) or a positive number")
         if not math.isfinite(self.shutdown_timeout_s) or self.shutdown_timeout_s <= 0:
             raise ConfigError("shutdown_timeout_s", "must be positive")
+        if not math.isfinite(self.action_timeout_s) or self.action_timeout_s <= 0:
+            raise ConfigError("action_timeout_s", "must be positive")
+        if self.action_endpoint is not None and not _is_http_url(self.action_endpoint):
+            raise ConfigError("action_endpoint", "must be an http(s) URL, e.g. http://localhost:5055")
         if self.smtp is not None and not isinstance(self.smtp, Smtp):
             raise ConfigError("smtp", "must be an Smtp value or None")
 
@@ -170,3 +177,7 @@ def _smtp(environ: Mapping[str, str]) -> Smtp | None:
         password=environ.get("HELPLINE_SMTP_PASSWORD") or None,
         security=environ.get("HELPLINE_SMTP_SECURITY", "starttls").strip().lower(),
     )
+
+
+def _is_http_url(value: object) -> bool:
+    return isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) > 8
