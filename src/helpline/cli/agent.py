@@ -1,0 +1,136 @@
+"""`helpline agent add|list`: create agent accounts and list them."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from helpline.errors import ConfigError, StoreError
+from helpline.password import Passwords, strength_problem
+from helpline.store import open_store
+from helpline.store.agents import Agent, AgentStore, agent_store, check_agent
+
+T = TypeVar("T")
+
+
+class AgentCommandError(Exception):
+    """A refusal worth one line on stderr (CLI only: the core raises StoreError)."""
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser("agent", help="manage agent accounts")
+    actions = parser.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="create an agent; prints its id")
+    add.add_argument("--email", required=True, help="login name, unique ignoring case")
+    add.add_argument("--name", required=True, help="shown to customers")
+    add.add_argument("--teams", default="", help="comma-separated, e.g. billing,account")
+    add.add_argument("--role", default="agent", help="agent (default) or supervisor")
+    add.add_argument("--capacity", default="3", help="max concurrent chats (default 3)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from one stdin line"
+    )
+    add.add_argument("--db", default="helpline.db", help="SQLite file or database URL")
+    add.set_defaults(func=run_add)
+    listing = actions.add_parser("list", help="list agents and their presence")
+    listing.add_argument("--db", default="helpline.db", help="SQLite file or database URL")
+    listing.set_defaults(func=run_list)
+
+
+def run_add(args: argparse.Namespace) -> int:
+    try:
+        teams = tuple(t.strip() for t in args.teams.split(",") if t.strip())
+        capacity = _capacity(args.capacity)
+        check_agent(
+            email=args.email.strip(),
+            name=args.name.strip(),
+            teams=teams,
+            role=args.role,
+            capacity=capacity,
+        )
+        password = _password(args.password_stdin)
+        agent = asyncio.run(_add(args, teams, capacity, password))
+    except (AgentCommandError, StoreError, ConfigError) as exc:
+        print(f"helpline agent add: {exc}", file=sys.stderr)
+        return 1
+    print(agent.id)
+    return 0
+
+
+def run_list(args: argparse.Namespace) -> int:
+    try:
+        rows = asyncio.run(_with_store(args.db, _listing))
+    except (StoreError, ConfigError) as exc:
+        print(f"helpline agent list: {exc}", file=sys.stderr)
+        return 1
+    for row in rows:
+        print("\t".join(row))
+    return 0
+
+
+def _capacity(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise AgentCommandError(f"capacity must be a whole number, not {text!r}") from None
+
+
+def _password(from_stdin: bool) -> str:
+    if from_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat password: ") != password:
+            raise AgentCommandError("the two passwords differ")
+    problem = strength_problem(password)
+    if problem:
+        raise AgentCommandError(problem)
+    return password
+
+
+async def _add(args: argparse.Namespace, teams: tuple[str, ...], capacity: int, pw: str) -> Agent:
+    password_hash = await Passwords().hash(pw)  # before opening: no lock held while hashing
+
+    async def create(store: AgentStore) -> Agent:
+        return await store.create_agent(
+            email=args.email,
+            name=args.name,
+            teams=teams,
+            role=args.role,
+            capacity=capacity,
+            password_hash=password_hash,
+            now=time.time(),
+        )
+
+    return await _with_store(args.db, create)
+
+
+async def _listing(store: AgentStore) -> list[tuple[str, ...]]:
+    presence = {p.agent_id: p.status for p in await store.presences()}
+    header = ("id", "email", "name", "role", "capacity", "teams", "presence")
+    rows = [
+        (
+            a.id,
+            a.email,
+            a.name,
+            a.role,
+            str(a.capacity),
+            ",".join(a.teams),
+            presence.get(a.id, "offline"),
+        )
+        for a in await store.agents()
+    ]
+    return [header, *rows]
+
+
+async def _with_store(url: str, use: Callable[[AgentStore], Awaitable[T]]) -> T:
+    store = open_store(url, setting="--db")
+    await store.open()
+    try:
+        return await use(agent_store(store))
+    finally:
+        await store.close()

@@ -1,0 +1,135 @@
+"""`helpline agent add|list` as real processes on a real SQLite file."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import WAIT_S
+from helpline.rules.model import Rulebook
+from helpline.settings import Settings
+from helpline.store import SQLiteStore
+from helpline.web.app import create_app
+
+PASSWORD = "long enough secret"
+AGENT_ID = re.compile(r"a_[0-9a-f]{32}")
+
+
+@dataclass(frozen=True)
+class Ran:
+    code: int
+    out: str
+    err: str
+
+
+async def helpline(*args: str, stdin: str = "") -> Ran:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "helpline",
+        *args,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(stdin.encode()), WAIT_S * 4)
+    assert process.returncode is not None
+    return Ran(process.returncode, out.decode(), err.decode())
+
+
+async def add(db: Path, *extra: str, email: str = "ann@example.com", pw: str = PASSWORD) -> Ran:
+    return await helpline(
+        "agent", "add", "--email", email, "--name", "Ann", "--db", str(db),
+        "--password-stdin", *extra, stdin=pw + "\n",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "agents.db"
+
+
+async def test_add_prints_the_new_agents_id_only(db: Path) -> None:
+    ran = await add(db, "--teams", "billing,account", "--role", "supervisor", "--capacity", "2")
+
+    assert ran.code == 0
+    assert AGENT_ID.fullmatch(ran.out.strip())
+
+
+async def test_added_agent_logs_in_with_that_password_through_the_app(
+    db: Path,
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    rulebook: Rulebook,
+) -> None:
+    ran = await add(db, "--teams", "billing,account", "--capacity", "4")
+    store = SQLiteStore(db)
+    await store.open()
+    try:
+        client = await aiohttp_client(create_app(make_settings(), store=store, rulebook=rulebook))
+        response = await client.post(
+            "/api/agent/login", json={"email": "ANN@example.com", "password": PASSWORD}
+        )
+        agent = (await response.json())["agent"]
+        await client.close()
+    finally:
+        await store.close()
+
+    assert response.status == 200
+    assert agent["id"] == ran.out.strip()
+    assert (agent["teams"], agent["role"], agent["capacity"]) == (
+        ["billing", "account"],
+        "agent",
+        4,
+    )
+
+
+async def test_second_agent_with_the_same_email_is_refused_in_one_line(db: Path) -> None:
+    await add(db)
+
+    ran = await add(db, email="Ann@Example.com")
+
+    assert ran.code == 1
+    assert ran.err.splitlines() == [
+        "helpline agent add: an agent with email 'Ann@Example.com' already exists"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "password", "complaint"),
+    [
+        (("--role", "admin"), PASSWORD, "role 'admin' is not one of agent, supervisor"),
+        (("--capacity", "0"), PASSWORD, "capacity must be a whole number of at least 1, not 0"),
+        (("--capacity", "many"), PASSWORD, "capacity must be a whole number, not 'many'"),
+        (("--name", " "), PASSWORD, "name must be 1-100 characters"),
+        (("--teams", "billing"), "short", "the password must have at least 8 characters"),
+        ((), "", "the password must have at least 8 characters"),
+    ],
+)
+async def test_invalid_add_is_refused_in_one_line_without_touching_the_database(
+    db: Path, extra: tuple[str, ...], password: str, complaint: str
+) -> None:
+    ran = await add(db, *extra, pw=password)
+
+    assert (ran.code, ran.out) == (1, "")
+    assert ran.err.splitlines() == [f"helpline agent add: {complaint}"]
+    assert not db.exists()
+
+
+async def test_list_shows_each_agent_with_teams_and_presence(db: Path) -> None:
+    added = await add(db, "--teams", "billing")
+
+    ran = await helpline("agent", "list", "--db", str(db))
+
+    assert ran.code == 0
+    assert ran.out.splitlines() == [
+        "id\temail\tname\trole\tcapacity\tteams\tpresence",
+        f"{added.out.strip()}\tann@example.com\tAnn\tagent\t3\tbilling\toffline",
+    ]
