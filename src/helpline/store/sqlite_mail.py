@@ -26,7 +26,20 @@ _EVENT = "INSERT INTO events (conversation_id, kind, data, created_at) VALUES (?
 
 
 def _email(row: tuple[Any, ...]) -> OutboxEmail:
-    return OutboxEmail(*row)
+    # RETURNING gives values before the column's REAL affinity applies: 2.0 can come back as 2
+    return OutboxEmail(
+        id=row[0],
+        recipient=row[1],
+        subject=row[2],
+        body=row[3],
+        conversation_id=row[4],
+        status=row[5],
+        attempts=row[6],
+        next_attempt_at=float(row[7]),
+        last_error=row[8],
+        created_at=float(row[9]),
+        sent_at=float(row[10]) if row[10] is not None else None,
+    )
 
 
 def insert_email(

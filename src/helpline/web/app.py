@@ -18,6 +18,7 @@ from helpline.store import open_store
 from helpline.store.base import Store
 from helpline.web.conversation import ConversationService
 from helpline.web.keys import BUS, CLOCK, CONVERSATIONS, RULES, SETTINGS, SOCKETS, STORE
+from helpline.web.mailer import mailer_ctx
 from helpline.web.reload import watch_rules_ctx
 from helpline.web.routes import setup_routes
 from helpline.web.rules_holder import RulesHolder
@@ -42,6 +43,7 @@ def create_app(
     app[SOCKETS] = weakref.WeakSet()
     app.cleanup_ctx.append(_store_ctx(store))
     app.cleanup_ctx.append(_bus_ctx)
+    app.cleanup_ctx.append(mailer_ctx)
     app.cleanup_ctx.append(watch_rules_ctx)
     app.on_shutdown.append(_close_sockets)
     setup_routes(app)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import fields
 from typing import Any
 
-from helpline import dialogue
+from helpline import dialogue, notice
+from helpline.actions import ActionStep, call_for
 from helpline.bus.base import Bus, conversation_topic
 from helpline.errors import ProtocolError
+from helpline.identity import Identity
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
+from helpline.store.customers import customer_store
 from helpline.web import frames
-from helpline.web.frames import FeedbackNew, Hello, MessageNew
+from helpline.web.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.web.locks import LockRegistry
 from helpline.web.rules_holder import RulesHolder
 
@@ -34,26 +37,75 @@ class ConversationService:
         rules: RulesHolder,
         clock: Callable[[], float],
         locks: LockRegistry | None = None,
+        actions: ActionStep | None = None,
     ) -> None:
         self.store = store
         self.bus = bus
         self.rules = rules
         self.clock = clock
         self.locks = locks or LockRegistry()
+        self.actions = actions or ActionStep()  # runs an answered intent's custom action
 
-    async def start(self, hello: Hello) -> tuple[Conversation, bool]:
-        """Resume the conversation hello's token names, or start (and greet) a new one."""
+    async def start(
+        self, hello: Hello, identity: Identity | None = None
+    ) -> tuple[Conversation, bool]:
+        """Resume the conversation hello's token names, or a verified customer's latest open
+        one (their other device), or start (and greet) a new one."""
         if hello.token:
             found = await self.store.conversation_by_token(hello.token)
-            if found is not None:
+            if found is not None and _may_resume(found, identity):
                 return found, True
-        created = await self.store.create_conversation(
-            token=secrets.token_urlsafe(24), language=hello.lang, now=self.clock()
-        )
+        if identity is not None:
+            latest = await customer_store(self.store).latest_open_conversation(identity.customer_id)
+            if latest is not None:
+                return latest, True
+        created = await self._create(hello, identity)
         async with self.locks.hold(created.id):
             await self._greet(created)
         refreshed = await self.store.conversation(created.id)
         return refreshed or created, False
+
+    async def _create(self, hello: Hello, identity: Identity | None) -> Conversation:
+        token = secrets.token_urlsafe(24)
+        if identity is None:
+            return await self.store.create_conversation(
+                token=token, language=hello.lang, now=self.clock()
+            )
+        return await customer_store(self.store).create_identified_conversation(
+            token=token,
+            language=hello.lang,
+            customer_id=identity.customer_id,
+            customer_name=identity.name,
+            customer_email=identity.email,
+            now=self.clock(),
+        )
+
+    async def submit_email(self, conversation_id: str, frame: EmailSubmit, send: Send) -> None:
+        """Keep the customer's address for replies and confirm it in their language."""
+        async with self.locks.hold(conversation_id):
+            conversation = await self.store.conversation(conversation_id)
+            if conversation is None:
+                raise ProtocolError(frames.NOT_READY, "conversation no longer exists")
+            config = self.rules.current.rulebook.config
+            confirmation: dict[str, Any] = {
+                "text": notice.text(
+                    "email_saved", conversation.language, config, email=frame.email
+                ),
+                "buttons": [],
+                "kind": "email_saved",
+                "intent": None,
+            }
+            appended = await customer_store(self.store).submit_customer_email(
+                conversation_id,
+                client_id=frame.id,
+                email=frame.email,
+                confirmation=confirmation,
+                now=self.clock(),
+            )
+            stored = appended.message
+            await send(frames.email_ack(frame.id, frame.email, stored.seq, appended.duplicate))
+            if not appended.duplicate:
+                await self._publish(conversation_id, frames.message(stored))
 
     async def history(self, conversation_id: str, after_seq: int) -> list[Message]:
         """Every stored message with seq > after_seq, in order (paged past the store's limit)."""
@@ -65,10 +117,18 @@ class ConversationService:
                 return found
             after_seq = page[-1].seq
 
-    async def post_message(self, conversation_id: str, frame: MessageNew, send: Send) -> None:
+    async def post_message(
+        self,
+        conversation_id: str,
+        frame: MessageNew,
+        send: Send,
+        metadata: Mapping[str, Any] | None = None,  # a channel's extras, shown to custom actions
+    ) -> None:
         body: dict[str, Any] = {"text": frame.text}
         if frame.payload:
             body["payload"] = frame.payload
+        if metadata:
+            body["metadata"] = dict(metadata)
         await self._post(conversation_id, frame.id, body, send)
 
     async def post_feedback(self, conversation_id: str, frame: FeedbackNew, send: Send) -> None:
@@ -108,7 +168,9 @@ class ConversationService:
 
     async def _greet(self, conversation: Conversation) -> None:
         active = self.rules.current
-        state = dialogue.ConversationState(language=conversation.language)
+        state = dialogue.ConversationState(
+            language=conversation.language, customer_name=conversation.customer_name
+        )
         turn = dialogue.greet(active.rulebook, state, self.clock())
         await self._commit(conversation, turn, answers_seq=None)
 
@@ -122,12 +184,19 @@ class ConversationService:
         try:
             inbound = _inbound(message.body, self.clock())
             turn = dialogue.respond(active.rulebook, active.matcher, state, inbound)
-            await self._commit(conversation, turn, answers_seq=message.seq)
+            sender = conversation.customer_id or conversation.id
+            call = call_for(turn, sender, message.body, self.clock())
+            turn, events = await self.actions.apply(active.rulebook, turn, call)
+            await self._commit(conversation, turn, answers_seq=message.seq, events=events)
         finally:
             await self._publish(conversation_id, frames.typing("typing.stop", "bot"))
 
     async def _commit(
-        self, conversation: Conversation, turn: dialogue.Turn, answers_seq: int | None
+        self,
+        conversation: Conversation,
+        turn: dialogue.Turn,
+        answers_seq: int | None,
+        events: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> None:
         decision = _shallow(turn.decision)
         record = TurnRecord(
@@ -136,7 +205,7 @@ class ConversationService:
             bot_state=_state_dict(turn.state),
             language=turn.state.language,
             messages=[Outgoing("bot", _reply_body(r, decision)) for r in turn.replies],
-            events=[("bot.decision", {**decision, "reply_to": answers_seq})],
+            events=[("bot.decision", {**decision, "reply_to": answers_seq}), *events],
             answers_seq=answers_seq,
         )
         stored = await self.store.commit_turn(record, self.clock())
@@ -147,6 +216,14 @@ class ConversationService:
 
     async def _publish(self, conversation_id: str, frame: Mapping[str, Any]) -> None:
         await self.bus.publish(conversation_topic(conversation_id), frame)
+
+
+def _may_resume(found: Conversation, identity: Identity | None) -> bool:
+    """A token resumes its conversation unless that belongs to another verified customer
+    (a shared computer where someone else signed in since)."""
+    if identity is None or found.customer_id is None:
+        return True
+    return found.customer_id == identity.customer_id
 
 
 def _inbound(body: Mapping[str, Any], now: float) -> dialogue.Inbound:

@@ -12,12 +12,14 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
+from helpline.address import normalise_address
 from helpline.bus.base import Subscription, conversation_topic
 from helpline.errors import BusOverflowError, ProtocolError, StoreError
+from helpline.identity import Identity, verify_identity
 from helpline.settings import Limits
 from helpline.web import frames
 from helpline.web.conversation import ConversationService
-from helpline.web.frames import ClientFrame, FeedbackNew, Hello, MessageNew
+from helpline.web.frames import ClientFrame, EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.web.keys import CLOCK, CONVERSATIONS, SETTINGS, SOCKETS
 from helpline.web.ratelimit import TokenBucket, Verdict
 
@@ -32,7 +34,8 @@ async def customer_ws(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=limits.heartbeat_s, max_msg_size=limits.max_frame_bytes)
     await ws.prepare(request)
     app[SOCKETS].add(ws)
-    session = CustomerSession(ws, app[CONVERSATIONS], limits, app[CLOCK])
+    secret = app[SETTINGS].identity_secret
+    session = CustomerSession(ws, app[CONVERSATIONS], limits, app[CLOCK], identity_secret=secret)
     try:
         await session.run()
     finally:
@@ -50,6 +53,7 @@ class CustomerSession:
         service: ConversationService,
         limits: Limits,
         clock: Callable[[], float],
+        identity_secret: str | None = None,  # None: every identity claim is ignored
     ) -> None:
         self.ws = ws
         self.service = service
@@ -59,6 +63,7 @@ class CustomerSession:
         self.sent_seq = 0  # highest message seq this socket has shown; the bus may repeat it
         self._subscription: Subscription | None = None
         self._listener: asyncio.Task[None] | None = None
+        self.identity_secret = identity_secret
 
     async def run(self) -> None:
         while not self.ws.closed:
@@ -125,6 +130,8 @@ class CustomerSession:
             await self.service.post_message(conversation_id, frame, self.send)
         elif isinstance(frame, FeedbackNew):
             await self.service.post_feedback(conversation_id, frame, self.send)
+        elif isinstance(frame, EmailSubmit):
+            await self.service.submit_email(conversation_id, frame, self.send)
         elif frame.type == "ping":
             await self.send({"type": "pong"})
         # typing.start/stop from the customer: accepted; relayed once agents can watch
@@ -132,7 +139,8 @@ class CustomerSession:
     async def hello(self, hello: Hello) -> None:
         if self.conversation_id is not None:
             raise ProtocolError(frames.BAD_FRAME, "session.hello was already sent")
-        conversation, resumed = await self.service.start(hello)
+        identity = _verified(self.identity_secret, hello.identity)
+        conversation, resumed = await self.service.start(hello, identity)
         # Subscribe before reading history: a message stored meanwhile shows up in both,
         # and sent_seq drops the repeat, so nothing falls in between.
         self._subscription = await self.service.bus.subscribe(conversation_topic(conversation.id))
@@ -146,7 +154,8 @@ class CustomerSession:
                 conversation.last_seq,
             )
         )
-        since = hello.last_seq if resumed else 0
+        # last_seq counts in the token's conversation; one found by identity starts at 0
+        since = hello.last_seq if resumed and conversation.token == hello.token else 0
         self.sent_seq = since
         for message in await self.service.history(conversation.id, since):
             await self.send(frames.message(message))
@@ -169,3 +178,25 @@ class CustomerSession:
         except BusOverflowError:
             log.warning("socket of %s fell behind; closing it to resume", self.conversation_id)
             await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")
+
+
+MAX_CUSTOMER_ID_CHARS = 128
+MAX_CUSTOMER_NAME_CHARS = 100
+
+
+def _verified(secret: str | None, claim: Mapping[str, Any] | None) -> Identity | None:
+    """The claim as an Identity when its signature is valid; None otherwise, silently: a
+    forged or stale identity makes an anonymous customer, never an error."""
+    if claim is None:
+        return None
+    identity = verify_identity(secret, claim)
+    if identity is None:
+        log.debug("identity claim ignored: not signed with the configured secret")
+        return None
+    if len(identity.customer_id) > MAX_CUSTOMER_ID_CHARS:
+        log.debug("identity claim ignored: customer id longer than %d", MAX_CUSTOMER_ID_CHARS)
+        return None
+    name = (identity.name or "").strip()[:MAX_CUSTOMER_NAME_CHARS] or None
+    # signed, but still an address we must be able to send to
+    email = normalise_address(identity.email) if identity.email else None
+    return Identity(identity.customer_id, name, email)

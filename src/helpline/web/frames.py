@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from helpline.address import normalise_address
 from helpline.errors import ProtocolError
 from helpline.settings import Limits
 from helpline.store.base import Message
@@ -21,6 +23,7 @@ FLOOD = "flood"
 IDLE = "idle"
 UNAVAILABLE = "unavailable"
 SERVER_ERROR = "server_error"
+BAD_EMAIL = "bad_email"
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,9 @@ class Hello:
     token: str | None
     last_seq: int
     lang: str | None
-    identity: str | None
+    # the host site's signed claim {id, name, email, signature}, unverified: anything but
+    # an object is dropped here, and the claim is trusted only after verify_identity
+    identity: Mapping[str, Any] | None
 
 
 @dataclass(frozen=True)
@@ -46,13 +51,21 @@ class FeedbackNew:
 
 
 @dataclass(frozen=True)
+class EmailSubmit:
+    """The customer's address for replies by email (validated and normalised)."""
+
+    id: str
+    email: str
+
+
+@dataclass(frozen=True)
 class Signal:
     """A frame that carries nothing but its type: ping, typing.start, typing.stop."""
 
     type: Literal["ping", "typing.start", "typing.stop"]
 
 
-ClientFrame = Hello | MessageNew | FeedbackNew | Signal
+ClientFrame = Hello | MessageNew | FeedbackNew | EmailSubmit | Signal
 
 
 def parse_client_frame(raw: str, limits: Limits) -> ClientFrame:
@@ -70,6 +83,8 @@ def parse_client_frame(raw: str, limits: Limits) -> ClientFrame:
         return _message(data, limits)
     if kind == "feedback.new":
         return FeedbackNew(_client_id(data, limits), _int(data, "seq", 1), _bool(data, "helpful"))
+    if kind == "email.submit":
+        return _email(data, limits)
     if kind in ("ping", "typing.start", "typing.stop"):
         return Signal(kind)
     if not isinstance(kind, str):
@@ -80,7 +95,8 @@ def parse_client_frame(raw: str, limits: Limits) -> ClientFrame:
 def _hello(data: dict[str, Any]) -> Hello:
     token = _optional_str(data, "token")
     lang = _optional_str(data, "lang")
-    identity = _optional_str(data, "identity")
+    claim = data.get("identity")
+    identity = claim if isinstance(claim, dict) else None
     last_seq = _int(data, "last_seq", 0) if data.get("last_seq") is not None else 0
     return Hello(token, last_seq, lang[:8] if lang else None, identity)
 
@@ -96,6 +112,15 @@ def _message(data: dict[str, Any], limits: Limits) -> MessageNew:
     if not text.strip() and not payload:
         raise ProtocolError(BAD_FRAME, "field 'text' must not be empty")
     return MessageNew(client_id, text, payload[:200] if payload else None)
+
+
+def _email(data: dict[str, Any], limits: Limits) -> EmailSubmit:
+    client_id = _client_id(data, limits)
+    value = data.get("email")
+    address = normalise_address(value) if isinstance(value, str) else None
+    if address is None:
+        raise ProtocolError(BAD_EMAIL, "that does not look like an email address")
+    return EmailSubmit(client_id, address)
 
 
 def _client_id(data: dict[str, Any], limits: Limits) -> str:
@@ -134,6 +159,17 @@ def error(code: str, message: str) -> dict[str, Any]:
 
 def ack(client_id: str, seq: int, duplicate: bool) -> dict[str, Any]:
     return {"type": "message.ack", "id": client_id, "seq": seq, "duplicate": duplicate}
+
+
+def email_ack(client_id: str, email: str, seq: int, duplicate: bool) -> dict[str, Any]:
+    """email.submit stored: `seq` is the bot's confirmation message."""
+    return {
+        "type": "email.ack",
+        "id": client_id,
+        "email": email,
+        "seq": seq,
+        "duplicate": duplicate,
+    }
 
 
 def ready(

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from helpline.bus.base import Bus
+from helpline.mail import Mailer
 from helpline.settings import Settings
 from helpline.store.base import Store
 from helpline.web.conversation import ConversationService
@@ -26,5 +27,6 @@ BUS = web.AppKey("bus", Bus)
 RULES = web.AppKey("rules", RulesHolder)
 CONVERSATIONS = web.AppKey("conversations", ConversationService)
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
+MAILER = web.AppKey("mailer", Mailer)  # emails to customers (outbox + SMTP sender)
 AUTH_SETTINGS: web.AppKey[AuthSettings] = web.AppKey("auth_settings")
 AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_SETTINGS
