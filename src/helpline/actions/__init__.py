@@ -5,7 +5,7 @@ from __future__ import annotations
 from helpline.actions.base import ActionCall, ActionMessage, ActionResult, ActionRunner
 from helpline.actions.inprocess import InProcessRunner
 from helpline.actions.remote import RemoteRunner
-from helpline.actions.step import ActionStep, call_for
+from helpline.actions.step import ActionStep, call_for, step_for
 
 __all__ = [
     "ActionCall",
@@ -16,4 +16,5 @@ __all__ = [
     "InProcessRunner",
     "RemoteRunner",
     "call_for",
+    "step_for",
 ]

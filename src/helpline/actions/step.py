@@ -11,9 +11,11 @@ from typing import Any
 from helpline.actions import merge, wire
 from helpline.actions.base import ActionCall, ActionResult, ActionRunner
 from helpline.actions.inprocess import InProcessRunner
+from helpline.actions.remote import RemoteRunner
 from helpline.dialogue import Turn
 from helpline.errors import ActionError, ActionNotFoundError, ActionServerError
 from helpline.rules.model import Rulebook
+from helpline.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -123,3 +125,11 @@ def call_for(turn: Turn, sender_id: str, body: Mapping[str, Any], now: float) ->
         metadata=dict(metadata) if isinstance(metadata, Mapping) else {},
         now=now,
     )
+
+
+def step_for(settings: Settings) -> ActionStep:
+    """The node's action step: a remote runner when an action endpoint is set."""
+    remote = None
+    if settings.action_endpoint:
+        remote = RemoteRunner(settings.action_endpoint, settings.action_timeout_s)
+    return ActionStep(remote, settings.action_timeout_s)

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import WSCloseCode, web
 
+from helpline.actions import step_for
 from helpline.bus import MemoryBus
 from helpline.rules.model import Rulebook
 from helpline.settings import Settings
@@ -79,8 +80,12 @@ def _store_ctx(
 async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
     bus = MemoryBus()
     app[BUS] = bus
-    app[CONVERSATIONS] = ConversationService(app[STORE], bus, app[RULES], app[CLOCK])
+    actions = step_for(app[SETTINGS])
+    app[CONVERSATIONS] = ConversationService(
+        app[STORE], bus, app[RULES], app[CLOCK], actions=actions
+    )
     yield
+    await actions.close()
     await bus.close()
 
 
