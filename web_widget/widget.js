@@ -25,6 +25,7 @@
       system: '안내',
       queued: '상담원 연결 대기 중',
       queuePos: '대기 {pos}번째 · 약 {eta}분',
+      queuePosOnly: '대기 {pos}번째',
       assigned: '{name} 상담원과 대화 중',
       closed: '상담이 종료되었어요',
       offline: '지금은 상담원이 없어요',
@@ -36,7 +37,21 @@
       reconnecting: '연결이 끊겼어요. 다시 연결하는 중…',
       sending: '보내는 중',
       failed: '보내지 못했어요 (너무 길어요)',
-      newTab: '(새 탭에서 열림)'
+      newTab: '(새 탭에서 열림)',
+      emailAsk: '이메일을 남겨 주시면 상담원이 답변을 보내 드릴게요.',
+      emailLabel: '이메일 주소',
+      emailSend: '이메일 남기기',
+      emailBad: '올바른 이메일 주소를 입력해 주세요 (예: name@example.com).',
+      emailThanks: '고마워요! {email} 주소로 답변을 보내 드릴게요.',
+      csatAsk: '상담은 어떠셨나요?',
+      csatScale: '1점(매우 불만족)부터 5점(매우 만족)까지',
+      csatPoint: '{n}점',
+      csatLow: '매우 불만족',
+      csatHigh: '매우 만족',
+      csatComment: '의견 (선택)',
+      csatSend: '평가 보내기',
+      csatPick: '점수를 골라 주세요.',
+      csatThanks: '평가해 주셔서 감사합니다!'
     },
     en: {
       title: 'StreamFlix Help',
@@ -56,6 +71,7 @@
       system: 'Notice',
       queued: 'Waiting for a person',
       queuePos: 'Position {pos} in line · about {eta} min',
+      queuePosOnly: 'Position {pos} in line',
       assigned: 'Talking with {name}',
       closed: 'This conversation has ended',
       offline: 'No one is available right now',
@@ -67,7 +83,21 @@
       reconnecting: 'Connection lost. Reconnecting…',
       sending: 'Sending',
       failed: 'Not sent (too long)',
-      newTab: '(opens in a new tab)'
+      newTab: '(opens in a new tab)',
+      emailAsk: 'Leave your email and an agent will reply there.',
+      emailLabel: 'Email address',
+      emailSend: 'Leave my email',
+      emailBad: 'Please enter a valid email address (like name@example.com).',
+      emailThanks: 'Thanks! We will reply to {email}.',
+      csatAsk: 'How was your conversation?',
+      csatScale: 'From 1 (very unhappy) to 5 (very happy)',
+      csatPoint: '{n} points',
+      csatLow: 'very unhappy',
+      csatHigh: 'very happy',
+      csatComment: 'Comment (optional)',
+      csatSend: 'Send rating',
+      csatPick: 'Please choose a rating.',
+      csatThanks: 'Thanks for rating us!'
     }
   };
 
@@ -121,6 +151,7 @@
     status: 'bot',
     agentName: null,
     queue: null,       // {position, eta_s}
+    ask: null,         // the form shown under the log: 'email', 'csat' or null
     unread: 0,
     open: false,
     identity: null,
@@ -290,6 +321,24 @@
     '.hl-typing[hidden]{display:none}',
     '.hl-dots::after{content:"…";display:inline-block;animation:hl-blink 1.2s steps(4) infinite}',
     '@keyframes hl-blink{0%{opacity:.2}50%{opacity:1}100%{opacity:.2}}',
+    '.hl-extra{padding:10px 12px;background:#fff;border-top:1px solid #e4e4e8;max-height:60%;overflow-y:auto}',
+    '.hl-extra[hidden]{display:none}',
+    '.hl-card{display:flex;flex-direction:column;gap:6px;margin:0}',
+    '.hl-card p{margin:0}',
+    '.hl-card label,.hl-scale legend{font-size:13px;font-weight:600}',
+    '.hl-field{padding:8px 10px;border:1px solid #8a8a92;border-radius:8px;font:inherit;color:#1a1a1a;resize:vertical}',
+    '.hl-field[aria-invalid="true"]{border-color:#b00020;border-width:2px}',
+    '.hl-err{color:#b00020;font-size:13px}.hl-err:empty{display:none}',
+    '.hl-submit{align-self:flex-start;border:0;border-radius:10px;padding:8px 14px;background:var(--hl-accent);color:var(--hl-on-accent);font-weight:700}',
+    '.hl-scale{border:0;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px}',
+    '.hl-scale legend{padding:0;margin-bottom:6px}',
+    '.hl-star{position:relative;display:inline-block}',
+    '.hl-star input{position:absolute;inset:0;opacity:0;margin:0;cursor:pointer}',
+    '.hl-star span{display:inline-block;min-width:44px;padding:8px 0;text-align:center;border:1px solid #8a8a92;border-radius:8px;background:#fff}',
+    '.hl-star input:checked+span{background:var(--hl-accent);color:var(--hl-on-accent);border-color:var(--hl-accent);font-weight:700}',
+    '.hl-star input:focus-visible+span{outline:3px solid #1a5fd0;outline-offset:2px}',
+    '.hl-ends{width:100%;display:flex;justify-content:space-between;font-size:12px;color:#4a4a4f}',
+    '.hl-done{margin:0;color:#1a1a1a}',
     '.hl-actions{display:flex;padding:8px 12px 0;background:#fff;border-top:1px solid #e4e4e8}',
     '.hl-talk{border:1px solid #8a8a92;border-radius:16px;background:#fff;color:#1a1a1a;padding:4px 12px;font-size:13px}',
     '.hl-form{display:flex;gap:8px;padding:8px 12px 12px;background:#fff}',
@@ -377,12 +426,15 @@
     send.type = 'submit';
     form.append(label, input, send);
 
-    panel.append(head, banner, log, typing, actions, form);
+    var extra = el('div', 'extra');
+    extra.hidden = true;
+
+    panel.append(head, banner, log, typing, extra, actions, form);
     wrap.append(panel, launcher);
     return {
       host: host, root: root, wrap: wrap, launcher: launcher, badge: badge, panel: panel,
       sub: sub, closeBtn: closeBtn, banner: banner, log: log, typing: typing, talk: talk,
-      form: form, input: input
+      form: form, input: input, extra: extra
     };
   }
 
@@ -413,7 +465,8 @@
     bubble.appendChild(msg.sender === 'customer' ? document.createTextNode(msg.text) : renderMarkdown(msg.text));
     if (pending) bubble.appendChild(el('span', 'sr', ' (' + T.sending + ')'));
     node.append(from, bubble);
-    if (msg.buttons && msg.buttons.length) node.appendChild(choices(msg.buttons));
+    // the rating form stands in for a rating request's buttons
+    if (msg.buttons && msg.buttons.length && msg.kind !== 'csat') node.appendChild(choices(msg.buttons));
     if (msg.sender === 'bot' && msg.kind === 'answer' && msg.seq) node.appendChild(rating(msg));
     return node;
   }
@@ -471,12 +524,18 @@
   function renderHeader() {
     var s = state.status;
     var text = T.bot;
-    if (s === 'queued') text = state.queue ? fmt(T.queuePos, { pos: state.queue.position, eta: Math.max(1, Math.round(state.queue.eta_s / 60)) }) : T.queued;
+    if (s === 'queued') text = queueText(state.queue);
     else if (s === 'assigned') text = fmt(T.assigned, { name: state.agentName || T.agent });
     else if (s === 'closed') text = T.closed;
     else if (s === 'offline') text = T.offline;
     ui.sub.textContent = text;
     ui.talk.hidden = s === 'queued' || s === 'assigned';
+  }
+
+  function queueText(q) {
+    if (!q || q.position == null) return T.queued;
+    if (q.eta_s == null) return fmt(T.queuePosOnly, { pos: q.position });
+    return fmt(T.queuePos, { pos: q.position, eta: Math.max(1, Math.round(q.eta_s / 60)) });
   }
 
   function renderBadge() {
@@ -626,6 +685,7 @@
       if (f.sender !== 'customer') setTyping(null, false);
       remember(f);
       if (!showMessage(f)) return;
+      if (f.sender === 'bot' && FORM_KINDS[f.kind]) askFor(FORM_KINDS[f.kind]);
       if (!state.open && f.sender !== 'customer') { state.unread += 1; renderBadge(); }
       emit('message', JSON.parse(JSON.stringify(f)));
     },
@@ -638,11 +698,15 @@
       remember(msg);
       showMessage(msg);
     },
-    'typing.start': function (f) { if (f.sender !== 'customer') setTyping(f.sender, true); },
+    'typing.start': function (f) {
+      if (f.sender === 'agent' && f.name) state.agentName = f.name;
+      if (f.sender !== 'customer') setTyping(f.sender, true);
+    },
     'typing.stop': function () { setTyping(null, false); },
     'conversation.status': function (f) { setStatus(f.status); },
     'queue.position': function (f) { state.queue = f; setStatus('queued'); },
     'agent.joined': function (f) { state.agentName = f.name || null; setStatus('assigned'); },
+    'agent.left': function () { state.agentName = null; renderHeader(); },
     'error': function (f) { onError(f); }
   };
 
@@ -655,6 +719,9 @@
     if (!status) return;
     if (status !== 'queued') state.queue = null;
     state.status = status;
+    if (status === 'closed') askFor('csat');
+    else if (status === 'offline') askFor('email');
+    else if (status === 'assigned' || (status === 'bot' && formDone())) askFor(null);
     renderHeader();
     emit('status', status);
   }
@@ -683,6 +750,7 @@
       conv = { token: token, messages: [] };
       state.seen = {};
       ui.log.textContent = '';
+      askFor(null);
     }
     conv.token = token;
     save('conv', conv);
@@ -710,7 +778,143 @@
       b.setAttribute('aria-pressed', String((i === 0) === helpful));
     });
     box.appendChild(el('span', null, T.thanks));
+    sendOrKeep(frame);
+  }
+
+  function sendOrKeep(frame) {
     if (!send(frame)) { setOutbox(outbox().concat([frame])); ensureConnected(); }
+  }
+
+  // ---------------------------------------------------------------- email and rating forms
+  // The email form when nobody can answer now, the rating form once an agent has closed;
+  // each is answered once per conversation (remembered with the conversation's token).
+  var FORM_KINDS = { offline: 'email', email: 'email', csat: 'csat' };
+
+  function formsDone() { return load('forms', {})[conv.token] || {}; }
+
+  function formDone() { return !!(state.ask && formsDone()[state.ask]); }
+
+  function markDone(name, value) {
+    var all = load('forms', {});
+    var mine = all[conv.token] || {};
+    mine[name] = value;
+    all[conv.token] = mine;
+    save('forms', all);
+  }
+
+  function askFor(kind) {
+    if (state.ask === kind) return;
+    state.ask = kind;
+    renderExtra();
+  }
+
+  function renderExtra() {
+    var box = ui.extra;
+    var done = formsDone();
+    box.textContent = '';
+    box.hidden = !state.ask;
+    if (state.ask === 'email') box.appendChild(done.email ? thanks(fmt(T.emailThanks, { email: done.email })) : emailForm());
+    else if (state.ask === 'csat') box.appendChild(done.csat ? thanks(T.csatThanks) : csatForm());
+  }
+
+  function thanks(text) {
+    var p = el('p', 'done', text);
+    p.setAttribute('role', 'status');
+    p.tabIndex = -1;
+    return p;
+  }
+
+  function formParts(form, errId) {
+    form.noValidate = true;
+    var err = el('p', 'err');
+    err.id = errId;
+    err.setAttribute('aria-live', 'assertive');
+    return err;
+  }
+
+  function emailForm() {
+    var form = el('form', 'card email-form');
+    var err = formParts(form, 'hl-email-err');
+    var intro = el('p', null, T.emailAsk);
+    intro.id = 'hl-email-ask';
+    form.setAttribute('aria-labelledby', 'hl-email-ask');
+    var label = el('label', null, T.emailLabel);
+    label.htmlFor = 'hl-email';
+    var input = el('input', 'field email');
+    input.id = 'hl-email';
+    input.type = 'email';
+    input.autocomplete = 'email';
+    input.required = true;
+    input.maxLength = 254;
+    input.setAttribute('aria-describedby', 'hl-email-err');
+    var btn = el('button', 'submit', T.emailSend);
+    btn.type = 'submit';
+    form.append(intro, label, input, err, btn);
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var email = input.value.trim();
+      if (!validEmail(email)) {
+        input.setAttribute('aria-invalid', 'true');
+        err.textContent = T.emailBad;
+        input.focus();
+        return;
+      }
+      sendOrKeep({ type: 'email.submit', id: newId(), email: email });
+      finish('email', email);
+    });
+    return form;
+  }
+
+  function validEmail(value) {
+    return value.length <= 254 && /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/.test(value);
+  }
+
+  function csatForm() {
+    var form = el('form', 'card csat-form');
+    var err = formParts(form, 'hl-csat-err');
+    var scale = el('fieldset', 'scale');
+    scale.appendChild(el('legend', null, T.csatAsk));
+    scale.setAttribute('aria-describedby', 'hl-csat-ends');
+    for (var n = 1; n <= 5; n++) {
+      var star = el('label', 'star');
+      var radio = el('input');
+      radio.type = 'radio';
+      radio.name = 'hl-csat';
+      radio.value = String(n);
+      radio.setAttribute('aria-label', fmt(T.csatPoint, { n: n }));
+      star.append(radio, el('span', null, String(n)));
+      scale.appendChild(star);
+    }
+    var ends = el('div', 'ends');
+    ends.id = 'hl-csat-ends';
+    ends.append(el('span', null, '1 · ' + T.csatLow), el('span', null, '5 · ' + T.csatHigh));
+    scale.appendChild(ends);
+    var label = el('label', null, T.csatComment);
+    label.htmlFor = 'hl-csat-comment';
+    var comment = el('textarea', 'field comment');
+    comment.id = 'hl-csat-comment';
+    comment.rows = 2;
+    comment.maxLength = 1000;
+    var btn = el('button', 'submit', T.csatSend);
+    btn.type = 'submit';
+    form.append(scale, label, comment, err, btn);
+    form.addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      var picked = form.querySelector('input[name="hl-csat"]:checked');
+      if (!picked) { err.textContent = T.csatPick; form.querySelector('input').focus(); return; }
+      var frame = { type: 'csat.submit', id: newId(), rating: Number(picked.value) };
+      if (comment.value.trim()) frame.comment = comment.value.trim();
+      sendOrKeep(frame);
+      finish('csat', frame.rating);
+    });
+    return form;
+  }
+
+  function finish(name, value) {
+    markDone(name, value);
+    renderExtra();
+    var done = ui.extra.querySelector('.hl-done');
+    if (done) done.focus();
   }
 
   function stopTyping() {
@@ -803,6 +1007,7 @@
   function start() {
     document.body.appendChild(ui.host);
     conv.messages.forEach(showMessage);
+    conv.messages.forEach(function (m) { if (m.sender === 'bot' && FORM_KINDS[m.kind]) askFor(FORM_KINDS[m.kind]); });
     renderHeader();
     renderBadge();
     wire();

@@ -1,6 +1,7 @@
 """Browser fixtures: a real `helpline serve` process, Debian's Chromium driven by Playwright.
 
 - `server`: base URL of a `helpline serve` subprocess (tests/browser/rules, a tmp SQLite file).
+- `server_db`: that SQLite file (agents are added to it with `helpline agent add`).
 - `browser`: headless Chromium (/usr/bin/chromium), one per test module.
 - `context` / `page`: a fresh browser context (own localStorage) per test; `phone_page` at 360 px.
 - `axe_source`: the axe-core script, installed by scripts/install-browser.sh when missing.
@@ -71,9 +72,14 @@ def _read_lines(stream: Iterable[str], lines: queue.Queue[str]) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("browser") / "helpline.db"
+
+
+@pytest.fixture(scope="session")
+def server(server_db: Path) -> Iterator[str]:
     """A real server process on a free port; ready when it prints the URL it listens on."""
-    db = tmp_path_factory.mktemp("browser") / "helpline.db"
+    db = server_db
     command = [
         sys.executable, "-m", "helpline", "serve", "--host", "127.0.0.1", "--port", "0",
         "--rules", str(RULES), "--db", str(db), "--widget-dir", str(REPO / "web_widget"),
@@ -157,3 +163,18 @@ def phone_page(browser: Browser, server: str) -> Iterator[Page]:
     )
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def agent_context(browser: Browser, server: str) -> Iterator[BrowserContext]:
+    """A second browser, for the agent, beside the customer's `context`."""
+    context = browser.new_context(
+        base_url=server, viewport={"width": 1440, "height": 900}, locale="en-US"
+    )
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def agent_page(agent_context: BrowserContext) -> Page:
+    return agent_context.new_page()
