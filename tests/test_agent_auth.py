@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import sqlite3
+import ssl
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp.test_utils import TestClient, TestServer
 
 from helpline.password import HashParams, Passwords
 from helpline.rules.model import Rulebook
@@ -114,6 +117,44 @@ async def test_login_sets_an_httponly_strict_session_cookie(client: TestClient) 
     assert {"HttpOnly", "SameSite=Strict", "Path=/"} <= set(attributes)
     assert "Secure" not in attributes  # served over plain http in this test
     assert not any(a.lower().startswith(("max-age", "expires")) for a in attributes)
+
+
+@pytest.fixture
+def tls(tmp_path: Path) -> ssl.SSLContext:
+    """A server TLS context with a throwaway self-signed certificate."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    return context
+
+
+async def test_login_over_https_marks_the_cookie_secure(
+    store: SQLiteStore,
+    ann: Agent,
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    rulebook: Rulebook,
+    tls: ssl.SSLContext,
+) -> None:
+    app = create_app(make_settings(), store=store, rulebook=rulebook)
+    app[AUTH_SETTINGS] = AuthSettings(password=CHEAP)
+    server = TestServer(app)
+    await server.start_server(ssl=tls)  # the client fixture closes it
+    client: TestClient = await aiohttp_client(server)
+    assert client.make_url("/").scheme == "https"
+
+    response = await client.post(
+        "/api/agent/login", json={"email": EMAIL, "password": PASSWORD}, ssl=False
+    )
+
+    assert response.status == 200
+    attributes = [part.strip() for part in response.headers["Set-Cookie"].split(";")]
+    assert {"Secure", "HttpOnly", "SameSite=Strict"} <= set(attributes)
 
 
 async def test_login_with_email_in_other_case_succeeds(client: TestClient) -> None:
