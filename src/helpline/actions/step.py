@@ -16,6 +16,7 @@ from helpline.dialogue import Turn
 from helpline.errors import ActionError, ActionNotFoundError, ActionServerError
 from helpline.rules.model import Rulebook
 from helpline.settings import Settings
+from helpline.store.base import Conversation
 
 log = logging.getLogger(__name__)
 
@@ -107,7 +108,9 @@ class ActionStep:
             log.info("custom action %r works again", action)
 
 
-def call_for(turn: Turn, sender_id: str, body: Mapping[str, Any], now: float) -> ActionCall | None:
+def call_for(
+    turn: Turn, conversation: Conversation, body: Mapping[str, Any], now: float
+) -> ActionCall | None:
     """The call for the turn's action (None when the decided intent has none)."""
     decision = turn.decision
     if not decision.action:
@@ -115,7 +118,7 @@ def call_for(turn: Turn, sender_id: str, body: Mapping[str, Any], now: float) ->
     metadata = body.get("metadata")
     return ActionCall(
         name=decision.action,
-        sender_id=sender_id,
+        sender_id=wire.sender_id(conversation),
         text=str(body.get("text", "")),
         language=decision.language,
         intent=decision.intent,

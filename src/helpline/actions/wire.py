@@ -11,8 +11,12 @@ from helpline.actions.base import ActionCall, ActionMessage, ActionResult
 from helpline.dialogue import Button
 from helpline.errors import ActionError, ActionNotFoundError, ActionServerError
 from helpline.rules.model import Rulebook
+from helpline.store.base import Conversation
 
 CHANNEL = "helpline"
+# A conversation opened through Rasa's REST channel has this token + the sender's id, so
+# actions see that sender as tracker.sender_id, as they would under Rasa.
+REST_TOKEN_PREFIX = "rest:"
 
 
 def _sdk_version() -> str:
@@ -24,6 +28,15 @@ def _sdk_version() -> str:
 
 
 RASA_VERSION = _sdk_version()
+
+
+def sender_id(conversation: Conversation) -> str:
+    """Who an action sees: the known customer, the REST sender, or else the conversation."""
+    if conversation.customer_id:
+        return conversation.customer_id
+    if conversation.token.startswith(REST_TOKEN_PREFIX):
+        return conversation.token.removeprefix(REST_TOKEN_PREFIX)
+    return conversation.id
 
 
 def action_call(call: ActionCall, domain: Mapping[str, Any]) -> dict[str, Any]:

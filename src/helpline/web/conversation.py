@@ -184,8 +184,7 @@ class ConversationService:
         try:
             inbound = _inbound(message.body, self.clock())
             turn = dialogue.respond(active.rulebook, active.matcher, state, inbound)
-            sender = conversation.customer_id or conversation.id
-            call = call_for(turn, sender, message.body, self.clock())
+            call = call_for(turn, conversation, message.body, self.clock())
             turn, events = await self.actions.apply(active.rulebook, turn, call)
             await self._commit(conversation, turn, answers_seq=message.seq, events=events)
         finally:

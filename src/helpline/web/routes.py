@@ -7,6 +7,7 @@ from aiohttp import web
 from helpline.web.auth import setup_auth
 from helpline.web.customer_ws import customer_ws
 from helpline.web.login import login, logout, me
+from helpline.web.rasa_rest import rest_webhook
 from helpline.web.widget import console_page, demo_page, widget_file, widget_script
 
 
@@ -17,6 +18,7 @@ async def healthz(request: web.Request) -> web.Response:
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/ws/customer", customer_ws)
+    app.router.add_post("/webhooks/rest/webhook", rest_webhook)  # Rasa's REST channel
     app.router.add_get("/", demo_page)
     app.router.add_get("/console", console_page)
     app.router.add_get("/widget.js", widget_script)

@@ -1,0 +1,150 @@
+"""POST /webhooks/rest/webhook: Rasa's REST channel, answered by the same conversation service."""
+
+from __future__ import annotations
+
+import json
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from helpline.actions.wire import REST_TOKEN_PREFIX
+from helpline.errors import ProtocolError, StoreError
+from helpline.settings import Limits
+from helpline.store.base import Conversation, Message
+from helpline.web import frames
+from helpline.web.conversation import ConversationService
+from helpline.web.frames import MessageNew
+from helpline.web.keys import CONVERSATIONS, SETTINGS
+
+log = logging.getLogger(__name__)
+
+PATH = "/webhooks/rest/webhook"
+MAX_SENDER_CHARS = 128
+
+
+@dataclass(frozen=True)
+class RestMessage:
+    sender: str
+    text: str
+    metadata: Mapping[str, Any]
+
+
+async def rest_webhook(request: web.Request) -> web.Response:
+    limits = request.app[SETTINGS].limits
+    try:
+        incoming = parse(await _body(request, limits), limits)
+        replies = await answer(request.app[CONVERSATIONS], incoming)
+    except ProtocolError as exc:
+        return _error(413 if exc.code == frames.TOO_LARGE else 400, exc.code, exc.message)
+    except StoreError as exc:
+        log.warning("store failed for a REST message: %s", exc)
+        return _error(503, frames.UNAVAILABLE, "storage unavailable; resend later")
+    return web.json_response(replies, dumps=_dumps)
+
+
+async def answer(service: ConversationService, incoming: RestMessage) -> list[dict[str, Any]]:
+    """Post the message to the sender's conversation; the bot's replies in Rasa's format."""
+    conversation = await _conversation(service, incoming.sender)
+    text = incoming.text
+    frame = MessageNew(secrets.token_hex(8), text, text if text.startswith("/") else None)
+    acks: list[Mapping[str, Any]] = []
+
+    async def keep_ack(frame: Mapping[str, Any]) -> None:
+        acks.append(frame)
+
+    await service.post_message(conversation.id, frame, keep_ack, metadata=incoming.metadata)
+    after = await service.history(conversation.id, int(acks[0]["seq"]))
+    return [rasa_message(incoming.sender, m) for m in _replies(after)]
+
+
+def rasa_message(recipient: str, message: Message) -> dict[str, Any]:
+    """One bot message as Rasa's REST channel sends it (buttons only when there are some)."""
+    out: dict[str, Any] = {"recipient_id": recipient, "text": message.body.get("text", "")}
+    buttons = message.body.get("buttons") or ()
+    if buttons:
+        out["buttons"] = [{"title": b["label"], "payload": b["payload"]} for b in buttons]
+    return out
+
+
+def parse(raw: bytes, limits: Limits) -> RestMessage:
+    """The request body as a value; ProtocolError says what is wrong with it."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise ProtocolError(frames.BAD_JSON, "body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ProtocolError(frames.BAD_JSON, "body must be a JSON object")
+    text = data.get("message")
+    if not isinstance(text, str) or not text.strip():
+        raise ProtocolError(frames.BAD_FRAME, "field 'message' must be a non-empty string")
+    if len(text) > limits.max_text_chars:
+        raise ProtocolError(
+            frames.TOO_LARGE, f"message is longer than {limits.max_text_chars} characters"
+        )
+    metadata = data.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise ProtocolError(frames.BAD_FRAME, "field 'metadata' must be an object or null")
+    return RestMessage(_sender(data.get("sender")), text, metadata or {})
+
+
+def _sender(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str) or not value.strip():
+        raise ProtocolError(frames.BAD_FRAME, "field 'sender' must be a non-empty string")
+    if len(value) > MAX_SENDER_CHARS:
+        raise ProtocolError(frames.BAD_FRAME, f"field 'sender' is longer than {MAX_SENDER_CHARS}")
+    return value
+
+
+async def _body(request: web.Request, limits: Limits) -> bytes:
+    """The body, refused with 413 past max_frame_bytes (before reading it when it says so)."""
+    too_large = ProtocolError(
+        frames.TOO_LARGE, f"body is larger than {limits.max_frame_bytes} bytes"
+    )
+    if request.content_length is not None and request.content_length > limits.max_frame_bytes:
+        raise too_large
+    body = bytearray()
+    while chunk := await request.content.read(limits.max_frame_bytes + 1 - len(body)):
+        body += chunk
+        if len(body) > limits.max_frame_bytes:
+            raise too_large
+    return bytes(body)
+
+
+async def _conversation(service: ConversationService, sender: str) -> Conversation:
+    token = REST_TOKEN_PREFIX + sender
+    found = await service.store.conversation_by_token(token)
+    if found is not None:
+        return found
+    async with service.locks.hold(token):  # two first messages at once make one conversation
+        found = await service.store.conversation_by_token(token)
+        if found is None:
+            # No greeting: a REST client asked something and expects only the answer.
+            found = await service.store.create_conversation(
+                token=token, language=None, now=service.clock()
+            )
+    return found
+
+
+def _replies(after: list[Message]) -> list[Message]:
+    """The bot's messages for this turn: those before the sender's next message."""
+    replies: list[Message] = []
+    for message in after:
+        if message.sender == "customer":
+            break
+        if message.sender == "bot":
+            replies.append(message)
+    return replies
+
+
+def _error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": message, "code": code}, status=status)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
