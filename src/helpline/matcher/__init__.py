@@ -33,8 +33,8 @@ class SoftIdfMatcher:
         self.index = Index(rows, synonyms)
 
     def match(self, text: str, language: str | None = None, limit: int = 5) -> list[Candidate]:
-        query = self.index.query_vector(text)
-        if not query:
+        query = self.index.query(text)
+        if not query.vector:
             return []
         scored = score_intents(self.index, query)[:limit]
         return [

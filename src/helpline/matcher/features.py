@@ -7,7 +7,6 @@ from collections import Counter
 from helpline.text import SynonymMap, char_ngrams, is_hangul_word, normalize, split_words, word_form
 
 WORD = "w:"
-PAIR = "p:"
 GRAM = "g:"
 
 
@@ -18,17 +17,19 @@ def text_forms(text: str, synonyms: SynonymMap | None) -> list[str]:
 
 
 def form_features(raw: list[str], forms: list[str] | None = None) -> Counter[str]:
-    """Counts of word, adjacent word-pair and Korean character-n-gram features."""
+    """Counts of word-form features and, for Korean, character bigrams.
+
+    Word pairs and longer n-grams were tried and dropped: on held-out data they made
+    in-scope and out-of-scope messages harder to tell apart.
+    """
     if forms is None:
         forms = [word_form(w) for w in raw]
     counts: Counter[str] = Counter(WORD + f for f in forms)
-    counts.update(PAIR + a + " " + b for a, b in zip(forms, forms[1:], strict=False))
-    # N-grams of the unstripped words: 결제가안돼요 and 결제가 안 돼요 give the same ones.
+    # Bigrams of the unstripped words, joined: 결제가안돼요 and 결제가 안 돼요 give the
+    # same ones, and endings (하지마 against 해줘) still count.
     hangul = "".join(w for w in raw if is_hangul_word(w))
     if hangul:
-        # Spacing-insensitive: n-grams run across word boundaries of the joined text.
         counts.update(GRAM + g for g in char_ngrams(hangul, 2))
-        counts.update(GRAM + g for g in char_ngrams(hangul, 3))
     return counts
 
 

@@ -20,7 +20,7 @@ FUZZY_CUTOFF = 80.0
 FUZZY_MIN_LENGTH = 4
 _FUZZY_CACHE_SIZE = 4096
 # Weight of a feature no example has, as a share of the highest IDF, by kind.
-UNSEEN_SHARE = {"w:": 1.0, "p:": 0.3, "g:": 0.5}
+UNSEEN_SHARE = {"w:": 1.0, "g:": 0.5}
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,16 @@ class Example:
     intent: int  # index into Index.intents
     text: str
     vector: Vector  # unit length
+    plain: str  # word forms after synonyms, for whole-string comparison
+    joined: str  # the normalised words after synonyms without spaces (결제가안돼요)
+
+
+@dataclass(frozen=True)
+class Query:
+    vector: Vector
+    plain: str
+    joined: str
+    korean: bool  # mostly Hangul: the whole-string comparison weighs more
 
 
 def weigh(
@@ -64,12 +74,22 @@ class Index:
         self.synonyms = synonyms
         self.intents: list[str] = list(dict.fromkeys(name for name, _ in rows))
         position = {name: i for i, name in enumerate(self.intents)}
-        counted = [(position[name], text, form_features(text_forms(text, synonyms)))
-                   for name, text in rows]
-        self.idf = _intent_idf(counted, len(self.intents))
+        counted = [(position[name], text, text_forms(text, synonyms)) for name, text in rows]
+        self.idf = _intent_idf(
+            [(i, form_features(raw)) for i, _, raw in counted], len(self.intents)
+        )
         top = math.log(1.0 + len(self.intents))
         self.unseen = {kind: top * share for kind, share in UNSEEN_SHARE.items()}
-        self.examples = [Example(i, text, weigh(c, self.idf)) for i, text, c in counted]
+        self.examples = [
+            Example(
+                i,
+                text,
+                weigh(form_features(raw), self.idf),
+                " ".join(map(word_form, raw)),
+                "".join(raw),
+            )
+            for i, text, raw in counted
+        ]
         self.examples_vectors = [e.vector for e in self.examples]
         self.postings = _postings(enumerate(self.examples_vectors))
         self.centroids = _centroids(self.examples, len(self.intents))
@@ -79,9 +99,20 @@ class Index:
         )
         self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
 
-    def query_vector(self, text: str) -> Vector:
-        """The query's unit vector, unknown words replaced by their nearest known spelling."""
+    def query(self, text: str) -> Query:
         raw = text_forms(text, self.synonyms)
+        forms, scale = self._known_forms(raw)
+        hangul = sum(len(w) for w in raw if is_hangul_word(w))
+        korean = hangul * 2 >= sum(len(w) for w in raw) > 0
+        vector = weigh(form_features(raw, forms), self.idf, scale, self.unseen)
+        return Query(vector, " ".join(forms), "".join(raw), korean)
+
+    def query_vector(self, text: str) -> Vector:
+        return self.query(text).vector
+
+    def _known_forms(self, raw: list[str]) -> tuple[list[str], dict[str, float]]:
+        """Word forms with unknown words replaced by their nearest known spelling, and
+        the similarity that scales each replacement's weight (SoftTF-IDF)."""
         forms = [word_form(w) for w in raw]
         scale: dict[str, float] = {}
         for n, form in enumerate(forms):
@@ -91,8 +122,7 @@ class Index:
             if near is not None:
                 forms[n] = near[0]
                 scale[WORD + near[0]] = near[1]
-        counts = form_features(raw, forms)
-        return weigh(counts, self.idf, scale, self.unseen)
+        return forms, scale
 
     def nearest_word(self, form: str) -> tuple[str, float] | None:
         """The known word most like an unknown one, with similarity 0-1 (SoftTF-IDF)."""
@@ -110,10 +140,10 @@ class Index:
         return found
 
 
-def _intent_idf(counted: list[tuple[int, str, Counter[str]]], n_intents: int) -> dict[str, float]:
+def _intent_idf(counted: list[tuple[int, Counter[str]]], n_intents: int) -> dict[str, float]:
     """IDF over intents, not examples: a word is worth what it tells intents apart."""
     owners: dict[str, set[int]] = defaultdict(set)
-    for intent, _, counts in counted:
+    for intent, counts in counted:
         for feature in counts:
             owners[feature].add(intent)
     return {f: math.log(1.0 + n_intents / len(s)) for f, s in owners.items()}

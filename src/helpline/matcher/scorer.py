@@ -1,4 +1,5 @@
-"""Scores intents for a message from its nearest examples and the intents' centroids."""
+"""Scores intents for a message: IDF cosine with examples and intent profiles, then
+a rapidfuzz whole-string comparison with the closest examples of the best intents."""
 
 from __future__ import annotations
 
@@ -6,27 +7,34 @@ import heapq
 from dataclasses import dataclass
 from operator import itemgetter
 
+from rapidfuzz import fuzz
+
 from helpline.matcher.features import WORD, word_of
-from helpline.matcher.index import Index, Vector
+from helpline.matcher.index import Index, Query, Vector
 
 # How the raw similarity (0-1) is spread onto the 0-100 scale the thresholds use;
 # chosen so that the default thresholds (answer 80, clarify 55) sit where answering
 # and clarifying pay off on held-out data. Points are (raw, score), linear between.
-SCALE = ((0.0, 0.0), (0.2, 30.0), (0.35, 55.0), (0.55, 80.0), (0.8, 95.0), (1.0, 100.0))
+SCALE = ((0.0, 0.0), (0.2, 25.0), (0.4, 55.0), (0.55, 80.0), (0.8, 95.0), (1.0, 100.0))
 NEAREST_WEIGHT = 0.5  # the rest goes to the intent's centroid
 EVIDENCE_WORDS = 4
-SCORED_INTENTS = 30  # intents with the nearest examples, scored against their centroid
+STRING_WEIGHT_EN = 0.45  # share of the whole-string similarity in the final score
+STRING_WEIGHT_KO = 0.7  # Korean endings carry meaning (해줘 / 하지마) that words lose
+SCORED_INTENTS = 30  # intents with the nearest examples, scored against their profile
+RERANKED_INTENTS = 10  # of those, the best, compared as whole strings
+STRING_EXAMPLES = 5  # examples per intent compared as whole strings
 PREFILTER_EXAMPLES = 100  # examples scored in full per message
-COMMON_LIST = 100  # a feature in more examples than this does not choose candidates
+PREFILTER_BUDGET = 1000  # inverted-list entries walked per message to choose them
 
 
 @dataclass(frozen=True)
 class Scored:
     intent: int
-    raw: float
-    example: int  # index of the nearest example of this intent
-    example_sim: float
-    centroid_sim: float
+    raw: float  # 0-1
+    example: int  # index of the example most like the message
+    example_sim: float  # IDF cosine with the nearest example
+    centroid_sim: float  # IDF cosine with the intent's profile
+    string_sim: float  # rapidfuzz token_sort_ratio with the closest example, 0-1
 
 
 def to_scale(raw: float) -> float:
@@ -37,67 +45,94 @@ def to_scale(raw: float) -> float:
     return 100.0
 
 
-def score_intents(index: Index, query: Vector) -> list[Scored]:
+def score_intents(index: Index, query: Query) -> list[Scored]:
     """Intents whose examples survive the prefilter, best first."""
-    sims = _prefiltered(query, index.postings, index.examples_vectors, PREFILTER_EXAMPLES)
-    nearest: dict[int, tuple[float, int]] = {}
+    vector = query.vector
+    sims = _prefiltered(vector, index, PREFILTER_EXAMPLES)
+    by_intent: dict[int, list[tuple[float, int]]] = {}
     examples = index.examples
     for n, sim in sims.items():
-        intent = examples[n].intent
-        best = nearest.get(intent)
-        if best is None or sim > best[0]:
-            nearest[intent] = (sim, n)
-    centroids = index.centroids
+        by_intent.setdefault(examples[n].intent, []).append((sim, n))
+    nearest = heapq.nlargest(SCORED_INTENTS, by_intent.items(), key=lambda kv: max(kv[1]))
+    blended = sorted(
+        ((_profile_score(index, vector, i, hits), i, hits) for i, hits in nearest),
+        key=lambda item: (-item[0][0], item[1]),
+    )[:RERANKED_INTENTS]
+    weight = STRING_WEIGHT_KO if query.korean else STRING_WEIGHT_EN
     out = []
-    best = heapq.nlargest(SCORED_INTENTS, nearest.items(), key=lambda item: item[1][0])
-    for i, (sim, n) in best:
-        c_sim = max(
-            sum(q * centroid.get(f, 0.0) for f, q in query.items()) for centroid in centroids[i]
-        )
-        raw = NEAREST_WEIGHT * sim + (1 - NEAREST_WEIGHT) * c_sim
-        out.append(Scored(i, raw, n, sim, c_sim))
+    for (mix, sim, c_sim), i, hits in blended:
+        string_sim, n = _closest_string(index, query, hits)
+        raw = (1 - weight) * mix + weight * string_sim
+        out.append(Scored(i, raw, n, sim, c_sim, string_sim))
     out.sort(key=lambda s: (-s.raw, s.intent))
     return out
 
 
-def _prefiltered(
-    query: Vector,
-    postings: dict[str, list[tuple[int, float]]],
-    vectors: list[Vector],
-    keep: int,
-) -> dict[int, float]:
-    """Exact similarities for the `keep` rows that the query's rarer features point at.
+def _profile_score(
+    index: Index, vector: Vector, intent: int, hits: list[tuple[float, int]]
+) -> tuple[float, float, float]:
+    """Blend of the nearest example's and the intent profile's IDF cosine."""
+    sim = max(hits)[0]
+    c_sim = max(
+        sum(q * centroid.get(f, 0.0) for f, q in vector.items())
+        for centroid in index.centroids[intent]
+    )
+    return NEAREST_WEIGHT * sim + (1 - NEAREST_WEIGHT) * c_sim, sim, c_sim
 
-    Walking the inverted lists of common words would touch most rows; their weight is
-    small, so rows are chosen by the rare features and then scored on all of them.
+
+def _closest_string(index: Index, query: Query, hits: list[tuple[float, int]]) -> tuple[float, int]:
+    """Whole-string similarity with the intent's nearest few examples (the best of them):
+    word forms in any order, or the spelling without spaces (결제가안돼요)."""
+    best, best_n = -1.0, hits[0][1]
+    for _, n in heapq.nlargest(STRING_EXAMPLES, hits):
+        example = index.examples[n]
+        similarity = max(
+            fuzz.token_sort_ratio(query.plain, example.plain),
+            fuzz.ratio(query.joined, example.joined),
+        ) / 100.0
+        if similarity > best:
+            best, best_n = similarity, n
+    return best, best_n
+
+
+def _prefiltered(query: Vector, index: Index, keep: int) -> dict[int, float]:
+    """Exact similarities for the `keep` examples that the query's weightiest features
+    point at.
+
+    Walking the inverted lists of common words would touch most examples for little
+    weight, so the lists are walked heaviest feature first within a budget of entries;
+    the best `keep` examples are then completed with the features left out.
     """
-    rare: list[tuple[str, float]] = []
-    common: list[tuple[str, float]] = []
-    for feature, q in query.items():
-        found = postings.get(feature)
-        if found is not None:
-            (rare if len(found) <= COMMON_LIST else common).append((feature, q))
-    if not rare:
-        rare, common = common, []
+    postings, vectors = index.postings, index.examples_vectors
+    budget = PREFILTER_BUDGET
     sims: dict[int, float] = {}
-    for feature, q in rare:
-        for n, w in postings[feature]:
+    left_out: list[tuple[str, float]] = []
+    for feature, q in sorted(query.items(), key=itemgetter(1), reverse=True):
+        found = postings.get(feature)
+        if found is None:
+            continue
+        if len(found) > budget and sims:
+            left_out.append((feature, q))
+            continue
+        budget -= len(found)
+        for n, w in found:
             sims[n] = sims.get(n, 0.0) + q * w
-    if not common:
+    if not left_out:
         return sims
     if len(sims) > keep:
         sims = dict(heapq.nlargest(keep, sims.items(), key=itemgetter(1)))
     for n in sims:
         vector = vectors[n]
-        sims[n] += sum(q * vector.get(f, 0.0) for f, q in common)
+        sims[n] += sum(q * vector.get(f, 0.0) for f, q in left_out)
     return sims
 
 
-def explain(index: Index, query: Vector, scored: Scored) -> tuple[str, ...]:
-    """The nearest example and the words that contributed most to it."""
+def explain(index: Index, query: Query, scored: Scored) -> tuple[str, ...]:
+    """The closest example and the words that contributed most to it."""
     example = index.examples[scored.example]
+    vector = query.vector
     shared = sorted(
-        ((query[f] * w, f) for f, w in example.vector.items() if f in query), reverse=True
+        ((vector[f] * w, f) for f, w in example.vector.items() if f in vector), reverse=True
     )
     # Whole words explain best; n-grams only when too few words are shared.
     whole = [item for item in shared if item[1].startswith(WORD)]
@@ -106,5 +141,6 @@ def explain(index: Index, query: Vector, scored: Scored) -> tuple[str, ...]:
     return (
         f"example: {example.text!r}",
         f"words: {words}",
-        f"nearest {scored.example_sim:.2f}, intent {scored.centroid_sim:.2f}",
+        f"nearest {scored.example_sim:.2f}, intent {scored.centroid_sim:.2f},"
+        f" string {scored.string_sim:.2f}",
     )
