@@ -1,0 +1,149 @@
+"""Rasa's REST channel: POST /webhooks/rest/webhook answered in Rasa's format."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from helpline.settings import Limits
+from helpline.store import SQLiteStore
+
+PATH = "/webhooks/rest/webhook"
+
+
+async def say(client: Any, sender: str | int, message: str, **extra: Any) -> tuple[int, Any]:
+    response = await client.post(PATH, json={"sender": sender, "message": message, **extra})
+    return response.status, await response.json()
+
+
+async def test_message_is_answered_in_rasa_format(make_client: Any) -> None:
+    client = await make_client()
+
+    status, body = await say(client, "alice", "i want a refund")
+
+    assert status == 200
+    assert body == [{"recipient_id": "alice", "text": "Refunds take 3-5 days."}]
+
+
+async def test_same_sender_continues_its_conversation(make_client: Any, store: SQLiteStore) -> None:
+    client = await make_client()
+    await say(client, "alice", "talk to a human")  # hands over: the bot stops answering
+
+    _, alice_again = await say(client, "alice", "i want a refund")
+    _, bob = await say(client, "bob", "i want a refund")
+
+    assert alice_again == []
+    assert bob == [{"recipient_id": "bob", "text": "Refunds take 3-5 days."}]
+    conversation = await store.conversation_by_token("rest:alice")
+    assert conversation is not None and conversation.status == "queued"
+
+
+async def test_clarify_buttons_are_mapped_to_title_and_payload(make_client: Any) -> None:
+    client = await make_client()
+
+    _, body = await say(client, "carol", "password refund")
+
+    assert body[0]["buttons"]
+    assert all(set(b) == {"title", "payload"} for b in body[0]["buttons"])
+    assert {b["payload"] for b in body[0]["buttons"]} <= {"/refund", "/password_reset"}
+
+
+async def test_button_payload_sent_back_as_message_answers_that_intent(make_client: Any) -> None:
+    client = await make_client()
+
+    _, body = await say(client, "dave", "/password_reset")
+
+    assert body == [{"recipient_id": "dave", "text": "Use 'Forgot password'."}]
+
+
+async def test_metadata_is_accepted_and_kept_with_the_message(
+    make_client: Any, store: SQLiteStore
+) -> None:
+    client = await make_client()
+
+    status, _ = await say(client, "erin", "i want a refund", metadata={"plan": "premium"})
+
+    conversation = await store.conversation_by_token("rest:erin")
+    assert status == 200 and conversation is not None
+    stored = await store.messages_after(conversation.id, 0)
+    assert stored[0].body["metadata"] == {"plan": "premium"}
+
+
+async def test_numeric_sender_is_taken_as_its_string(make_client: Any) -> None:
+    client = await make_client()
+
+    status, body = await say(client, 42, "refund please")
+
+    assert status == 200 and body[0]["recipient_id"] == "42"
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        (b"{not json", "bad_json"),
+        (b"[1, 2]", "bad_json"),
+        (b'{"sender": "a"}', "bad_frame"),
+        (b'{"sender": "a", "message": "   "}', "bad_frame"),
+        (b'{"message": "hi"}', "bad_frame"),
+        (b'{"sender": "", "message": "hi"}', "bad_frame"),
+        (b'{"sender": "a", "message": "hi", "metadata": [1]}', "bad_frame"),
+    ],
+)
+async def test_bad_body_gets_400_with_a_json_error(make_client: Any, raw: bytes, code: str) -> None:
+    client = await make_client()
+
+    response = await client.post(PATH, data=raw, headers={"Content-Type": "application/json"})
+
+    assert response.status == 400
+    body = await response.json()
+    assert body["code"] == code and body["error"]
+
+
+async def test_overlong_message_gets_413_naming_the_limit(
+    make_client: Any, make_settings: Any
+) -> None:
+    client = await make_client(make_settings(limits=Limits(max_text_chars=50)))
+
+    status, body = await say(client, "frank", "x" * 51)
+
+    assert status == 413
+    assert body == {"code": "too_large", "error": "message is longer than 50 characters"}
+
+
+async def test_oversized_body_gets_413_before_it_is_read(
+    make_client: Any, make_settings: Any
+) -> None:
+    client = await make_client(make_settings(limits=Limits(max_frame_bytes=1024)))
+
+    status, body = await say(client, "gina", "refund", padding="y" * 2000)
+
+    assert status == 413
+    assert body["code"] == "too_large" and "1024 bytes" in body["error"]
+
+
+async def test_oversized_chunked_body_gets_413_while_reading(
+    make_client: Any, make_settings: Any
+) -> None:
+    client = await make_client(make_settings(limits=Limits(max_frame_bytes=1024)))
+
+    async def chunks() -> AsyncIterator[bytes]:
+        yield b'{"sender": "ivy", "message": "refund", "padding": "'
+        for _ in range(10):
+            yield b"z" * 500
+        yield b'"}'
+
+    response = await client.post(PATH, data=chunks())
+
+    assert response.status == 413
+    assert (await response.json())["code"] == "too_large"
+
+
+async def test_server_keeps_answering_after_bad_requests(make_client: Any) -> None:
+    client = await make_client()
+    await client.post(PATH, data=b"\xff\xfe", headers={"Content-Type": "application/json"})
+
+    status, body = await say(client, "hana", "refund please")
+
+    assert status == 200 and body[0]["text"] == "Refunds take 3-5 days."
