@@ -152,6 +152,7 @@
     agentName: null,
     queue: null,       // {position, eta_s}
     ask: null,         // the form shown under the log: 'email', 'csat' or null
+    emailId: null,     // the email.submit waiting for its email.ack
     unread: 0,
     open: false,
     identity: null,
@@ -707,6 +708,12 @@
     'queue.position': function (f) { state.queue = f; setStatus('queued'); },
     'agent.joined': function (f) { state.agentName = f.name || null; setStatus('assigned'); },
     'agent.left': function () { state.agentName = null; renderHeader(); },
+    'email.ack': function (f) {
+      dropFromOutbox(f.id);
+      if (f.id !== state.emailId) { markDone('email', f.email); renderExtra(); return; }
+      state.emailId = null;
+      finish('email', f.email, fmt(T.emailThanks, { email: f.email }));
+    },
     'error': function (f) { onError(f); }
   };
 
@@ -730,6 +737,9 @@
     if (f.code === 'rate_limited') {
       // The server kept nothing: the same frames (same ids) go again a little later.
       setTimeout(function () { if (ready) flushOutbox(); }, 1500);
+    } else if (f.code === 'bad_email') {
+      state.emailId = null;
+      emailRefused();
     } else if (f.code === 'too_large') {
       markFailed();
     }
@@ -808,13 +818,13 @@
     renderExtra();
   }
 
+  // A form already answered is not shown again (its thanks is shown once, by finish()).
   function renderExtra() {
     var box = ui.extra;
-    var done = formsDone();
+    var show = state.ask && !formsDone()[state.ask];
     box.textContent = '';
-    box.hidden = !state.ask;
-    if (state.ask === 'email') box.appendChild(done.email ? thanks(fmt(T.emailThanks, { email: done.email })) : emailForm());
-    else if (state.ask === 'csat') box.appendChild(done.csat ? thanks(T.csatThanks) : csatForm());
+    box.hidden = !show;
+    if (show) box.appendChild(state.ask === 'email' ? emailForm() : csatForm());
   }
 
   function thanks(text) {
@@ -859,8 +869,11 @@
         input.focus();
         return;
       }
-      sendOrKeep({ type: 'email.submit', id: newId(), email: email });
-      finish('email', email);
+      input.removeAttribute('aria-invalid');
+      err.textContent = '';
+      btn.disabled = true;
+      state.emailId = newId();
+      sendOrKeep({ type: 'email.submit', id: state.emailId, email: email });
     });
     return form;
   }
@@ -905,16 +918,28 @@
       var frame = { type: 'csat.submit', id: newId(), rating: Number(picked.value) };
       if (comment.value.trim()) frame.comment = comment.value.trim();
       sendOrKeep(frame);
-      finish('csat', frame.rating);
+      finish('csat', frame.rating, T.csatThanks);
     });
     return form;
   }
 
-  function finish(name, value) {
+  function finish(name, value, text) {
     markDone(name, value);
-    renderExtra();
-    var done = ui.extra.querySelector('.hl-done');
-    if (done) done.focus();
+    ui.extra.textContent = '';
+    ui.extra.hidden = false;
+    var done = ui.extra.appendChild(thanks(text));
+    if (state.open) done.focus();
+  }
+
+  // The server refused the address: say so in the form, which stays open.
+  function emailRefused() {
+    var err = ui.extra.querySelector('#hl-email-err');
+    var input = ui.extra.querySelector('#hl-email');
+    if (!err || !input) return;
+    err.textContent = T.emailBad;
+    input.setAttribute('aria-invalid', 'true');
+    ui.extra.querySelector('.hl-submit').disabled = false;
+    input.focus();
   }
 
   function stopTyping() {

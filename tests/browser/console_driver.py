@@ -67,11 +67,8 @@ class Console:
     def sign_in(self, email: str, password: str) -> Console:
         self.page.locator("#email").fill(email)
         self.page.locator("#password").fill(password)
-        self.page.get_by_role("button", name=self._sign_in_label()).click()
+        self.login_form.locator("button[type=submit]").click()
         return self
-
-    def _sign_in_label(self) -> str:
-        return "로그인" if self.page.evaluate("document.documentElement.lang") == "ko" else "Sign in"
 
     def login(self, account: AgentAccount) -> Console:
         self.goto().sign_in(account.email, account.password)
