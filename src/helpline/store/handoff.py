@@ -170,8 +170,9 @@ class HandoffStore(Protocol):
 
     async def rate(
         self, conversation_id: str, rating: int, comment: str | None, now: float
-    ) -> Ticket | None:
-        """CSAT on the conversation's last solved ticket, once; None if none or rated."""
+    ) -> tuple[Ticket, bool] | None:
+        """CSAT on the conversation's last solved ticket: (ticket, duplicate); a second
+        rating changes nothing (duplicate=True); None when there is no solved ticket."""
         ...
 
     async def recent_handle_times(self, limit: int = 50) -> list[float]:

@@ -76,7 +76,7 @@ class SQLiteHandoffMethods:
 
     async def rate(
         self, conversation_id: str, rating: int, comment: str | None, now: float
-    ) -> Ticket | None:
+    ) -> tuple[Ticket, bool] | None:
         return await self._run(ops.rate, conversation_id, rating, comment, now)
 
     async def recent_handle_times(self, limit: int = 50) -> list[float]:

@@ -314,24 +314,24 @@ def customer_tickets(conn: sqlite3.Connection, customer_id: str) -> list[Ticket]
 
 def rate(
     conn: sqlite3.Connection, cid: str, rating: int, comment: str | None, now: float
-) -> Ticket | None:
+) -> tuple[Ticket, bool] | None:
     row = conn.execute(
-        "SELECT id FROM tickets WHERE conversation_id = ? AND status = 'solved'"
+        f"SELECT {_TICKET} FROM tickets WHERE conversation_id = ? AND status = 'solved'"
         " ORDER BY solved_at DESC LIMIT 1",
         (cid,),
     ).fetchone()
     if row is None:
         return None
+    ticket = _ticket(row)
     cur = conn.execute(
         "UPDATE tickets SET csat_rating = ?, csat_comment = ? WHERE id = ? AND csat_rating IS NULL",
-        (rating, comment, row[0]),
+        (rating, comment, ticket.id),
     )
     if cur.rowcount != 1:
-        return None
-    event(
-        conn, cid, "csat.submitted", {"ticket": row[0], "rating": rating, "comment": comment}, now
-    )
-    return _one_ticket(conn, row[0])
+        return ticket, True  # rated before: the first rating stands
+    data = {"ticket": ticket.id, "rating": rating, "comment": comment}
+    event(conn, cid, "csat.submitted", data, now)
+    return _one_ticket(conn, ticket.id), False
 
 
 def recent_handle_times(conn: sqlite3.Connection, limit: int) -> list[float]:

@@ -18,7 +18,19 @@ from helpline.settings import Settings
 from helpline.store import open_store
 from helpline.store.base import Store
 from helpline.web.conversation import ConversationService
-from helpline.web.keys import BUS, CLOCK, CONVERSATIONS, RULES, SETTINGS, SOCKETS, STORE
+from helpline.web.handoff.actions import AgentDesk
+from helpline.web.handoff.service import HandoffService
+from helpline.web.keys import (
+    BUS,
+    CLOCK,
+    CONVERSATIONS,
+    DESK,
+    HANDOFF,
+    RULES,
+    SETTINGS,
+    SOCKETS,
+    STORE,
+)
 from helpline.web.mailer import mailer_ctx
 from helpline.web.reload import watch_rules_ctx
 from helpline.web.routes import setup_routes
@@ -81,10 +93,15 @@ async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
     bus = MemoryBus()
     app[BUS] = bus
     actions = step_for(app[SETTINGS])
-    app[CONVERSATIONS] = ConversationService(
-        app[STORE], bus, app[RULES], app[CLOCK], actions=actions
-    )
+    conversations = ConversationService(app[STORE], bus, app[RULES], app[CLOCK], actions=actions)
+    app[CONVERSATIONS] = conversations
+    handoff = HandoffService(app[STORE], bus, app[RULES], app[CLOCK], conversations.locks)
+    await handoff.start()  # the queue as the store left it, even after a kill -9
+    conversations.handoff = handoff
+    app[HANDOFF] = handoff
+    app[DESK] = AgentDesk(handoff)
     yield
+    await handoff.stop()
     await actions.close()
     await bus.close()
 

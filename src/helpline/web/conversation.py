@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import fields
-from typing import Any
+from dataclasses import fields, replace
+from typing import Any, Protocol
 
 from helpline import dialogue, notice
 from helpline.actions import ActionStep, call_for
@@ -27,6 +27,20 @@ Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 FEEDBACK_TEXT = {True: "👍", False: "👎"}
 
 
+class Escalator(Protocol):
+    """The live-agent queue, as the bot's turns see it (web.handoff.HandoffService)."""
+
+    async def escalate(
+        self, conversation: Conversation, turn: dialogue.Turn, record: TurnRecord
+    ) -> tuple[list[Message], str]:
+        """Commit the turn that hands over, queued; returns its messages and the status."""
+        ...
+
+    async def changed(self) -> None: ...
+    def wait_text(self, conversation_id: str, language: str) -> str | None: ...
+    async def customer_wrote(self, conversation_id: str) -> None: ...
+
+
 class ConversationService:
     """Everything that changes a conversation goes through here, one turn at a time."""
 
@@ -45,6 +59,7 @@ class ConversationService:
         self.clock = clock
         self.locks = locks or LockRegistry()
         self.actions = actions or ActionStep()  # runs an answered intent's custom action
+        self.handoff: Escalator | None = None  # set when the node runs the live-agent queue
 
     async def start(
         self, hello: Hello, identity: Identity | None = None
@@ -186,7 +201,10 @@ class ConversationService:
             turn = dialogue.respond(active.rulebook, active.matcher, state, inbound)
             call = call_for(turn, conversation, message.body, self.clock())
             turn, events = await self.actions.apply(active.rulebook, turn, call)
+            turn = self._with_wait(conversation_id, turn)
             await self._commit(conversation, turn, answers_seq=message.seq, events=events)
+            if self.handoff is not None and conversation.status == "assigned":
+                await self.handoff.customer_wrote(conversation_id)
         finally:
             await self._publish(conversation_id, frames.typing("typing.stop", "bot"))
 
@@ -207,11 +225,27 @@ class ConversationService:
             events=[("bot.decision", {**decision, "reply_to": answers_seq}), *events],
             answers_seq=answers_seq,
         )
-        stored = await self.store.commit_turn(record, self.clock())
+        status = turn.state.status
+        handing_over = status == "queued" and conversation.status == "bot"
+        if handing_over and self.handoff is not None:
+            stored, status = await self.handoff.escalate(conversation, turn, record)
+        else:
+            stored = await self.store.commit_turn(record, self.clock())
         for message in stored:
             await self._publish(conversation.id, frames.message(message))
-        if turn.state.status != conversation.status:
-            await self._publish(conversation.id, frames.status(turn.state.status))
+        if status != conversation.status:
+            await self._publish(conversation.id, frames.status(status))
+        if handing_over and self.handoff is not None:
+            await self.handoff.changed()  # offers, and the customer's place in line
+
+    def _with_wait(self, conversation_id: str, turn: dialogue.Turn) -> dialogue.Turn:
+        """A "how long?" while queued is answered with the real place and wait."""
+        if self.handoff is None or turn.decision.decision != "queue" or not turn.replies:
+            return turn
+        text = self.handoff.wait_text(conversation_id, turn.decision.language)
+        if text is None:
+            return turn
+        return replace(turn, replies=(replace(turn.replies[0], text=text), *turn.replies[1:]))
 
     async def _publish(self, conversation_id: str, frame: Mapping[str, Any]) -> None:
         await self.bus.publish(conversation_topic(conversation_id), frame)
@@ -265,6 +299,9 @@ def _restore_state(conversation: Conversation) -> dialogue.ConversationState:
     saved = {k: v for k, v in conversation.bot_state.items() if k in known}
     if not saved:
         return dialogue.ConversationState(language=conversation.language)
+    # people change the status outside bot turns (accept, close, hand back): the
+    # conversation's own status is the truth, the bot's saved copy may be older
+    saved["status"] = conversation.status
     if "recent_texts" in saved:
         saved["recent_texts"] = tuple(saved["recent_texts"])
     return dialogue.ConversationState(**saved)

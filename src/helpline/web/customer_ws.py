@@ -19,8 +19,17 @@ from helpline.identity import Identity, verify_identity
 from helpline.settings import Limits
 from helpline.web import frames
 from helpline.web.conversation import ConversationService
-from helpline.web.frames import ClientFrame, EmailSubmit, FeedbackNew, Hello, MessageNew
-from helpline.web.keys import CLOCK, CONVERSATIONS, SETTINGS, SOCKETS
+from helpline.web.frames import (
+    ClientFrame,
+    CsatSubmit,
+    EmailSubmit,
+    FeedbackNew,
+    Hello,
+    MessageNew,
+)
+from helpline.web.handoff import topics
+from helpline.web.handoff.actions import AgentDesk
+from helpline.web.keys import CLOCK, CONVERSATIONS, DESK, SETTINGS, SOCKETS
 from helpline.web.ratelimit import TokenBucket, Verdict
 
 log = logging.getLogger(__name__)
@@ -35,7 +44,9 @@ async def customer_ws(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     app[SOCKETS].add(ws)
     secret = app[SETTINGS].identity_secret
-    session = CustomerSession(ws, app[CONVERSATIONS], limits, app[CLOCK], identity_secret=secret)
+    session = CustomerSession(
+        ws, app[CONVERSATIONS], limits, app[CLOCK], identity_secret=secret, desk=app.get(DESK)
+    )
     try:
         await session.run()
     finally:
@@ -54,7 +65,9 @@ class CustomerSession:
         limits: Limits,
         clock: Callable[[], float],
         identity_secret: str | None = None,  # None: every identity claim is ignored
+        desk: AgentDesk | None = None,  # the live-agent side: queue place, agent, rating
     ) -> None:
+        self.desk = desk
         self.ws = ws
         self.service = service
         self.limits = limits
@@ -83,6 +96,8 @@ class CustomerSession:
                 return
 
     async def stop(self) -> None:
+        if self.desk is not None and self.conversation_id is not None:
+            self.desk.service.customer_left(self.conversation_id)
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -132,9 +147,16 @@ class CustomerSession:
             await self.service.post_feedback(conversation_id, frame, self.send)
         elif isinstance(frame, EmailSubmit):
             await self.service.submit_email(conversation_id, frame, self.send)
+        elif isinstance(frame, CsatSubmit) and self.desk is not None:
+            duplicate = await self.desk.rate(conversation_id, frame.rating, frame.comment)
+            await self.send(frames.csat_ack(frame.id, frame.rating, duplicate))
         elif frame.type == "ping":
             await self.send({"type": "pong"})
-        # typing.start/stop from the customer: accepted; relayed once agents can watch
+        elif isinstance(frame, CsatSubmit):
+            raise ProtocolError(frames.BAD_FRAME, "this node takes no ratings")
+        else:  # typing: for agents only, never echoed to the customer's other tabs
+            typing = {"type": frame.type, "conversation": conversation_id, "sender": "customer"}
+            await self.service.bus.publish(topics.staff(conversation_id), typing)
 
     async def hello(self, hello: Hello) -> None:
         if self.conversation_id is not None:
@@ -161,6 +183,9 @@ class CustomerSession:
             await self.send(frames.message(message))
             self.sent_seq = message.seq
         self._listener = asyncio.create_task(self.relay(self._subscription))
+        if self.desk is not None:
+            for extra in self.desk.on_customer_ready(conversation.id, conversation.status):
+                await self.send(extra)
         if resumed:
             await self.service.answer_pending(conversation.id)
 

@@ -59,13 +59,20 @@ class EmailSubmit:
 
 
 @dataclass(frozen=True)
+class CsatSubmit:
+    id: str
+    rating: int  # 1-5
+    comment: str | None
+
+
+@dataclass(frozen=True)
 class Signal:
     """A frame that carries nothing but its type: ping, typing.start, typing.stop."""
 
     type: Literal["ping", "typing.start", "typing.stop"]
 
 
-ClientFrame = Hello | MessageNew | FeedbackNew | EmailSubmit | Signal
+ClientFrame = Hello | MessageNew | FeedbackNew | EmailSubmit | CsatSubmit | Signal
 
 
 def parse_client_frame(raw: str, limits: Limits) -> ClientFrame:
@@ -85,6 +92,8 @@ def parse_client_frame(raw: str, limits: Limits) -> ClientFrame:
         return FeedbackNew(_client_id(data, limits), _int(data, "seq", 1), _bool(data, "helpful"))
     if kind == "email.submit":
         return _email(data, limits)
+    if kind == "csat.submit":
+        return _csat(data, limits)
     if kind in ("ping", "typing.start", "typing.stop"):
         return Signal(kind)
     if not isinstance(kind, str):
@@ -121,6 +130,16 @@ def _email(data: dict[str, Any], limits: Limits) -> EmailSubmit:
     if address is None:
         raise ProtocolError(BAD_EMAIL, "that does not look like an email address")
     return EmailSubmit(client_id, address)
+
+
+def _csat(data: dict[str, Any], limits: Limits) -> CsatSubmit:
+    rating = _int(data, "rating", 1)
+    if rating > 5:
+        raise ProtocolError(BAD_FRAME, "field 'rating' must be an integer from 1 to 5")
+    comment = _optional_str(data, "comment")
+    if comment is not None and len(comment) > limits.max_text_chars:
+        raise ProtocolError(TOO_LARGE, f"comment is longer than {limits.max_text_chars} characters")
+    return CsatSubmit(_client_id(data, limits), rating, (comment or "").strip() or None)
 
 
 def _client_id(data: dict[str, Any], limits: Limits) -> str:
@@ -189,6 +208,10 @@ def typing(kind: Literal["typing.start", "typing.stop"], sender: str) -> dict[st
     return {"type": kind, "sender": sender}
 
 
+def csat_ack(client_id: str, rating: int, duplicate: bool) -> dict[str, Any]:
+    return {"type": "csat.ack", "id": client_id, "rating": rating, "duplicate": duplicate}
+
+
 def status(value: str) -> dict[str, Any]:
     return {"type": "conversation.status", "status": value}
 
@@ -206,4 +229,5 @@ def message(stored: Message) -> dict[str, Any]:
         "intent": body.get("intent"),
         "client_id": stored.client_id,
         "at": stored.created_at,
+        **({"name": body["name"]} if stored.sender == "agent" and "name" in body else {}),
     }

@@ -13,6 +13,8 @@ from helpline.mail import Mailer
 from helpline.settings import Settings
 from helpline.store.base import Store
 from helpline.web.conversation import ConversationService
+from helpline.web.handoff.actions import AgentDesk
+from helpline.web.handoff.service import HandoffService
 from helpline.web.rules_holder import RulesHolder
 
 if TYPE_CHECKING:  # auth.py imports this module; its types are only needed for checking
@@ -27,6 +29,8 @@ BUS = web.AppKey("bus", Bus)
 RULES = web.AppKey("rules", RulesHolder)
 CONVERSATIONS = web.AppKey("conversations", ConversationService)
 SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
+HANDOFF = web.AppKey("handoff", HandoffService)  # the live-agent queue of this node
+DESK = web.AppKey("desk", AgentDesk)  # what agents (and rating customers) do to conversations
 MAILER = web.AppKey("mailer", Mailer)  # emails to customers (outbox + SMTP sender)
 AUTH_SETTINGS: web.AppKey[AuthSettings] = web.AppKey("auth_settings")
 AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_SETTINGS

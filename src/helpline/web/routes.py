@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from helpline.web.agent_ws import agent_ws
 from helpline.web.auth import setup_auth
 from helpline.web.customer_ws import customer_ws
 from helpline.web.login import login, logout, me
@@ -18,6 +19,7 @@ async def healthz(request: web.Request) -> web.Response:
 def setup_routes(app: web.Application) -> None:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/ws/customer", customer_ws)
+    app.router.add_get("/ws/agent", agent_ws)
     app.router.add_post("/webhooks/rest/webhook", rest_webhook)  # Rasa's REST channel
     app.router.add_get("/", demo_page)
     app.router.add_get("/console", console_page)

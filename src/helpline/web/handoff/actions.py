@@ -1,0 +1,234 @@
+"""What agents do to a conversation: accept, reply, note, type, transfer, release, close;
+and the customer's rating afterwards."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from helpline.bus.base import conversation_topic
+from helpline.errors import ProtocolError
+from helpline.store.agents import Agent
+from helpline.store.base import Message, Outgoing, TurnRecord
+from helpline.store.handoff import Handoff, Note
+from helpline.web import frames
+from helpline.web.handoff import canned, desk, topics
+from helpline.web.handoff.service import HandoffService
+from helpline.web.handoff.views import note_view
+
+log = logging.getLogger(__name__)
+
+# error codes of the agent socket, beside the customer socket's
+NOT_QUEUED = "not_queued"  # accept: the conversation is not waiting for a person
+TAKEN = "taken"  # accept: another agent got it first
+NOT_YOURS = "not_yours"  # the conversation is not assigned to this agent
+FORBIDDEN = "forbidden"  # e.g. accepting another team's conversation without being supervisor
+CSAT_SCALE = range(1, 6)
+
+
+class AgentDesk:
+    def __init__(self, service: HandoffService) -> None:
+        self.service = service
+        self.store = service.store
+        self.board = service.board
+
+    async def publish(self, conversation_id: str, frame: Mapping[str, Any]) -> None:
+        await self.service.bus.publish(conversation_topic(conversation_id), frame)
+
+    async def to_agent(self, agent_id: str, frame: Mapping[str, Any]) -> None:
+        await self.service.bus.publish(topics.agent(agent_id), frame)
+
+    def owned(self, agent: Agent, conversation_id: str) -> Handoff:
+        row = self.board.rows.get(conversation_id)
+        if row is None or row.state != "assigned" or row.agent_id != agent.id:
+            raise ProtocolError(NOT_YOURS, "this conversation is not assigned to you")
+        return row
+
+    async def accept(self, agent: Agent, conversation_id: str) -> None:
+        """An offer accepted, or a queued conversation claimed (own team, or any: supervisor)."""
+        row = self.board.rows.get(conversation_id)
+        if row is None or row.state == "assigned":
+            raise ProtocolError(NOT_QUEUED, "this conversation is not waiting for a person")
+        mine = row.state == "offered" and row.agent_id == agent.id
+        own_team = row.state == "waiting" and row.team in agent.teams
+        if not (mine or own_team or agent.is_supervisor):
+            raise ProtocolError(FORBIDDEN, "only supervisors take conversations offered to others")
+        async with self.service.locks.hold(conversation_id):
+            now = self.service.clock()
+            won = await self.store.claim(
+                conversation_id, agent.id, now, any_state=agent.is_supervisor
+            )
+            if won is None:
+                raise ProtocolError(TAKEN, "someone else took this conversation")
+            before = self.board.rows.get(conversation_id)
+            self.board.put(won.handoff)
+            self.board.last_assigned[agent.id] = now
+            self._left_line(conversation_id)
+        if before and before.state == "offered" and before.agent_id not in (None, agent.id):
+            await self.to_agent(before.agent_id, topics.released(conversation_id, "claimed"))
+        await self._join(conversation_id, agent)
+        await self.service.changed()
+
+    async def _join(self, conversation_id: str, agent: Agent) -> None:
+        await self.publish(conversation_id, {"type": "agent.joined", "name": agent.name})
+        await self.publish(conversation_id, frames.status("assigned"))
+        await self.to_agent(agent.id, topics.assigned(conversation_id))
+
+    def on_customer_ready(self, conversation_id: str, status: str) -> list[dict[str, Any]]:
+        """What a (re)connecting customer is told beside the replay: who is with them, or
+        their place in line."""
+        row = self.board.rows.get(conversation_id)
+        if status == "assigned" and row is not None and row.agent_id is not None:
+            agent = self.board.agents.get(row.agent_id)
+            return [{"type": "agent.joined", "name": agent.name}] if agent else []
+        frame = self.service.place_frame(conversation_id)
+        return [frame] if frame is not None else []
+
+    def _left_line(self, conversation_id: str) -> None:
+        self.service.offline.discard(conversation_id)
+        self.service.told.pop(conversation_id, None)
+
+    async def reply(self, agent: Agent, conversation_id: str, client_id: str, text: str) -> int:
+        """Store and deliver an agent's reply (once per client id); its seq."""
+        self.owned(agent, conversation_id)
+        body = {"text": text, "name": agent.name, "agent": agent.id}
+        async with self.service.locks.hold(conversation_id):
+            got = await self.store.append_agent_message(
+                conversation_id, agent.id, client_id, body, self.service.clock()
+            )
+            if got is None:
+                raise ProtocolError(NOT_YOURS, "this conversation is not assigned to you")
+            message, duplicate = got
+            if not duplicate:
+                await self.publish(conversation_id, frames.message(message))
+        return message.seq
+
+    async def note(self, agent: Agent, conversation_id: str, client_id: str, text: str) -> None:
+        if not agent.is_supervisor:
+            self.owned(agent, conversation_id)
+        note = Note(conversation_id, client_id, agent.id, agent.name, text, self.service.clock())
+        stored, duplicate = await self.store.add_note(note)
+        if not duplicate:
+            await self.service.bus.publish(topics.staff(conversation_id), note_view(stored))
+
+    async def typing(self, agent: Agent, conversation_id: str, kind: str) -> None:
+        self.owned(agent, conversation_id)
+        await self.publish(conversation_id, {"type": kind, "sender": "agent", "name": agent.name})
+
+    def canned(self, conversation_id: str, query: str) -> list[dict[str, Any]]:
+        rulebook = self.service.rules.current.rulebook
+        info = self.board.info.get(conversation_id)
+        language = (info.language if info else None) or rulebook.config.default_language
+        return canned.search(rulebook, language, query)
+
+    async def transfer(
+        self, agent: Agent, conversation_id: str, *,
+        to_agent: str | None, to_team: str | None, note: str | None,
+    ) -> None:  # fmt: skip
+        self.owned(agent, conversation_id)
+        target = self._target(agent, to_agent, to_team)
+        async with self.service.locks.hold(conversation_id):
+            now = self.service.clock()
+            moved = await self.store.transfer(
+                conversation_id, agent.id, now, to_agent=to_agent, to_team=to_team, note=note
+            )
+            if moved is None:
+                raise ProtocolError(NOT_YOURS, "this conversation is not assigned to you")
+            if to_agent is not None:
+                self.board.put(moved)
+            else:
+                self.board.with_state(
+                    conversation_id, state="waiting", agent_id=None, team=to_team, passed=()
+                )
+        if note:
+            client_id = f"transfer-{now:.6f}"
+            stored, _ = await self.store.add_note(
+                Note(conversation_id, client_id, agent.id, agent.name, note, now)
+            )
+            await self.service.bus.publish(topics.staff(conversation_id), note_view(stored))
+        await self.to_agent(agent.id, topics.released(conversation_id, "transferred"))
+        await self.publish(conversation_id, {"type": "agent.left"})
+        if target is not None:
+            await self._join(conversation_id, target)
+        else:
+            await self.publish(conversation_id, frames.status("queued"))
+        await self.service.changed()
+
+    def _target(self, agent: Agent, to_agent: str | None, to_team: str | None) -> Agent | None:
+        if (to_agent is None) == (to_team is None):
+            raise ProtocolError(frames.BAD_FRAME, "give exactly one of 'to_agent' or 'to_team'")
+        if to_team is not None:
+            if to_team not in self.board.teams(self.service.settings.fallback_team):
+                raise ProtocolError(frames.BAD_FRAME, f"no team {to_team[:40]!r}")
+            return None
+        target = self.board.agents.get(to_agent or "")
+        if target is None or target.id == agent.id:
+            raise ProtocolError(frames.BAD_FRAME, "no such other agent")
+        return target
+
+    async def release(self, agent: Agent, conversation_id: str) -> None:
+        """Hand the conversation back to the bot."""
+        config = self.service.config
+        lang = self._language(conversation_id)
+        body = {"text": desk.text(config, "handback", lang), "kind": "handback", "buttons": []}
+        await self._finish(agent, conversation_id, "bot", body, (), "released")
+
+    async def close(self, agent: Agent, conversation_id: str, tags: Sequence[str]) -> None:
+        """Solve the ticket, close the conversation, ask the customer for a rating (once)."""
+        lang = self._language(conversation_id)
+        buttons = [{"label": str(n), "payload": f"/csat:{n}"} for n in CSAT_SCALE]
+        body = {
+            "text": desk.text(self.service.config, "csat", lang),
+            "kind": "csat",
+            "buttons": buttons,
+        }
+        await self._finish(agent, conversation_id, "closed", body, tags, "closed")
+
+    def _language(self, conversation_id: str) -> str:
+        info = self.board.info.get(conversation_id)
+        return (info.language if info else None) or self.service.config.default_language
+
+    async def _finish(
+        self, agent: Agent, conversation_id: str, status: str, body: dict[str, Any],
+        tags: Sequence[str], reason: str,
+    ) -> None:  # fmt: skip
+        self.owned(agent, conversation_id)
+        async with self.service.locks.hold(conversation_id):
+            conversation = await self.service.base.conversation(conversation_id)
+            if conversation is None:
+                raise ProtocolError(NOT_YOURS, "this conversation no longer exists")
+            state = {**conversation.bot_state, "status": status, "fallbacks_in_row": 0}
+            record = TurnRecord(
+                conversation_id, status, state, conversation.language, [Outgoing("bot", body)]
+            )
+            now = self.service.clock()
+            got = await self.store.finish(
+                conversation_id, agent.id, record, now, tags=tags, reason=reason
+            )
+            if got is None:
+                raise ProtocolError(NOT_YOURS, "this conversation is not assigned to you")
+            messages, ticket = got
+            self.board.drop(conversation_id)
+            self._left_line(conversation_id)
+            if ticket.assigned_at is not None:
+                self.board.handle_times.append(now - ticket.assigned_at)
+            await self._announce_finish(conversation_id, messages, status)
+        await self.to_agent(agent.id, topics.released(conversation_id, reason))
+        await self.service.changed()
+
+    async def _announce_finish(self, cid: str, messages: list[Message], status: str) -> None:
+        await self.publish(cid, {"type": "agent.left"})
+        for message in messages:
+            await self.publish(cid, frames.message(message))
+        await self.publish(cid, frames.status(status))
+
+    async def rate(self, conversation_id: str, rating: int, comment: str | None) -> bool:
+        """The customer's CSAT for the conversation's last solved ticket, once; whether it
+        was rated before (the first rating stands)."""
+        if rating not in CSAT_SCALE:
+            raise ProtocolError(frames.BAD_FRAME, "field 'rating' must be 1-5")
+        rated = await self.store.rate(conversation_id, rating, comment, self.service.clock())
+        if rated is None:
+            raise ProtocolError(frames.BAD_FRAME, "there is no closed conversation to rate")
+        return rated[1]
