@@ -433,7 +433,8 @@
   function settlePending(f) {
     Object.keys(S.pending).forEach(function (id) {
       var p = S.pending[id];
-      if (id === f.client_id || (p.conversation === f.conversation && p.seq === f.seq)) dropPending(id);
+      var same = id === f.client_id || id === f.id;
+      if (same || (p.conversation === f.conversation && p.seq != null && p.seq === f.seq)) dropPending(id);
     });
   }
 
@@ -481,19 +482,36 @@
     li.dataset.conversation = e.conversation;
     li.appendChild(el('span', 'name', e.customer_name || T.customerName));
     var waited = el('span', 'waited');
-    waited.dataset.since = String((e.receivedAt || Date.now()) - (e.waited_s || 0) * 1000);
+    waited.dataset.since = String(waitingSince(e));
     li.appendChild(waited);
     var meta = el('span', 'meta');
     if (e.priority != null) meta.appendChild(badge(fmt(T.priority, { p: e.priority }), e.priority >= 2 ? 'p-high' : ''));
     if (e.urgent) meta.appendChild(badge(T.urgent, 'urgent'));
     if (e.intent) meta.appendChild(badge(e.intent));
-    if (e.mood) meta.appendChild(badge(String(e.mood), 'mood-' + String(e.mood)));
+    if (e.mood) meta.appendChild(badge(T.mood + ' ' + moodText(e.mood), moodClass(e.mood)));
     if (e.language) meta.appendChild(badge(String(e.language).toUpperCase()));
     if (e.team) meta.appendChild(badge(e.team));
     li.appendChild(meta);
     var action = queueAction(e);
     if (action) li.appendChild(action);
     return li;
+  }
+
+  // Snapshots may be built a while before they are sent, so waited_s is a lower bound;
+  // enqueued_at is exact on the server's clock, which may differ a little from ours.
+  function waitingSince(e) {
+    var byCount = (e.receivedAt || Date.now()) - (e.waited_s || 0) * 1000;
+    var byStamp = e.enqueued_at ? e.enqueued_at * 1000 : byCount;
+    return Math.min(byCount, byStamp);
+  }
+
+  function moodText(level) {
+    if (typeof level !== 'number') return String(level);
+    return Math.round(level * 100) + '%';
+  }
+
+  function moodClass(level) {
+    return typeof level === 'number' && level >= 0.7 ? 'mood-frustrated' : '';
   }
 
   function queueAction(e) {
@@ -605,13 +623,16 @@
     return node;
   }
 
+  // The bot's reasons: stored messages carry them as `decision`; live ones only the intent.
   function decisionBadges(m) {
+    var d = m.decision && typeof m.decision === 'object' ? m.decision : m;
     var box = el('div', 'decision');
-    if (m.intent) box.appendChild(badge(T.intent + ': ' + m.intent));
-    if (typeof m.score === 'number') box.appendChild(badge(T.score + ': ' + Math.round(m.score)));
-    if (m.decision) box.appendChild(badge(T.decision + ': ' + m.decision));
-    var mood = m.mood && typeof m.mood === 'object' ? m.mood.label || m.mood.level : m.mood;
-    if (mood != null && mood !== '') box.appendChild(badge(T.mood + ': ' + mood));
+    var intent = d.intent || m.intent;
+    if (intent) box.appendChild(badge(T.intent + ': ' + intent));
+    if (typeof d.score === 'number' && d.score > 0) box.appendChild(badge(T.score + ': ' + Math.round(d.score)));
+    var decision = typeof d.decision === 'string' ? d.decision : m.kind;
+    if (decision) box.appendChild(badge(T.decision + ': ' + decision));
+    if (typeof d.mood === 'number') box.appendChild(badge(T.mood + ': ' + moodText(d.mood), moodClass(d.mood)));
     return box;
   }
 
@@ -633,14 +654,14 @@
     var li = el('li');
     var when = h.started_at ? new Date(h.started_at * 1000).toLocaleString(lang) : '';
     li.appendChild(el('div', null, when + ' · ' + (T['status_' + h.status] || h.status || '')));
-    var t = h.ticket;
-    if (t) {
+    (h.tickets || (h.ticket ? [h.ticket] : [])).forEach(function (t) {
       var meta = el('div', 'decision');
       meta.appendChild(badge(fmt(T.ticket, { s: T['status_' + t.status] || t.status })));
       (t.tags || []).forEach(function (tag) { meta.appendChild(badge('#' + tag)); });
-      if (t.csat != null) meta.appendChild(badge(fmt(T.csat, { n: typeof t.csat === 'object' ? t.csat.rating : t.csat })));
+      if (t.csat != null) meta.appendChild(badge(fmt(T.csat, { n: t.csat })));
       li.appendChild(meta);
-    }
+      if (t.csat_comment) li.appendChild(el('div', 'comment', '“' + t.csat_comment + '”'));
+    });
     return li;
   }
 
