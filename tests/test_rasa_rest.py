@@ -29,15 +29,33 @@ async def test_message_is_answered_in_rasa_format(make_client: Any) -> None:
 
 async def test_same_sender_continues_its_conversation(make_client: Any, store: SQLiteStore) -> None:
     client = await make_client()
-    await say(client, "alice", "talk to a human")  # hands over: the bot stops answering
+    await say(client, "alice", "i want a refund")
+    await say(client, "bob", "reset my password")
 
-    _, alice_again = await say(client, "alice", "i want a refund")
-    _, bob = await say(client, "bob", "i want a refund")
+    await say(client, "alice", "reset my password")
 
-    assert alice_again == []
-    assert bob == [{"recipient_id": "bob", "text": "Refunds take 3-5 days."}]
     conversation = await store.conversation_by_token("rest:alice")
-    assert conversation is not None and conversation.status == "queued"
+    assert conversation is not None
+    said = [m.body["text"] for m in await store.messages_after(conversation.id, 0)]
+    assert said == [
+        "i want a refund",
+        "Refunds take 3-5 days.",
+        "reset my password",
+        "Use 'Forgot password'.",
+    ]
+
+
+async def test_sender_handed_to_a_person_is_no_longer_answered_by_the_bot(
+    make_client: Any, store: SQLiteStore
+) -> None:
+    client = await make_client()
+    await say(client, "carl", "talk to a human")
+
+    _, body = await say(client, "carl", "i want a refund")
+
+    conversation = await store.conversation_by_token("rest:carl")
+    assert conversation is not None and conversation.status != "bot"
+    assert "Refunds take 3-5 days." not in [m["text"] for m in body]
 
 
 async def test_clarify_buttons_are_mapped_to_title_and_payload(make_client: Any) -> None:
