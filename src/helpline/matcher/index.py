@@ -92,7 +92,9 @@ class Index:
         ]
         self.examples_vectors = [e.vector for e in self.examples]
         self.postings = _postings(enumerate(self.examples_vectors))
-        self.centroids = _centroids(self.examples, len(self.intents))
+        self.profile_of = [_is_hangul(e.text) for e in self.examples]
+        self.profile_sums = _profile_sums(self.examples, self.profile_of, len(self.intents))
+        self.centroids = [[_unit(total) for total in sums.values()] for sums in self.profile_sums]
         self.vocabulary = sorted(
             f[len(WORD):] for f in self.idf
             if f.startswith(WORD) and len(f) - len(WORD) >= FUZZY_MIN_LENGTH
@@ -157,16 +159,32 @@ def _postings(vectors: object) -> dict[str, list[tuple[int, float]]]:
     return dict(lists)
 
 
-def _centroids(examples: list[Example], n_intents: int) -> list[list[Vector]]:
-    """Per intent, the unit mean of its examples in each script (Hangul or not), so a
+def _is_hangul(text: str) -> bool:
+    return bool(_HANGUL.search(text))
+
+
+def _profile_sums(
+    examples: list[Example], profile_of: list[bool], n_intents: int
+) -> list[dict[bool, dict[str, float]]]:
+    """Per intent, the sum of its example vectors in each script (Hangul or not), so a
     Korean message is not compared with a profile half made of English examples."""
     sums: list[dict[bool, dict[str, float]]] = [{} for _ in range(n_intents)]
-    for example in examples:
-        hangul = bool(_HANGUL.search(example.text))
+    for example, hangul in zip(examples, profile_of, strict=True):
         target = sums[example.intent].setdefault(hangul, defaultdict(float))
         for feature, weight in example.vector.items():
             target[feature] += weight
-    return [[_unit(total) for total in by_script.values()] for by_script in sums]
+    return sums
+
+
+def profile_without(index: Index, n: int) -> list[Vector]:
+    """The profiles of example n's intent as if n were not one of its examples."""
+    example = index.examples[n]
+    out = []
+    for hangul, total in index.profile_sums[example.intent].items():
+        if hangul == index.profile_of[n]:
+            total = {f: v - example.vector.get(f, 0.0) for f, v in total.items()}
+        out.append(_unit(total))
+    return out
 
 
 def _unit(total: dict[str, float]) -> Vector:

@@ -10,7 +10,7 @@ from operator import itemgetter
 from rapidfuzz import fuzz
 
 from helpline.matcher.features import WORD, word_of
-from helpline.matcher.index import Index, Query, Vector
+from helpline.matcher.index import Index, Query, Vector, profile_without
 
 # How the raw similarity (0-1) is spread onto the 0-100 scale the thresholds use;
 # chosen so that the default thresholds (answer 80, clarify 55) sit where answering
@@ -23,8 +23,8 @@ STRING_WEIGHT_KO = 0.7  # Korean endings carry meaning (해줘 / 하지마) that
 SCORED_INTENTS = 30  # intents with the nearest examples, scored against their profile
 RERANKED_INTENTS = 10  # of those, the best, compared as whole strings
 STRING_EXAMPLES = 5  # examples per intent compared as whole strings
-PREFILTER_EXAMPLES = 100  # examples scored in full per message
-PREFILTER_BUDGET = 1000  # inverted-list entries walked per message to choose them
+PREFILTER_EXAMPLES = 80  # examples scored in full per message
+PREFILTER_BUDGET = 600  # inverted-list entries walked per message to choose them
 
 
 @dataclass(frozen=True)
@@ -45,17 +45,20 @@ def to_scale(raw: float) -> float:
     return 100.0
 
 
-def score_intents(index: Index, query: Query) -> list[Scored]:
-    """Intents whose examples survive the prefilter, best first."""
+def score_intents(index: Index, query: Query, leave_out: int | None = None) -> list[Scored]:
+    """Intents whose examples survive the prefilter, best first; `leave_out` scores as if
+    that example were not in the rules (leave-one-out checks)."""
     vector = query.vector
     sims = _prefiltered(vector, index, PREFILTER_EXAMPLES)
+    if leave_out is not None:
+        sims.pop(leave_out, None)
     by_intent: dict[int, list[tuple[float, int]]] = {}
     examples = index.examples
     for n, sim in sims.items():
         by_intent.setdefault(examples[n].intent, []).append((sim, n))
     nearest = heapq.nlargest(SCORED_INTENTS, by_intent.items(), key=lambda kv: max(kv[1]))
     blended = sorted(
-        ((_profile_score(index, vector, i, hits), i, hits) for i, hits in nearest),
+        ((_profile_score(index, vector, i, hits, leave_out), i, hits) for i, hits in nearest),
         key=lambda item: (-item[0][0], item[1]),
     )[:RERANKED_INTENTS]
     weight = STRING_WEIGHT_KO if query.korean else STRING_WEIGHT_EN
@@ -69,13 +72,20 @@ def score_intents(index: Index, query: Query) -> list[Scored]:
 
 
 def _profile_score(
-    index: Index, vector: Vector, intent: int, hits: list[tuple[float, int]]
+    index: Index,
+    vector: Vector,
+    intent: int,
+    hits: list[tuple[float, int]],
+    leave_out: int | None,
 ) -> tuple[float, float, float]:
     """Blend of the nearest example's and the intent profile's IDF cosine."""
     sim = max(hits)[0]
+    profiles = index.centroids[intent]
+    if leave_out is not None and index.examples[leave_out].intent == intent:
+        profiles = profile_without(index, leave_out)
     c_sim = max(
-        sum(q * centroid.get(f, 0.0) for f, q in vector.items())
-        for centroid in index.centroids[intent]
+        (sum(q * centroid.get(f, 0.0) for f, q in vector.items()) for centroid in profiles),
+        default=0.0,
     )
     return NEAREST_WEIGHT * sim + (1 - NEAREST_WEIGHT) * c_sim, sim, c_sim
 

@@ -1,0 +1,94 @@
+"""Matcher latency and load time at 1,500 and 15,000 examples, next to plain rapidfuzz.
+
+Run: .venv/bin/python bench/matcher_latency.py
+Data: ../shared/bench/clinc150 relative to the repository, or $HELPLINE_BENCH_DATA.
+The reference is rapidfuzz's extractOne with token_sort_ratio over the same examples;
+both see the same messages in the same run, so the ratio holds across machines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from helpline.evaluation.data import read_rows, rulebook_from_rows
+from helpline.matcher import build_matcher
+from helpline.text import normalize
+
+REPO = Path(__file__).resolve().parent.parent
+QUERY_STRIDE = 3  # every third validation message: ~1,000 messages, a bounded run
+
+
+def data_dir() -> Path:
+    configured = os.environ.get("HELPLINE_BENCH_DATA")
+    return Path(configured) if configured else REPO.parent / "shared" / "bench"
+
+
+def percentiles(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    def rank(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000.0
+    return rank(0.50), rank(0.99)
+
+
+def timed(match: Callable[[str], object], queries: list[str]) -> tuple[float, float]:
+    for text in queries[:20]:  # warm caches the way a running server has them warm
+        match(text)
+    times = []
+    for text in queries:
+        started = time.perf_counter()
+        match(text)
+        times.append(time.perf_counter() - started)
+    return percentiles(times)
+
+
+def measure(train: Path, queries: list[str]) -> dict[str, object]:
+    rows = read_rows(train)
+    started = time.perf_counter()
+    matcher = build_matcher(rulebook_from_rows(rows))
+    load_s = time.perf_counter() - started
+    p50, p99 = timed(lambda text: matcher.match(text), queries)
+    started = time.perf_counter()
+    choices = [normalize(row["text"]) for row in rows]
+    ref_load_s = time.perf_counter() - started
+    ref50, ref99 = timed(
+        lambda text: process.extractOne(normalize(text), choices, scorer=fuzz.token_sort_ratio),
+        queries,
+    )
+    return {
+        "examples": len(rows),
+        "load_s": round(load_s, 3),
+        "p50_ms": round(p50, 3),
+        "p99_ms": round(p99, 3),
+        "reference_load_s": round(ref_load_s, 3),
+        "reference_p50_ms": round(ref50, 3),
+        "reference_p99_ms": round(ref99, 3),
+        "p99_ratio_to_reference": round(p99 / ref99, 3) if ref99 else None,
+    }
+
+
+def main() -> int:
+    base = data_dir() / "clinc150"
+    if not base.is_dir():
+        print(f"no benchmark data at {base} (set HELPLINE_BENCH_DATA)", file=sys.stderr)
+        return 1
+    queries = [row["text"] for row in read_rows(base / "val.jsonl")][::QUERY_STRIDE]
+    results = [measure(base / name, queries) for name in ("train_10shot.jsonl", "train.jsonl")]
+    print(f"{'examples':>9} {'load s':>7} {'p50 ms':>7} {'p99 ms':>7} | "
+          f"{'ref load':>8} {'ref p50':>8} {'ref p99':>8} {'p99/ref':>8}")
+    for r in results:
+        print(f"{r['examples']:>9} {r['load_s']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} | "
+              f"{r['reference_load_s']:>8} {r['reference_p50_ms']:>8} "
+              f"{r['reference_p99_ms']:>8} {r['p99_ratio_to_reference']:>8}")
+    print(json.dumps({"messages": len(queries), "results": results}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
