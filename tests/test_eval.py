@@ -9,6 +9,7 @@ import pytest
 
 from helpline.cli import main
 from helpline.errors import RulesError
+from helpline.evaluation.confusion import confusable_examples
 from helpline.evaluation.data import read_rows, rulebook_from_rows
 from helpline.evaluation.intents import (
     Prediction,
@@ -18,7 +19,7 @@ from helpline.evaluation.intents import (
     latency_ms,
     metrics,
 )
-from helpline.rules.model import Thresholds
+from helpline.rules.model import Config, Intent, Rulebook, Thresholds
 
 LIMITS = Thresholds(answer=80.0, clarify=55.0, ambiguity=5.0)
 
@@ -188,3 +189,39 @@ def test_eval_command_needs_rules_or_training_data(
     test = _write(tmp_path / "test.jsonl", [{"text": "hi", "intent": "greet"}])
     assert main(["eval", str(test)]) == 2
     assert "--rules" in capsys.readouterr().err
+
+
+def _intent(name: str, examples: tuple[str, ...], line: int) -> Intent:
+    return Intent(name, "support", {"en": examples}, {"en": "-"}, file="intents/x.yaml", line=line)
+
+
+def test_confusable_example_is_warned_at_its_intent_naming_both() -> None:
+    rulebook = Rulebook(Config(), (
+        _intent("refund", ("i want a refund", "refund my money", "give me a refund",
+                           "cancel my subscription now"), 3),
+        _intent("cancel", ("cancel my subscription", "please cancel my subscription",
+                           "how do i cancel my subscription"), 20),
+        _intent("greeting", ("hello there", "hi", "good morning"), 40),
+    ))
+    problems = confusable_examples(rulebook)
+    assert [(p.file, p.line, p.severity) for p in problems] == [("intents/x.yaml", 3, "warning")]
+    message = problems[0].message
+    assert "'refund'" in message and "'cancel'" in message
+    assert "cancel my subscription now" in message
+
+
+def test_distinct_intents_give_no_confusion_warnings() -> None:
+    rulebook = Rulebook(Config(), (
+        _intent("refund", ("i want a refund", "refund my money", "give me a refund"), 3),
+        _intent("cancel", ("cancel my subscription", "please cancel my plan",
+                           "how do i cancel"), 20),
+    ))
+    assert confusable_examples(rulebook) == []
+
+
+def test_confusion_check_on_the_example_rules_only_warns() -> None:
+    from helpline.rules import load_rulebook
+
+    root = Path(__file__).resolve().parent.parent / "bot_rules"
+    problems = confusable_examples(load_rulebook(root))
+    assert all(p.severity == "warning" and p.line > 0 for p in problems)
