@@ -25,6 +25,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--rules", default="bot_rules", help="rules directory (hot reloaded)")
     parser.add_argument("--db", default="helpline.db", help="SQLite file or database URL")
     parser.add_argument("--widget-dir", default=None, help="widget files (default: web_widget/)")
+    parser.add_argument(
+        "--action-endpoint",
+        default=None,
+        help="Rasa action server URL, e.g. http://localhost:5055/webhook "
+        "(default: run the rules' actions/*.py in-process)",
+    )
+    parser.add_argument(
+        "--action-timeout", type=float, default=5.0, help="seconds a custom action may take"
+    )
     parser.set_defaults(func=run)
 
 
@@ -54,7 +63,9 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
     if args.widget_dir:
         settings = replace(settings, widget_dir=Path(args.widget_dir))
-    return settings
+    return replace(
+        settings, action_endpoint=args.action_endpoint, action_timeout_s=args.action_timeout
+    )
 
 
 def _load_rules(directory: Path) -> Rulebook:
