@@ -57,10 +57,12 @@ class Board:
         found = {team for agent in self.agents.values() for team in agent.teams}
         return found | {fallback_team}
 
-    def loads(self) -> list[AgentLoad]:
+    def loads(self, *, offers: bool = True) -> list[AgentLoad]:
+        """Each agent's load; offers=False counts only accepted conversations (an offered
+        one is still in the line, so it must not also count as taking a seat)."""
         active: dict[str, int] = {}
         for row in self.rows.values():
-            if row.agent_id is not None:
+            if row.agent_id is not None and (offers or row.state == "assigned"):
                 active[row.agent_id] = active.get(row.agent_id, 0) + 1
         return [
             AgentLoad(
@@ -86,8 +88,10 @@ class Board:
         return [by_id[e.conversation_id] for e in routing.queue_order(_entry(r) for r in rows)]
 
     def places(self, team: str, loads: Iterable[AgentLoad] | None = None) -> dict[str, Place]:
-        """Every waiting conversation of the team and what it should be told, in one pass."""
-        members = [a for a in (loads or self.loads()) if team in a.teams and a.status == "online"]
+        """Every waiting conversation of the team and what it should be told, in one pass
+        (loads: from loads(offers=False), to share one computation between teams)."""
+        found = loads if loads is not None else self.loads(offers=False)
+        members = [a for a in found if team in a.teams and a.status == "online"]
         # one aggregate agent gives estimate_wait the same slots and free capacity, so each
         # place costs O(1) instead of a pass over the team
         slots = sum(a.capacity for a in members)

@@ -258,7 +258,7 @@ class HandoffService:
 
     async def _tell_places(self) -> None:
         """One recompute per change; only customers whose place or wait moved get a frame."""
-        loads = self.board.loads()
+        loads = self.board.loads(offers=False)
         for team in {r.team for r in self.board.rows.values() if r.state != "assigned"}:
             for cid, place in self.board.places(team, loads).items():
                 if cid in self.offline or self.told.get(cid) == place:
