@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import signal
 import sys
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from aiohttp import web
 
 from helpline.errors import ConfigError, HelplineError, RulesError
 from helpline.rules.model import Rulebook
-from helpline.settings import Settings
+from helpline.settings import Settings, from_environment
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -63,9 +64,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     )
     if args.widget_dir:
         settings = replace(settings, widget_dir=Path(args.widget_dir))
-    return replace(
+    settings = replace(
         settings, action_endpoint=args.action_endpoint, action_timeout_s=args.action_timeout
     )
+    return from_environment(settings, os.environ)  # HELPLINE_IDENTITY_SECRET, HELPLINE_SMTP_*
 
 
 def _load_rules(directory: Path) -> Rulebook:
