@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -15,6 +17,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 
 from conftest import WAIT_S, Customer
@@ -150,14 +153,13 @@ def free_port() -> int:
 class ActionServer:
     """`python -m rasa_sdk` in its own process group, so a kill takes its worker too."""
 
-    def __init__(self, actions_dir: Path) -> None:
+    def __init__(self, where: Path, module: str = "helpline_test_actions") -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "PYTHONPATH": str(actions_dir), "SANIC_HOST": "127.0.0.1"}
+        env = {**os.environ, "PYTHONPATH": str(where), "SANIC_HOST": "127.0.0.1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "helpline_test_actions"]
-            + ["--port", str(self.port)],
-            cwd=actions_dir,
+            [sys.executable, "-m", "rasa_sdk", "--actions", module, "--port", str(self.port)],
+            cwd=where,
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
@@ -602,3 +604,39 @@ async def test_in_process_actions_from_the_rules_run_through_the_websocket(
     reply = await customer.next_of("message.new", sender="bot", intent="refund")
 
     assert reply["text"] == "refund|en|i want a refund"
+
+
+# --- the documented commands, end to end ---------------------------------------------
+
+
+async def test_serve_with_action_endpoint_answers_rest_from_the_streamflix_action(
+    tmp_path: Path,
+) -> None:
+    """`python -m rasa_sdk --actions actions` in bot_rules/ + `helpline serve --action-endpoint`."""
+    action_server = ActionServer(ROOT / "bot_rules", module="actions")
+    serve = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "helpline", "serve", "--port", "0",
+        "--rules", str(ROOT / "bot_rules"), "--db", str(tmp_path / "h.db"),
+        "--action-endpoint", action_server.url + "/webhook",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        assert serve.stdout is not None
+        line = await asyncio.wait_for(serve.stdout.readline(), 30.0)
+        found = re.search(rb"running at (http://\S+?)/? ", line)
+        assert found, line
+        await asyncio.to_thread(action_server.wait_healthy)
+        async with aiohttp.ClientSession() as session:
+            body = {"sender": "demo-1002", "message": "when is my next payment"}
+            async with session.post(
+                found.group(1).decode() + "/webhooks/rest/webhook", json=body
+            ) as r:
+                replies = await r.json()
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(serve.wait(), WAIT_S)
+        action_server.kill()
+
+    assert replies[0]["recipient_id"] == "demo-1002"
+    assert replies[0]["text"].startswith("You're on **Standard with ads**.")
+    assert replies[0]["buttons"][0] == {"title": "Get a receipt", "payload": "/receipt_invoice"}
