@@ -31,11 +31,10 @@ from helpline.actions import (
     merge,
     wire,
 )
-from helpline.actions.base import ActionResult
 from helpline.errors import ActionError, ActionNotFoundError, ActionServerError
 from helpline.matcher import build_matcher
 from helpline.rules import load_rulebook
-from helpline.rules.model import Intent, Rulebook
+from helpline.rules.model import Config, Intent, Rulebook
 from helpline.store import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -408,6 +407,16 @@ async def test_failing_action_gives_a_friendly_reply_then_the_answer(
     assert events[0][0] == "action.run" and events[0][1]["ok"] is False
 
 
+async def test_failure_reply_uses_the_rules_action_failed_text(rulebook: Rulebook) -> None:
+    texts = {**rulebook.config.texts, "action_failed": {"en": "Billing is down, sorry."}}
+    config = Config(**{**vars(rulebook.config), "texts": texts})
+    rules = with_actions(Rulebook(config=config, intents=rulebook.intents), (), refund="action_x")
+
+    done, _ = await ActionStep().apply(rules, turn_for(rules, "i want a refund"), call("action_x"))
+
+    assert done.replies[0].text == "Billing is down, sorry."
+
+
 async def test_action_failure_is_logged_once_until_it_works_again(
     rulebook: Rulebook, actions_file: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -436,7 +445,7 @@ async def test_intent_with_action_but_no_rules_actions_gets_the_friendly_reply(
 
 def test_named_response_stands_for_that_intents_answer(rulebook: Rulebook) -> None:
     turn = turn_for(rulebook, "i want a refund")
-    result = ActionResult(messages=(wire.message({"response": "utter_password_reset"}),))  # type: ignore[arg-type]
+    result = wire.result("action_x", {"responses": [{"response": "utter_password_reset"}]})
 
     done = merge.with_result(rulebook, turn, result)
 
