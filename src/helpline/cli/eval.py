@@ -52,11 +52,12 @@ def _intents(rows: list[dict[str, Any]], args: argparse.Namespace) -> int:
     matcher = build_matcher(rulebook)
     load_s = time.perf_counter() - started
     thresholds: Thresholds | None = None
-    thresholds_for = rulebook.thresholds_for
+    thresholds_for: intents.ThresholdsFor = rulebook.thresholds_for
     if args.calibrate:
         val = intents.predict(matcher, data.read_rows(args.calibrate))
         chosen = intents.calibrate(val, rulebook.config.thresholds)
-        thresholds, thresholds_for = chosen, lambda _intent: chosen
+        thresholds = chosen
+        thresholds_for = lambda _intent: chosen  # noqa: E731 - calibration replaces all
     figures = intents.metrics(intents.predict(matcher, rows), thresholds_for, not args.no_clarify)
     shown = thresholds or rulebook.config.thresholds
     figures = {

@@ -91,7 +91,7 @@ class Index:
             for i, text, raw in counted
         ]
         self.examples_vectors = [e.vector for e in self.examples]
-        self.postings = _postings(enumerate(self.examples_vectors))
+        self.postings = _postings(self.examples_vectors)
         self.profile_of = [_is_hangul(e.text) for e in self.examples]
         self.profile_sums = _profile_sums(self.examples, self.profile_of, len(self.intents))
         self.centroids = [[_unit(total) for total in sums.values()] for sums in self.profile_sums]
@@ -102,6 +102,7 @@ class Index:
         self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
 
     def query(self, text: str) -> Query:
+        """What the scorer needs to know about one message."""
         raw = text_forms(text, self.synonyms)
         forms, scale = self._known_forms(raw)
         hangul = sum(len(w) for w in raw if is_hangul_word(w))
@@ -151,9 +152,10 @@ def _intent_idf(counted: list[tuple[int, Counter[str]]], n_intents: int) -> dict
     return {f: math.log(1.0 + n_intents / len(s)) for f, s in owners.items()}
 
 
-def _postings(vectors: object) -> dict[str, list[tuple[int, float]]]:
+def _postings(vectors: list[Vector]) -> dict[str, list[tuple[int, float]]]:
+    """Inverted lists: feature -> (example, weight) for every example that has it."""
     lists: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for n, vector in vectors:  # type: ignore[attr-defined]
+    for n, vector in enumerate(vectors):
         for feature, weight in vector.items():
             lists[feature].append((n, weight))
     return dict(lists)
