@@ -28,6 +28,7 @@
       released: '대화가 목록에서 빠졌어요 ({reason})', reconnecting: '연결이 끊겼어요. 다시 연결하는 중…',
       status_bot: '챗봇', status_queued: '대기 중', status_assigned: '상담 중', status_closed: '종료됨',
       status_offline: '부재 중', status_open: '열림', status_pending: '보류', status_solved: '해결됨',
+      priority_low: '낮음', priority_normal: '보통', priority_high: '높음', priority_urgent: '긴급',
       csat: '만족도 {n}/5', ticket: '티켓 {s}', error: '요청을 처리하지 못했어요: {m}'
     },
     en: {
@@ -54,6 +55,7 @@
       released: 'The conversation left your list ({reason})', reconnecting: 'Connection lost. Reconnecting…',
       status_bot: 'bot', status_queued: 'queued', status_assigned: 'assigned', status_closed: 'closed',
       status_offline: 'offline', status_open: 'open', status_pending: 'pending', status_solved: 'solved',
+      priority_low: 'low', priority_normal: 'normal', priority_high: 'high', priority_urgent: 'urgent',
       csat: 'CSAT {n}/5', ticket: 'ticket {s}', error: 'The request failed: {m}'
     }
   };
@@ -455,6 +457,7 @@
     if (!S.agent) return;
     $('agent-name').textContent = S.agent.name || S.agent.email || '';
     if (presence === 'online' || presence === 'away') $('presence').value = presence;
+    if (presence) $('who').dataset.presence = presence; // as the server last confirmed it
     var teams = $('teams');
     teams.textContent = '';
     (S.agent.teams || []).forEach(function (t) { var o = el('option'); o.value = t; teams.appendChild(o); });
@@ -485,7 +488,10 @@
     waited.dataset.since = String(waitingSince(e));
     li.appendChild(waited);
     var meta = el('span', 'meta');
-    if (e.priority != null) meta.appendChild(badge(fmt(T.priority, { p: e.priority }), e.priority >= 2 ? 'p-high' : ''));
+    if (e.priority != null) {
+      var high = e.priority === 'high' || e.priority === 'urgent';
+      meta.appendChild(badge(fmt(T.priority, { p: T['priority_' + e.priority] || e.priority }), high ? 'p-high' : ''));
+    }
     if (e.urgent) meta.appendChild(badge(T.urgent, 'urgent'));
     if (e.intent) meta.appendChild(badge(e.intent));
     if (e.mood) meta.appendChild(badge(T.mood + ' ' + moodText(e.mood), moodClass(e.mood)));

@@ -2,6 +2,7 @@
 
 - `server`: base URL of a `helpline serve` subprocess (tests/browser/rules, a tmp SQLite file).
 - `server_db`: that SQLite file (agents are added to it with `helpline agent add`).
+  A module may override both with its own `run_server(db)` to start from an empty queue.
 - `browser`: headless Chromium (/usr/bin/chromium), one per test module.
 - `context` / `page`: a fresh browser context (own localStorage) per test; `phone_page` at 360 px.
 - `axe_source`: the axe-core script, installed by scripts/install-browser.sh when missing.
@@ -9,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -29,6 +31,8 @@ from playwright.sync_api import (
     expect,
     sync_playwright,
 )
+
+from browser.widget_driver import IDENTITY_SECRET
 
 REPO = Path(__file__).resolve().parents[2]
 RULES = Path(__file__).resolve().parent / "rules"
@@ -78,14 +82,22 @@ def server_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def server(server_db: Path) -> Iterator[str]:
-    """A real server process on a free port; ready when it prints the URL it listens on."""
-    db = server_db
+    with run_server(server_db) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def run_server(db: Path) -> Iterator[str]:
+    """A real server process on a free port; ready when it prints the URL it listens on.
+
+    Customer identities signed with IDENTITY_SECRET are trusted (see widget_driver.identify)."""
     command = [
         sys.executable, "-m", "helpline", "serve", "--host", "127.0.0.1", "--port", "0",
         "--rules", str(RULES), "--db", str(db), "--widget-dir", str(REPO / "web_widget"),
     ]  # fmt: skip
+    env = {**os.environ, "HELPLINE_IDENTITY_SECRET": IDENTITY_SECRET}
     proc = subprocess.Popen(
-        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
     lines: queue.Queue[str] = queue.Queue()
     reader = threading.Thread(target=_read_lines, args=(proc.stdout, lines), daemon=True)

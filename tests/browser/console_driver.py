@@ -75,6 +75,15 @@ class Console:
         expect(self.agent_name).to_have_text(account.name)
         return self
 
+    def wait_presence(self, status: str) -> Console:
+        """Until the server has confirmed this presence (agent.ready / presence.changed)."""
+        expect(self.page.locator("#who")).to_have_attribute("data-presence", status)
+        return self
+
+    def set_presence(self, status: str) -> Console:
+        self.page.locator("#presence").select_option(status)
+        return self.wait_presence(status)
+
     def queue_entry(self, customer: str) -> Locator:
         return self.queue.locator(".entry", has_text=customer)
 

@@ -8,6 +8,9 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
+from helpline.identity import sign_identity
+
+IDENTITY_SECRET = "browser-tests-identity-secret"  # the host site's HMAC key in these tests
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -32,6 +35,13 @@ class Widget:
     def open(self) -> Widget:
         self.launcher.click()
         expect(self.panel).to_be_visible()
+        return self
+
+    def identify(self, customer_id: str, name: str, email: str | None = None) -> Widget:
+        """Helpline.identify with a valid signature, as the host site's server makes one."""
+        signature = sign_identity(IDENTITY_SECRET, customer_id, name, email)
+        who = {"id": customer_id, "name": name, "email": email, "signature": signature}
+        self.page.evaluate("who => Helpline.identify(who)", who)
         return self
 
     def bot_messages(self) -> Locator:
