@@ -38,6 +38,7 @@ class Board:
 
     def __init__(self) -> None:
         self.rows: dict[str, Handoff] = {}  # conversation id -> its queue row
+        self._entries: dict[str, QueueEntry] = {}  # the row as routing sees it, made once
         self.agents: dict[str, Agent] = {}
         self.presence: dict[str, str] = {}  # agent id -> online | away | offline
         self.last_assigned: dict[str, float] = {}  # agent id -> when, for round robin
@@ -48,9 +49,11 @@ class Board:
 
     def put(self, row: Handoff) -> None:
         self.rows[row.conversation_id] = row
+        self._entries[row.conversation_id] = _entry(row)
 
     def drop(self, conversation_id: str) -> Handoff | None:
         self.info.pop(conversation_id, None)
+        self._entries.pop(conversation_id, None)
         return self.rows.pop(conversation_id, None)
 
     def teams(self, fallback_team: str) -> set[str]:
@@ -85,7 +88,8 @@ class Board:
             if r.state != "assigned" and (team is None or r.team == team)
         ]  # fmt: skip
         by_id = {r.conversation_id: r for r in rows}
-        return [by_id[e.conversation_id] for e in routing.queue_order(_entry(r) for r in rows)]
+        ordered = routing.queue_order(self._entries[r.conversation_id] for r in rows)
+        return [by_id[e.conversation_id] for e in ordered]
 
     def places(self, team: str, loads: Iterable[AgentLoad] | None = None) -> dict[str, Place]:
         """Every waiting conversation of the team and what it should be told, in one pass
@@ -97,7 +101,8 @@ class Board:
         slots = sum(a.capacity for a in members)
         free = sum(a.free for a in members)
         pool = [AgentLoad("team", (team,), "online", slots - free, slots)] if slots else []
-        recent = list(self.handle_times)
+        # the median once per pass, not once per place (it is the same for the whole line)
+        recent = [routing.typical_handle_time(list(self.handle_times))]
         return {
             row.conversation_id: Place(
                 n, routing.estimate_wait(n, pool, team, recent), len(members)
@@ -116,7 +121,7 @@ class Board:
         if row is None:
             return None
         changed = replace(row, **changes)  # type: ignore[arg-type]
-        self.rows[conversation_id] = changed
+        self.put(changed)
         return changed
 
 

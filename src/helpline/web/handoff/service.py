@@ -57,6 +57,9 @@ class HandoffService:
         self.offline: set[str] = set()  # conversations told nobody is there (status offline)
         self._hours: dict[tuple[int, str], Hours] = {}
         self._changed_cond = asyncio.Condition()
+        # one assignment pass at a time: two passes reading the same loads would offer an
+        # agent more conversations than their capacity
+        self._assigning = asyncio.Lock()
         self._sweeper: asyncio.Task[None] | None = None
         self._flush: asyncio.Task[None] | None = None
 
@@ -221,7 +224,10 @@ class HandoffService:
             self._changed_cond.notify_all()
 
     async def assign(self) -> None:
-        now = self.clock()
+        async with self._assigning:
+            await self._assign(self.clock())
+
+    async def _assign(self, now: float) -> None:
         loads = {load.agent_id: load for load in self.board.loads()}
         for row in self.board.line():
             if not any(load.free for load in loads.values()):
