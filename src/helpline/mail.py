@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable
 from email.message import EmailMessage
@@ -46,6 +45,7 @@ class Mailer:
         self.clock = clock
         self.policy = policy or OutboxPolicy()
         self._wake = asyncio.Event()
+        self._closed = False
         self._warned_unconfigured = False
 
     async def enqueue(
@@ -68,11 +68,21 @@ class Mailer:
         self._wake.set()
         return stored
 
+    def close(self) -> None:
+        """Have `run` return after the attempt in hand (queued emails stay queued).
+
+        Cancelling the task alone is not enough: a cancel that lands just as the SMTP
+        server answers can be swallowed inside the client library (asyncio.wait_for's race
+        on Python 3.11), and the loop would go on.
+        """
+        self._closed = True
+        self._wake.set()
+
     async def run(self) -> None:
         """Send due emails, then wait for an enqueue, the next retry or the poll interval."""
         if self.smtp is None:
             return
-        while True:
+        while not self._closed:
             self._wake.clear()  # before looking: an enqueue from now on is not missed
             try:
                 next_due = await self.send_due()
@@ -89,6 +99,8 @@ class Mailer:
         if self.smtp is None:
             return None
         for email in await self.store.due_emails(self.clock(), self.policy.batch):
+            if self._closed:
+                break
             await self._attempt(self.smtp, email)
         return await self.store.next_email_due_at()
 
@@ -96,9 +108,13 @@ class Mailer:
         delay = self.policy.poll_s if due is None else min(due - self.clock(), self.policy.poll_s)
         if delay <= 0:
             return
-        with contextlib.suppress(TimeoutError):
-            async with asyncio.timeout(delay):
-                await self._wake.wait()
+        # asyncio.wait, not a timeout context: it never turns the task's own cancellation
+        # into a timeout
+        waiter = asyncio.ensure_future(self._wake.wait())
+        try:
+            await asyncio.wait({waiter}, timeout=delay)
+        finally:
+            waiter.cancel()
 
     async def _attempt(self, smtp: Smtp, email: OutboxEmail) -> None:
         try:

@@ -21,6 +21,7 @@ async def mailer_ctx(app: web.Application) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        mailer.close()
         sender.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await sender
