@@ -225,3 +225,18 @@ def test_confusion_check_on_the_example_rules_only_warns() -> None:
     root = Path(__file__).resolve().parent.parent / "bot_rules"
     problems = confusable_examples(load_rulebook(root))
     assert all(p.severity == "warning" and p.line > 0 for p in problems)
+
+
+def test_eval_command_matches_against_a_rules_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rules = Path(__file__).resolve().parent.parent / "bot_rules"
+    test = _write(tmp_path / "test.jsonl", [
+        {"text": "결제가 안돼요", "intent": "payment_failed"},
+        {"text": "비번 까먹었어요", "intent": "forgot_password"},
+        {"text": "what is the capital of peru", "intent": None},
+    ])
+    assert main(["eval", str(test), "--rules", str(rules)]) == 0
+    figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert figures["counts"]["in_scope"] == 2 and figures["in_scope_accuracy"] == 100.0
+    assert figures["thresholds"]["calibrated"] is False
