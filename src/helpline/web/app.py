@@ -26,6 +26,7 @@ from helpline.web.keys import (
     CONVERSATIONS,
     DESK,
     HANDOFF,
+    MAILER,
     RULES,
     SETTINGS,
     SOCKETS,
@@ -99,7 +100,7 @@ async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
     await handoff.start()  # the queue as the store left it, even after a kill -9
     conversations.handoff = handoff
     app[HANDOFF] = handoff
-    app[DESK] = AgentDesk(handoff)
+    app[DESK] = AgentDesk(handoff, lambda: app.get(MAILER))
     yield
     await handoff.stop()
     await actions.close()

@@ -4,11 +4,12 @@ and the customer's rating afterwards."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from helpline.bus.base import conversation_topic
-from helpline.errors import ProtocolError
+from helpline.errors import MailError, ProtocolError
+from helpline.mail import Mailer, notify_offline_reply
 from helpline.store.agents import Agent
 from helpline.store.base import Message, Outgoing, TurnRecord
 from helpline.store.handoff import Handoff, Note
@@ -28,8 +29,11 @@ CSAT_SCALE = range(1, 6)
 
 
 class AgentDesk:
-    def __init__(self, service: HandoffService) -> None:
+    def __init__(
+        self, service: HandoffService, mailer: Callable[[], Mailer | None] = lambda: None
+    ) -> None:
         self.service = service
+        self.mailer = mailer  # looked up when needed: the app builds it after this
         self.store = service.store
         self.board = service.board
 
@@ -78,6 +82,7 @@ class AgentDesk:
     def on_customer_ready(self, conversation_id: str, status: str) -> list[dict[str, Any]]:
         """What a (re)connecting customer is told beside the replay: who is with them, or
         their place in line."""
+        self.service.customer_joined(conversation_id)
         row = self.board.rows.get(conversation_id)
         if status == "assigned" and row is not None and row.agent_id is not None:
             agent = self.board.agents.get(row.agent_id)
@@ -102,7 +107,23 @@ class AgentDesk:
             message, duplicate = got
             if not duplicate:
                 await self.publish(conversation_id, frames.message(message))
+        if not duplicate and not self.service.customers.get(conversation_id):
+            await self._email(agent, conversation_id, text)
         return message.seq
+
+    async def _email(self, agent: Agent, conversation_id: str, text: str) -> None:
+        """The customer is not in the chat: the reply goes to their email too, if any
+        (it is in the widget as well when they come back)."""
+        mailer = self.mailer()
+        conversation = await self.service.base.conversation(conversation_id)
+        if mailer is None or conversation is None:
+            return
+        try:
+            await notify_offline_reply(
+                mailer, conversation, agent.name, text, None, self.service.config
+            )
+        except MailError as exc:
+            log.warning("reply of %s not emailed: %s", conversation_id, exc)
 
     async def note(self, agent: Agent, conversation_id: str, client_id: str, text: str) -> None:
         if not agent.is_supervisor:

@@ -55,6 +55,7 @@ class HandoffService:
         self.dropped: dict[str, float] = {}  # agent id -> when its last socket closed
         self.told: dict[str, Place] = {}  # the last queue.position each customer was sent
         self.offline: set[str] = set()  # conversations told nobody is there (status offline)
+        self.customers: dict[str, int] = {}  # conversation id -> customer sockets open here
         self._hours: dict[tuple[int, str], Hours] = {}
         self._changed_cond = asyncio.Condition()
         # one assignment pass at a time: two passes reading the same loads would offer an
@@ -329,9 +330,17 @@ class HandoffService:
         )
         await self.changed()
 
+    def customer_joined(self, conversation_id: str) -> None:
+        self.customers[conversation_id] = self.customers.get(conversation_id, 0) + 1
+
     def customer_left(self, conversation_id: str) -> None:
         """A queued customer's place is told afresh on their next connection."""
         self.told.pop(conversation_id, None)
+        left = self.customers.get(conversation_id, 1) - 1
+        if left > 0:
+            self.customers[conversation_id] = left
+        else:
+            self.customers.pop(conversation_id, None)
 
     async def customer_wrote(self, conversation_id: str) -> None:
         """A reply from the customer makes the ticket the agent's turn again (open)."""
