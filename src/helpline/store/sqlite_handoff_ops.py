@@ -38,7 +38,11 @@ def _ticket(row: Sequence[Any]) -> Ticket:
 
 
 def _handoff(row: Sequence[Any]) -> Handoff:
-    return Handoff(*row[:5], bool(row[5]), *row[6:10], tuple(json.loads(row[10])))  # type: ignore[misc]
+    return Handoff(
+        conversation_id=row[0], ticket_id=row[1], state=row[2], team=row[3], priority=row[4],
+        urgent=bool(row[5]), frustration=row[6], enqueued_at=row[7], agent_id=row[8],
+        offered_at=row[9], passed=tuple(json.loads(row[10])),
+    )  # fmt: skip
 
 
 def event(

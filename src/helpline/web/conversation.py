@@ -225,7 +225,7 @@ class ConversationService:
             events=[("bot.decision", {**decision, "reply_to": answers_seq}), *events],
             answers_seq=answers_seq,
         )
-        status = turn.state.status
+        status: str = turn.state.status
         handing_over = status == "queued" and conversation.status == "bot"
         if handing_over and self.handoff is not None:
             stored, status = await self.handoff.escalate(conversation, turn, record)

@@ -147,13 +147,13 @@ class CustomerSession:
             await self.service.post_feedback(conversation_id, frame, self.send)
         elif isinstance(frame, EmailSubmit):
             await self.service.submit_email(conversation_id, frame, self.send)
-        elif isinstance(frame, CsatSubmit) and self.desk is not None:
+        elif isinstance(frame, CsatSubmit):
+            if self.desk is None:
+                raise ProtocolError(frames.BAD_FRAME, "this node takes no ratings")
             duplicate = await self.desk.rate(conversation_id, frame.rating, frame.comment)
             await self.send(frames.csat_ack(frame.id, frame.rating, duplicate))
         elif frame.type == "ping":
             await self.send({"type": "pong"})
-        elif isinstance(frame, CsatSubmit):
-            raise ProtocolError(frames.BAD_FRAME, "this node takes no ratings")
         else:  # typing: for agents only, never echoed to the customer's other tabs
             typing = {"type": frame.type, "conversation": conversation_id, "sender": "customer"}
             await self.service.bus.publish(topics.staff(conversation_id), typing)
