@@ -2,7 +2,10 @@
 
 - `server`: base URL of a `helpline serve` subprocess (tests/browser/rules, a tmp SQLite file).
 - `server_db`: that SQLite file (agents are added to it with `helpline agent add`).
-  A module may override both with its own `run_server(db)` to start from an empty queue.
+- `own_server` / `own_server_db`: the same, one per module, for modules where customers meet
+  agents: they override `server` and `server_db` with these, so conversations other modules
+  left waiting are never offered to their agents. It has a privacy desk nobody staffs.
+- `agent` / `console`: a new agent account, signed in to the console in its own browser.
 - `browser`: headless Chromium (/usr/bin/chromium), one per test module.
 - `context` / `page`: a fresh browser context (own localStorage) per test; `phone_page` at 360 px.
 - `axe_source`: the axe-core script, installed by scripts/install-browser.sh when missing.
@@ -32,6 +35,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from browser.console_driver import AGENT_NAME, AgentAccount, Console, add_agent
 from browser.widget_driver import IDENTITY_SECRET
 
 REPO = Path(__file__).resolve().parents[2]
@@ -190,3 +194,31 @@ def agent_context(browser: Browser, server: str) -> Iterator[BrowserContext]:
 @pytest.fixture
 def agent_page(agent_context: BrowserContext) -> Page:
     return agent_context.new_page()
+
+
+@pytest.fixture(scope="module")
+def own_server_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    db = tmp_path_factory.mktemp("own") / "helpline.db"
+    add_agent(db, "Privacy", teams="privacy")  # makes the team exist; never signs in
+    return db
+
+
+@pytest.fixture(scope="module")
+def own_server(own_server_db: Path) -> Iterator[str]:
+    with run_server(own_server_db) as url:
+        yield url
+
+
+@pytest.fixture
+def agent(server_db: Path) -> AgentAccount:
+    return add_agent(server_db, AGENT_NAME)
+
+
+@pytest.fixture
+def console(agent_page: Page, agent: AgentAccount) -> Iterator[Console]:
+    """Signed in and online; set away afterwards so later tests' customers are not offered
+    to an agent whose browser has gone."""
+    console = Console(agent_page).login(agent)
+    console.wait_presence("online")
+    yield console
+    console.set_presence("away")

@@ -11,9 +11,10 @@ from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
-from browser.widget_driver import SCREENSHOTS
+from browser.widget_driver import SCREENSHOTS, Widget
 
 REPO = Path(__file__).resolve().parents[2]
+AGENT_NAME = "Mina"  # the `console` fixture's agent
 PASSWORD = "plum-Orbit-42-lantern"  # passes the account command's strength check
 
 
@@ -105,3 +106,25 @@ class Console:
         path = SCREENSHOTS / name
         self.page.screenshot(path=str(path))
         return path
+
+
+def customer(page: Page, lang: str = "en") -> tuple[Widget, str]:
+    """The widget open for a new customer signed in on the host site (so agents see a name)."""
+    name = f"Kim {uuid.uuid4().hex[:6]}"
+    widget = Widget(page).goto(f"/?lang={lang}")
+    widget.identify(f"cust-{uuid.uuid4().hex[:10]}", name)
+    return widget.open().greeted(), name
+
+
+def escalated(page: Page) -> tuple[Widget, str]:
+    widget, name = customer(page)
+    widget.talk.click()
+    return widget, name
+
+
+def connected(page: Page, console: Console) -> tuple[Widget, str]:
+    """A customer the console's agent has accepted, and their name."""
+    widget, name = escalated(page)
+    console.accept(name)
+    expect(widget.status).to_have_text(f"Talking with {AGENT_NAME}")
+    return widget, name
