@@ -103,6 +103,9 @@ def test_english_messages_match_their_intent(matcher, text: str, intent: str) ->
         ("비번 까먹었어요", "reset_password"),  # synonym
         ("결제가안돼요", "payment_failed"),  # no spacing
         ("결재가 안돼요", "payment_failed"),  # common misspelling, listed as a synonym
+        ("졀제 오류", "payment_failed"),  # typo in one letter of a syllable
+        ("재샹이 안돼요", "playback_error"),  # typo
+        ("환볼 받고 싶어요", "refund_request"),  # typo
         ("카드결제 실패했어요", "payment_failed"),
         ("구독취소 할래요", "cancel_subscription"),  # synonym, multi-word variant
         ("환불을 받고 싶어요", "refund_request"),  # particle
@@ -112,6 +115,16 @@ def test_english_messages_match_their_intent(matcher, text: str, intent: str) ->
 )
 def test_korean_messages_match_their_intent(matcher, text: str, intent: str) -> None:  # type: ignore[no-untyped-def]
     assert _top(matcher, text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("졀제 오류", "payment_failed"), ("비밀번허 재설정", "reset_password"),
+     ("my paymnet faild", "payment_failed"), ("cancle my subscription", "cancel_subscription")],
+)
+def test_a_typo_costs_little_score(matcher, text: str, intent: str) -> None:  # type: ignore[no-untyped-def]
+    top = _top(matcher, text)
+    assert top.intent == intent and top.score >= ANSWER
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,8 @@ _KO_ENDINGS = (
     "습니다", "입니다", "어요", "아요", "네요", "죠", "고요",
 )
 _KO_SUFFIXES = tuple(sorted(set(_KO_PARTICLES + _KO_ENDINGS), key=len, reverse=True))
+_KO_SUFFIX_SET = frozenset(_KO_SUFFIXES)
+_KO_LONGEST = len(_KO_SUFFIXES[0])
 
 
 # NFKC turns a lone ㅠ or ㅋ into a combining jamo; customers type the standalone letter.
@@ -64,9 +66,9 @@ def is_hangul_word(word: str) -> bool:
 def strip_particle(word: str) -> str:
     """The Korean word without a trailing particle or ending; a one-syllable particle must
     leave two syllables (나이 is not 나 + 이), a longer one may leave one (앱에서)."""
-    for suffix in _KO_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= (2 if len(suffix) == 1 else 1):
-            return word[: -len(suffix)]
+    for size in range(min(_KO_LONGEST, len(word) - 1), 0, -1):
+        if word[-size:] in _KO_SUFFIX_SET and len(word) - size >= (2 if size == 1 else 1):
+            return word[:-size]
     return word
 
 

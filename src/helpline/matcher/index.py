@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -95,10 +96,11 @@ class Index:
         self.profile_of = [_is_hangul(e.text) for e in self.examples]
         self.profile_sums = _profile_sums(self.examples, self.profile_of, len(self.intents))
         self.centroids = [[_unit(total) for total in sums.values()] for sums in self.profile_sums]
-        self.vocabulary = sorted(
-            f[len(WORD):] for f in self.idf
-            if f.startswith(WORD) and len(f) - len(WORD) >= FUZZY_MIN_LENGTH
-        )
+        words = sorted(f[len(WORD):] for f in self.idf if f.startswith(WORD))
+        self.vocabulary = _latin_vocabulary(words)
+        self.hangul_vocabulary = _hangul_vocabulary(words)
+        self._jamo = {w: unicodedata.normalize("NFD", w) for b in self.hangul_vocabulary.values()
+                      for w in b}
         self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
 
     def query(self, text: str) -> Query:
@@ -128,19 +130,62 @@ class Index:
         return forms, scale
 
     def nearest_word(self, form: str) -> tuple[str, float] | None:
-        """The known word most like an unknown one, with similarity 0-1 (SoftTF-IDF)."""
-        if len(form) < FUZZY_MIN_LENGTH or is_hangul_word(form) or not self.vocabulary:
-            return None
+        """The known word most like an unknown one, with similarity 0-1 (SoftTF-IDF);
+        Korean words are compared letter by letter (jamo), so 졀제 finds 결제."""
         if form in self._fuzzy_cache:
             return self._fuzzy_cache[form]
-        hit = process.extractOne(
-            form, self.vocabulary, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
-        )
-        found = (hit[0], hit[1] / 100.0) if hit else None
+        found = self._nearest_hangul(form) if is_hangul_word(form) else self._nearest_latin(form)
         if len(self._fuzzy_cache) >= _FUZZY_CACHE_SIZE:
             self._fuzzy_cache.clear()
         self._fuzzy_cache[form] = found
         return found
+
+    def _nearest_latin(self, form: str) -> tuple[str, float] | None:
+        # Only words with the same first letter and a length that could reach the cutoff:
+        # a few dozen candidates instead of the whole vocabulary.
+        if len(form) < FUZZY_MIN_LENGTH:
+            return None
+        low, high = len(form) * 2 / 3, len(form) * 1.5
+        near = [w for w in self.vocabulary.get(form[0], ()) if low <= len(w) <= high]
+        hit = process.extractOne(form, near, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+        return (hit[0], hit[1] / 100.0) if hit else None
+
+    def _nearest_hangul(self, form: str) -> tuple[str, float] | None:
+        # A one-letter typo in a word of 2-4 syllables leaves its first or its last
+        # syllable intact, so those two buckets hold every word it could be.
+        if not 2 <= len(form) <= 4:
+            return None
+        near = sorted(
+            {*self.hangul_vocabulary.get(form[0], ()), *self.hangul_vocabulary.get(form[-1], ())}
+        )
+        near = [w for w in near if len(w) == len(form)]
+        hit = process.extractOne(
+            unicodedata.normalize("NFD", form),
+            [self._jamo[w] for w in near],
+            scorer=fuzz.ratio,
+            score_cutoff=FUZZY_CUTOFF,
+        )
+        return (near[hit[2]], hit[1] / 100.0) if hit else None
+
+
+def _latin_vocabulary(words: list[str]) -> dict[str, list[str]]:
+    """Known non-Korean words long enough for typo matching, by first letter."""
+    buckets: dict[str, list[str]] = {}
+    for word in words:
+        if len(word) >= FUZZY_MIN_LENGTH and not is_hangul_word(word):
+            buckets.setdefault(word[0], []).append(word)
+    return buckets
+
+
+def _hangul_vocabulary(words: list[str]) -> dict[str, list[str]]:
+    """Known Korean words of 2-4 syllables, by their first and by their last syllable."""
+    buckets: dict[str, list[str]] = {}
+    for word in words:
+        if is_hangul_word(word) and 2 <= len(word) <= 4 and word.isalpha():
+            buckets.setdefault(word[0], []).append(word)
+            if word[-1] != word[0]:
+                buckets.setdefault(word[-1], []).append(word)
+    return buckets
 
 
 def _intent_idf(counted: list[tuple[int, Counter[str]]], n_intents: int) -> dict[str, float]:

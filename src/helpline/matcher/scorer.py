@@ -20,11 +20,11 @@ NEAREST_WEIGHT = 0.5  # the rest goes to the intent's centroid
 EVIDENCE_WORDS = 4
 STRING_WEIGHT_EN = 0.45  # share of the whole-string similarity in the final score
 STRING_WEIGHT_KO = 0.7  # Korean endings carry meaning (해줘 / 하지마) that words lose
-SCORED_INTENTS = 30  # intents with the nearest examples, scored against their profile
+SCORED_INTENTS = 15  # intents with the nearest examples, scored against their profile
 RERANKED_INTENTS = 10  # of those, the best, compared as whole strings
 STRING_EXAMPLES = 5  # examples per intent compared as whole strings
-PREFILTER_EXAMPLES = 80  # examples scored in full per message
-PREFILTER_BUDGET = 600  # inverted-list entries walked per message to choose them
+PREFILTER_EXAMPLES = 60  # examples scored in full per message
+PREFILTER_BUDGET = 700  # inverted-list entries walked per message to choose them
 
 
 @dataclass(frozen=True)
