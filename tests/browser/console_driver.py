@@ -116,15 +116,23 @@ def customer(page: Page, lang: str = "en") -> tuple[Widget, str]:
     return widget.open().greeted(), name
 
 
-def escalated(page: Page) -> tuple[Widget, str]:
-    widget, name = customer(page)
+def escalated(page: Page, question: str | None = None, lang: str = "en") -> tuple[Widget, str]:
+    """A customer who asked for a person (after the bot answered `question`, if given)."""
+    widget, name = customer(page, lang)
+    if question:
+        widget.say(question)
+        expect(widget.log.locator(".hl-rate")).to_have_count(1)  # the bot's answer
     widget.talk.click()
     return widget, name
 
 
-def connected(page: Page, console: Console) -> tuple[Widget, str]:
+def connected(
+    page: Page, console: Console, question: str | None = None, lang: str = "en"
+) -> tuple[Widget, str]:
     """A customer the console's agent has accepted, and their name."""
-    widget, name = escalated(page)
+    widget, name = escalated(page, question, lang)
     console.accept(name)
-    expect(widget.status).to_have_text(f"Talking with {AGENT_NAME}")
+    expect(widget.status).to_have_text(
+        f"{AGENT_NAME} 상담원과 대화 중" if lang == "ko" else f"Talking with {AGENT_NAME}"
+    )
     return widget, name

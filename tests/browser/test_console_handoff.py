@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from browser.console_driver import Console, connected, customer, escalated
+from browser.console_driver import Console, connected, escalated
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +40,7 @@ def test_agent_accepts_and_the_customer_sees_the_agents_name_and_reply(
 
 
 def test_agent_sees_the_whole_story_with_the_bots_decisions(page: Page, console: Console) -> None:
-    widget, name = customer(page)
-    widget.say("I forgot my password")
-    expect(widget.log.locator(".hl-rate")).to_have_count(1)
-    widget.talk.click()
-    console.accept(name)
+    _, name = connected(page, console, "I forgot my password")
     answer = console.messages("bot").filter(has_text="sign-in screen")
     expect(answer.locator(".badge", has_text="intent: forgot_password")).to_be_visible()
     expect(answer.locator(".badge", has_text="decision: answer")).to_be_visible()
