@@ -186,3 +186,8 @@ def test_matching_is_deterministic() -> None:
     first = build_matcher(_rulebook()).match("refund my payment pls")
     second = build_matcher(_rulebook()).match("refund my payment pls")
     assert first == second
+
+
+def test_a_very_long_message_is_matched_on_its_start(matcher) -> None:  # type: ignore[no-untyped-def]
+    text = "my payment failed " + "blah " * 5000
+    assert _top(matcher, text).intent == "payment_failed"

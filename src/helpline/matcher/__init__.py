@@ -12,6 +12,10 @@ from helpline.text import SynonymMap
 
 __all__ = ["Candidate", "Matcher", "SoftIdfMatcher", "build_matcher"]
 
+# Longer messages are matched on their start: the cost of matching grows with length,
+# and a wall of text is rarely one FAQ question.
+MAX_MESSAGE_CHARS = 1000
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -33,7 +37,7 @@ class SoftIdfMatcher:
         self.index = Index(rows, synonyms)
 
     def match(self, text: str, language: str | None = None, limit: int = 5) -> list[Candidate]:
-        query = self.index.query(text)
+        query = self.index.query(text[:MAX_MESSAGE_CHARS])
         if not query.vector:
             return []
         scored = score_intents(self.index, query)[:limit]
