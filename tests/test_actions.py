@@ -35,10 +35,11 @@ from helpline.errors import ActionError, ActionNotFoundError, ActionServerError
 from helpline.matcher import build_matcher
 from helpline.rules import load_rulebook
 from helpline.rules.model import Config, Intent, Rulebook
+from helpline.rules.texts import BUILTIN_TEXTS
 from helpline.store import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[1]
-FAILED_EN = merge.ACTION_FAILED["en"]
+FAILED_EN = BUILTIN_TEXTS["action_failed"]["en"]
 
 ACTIONS_PY = """
 import asyncio

@@ -235,3 +235,21 @@ def test_rulebook_from_data_checks_every_quick_reply_in_a_tuple() -> None:
     assert [p.message for p in caught.value.problems if p.severity == "error"] == [
         "intent 'refund_status': quick reply 'nowhere' names no intent"
     ]
+
+
+def test_a_misspelt_text_name_is_a_warning_with_a_suggestion(tmp_path: Path) -> None:
+    config = (tmp_path / "config.yaml")
+    write_rules(tmp_path)
+    config.write_text(config.read_text().replace("  fallback:", "  falback:"), encoding="utf-8")
+    (warning,) = load_rulebook(tmp_path).warnings
+    assert "nothing says 'falback' (did you mean 'fallback'?)" in warning.message
+
+
+def test_a_text_the_author_left_out_uses_the_built_in_wording(tmp_path: Path) -> None:
+    config = (tmp_path / "config.yaml")
+    write_rules(tmp_path)
+    kept = [ln for ln in config.read_text().splitlines() if not ln.startswith("  fallback:")]
+    config.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    rulebook = load_rulebook(tmp_path)
+    assert rulebook.config.text("fallback", "ko").startswith("죄송해요")
+    assert rulebook.warnings == ()

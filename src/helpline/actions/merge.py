@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from helpline.actions import wire
@@ -12,11 +12,6 @@ from helpline.rules.model import Rulebook
 
 _Instead = Callable[[Reply], tuple[Reply, ...]]  # the answer reply -> what goes in its place
 
-# Used when config.yaml has no `action_failed` text.
-ACTION_FAILED: Mapping[str, str] = {
-    "en": "Sorry, I couldn't look that up just now. Please try again in a moment.",
-    "ko": "죄송해요, 지금은 확인이 어려워요. 잠시 후 다시 시도해 주세요.",
-}
 
 
 def with_result(rulebook: Rulebook, turn: Turn, result: ActionResult) -> Turn:
@@ -40,9 +35,7 @@ def with_failure(rulebook: Rulebook, turn: Turn) -> Turn:
 
 
 def failure_reply(rulebook: Rulebook, lang: str, intent: str | None) -> Reply:
-    texts = rulebook.config.texts.get("action_failed") or ACTION_FAILED
-    text = texts.get(lang) or texts.get(rulebook.config.default_language) or ACTION_FAILED["en"]
-    return Reply(text, kind="fallback", intent=intent)
+    return Reply(rulebook.config.text("action_failed", lang), kind="fallback", intent=intent)
 
 
 def _swap(replies: Iterable[Reply], intent: str | None, instead: _Instead) -> tuple[Reply, ...]:

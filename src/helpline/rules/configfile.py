@@ -11,6 +11,7 @@ from typing import Any
 from helpline.rules.model import Config, FrustrationSettings, Thresholds
 from helpline.rules.reader import key_line, line_of
 from helpline.rules.report import Report, did_you_mean
+from helpline.rules.texts import BUILTIN_TEXTS
 
 CONFIG_KEYS = (
     "languages",
@@ -26,19 +27,6 @@ CONFIG_KEYS = (
 )
 THRESHOLD_KEYS = ("answer", "clarify", "ambiguity")
 FRUSTRATION_KEYS = ("escalate_at", "half_life_s", "enabled")
-# texts the dialogue says; a missing one would show its bare key to customers
-DIALOGUE_TEXTS = (
-    "greeting",
-    "greeting_named",
-    "clarify",
-    "fallback",
-    "fallback_offer_human",
-    "handoff",
-    "handoff_frustrated",
-    "queued_wait",
-    "feedback_thanks",
-    "feedback_sorry",
-)
 MAX_FALLBACKS = 20
 
 
@@ -80,7 +68,7 @@ def read_config(data: Any, report: Report) -> ParsedConfig:
         if key in data:
             found = report.mapping(data, key, key)
             values[key] = MappingProxyType(dict(found)) if found is not None else None
-    _warn_missing_texts(data, report, values["texts"])
+    _warn_unknown_texts(data, report, data.get("texts"))
     clean = {k: v for k, v in values.items() if v is not None}
     line = key_line(data, "human_intent") if "human_intent" in clean else 0
     return ParsedConfig(Config(**clean), languages is not None, line)
@@ -242,10 +230,12 @@ def _placeholders_ok(text: str, report: Report, line: int, what: str) -> bool:
     return True
 
 
-def _warn_missing_texts(data: Mapping[str, Any], report: Report, texts: Any) -> None:
+def _warn_unknown_texts(data: Mapping[str, Any], report: Report, texts: Any) -> None:
+    """A text under a name nothing says is almost always a typo of one that is said."""
     if not isinstance(texts, Mapping):
         return
-    missing = [key for key in DIALOGUE_TEXTS if key not in texts]
-    if missing:
-        line = key_line(data, "texts") if "texts" in data else line_of(data)
-        report.warn(line, f"texts has no {', '.join(missing)}; the bot would show the bare key")
+    for key in texts:
+        if key not in BUILTIN_TEXTS:
+            line = key_line(texts, str(key)) or line_of(data)
+            hint = did_you_mean(str(key), BUILTIN_TEXTS)
+            report.warn(line, f"texts: nothing says {key!r}{hint}; it is never shown")

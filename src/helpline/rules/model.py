@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from helpline.errors import Problem
+from helpline.rules.texts import BUILTIN_TEXTS
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 # what the bot can decide for one message (dialogue.Decision.decision); tests may expect one
@@ -68,9 +69,18 @@ class Config:
     business_hours: Mapping[str, object] = field(default_factory=dict)
     queue: Mapping[str, object] = field(default_factory=dict)
 
-    def text(self, key: str, language: str, **values: object) -> str:
-        by_lang = self.texts.get(key, {})
-        template = by_lang.get(language) or by_lang.get(self.default_language) or key
+    def text(self, key: str, language: str | None, **values: object) -> str:
+        """The author's wording in this language, else the built-in one, filled in."""
+        lang = language or self.default_language
+        authored = self.texts.get(key, {})
+        builtin = BUILTIN_TEXTS.get(key, {})
+        template = (
+            authored.get(lang)
+            or builtin.get(lang)
+            or authored.get(self.default_language)
+            or builtin.get("en")
+            or key
+        )
         return template.format(**values) if values else template
 
 

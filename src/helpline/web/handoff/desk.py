@@ -6,51 +6,10 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import MappingProxyType
 
 from helpline.errors import ConfigError
 from helpline.hours import Hours, next_opening, parse_hours
 from helpline.rules.model import Config
-
-# Texts the handoff says; config.yaml `texts` may override any of them per language.
-DEFAULT_TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
-    "offline_closed": {
-        "en": "Our team is away right now and back {when}. Leave your email and we'll "
-              "answer there, or stay here: your question waits in line for them.",
-        "ko": "지금은 상담 시간이 아니에요. {when}에 다시 상담이 시작돼요. 이메일을 남겨 주시면 "
-              "답변을 보내 드리고, 이곳에서 기다리셔도 순서대로 연결해 드려요.",
-    },
-    "offline_nobody": {
-        "en": "No one from our team is available right now. Leave your email and we'll "
-              "answer there, or stay here: your question waits in line.",
-        "ko": "지금은 연결 가능한 상담원이 없어요. 이메일을 남겨 주시면 답변을 보내 드리고, "
-              "이곳에서 기다리셔도 순서대로 연결해 드려요.",
-    },
-    "long_wait": {
-        "en": "Everyone is busy: the wait is about {minutes} min. You can leave your "
-              "email instead and we'll answer there.",
-        "ko": "상담원이 모두 상담 중이라 약 {minutes}분 기다리셔야 해요. 이메일을 남겨 주시면 "
-              "답변을 보내 드릴게요.",
-    },
-    "queue_position": {
-        "en": "You're number {position} in line; the expected wait is about {minutes} min.",
-        "ko": "대기 순서는 {position}번째이고, 예상 대기 시간은 약 {minutes}분이에요.",
-    },
-    "queue_position_unknown": {
-        "en": "You're number {position} in line. No one is available right now, so we "
-              "can't say how long it will be.",
-        "ko": "대기 순서는 {position}번째예요. 지금은 연결 가능한 상담원이 없어 대기 시간을 "
-              "알 수 없어요.",
-    },
-    "handback": {
-        "en": "You're back with the bot. Ask me anything, or ask for a person again.",
-        "ko": "다시 챗봇이 도와드릴게요. 궁금한 점을 물어보시거나 다시 상담원을 요청하세요.",
-    },
-    "csat": {
-        "en": "How did we do? Rate this conversation from 1 to 5.",
-        "ko": "상담은 만족스러우셨나요? 1점부터 5점까지 평가해 주세요.",
-    },
-})  # fmt: skip
 
 _WEEKDAY = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
@@ -96,11 +55,7 @@ def team_hours(config: Config, team: str) -> Hours:
 
 
 def text(config: Config, key: str, language: str, **values: object) -> str:
-    if key in config.texts:
-        return config.text(key, language, **values)
-    by_lang = DEFAULT_TEXTS[key]
-    template = by_lang.get(language) or by_lang.get("en") or key
-    return template.format(**values)
+    return config.text(key, language, **values)
 
 
 def when_back(hours: Hours, now: float, language: str) -> str | None:
