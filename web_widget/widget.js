@@ -530,7 +530,7 @@
     else if (s === 'closed') text = T.closed;
     else if (s === 'offline') text = T.offline;
     ui.sub.textContent = text;
-    ui.talk.hidden = s === 'queued' || s === 'assigned';
+    ui.talk.hidden = s === 'queued' || s === 'assigned' || s === 'offline'; // already asked
   }
 
   function queueText(q) {

@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from browser.console_driver import Console, add_agent
+
+
+# Its own server: agents signed in here stay online for a grace period after their browser
+# closes, which must not change what other modules' customers are told.
+@pytest.fixture(scope="module")
+def server_db(own_server_db: Path) -> Path:
+    return own_server_db
+
+
+@pytest.fixture(scope="module")
+def server(own_server: str) -> str:
+    return own_server
 
 
 def test_console_asks_an_agent_to_sign_in(agent_page: Page) -> None:

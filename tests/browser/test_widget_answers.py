@@ -68,7 +68,8 @@ def test_talk_to_a_person_hands_the_conversation_over(page: Page) -> None:
     widget.talk.click()
     expect(widget.said().last).to_have_text("상담원 연결")
     expect(widget.bot_messages().filter(has_text="상담원에게 연결해 드릴게요")).to_have_count(1)
-    expect(widget.status).to_have_text("상담원 연결 대기 중")
+    # no agent is signed in to this server: the desk says so (see test_widget_handoff.py)
+    expect(widget.status).to_have_text("지금은 상담원이 없어요")
     expect(widget.talk).to_be_hidden()
 
 
