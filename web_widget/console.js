@@ -361,8 +361,10 @@
       delete S.convs[f.conversation];
       delete S.offers[f.conversation];
       S.mine = S.mine.filter(function (c) { return c.conversation !== f.conversation; });
-      if (S.current === f.conversation) { S.current = null; announce(fmt(T.released, { reason: f.reason || '' })); }
+      var wasOpen = S.current === f.conversation;
+      if (wasOpen) { S.current = null; announce(fmt(T.released, { reason: f.reason || '' })); }
       renderAll();
+      if (wasOpen) $('conversation').focus(); // the focused control has just disappeared
     },
     'message.new': onMessage,
     'typing.start': function (f) { if (f.conversation === S.current) $('typing').hidden = false; },
@@ -380,8 +382,22 @@
       var conv = S.convs[p.conversation];
       if (f.seq == null || (conv && conv.seen[f.seq])) dropPending(f.id);
     },
-    'error': function (f) { announce(fmt(T.error, { m: f.message || f.code })); }
+    'conversation.status': function (f) {
+      S.mine.forEach(function (c) { if (c.conversation === f.conversation) c.status = f.status; });
+      renderMine();
+    },
+    'error': function (f) { flash(fmt(T.error, { m: f.message || f.code })); }
   };
+
+  // A refusal (taken by someone else, not yours any more...) shown for a few seconds.
+  var flashTimer = null;
+  function flash(text) {
+    var banner = $('banner');
+    banner.textContent = text;
+    banner.hidden = false;
+    clearTimeout(flashTimer);
+    flashTimer = setTimeout(function () { if (ws) banner.hidden = true; }, 6000);
+  }
 
   function onQueue(f) {
     var now = Date.now();

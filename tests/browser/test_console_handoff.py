@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -129,3 +130,17 @@ def test_hand_back_returns_the_customer_to_the_bot(page: Page, console: Console)
     expect(console.page.locator("#conv-none")).to_be_visible()
     widget.say("I forgot my password")
     expect(widget.bot_messages().filter(has_text="sign-in screen")).to_have_count(1)
+
+
+def test_new_arrival_is_announced_and_signalled_without_errors(
+    page: Page, console: Console
+) -> None:
+    errors: list[str] = []
+    console.page.on("pageerror", lambda error: errors.append(str(error)))
+    console.page.context.grant_permissions(["notifications"])
+    _, name = escalated(page)
+    expect(console.page.locator("#announce")).to_have_text(
+        re.compile(f"^(New customer waiting|Conversation offered to you): {name}$")
+    )
+    console.accept(name)  # nothing left waiting for the next test's agent
+    assert errors == []
