@@ -240,3 +240,14 @@ def test_eval_command_matches_against_a_rules_directory(
     figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert figures["counts"]["in_scope"] == 2 and figures["in_scope_accuracy"] == 100.0
     assert figures["thresholds"]["calibrated"] is False
+
+
+def test_two_examples_lost_to_the_same_intent_make_one_warning() -> None:
+    rulebook = Rulebook(Config(), (
+        _intent("refund", ("i want a refund", "refund my money", "give me a refund",
+                           "cancel my subscription now", "cancel my subscription today"), 3),
+        _intent("cancel", ("cancel my subscription", "please cancel my subscription",
+                           "how do i cancel my subscription"), 20),
+    ))
+    (problem,) = confusable_examples(rulebook)
+    assert "2 example(s) of 'refund' would be answered as 'cancel'" in problem.message

@@ -67,3 +67,19 @@ def test_warning_providers_add_their_warnings(tmp_path: Path) -> None:
     assert result.exit_code == 0
     assert [p.message for p in result.problems] == ["looks like another intent"]
     assert result.summary.endswith("OK (1 warning)")
+
+
+def test_check_warns_about_confusable_intents_by_default(tmp_path: Path) -> None:
+    clash = (
+        "intents:\n"
+        "  - name: refund\n    examples: {en: [i want a refund, refund my money, give me a refund,"
+        " cancel my subscription now], ko: [환불해주세요, 환불 받고 싶어요, 돈 돌려주세요]}\n"
+        "    answer: {en: refunds, ko: 환불}\n"
+        "  - name: cancel\n    examples: {en: [cancel my subscription, please cancel my"
+        " subscription, how do i cancel my subscription], ko: [해지할래요, 구독 해지, 해지 방법]}\n"
+        "    answer: {en: cancel, ko: 해지}\n"
+    )
+    write_rules(tmp_path / "rules", {"intents/clash.yaml": clash})
+    code, lines = check(tmp_path, "rules")
+    assert code == 0
+    assert any("'refund' and 'cancel' may be confusable" in line for line in lines)

@@ -8,12 +8,13 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from helpline.errors import Problem, RulesError
+from helpline.evaluation.confusion import confusable_examples
 from helpline.rules import Rulebook, load_rulebook
 
 # Extra advice computed from a loaded Rulebook (e.g. intents the matcher confuses). Each
 # provider returns warnings (Problem with severity="warning"); append yours here.
 WarningProvider = Callable[[Rulebook], Iterable[Problem]]
-WARNING_PROVIDERS: list[WarningProvider] = []
+WARNING_PROVIDERS: list[WarningProvider] = [confusable_examples]
 
 
 @dataclass(frozen=True)

@@ -10,35 +10,35 @@ from helpline.text import SynonymMap
 
 
 def confusable_examples(rulebook: Rulebook) -> list[Problem]:
-    """Leave-one-out over every example; a warning at the intent for each example that
-    another intent wins with a score the bot would answer at.
+    """Leave-one-out over every example; one warning per pair of intents where another
+    intent wins an example with a score the bot would answer at.
 
     A winner below the answer threshold only leads to "did you mean" or a fallback, and
-    with diverse examples many would, so only wrong answers are reported.
+    with diverse examples many would, so only wrong answers are reported. Grouping by pair
+    keeps the advice to one line per thing the author can fix.
     """
     matcher = SoftIdfMatcher(rulebook_rows(rulebook), SynonymMap(rulebook.config.synonyms))
     index = matcher.index
-    problems: list[Problem] = []
+    lost: dict[tuple[str, str], list[str]] = {}
     for n, example in enumerate(index.examples):
         query = index.query(example.text)
         scored = score_intents(index, query, leave_out=n)
         if not scored or scored[0].intent == example.intent:
             continue
         winner = index.intents[scored[0].intent]
-        score = to_scale(scored[0].raw)
-        if score < rulebook.thresholds_for(winner).answer:
+        if to_scale(scored[0].raw) < rulebook.thresholds_for(winner).answer:
             continue
-        problems.append(_warning(rulebook, index.intents[example.intent], winner, example.text,
-                                 score))
-    return problems
+        lost.setdefault((index.intents[example.intent], winner), []).append(example.text)
+    return [_warning(rulebook, own, winner, texts) for (own, winner), texts in lost.items()]
 
 
-def _warning(rulebook: Rulebook, own: str, winner: str, text: str, score: float) -> Problem:
+def _warning(rulebook: Rulebook, own: str, winner: str, texts: list[str]) -> Problem:
     intent = rulebook.by_name[own]
+    shown = ", ".join(repr(t) for t in texts[:3]) + (", ..." if len(texts) > 3 else "")
     return Problem(
         intent.file,
         intent.line,
-        f"intent {own!r}: example {text!r} matches intent {winner!r} ({score:.0f}) when"
-        f" left out of {own!r}; the two may be confusable",
+        f"intent {own!r} and {winner!r} may be confusable: {len(texts)} example(s) of "
+        f"{own!r} would be answered as {winner!r} if left out: {shown}",
         severity="warning",
     )
