@@ -144,3 +144,12 @@ def test_new_arrival_is_announced_and_signalled_without_errors(
     )
     console.accept(name)  # nothing left waiting for the next test's agent
     assert errors == []
+
+
+def test_reload_brings_back_my_conversations_and_transcript(page: Page, console: Console) -> None:
+    _, name = connected(page, console)
+    console.write("Still here after a reload?")
+    console.page.reload()
+    expect(console.mine.locator(".entry", has_text=name)).to_be_visible()
+    expect(console.title).to_have_text(name)
+    expect(console.messages("agent")).to_contain_text("Still here after a reload?")
