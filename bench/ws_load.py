@@ -1,16 +1,22 @@
 """Websocket load: Helpline's round trip next to a bare aiohttp echo server, same run.
 
-    .venv/bin/python bench/ws_load.py [--customers 50] [--seconds 10] [--idle 500]
+    .venv/bin/python bench/ws_load.py [--customers 50] [--seconds 8] [--rounds 3] [--idle 500]
 
-Each server runs in its own subprocess (uvloop when installed), the simulated customers in
-this process, all on loopback. A customer holds short conversations one after another
-(connect, hello, 10 messages, close): it sends a message and waits for the end of the
-answer (Helpline: the bot's `typing.stop`, after its reply; echo: the echoed frame), then
-sends the next. Only message round trips are counted; connects and hellos are part of the
-load for both servers. Helpline runs with the repo's bot_rules/ on a fresh SQLite file,
-with the per-connection rate limit lifted (a real customer sends far below it; here each
-customer sends as fast as it is answered). Then `--idle` sockets are opened, greeted and
-left idle to measure the server's memory per connection (RSS from /proc).
+Each server runs in its own subprocess (uvloop when installed; each server reports its
+loop), the simulated customers in this process, all on loopback. A customer holds short
+conversations one after another (connect, hello, 10 messages, close): it sends a message
+and waits for the end of the answer (Helpline: the bot's `typing.stop`, after its reply;
+echo: the echoed frame), then sends the next. Only message round trips are counted;
+connects and hellos are part of the load for both servers. Helpline runs with the repo's
+bot_rules/ on a fresh SQLite file, with the per-connection rate limit lifted (a real
+customer sends far below it; here each customer sends as fast as it is answered).
+
+A noisy machine moves both servers' figures from one second to the next, so the phases
+alternate (echo, Helpline, echo, Helpline, ...) for `--rounds` rounds and the table gives
+each round and the medians; the ratio is taken per round, then its median. Server CPU per
+round trip (whole process, and its event-loop thread alone) comes from /proc and is the
+figure least moved by other load. Then `--idle` sockets are opened on fresh servers,
+greeted and left idle to measure the server's memory per connection (RSS from /proc).
 """
 
 from __future__ import annotations
@@ -79,7 +85,8 @@ async def _serve(role: str, database: str, rules: str) -> None:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    print(f"PORT {port}", flush=True)
+    loop = type(asyncio.get_running_loop()).__module__.split(".")[0]
+    print(f"PORT {port} {loop}", flush=True)
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)  # until parent closes
     await runner.cleanup()
 
@@ -102,6 +109,7 @@ class Server:
     name: str
     process: asyncio.subprocess.Process
     url: str
+    loop: str
 
     def rss_kib(self) -> int:
         with open(f"/proc/{self.process.pid}/status") as status:
@@ -110,10 +118,21 @@ class Server:
                     return int(line.split()[1])
         raise RuntimeError("no VmRSS")
 
+    def cpu_s(self) -> tuple[float, float]:
+        """CPU seconds used so far: (whole process, its main thread, i.e. the event loop)."""
+        pid = self.process.pid
+        return _stat_cpu_s(f"/proc/{pid}/stat"), _stat_cpu_s(f"/proc/{pid}/task/{pid}/stat")
+
     async def stop(self) -> None:
         assert self.process.stdin is not None
         self.process.stdin.close()
         await asyncio.wait_for(self.process.wait(), 10)
+
+
+def _stat_cpu_s(path: str) -> float:
+    with open(path) as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 async def start_server(role: str, database: str, rules: str) -> Server:
@@ -126,7 +145,8 @@ async def start_server(role: str, database: str, rules: str) -> Server:
     line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
     if not line.startswith("PORT "):
         raise RuntimeError(f"{role} server did not start: {line!r}")
-    return Server(role, process, f"http://127.0.0.1:{line.split()[1]}/ws/customer")
+    _, port, loop = line.split()
+    return Server(role, process, f"http://127.0.0.1:{port}/ws/customer", loop)
 
 
 async def open_customer(
@@ -149,6 +169,11 @@ async def read_until(
             raise ConnectionError(f"socket ended: {msg.type.name} {ws.close_code}")
         if done(json.loads(msg.data)):
             return
+
+
+ROLES = ("echo", "helpline")
+WARM_S = 1.0  # untimed start of each phase: connections opened, caches warm
+Rounds = dict[str, list[dict[str, float]]]  # role -> one row of figures per round
 
 
 @dataclass
@@ -187,20 +212,27 @@ async def customer(run: Run, number: int) -> None:
 
 
 async def load_phase(server: Server, args: argparse.Namespace) -> dict[str, float]:
+    """One timed phase against one server; CPU is read at the window's two ends."""
+    loop = asyncio.get_running_loop()
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         start = time.perf_counter()
-        warm = 1.0
-        run = Run(server, session, start + warm, start + warm + args.seconds,
+        run = Run(server, session, start + WARM_S, start + WARM_S + args.seconds,
                   args.per_conversation, [])  # fmt: skip
+        cpu: list[tuple[float, float]] = []
+        for at in (run.warm_until, run.until):
+            loop.call_later(at - start, lambda: cpu.append(server.cpu_s()))
         await asyncio.gather(*(customer(run, n) for n in range(args.customers)))
     rtts = sorted(run.rtts)
+    (process_0, main_0), (process_1, main_1) = cpu
     return {
         "messages_s": len(rtts) / args.seconds,
         "p50_ms": statistics.median(rtts) * 1000,
         "p99_ms": rtts[int(len(rtts) * 0.99)] * 1000,
         "count": len(rtts),
         "conversations": run.conversations,
+        "cpu_ms": (process_1 - process_0) * 1000 / len(rtts),
+        "loop_cpu_ms": (main_1 - main_0) * 1000 / len(rtts),
     }
 
 
@@ -218,51 +250,88 @@ async def idle_phase(server: Server, sockets: int) -> float:
     return (after - before) / sockets
 
 
-async def measure(role: str, args: argparse.Namespace, folder: str) -> dict[str, float]:
-    server = await start_server(role, os.path.join(folder, f"{role}-load.db"), args.rules)
-    try:
-        figures = await load_phase(server, args)
-    finally:
-        await server.stop()
+async def measure_idle(role: str, args: argparse.Namespace, folder: str) -> float:
     server = await start_server(role, os.path.join(folder, f"{role}-idle.db"), args.rules)
     try:
-        figures["idle_kib"] = await idle_phase(server, args.idle)
+        return await idle_phase(server, args.idle)
     finally:
         await server.stop()
-    return figures
+
+
+async def measure_load(args: argparse.Namespace, folder: str) -> tuple[Rounds, dict[str, str]]:
+    """Alternating phases, servers kept up between rounds (their warm-up is paid once)."""
+    servers = {
+        role: await start_server(role, os.path.join(folder, f"{role}-load.db"), args.rules)
+        for role in ROLES
+    }
+    rounds: Rounds = {role: [] for role in ROLES}
+    try:
+        for _ in range(args.rounds):
+            for role in ROLES:
+                rounds[role].append(await load_phase(servers[role], args))
+    finally:
+        for server in servers.values():
+            await server.stop()
+    return rounds, {role: server.loop for role, server in servers.items()}
 
 
 async def main(args: argparse.Namespace) -> None:
+    began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="helpline-bench-") as folder:
-        results = {role: await measure(role, args, folder) for role in ("echo", "helpline")}
-    print_table(results, args)
+        rounds, loops = await measure_load(args, folder)
+        idle = {role: await measure_idle(role, args, folder) for role in ROLES}
+    print_table(rounds, idle, loops, args, time.perf_counter() - began)
 
 
-def print_table(results: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
-    try:
-        import uvloop  # noqa: F401
+def _median(rows: list[dict[str, float]], key: str) -> float:
+    return statistics.median(row[key] for row in rows)
 
-        loop = "uvloop"
-    except ImportError:
-        loop = "asyncio"
-    print(f"\nwebsocket load: {args.customers} customers, {args.seconds:g} s per server "
-          f"(+1 s warm-up), {args.per_conversation} messages per conversation, loopback, {loop}, "
-          f"{os.cpu_count()} cores, rules {args.rules}")  # fmt: skip
-    print(f"{'server':<10} {'round trips':>11} {'msgs/s':>9} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'KiB/idle socket':>16}")  # fmt: skip
-    for role, r in results.items():
-        print(f"{role:<10} {int(r['count']):>11} {r['messages_s']:>9.0f} {r['p50_ms']:>8.2f} "
-              f"{r['p99_ms']:>8.2f} {r['idle_kib']:>16.1f}")  # fmt: skip
-    ratio = results["helpline"]["messages_s"] / results["echo"]["messages_s"]
-    print(f"helpline / echo messages/s: {ratio:.3f}  (idle sockets measured: {args.idle})")
-    figures = {role: {k: round(v, 3) for k, v in r.items()} for role, r in results.items()}
-    print(json.dumps({"ratio": round(ratio, 4), **figures}))
+
+def print_table(
+    rounds: Rounds,
+    idle: dict[str, float],
+    loops: dict[str, str],
+    args: argparse.Namespace,
+    elapsed_s: float,
+) -> None:
+    print(f"\n$ {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print(f"websocket load: {args.customers} customers, {args.rounds} rounds of {args.seconds:g} s "
+          f"per server (+{WARM_S:g} s warm-up each), {args.per_conversation} messages per "
+          f"conversation, loopback, {os.cpu_count()} cores, server loops "
+          f"{', '.join(f'{r}={loop}' for r, loop in loops.items())}")  # fmt: skip
+    print(f"{'server':<9} {'round':>5} {'trips':>7} {'msgs/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
+          f"{'cpu ms/trip':>11} {'loop ms/trip':>12}")  # fmt: skip
+    for role in ROLES:
+        rows = rounds[role]
+        labelled = [(str(n), row) for n, row in enumerate(rows, 1)]
+        median = {k: _median(rows, k) for k in rows[0]}
+        for label, r in [*labelled, ("med", median)]:
+            print(f"{role:<9} {label:>5} {int(r['count']):>7} {r['messages_s']:>7.0f} "
+                  f"{r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['cpu_ms']:>11.3f} "
+                  f"{r['loop_cpu_ms']:>12.3f}")  # fmt: skip
+    ratios = [h["messages_s"] / e["messages_s"] for e, h in zip(*rounds.values(), strict=True)]
+    cpu_ratio = _median(rounds["echo"], "cpu_ms") / _median(rounds["helpline"], "cpu_ms")
+    print(f"helpline / echo messages/s: median {statistics.median(ratios):.3f} "
+          f"(rounds: {', '.join(f'{r:.3f}' for r in ratios)}); "
+          f"echo / helpline CPU per trip: {cpu_ratio:.3f}")  # fmt: skip
+    print(
+        f"KiB per idle socket ({args.idle} sockets): "
+        f"{', '.join(f'{r} {kib:.1f}' for r, kib in idle.items())}; total {elapsed_s:.0f} s"
+    )
+    summary = {
+        "ratio": round(statistics.median(ratios), 4),
+        "cpu_ratio": round(cpu_ratio, 4),
+        **{r: {k: round(_median(rows, k), 3) for k in rows[0]} for r, rows in rounds.items()},
+        "idle_kib": {r: round(kib, 1) for r, kib in idle.items()},
+    }
+    print(json.dumps(summary))
 
 
 def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=50)
-    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--seconds", type=float, default=8.0, help="timed load per phase")
+    parser.add_argument("--rounds", type=int, default=3, help="echo/Helpline phase pairs")
     parser.add_argument("--per-conversation", type=int, default=10, help="messages, then a new one")
     parser.add_argument("--idle", type=int, default=500, help="idle sockets for the memory figure")
     parser.add_argument("--rules", default=str(REPO / "bot_rules"), help="rules for Helpline")
