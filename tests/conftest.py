@@ -24,6 +24,9 @@ from helpline.settings import Limits, Settings
 from helpline.store import SQLiteStore
 from helpline.web.app import create_app
 
+# the session's shared PostgreSQL and Redis servers (started only when a test asks)
+pytest_plugins = ("backends",)
+
 WAIT_S = 5.0  # upper bound for any single wait in these tests; normally milliseconds
 
 TEXTS = {

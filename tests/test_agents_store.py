@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from backends import STORE_BACKENDS, open_backend
 from helpline.errors import StoreError
 from helpline.store import SQLiteStore
 from helpline.store.agents import Agent, AgentStore, agent_store
 from helpline.store.migrations import SCHEMA_VERSION
 
 NOW = 1_700_000_000.0
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    # the contract tests run on every backend; SQLite's own take store="sqlite" only
+    async with open_backend(request, tmp_path) as opened:
+        yield opened  # type: ignore[misc]
 
 
 async def add(store: SQLiteStore, email: str = "ann@example.com", **fields: Any) -> Agent:
@@ -192,6 +201,7 @@ async def test_presence_of_an_unknown_agent_is_refused(store: SQLiteStore) -> No
         await store.set_presence("a_nobody", "online", NOW)
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 async def test_schema_refuses_a_role_the_code_does_not_know(store: SQLiteStore) -> None:
     # the CHECK constraint is the last line of defence for rows written by other tools
     conn = sqlite3.connect(store.path)

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
 
+import pytest
+
+from backends import STORE_BACKENDS, open_backend
 from helpline.store import SQLiteStore
 from helpline.store.base import Conversation, Outgoing, TurnRecord
 from helpline.store.handoff import Escalation, Note
 
 NOW = 1_000.0
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    # the contract tests run on every backend; SQLite's own take store="sqlite" only
+    async with open_backend(request, tmp_path) as opened:
+        yield opened  # type: ignore[misc]
 
 
 async def queued(store: SQLiteStore, team: str = "billing") -> Conversation:

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from backends import STORE_BACKENDS, open_backend
 from helpline.errors import ConfigError, StoreError
 from helpline.store import Outgoing, SQLiteStore, Store, TurnRecord, open_store
 from helpline.store.base import Conversation
@@ -26,12 +27,11 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "helpline.db"
 
 
-@pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SQLiteStore]:
-    s = SQLiteStore(db_path)
-    await s.open()
-    yield s
-    await s.close()
+@pytest.fixture(params=STORE_BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    # the contract tests run on every backend; SQLite's own take store="sqlite" only
+    async with open_backend(request, tmp_path) as opened:
+        yield opened  # type: ignore[misc]
 
 
 @pytest.fixture
@@ -247,6 +247,7 @@ async def test_only_messages_after_the_answered_one_stay_unanswered(
     assert [(m.seq, m.client_id) for m in unanswered] == [(2, "m1"), (3, "m2"), (5, "m3")]
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 async def test_fresh_database_is_at_the_current_schema_version(
     store: SQLiteStore, db_path: Path
 ) -> None:
@@ -254,6 +255,7 @@ async def test_fresh_database_is_at_the_current_schema_version(
         assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
 async def test_database_file_is_in_wal_mode(store: SQLiteStore, db_path: Path) -> None:
     with sqlite3.connect(db_path) as raw:
         assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

@@ -35,14 +35,25 @@ def _sqlite(rest: str) -> Store:
     return SQLiteStore(rest[1:] if rest.startswith("/") else rest)
 
 
-# scheme -> factory taking what follows "scheme:/"; a new backend (PostgreSQL) adds a row
-_BACKENDS: dict[str, Callable[[str], Store]] = {"sqlite": _sqlite}
+def _postgres(rest: str) -> Store:
+    from helpline.store.postgres import PostgresStore  # asyncpg only when it is asked for
+
+    return PostgresStore(f"postgresql://{rest}")
+
+
+# scheme -> factory taking what follows "scheme://"
+_BACKENDS: dict[str, Callable[[str], Store]] = {
+    "sqlite": _sqlite,
+    "postgresql": _postgres,
+    "postgres": _postgres,
+}
 
 
 def open_store(url: str, *, setting: str = "database") -> Store:
     """The backend a URL names, not yet opened (await store.open()).
 
-    "sqlite:///path/to.db" or a bare path means SQLite. `setting` names the option the
+    "sqlite:///path/to.db" or a bare path means SQLite; "postgresql://user@host/db" (libpq's
+    URL form, query parameters included) means PostgreSQL. `setting` names the option the
     URL came from, so a bad value is reported against it.
     """
     if not url.strip():
@@ -54,6 +65,6 @@ def open_store(url: str, *, setting: str = "database") -> Store:
     if factory is None:
         known = ", ".join(f"{name}://" for name in sorted(_BACKENDS))
         raise ConfigError(setting, f"unknown database scheme {scheme!r} (known: {known})")
-    if not rest.startswith("/") or rest == "/":
+    if scheme.lower() == "sqlite" and (not rest.startswith("/") or rest == "/"):
         raise ConfigError(setting, f"{url!r} names no file; write {scheme}:///path/to.db")
     return factory(rest)
