@@ -54,6 +54,9 @@ class Appended:
     message: Message
     duplicate: bool  # True: this client_id was stored before; message is the earlier one
     answered: bool = False  # a committed turn already handled it; False: answer it now
+    # the conversation as it stands just after this call, read in the same transaction,
+    # so the caller can answer without another round trip; None: read it yourself
+    conversation: Conversation | None = None
 
 
 @dataclass(frozen=True)

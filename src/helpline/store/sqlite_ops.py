@@ -95,33 +95,36 @@ def append_customer_message(
     body: Mapping[str, Any],
     now: float,
 ) -> Appended:
-    text = _dump(body)
     earlier = conn.execute(
-        "SELECT m.conversation_id, m.seq, m.sender, m.body, m.client_id, m.created_at,"
-        " c.answered_seq FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-        " WHERE m.conversation_id = ? AND m.client_id = ?",
+        f"SELECT {_MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND client_id = ?",
         (conversation_id, client_id),
     ).fetchone()
     if earlier:
-        return Appended(_message(earlier), duplicate=True, answered=earlier[1] <= earlier[6])
+        conv = conversation(conn, conversation_id, "id")
+        if conv is None:
+            raise _unknown(conversation_id)
+        answered = earlier[1] <= conv.answered_seq
+        return Appended(_message(earlier), duplicate=True, answered=answered, conversation=conv)
+    # the row comes back whole: the caller answers from it without reading it again
     row = conn.execute(
         "UPDATE conversations SET last_seq = last_seq + 1, updated_at = ?"
-        " WHERE id = ? RETURNING last_seq",
+        f" WHERE id = ? RETURNING {_CONVERSATION_COLUMNS}",
         (now, conversation_id),
     ).fetchone()
     if row is None:
         raise _unknown(conversation_id)
-    seq = row[0]
+    conv = _conversation(row)
+    seq = conv.last_seq
     conn.execute(
         f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES (?, ?, 'customer', ?, ?, ?)",
-        (conversation_id, seq, text, client_id, now),
+        (conversation_id, seq, _dump(body), client_id, now),
     )
     conn.execute(
         "INSERT INTO events (conversation_id, kind, data, created_at) VALUES (?, ?, ?, ?)",
         (conversation_id, "message.in", _dump({"seq": seq, "client_id": client_id}), now),
     )
     message = Message(conversation_id, seq, "customer", dict(body), client_id, now)
-    return Appended(message, duplicate=False, answered=False)
+    return Appended(message, duplicate=False, answered=False, conversation=conv)
 
 
 def commit_turn(conn: sqlite3.Connection, record: TurnRecord, now: float) -> list[Message]:

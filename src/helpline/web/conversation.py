@@ -52,8 +52,10 @@ class ConversationService:
         clock: Callable[[], float],
         locks: LockRegistry | None = None,
         actions: ActionStep | None = None,
+        history_page: int = 500,  # messages per store read when a socket catches up
     ) -> None:
         self.store = store
+        self.history_page = history_page
         self.bus = bus
         self.rules = rules
         self.clock = clock
@@ -76,9 +78,7 @@ class ConversationService:
                 return latest, True
         created = await self._create(hello, identity)
         async with self.locks.hold(created.id):
-            await self._greet(created)
-        refreshed = await self.store.conversation(created.id)
-        return refreshed or created, False
+            return await self._greet(created), False
 
     async def _create(self, hello: Hello, identity: Identity | None) -> Conversation:
         token = secrets.token_urlsafe(24)
@@ -126,9 +126,9 @@ class ConversationService:
         """Every stored message with seq > after_seq, in order (paged past the store's limit)."""
         found: list[Message] = []
         while True:
-            page = await self.store.messages_after(conversation_id, after_seq)
+            page = await self.store.messages_after(conversation_id, after_seq, self.history_page)
             found.extend(page)
-            if not page:
+            if len(page) < self.history_page:  # a short page is the last: no empty one to fetch
                 return found
             after_seq = page[-1].seq
 
@@ -179,18 +179,32 @@ class ConversationService:
             if not appended.duplicate:
                 await self._publish(conversation_id, frames.message(stored))
             if not appended.answered:
-                await self._answer(conversation_id, stored)
+                await self._answer(conversation_id, stored, appended.conversation)
 
-    async def _greet(self, conversation: Conversation) -> None:
+    async def _greet(self, conversation: Conversation) -> Conversation:
+        """Store the greeting; the conversation as it now stands (known without reading it)."""
         active = self.rules.current
         state = dialogue.ConversationState(
             language=conversation.language, customer_name=conversation.customer_name
         )
         turn = dialogue.greet(active.rulebook, state, self.clock())
-        await self._commit(conversation, turn, answers_seq=None)
+        stored = await self._commit(conversation, turn, answers_seq=None)
+        if not stored:
+            return await self.store.conversation(conversation.id) or conversation
+        return replace(
+            conversation,
+            status=turn.state.status,
+            language=turn.state.language,
+            bot_state=_state_dict(turn.state),
+            last_seq=stored[-1].seq,
+            updated_at=stored[-1].created_at,
+        )
 
-    async def _answer(self, conversation_id: str, message: Message) -> None:
-        conversation = await self.store.conversation(conversation_id)
+    async def _answer(
+        self, conversation_id: str, message: Message, known: Conversation | None = None
+    ) -> None:
+        """known: the row as the store left it under this lock (saves reading it again)."""
+        conversation = known or await self.store.conversation(conversation_id)
         if conversation is None:
             raise ProtocolError(frames.NOT_READY, "conversation no longer exists")
         active = self.rules.current  # one read: a reload mid-turn cannot mix rules
@@ -214,7 +228,7 @@ class ConversationService:
         turn: dialogue.Turn,
         answers_seq: int | None,
         events: Sequence[tuple[str, Mapping[str, Any]]] = (),
-    ) -> None:
+    ) -> list[Message]:
         decision = _shallow(turn.decision)
         record = TurnRecord(
             conversation_id=conversation.id,
@@ -237,6 +251,7 @@ class ConversationService:
             await self._publish(conversation.id, frames.status(status))
         if handing_over and self.handoff is not None:
             await self.handoff.changed()  # offers, and the customer's place in line
+        return stored
 
     def _with_wait(self, conversation_id: str, turn: dialogue.Turn) -> dialogue.Turn:
         """A "how long?" while queued is answered with the real place and wait."""
@@ -284,7 +299,18 @@ def _reply_body(reply: dialogue.Reply, decision: Mapping[str, Any]) -> dict[str,
 
 def _shallow(value: Any) -> dict[str, Any]:
     """A flat dataclass as a dict; dataclasses.asdict deep-copies and costs far more per turn."""
-    return {f.name: getattr(value, f.name) for f in fields(value)}
+    return {name: getattr(value, name) for name in _field_names(type(value))}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """dataclasses.fields builds a fresh tuple on every call; a turn asks twice per class."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
 def _state_dict(state: dialogue.ConversationState) -> dict[str, Any]:
