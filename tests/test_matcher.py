@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpline.matcher import Candidate, build_matcher
+from helpline.matcher.weights import IntentWeights
 from helpline.rules.model import Config, Intent, Rulebook
 
 ANSWER, CLARIFY = 80.0, 55.0
@@ -191,3 +192,39 @@ def test_matching_is_deterministic() -> None:
 def test_a_very_long_message_is_matched_on_its_start(matcher) -> None:  # type: ignore[no-untyped-def]
     text = "my payment failed " + "blah " * 5000
     assert _top(matcher, text).intent == "payment_failed"
+
+
+def test_evidence_names_the_intent_words_that_speak_for_it(matcher) -> None:  # type: ignore[no-untyped-def]
+    top = _top(matcher, "my payment failed again")
+    learned = next(e for e in top.evidence if e.startswith("intent words: "))
+    assert "fail(+" in learned and "payment(+" in learned
+
+
+def _weights(rows: list[tuple[int, dict[str, float]]], n_intents: int) -> IntentWeights:
+    return IntentWeights(rows, n_intents)
+
+
+def test_an_intents_own_word_has_higher_log_odds_there_than_elsewhere() -> None:
+    rows = [(0, {"w:refund": 1.0, "w:money": 1.0}), (0, {"w:refund": 1.0}),
+            (1, {"w:password": 1.0}), (1, {"w:password": 1.0, "w:money": 1.0})]
+    weights = _weights(rows, 2)
+    assert weights.log_odds({"w:refund": 1.0}, 0) > 0 > weights.log_odds({"w:refund": 1.0}, 1)
+
+
+def test_leaving_out_an_intents_only_use_of_a_word_removes_its_weight() -> None:
+    rows = [(0, {"w:refund": 1.0}), (0, {"w:money": 1.0}), (1, {"w:password": 1.0})]
+    weights = _weights(rows, 2)
+    message = {"w:money": 1.0}
+    assert weights.log_odds(message, 0, without={"w:money": 1.0}) < weights.log_odds(message, 0)
+
+
+@pytest.mark.parametrize(("examples", "trusted"), [(1, False), (2, True), (100, True)])
+def test_learned_weights_are_trusted_only_beyond_one_example(examples: int, trusted: bool) -> None:
+    weights = _weights([(0, {"w:a": 1.0})] * examples, 1)
+    assert (weights.trust(0) > 0) is trusted
+
+
+def test_learned_weights_are_trusted_more_with_more_examples() -> None:
+    few = _weights([(0, {"w:a": 1.0})] * 5, 1)
+    many = _weights([(0, {"w:a": 1.0})] * 100, 1)
+    assert few.trust(0) < many.trust(0) < 1.0

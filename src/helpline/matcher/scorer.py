@@ -4,6 +4,7 @@ a rapidfuzz whole-string comparison with the closest examples of the best intent
 from __future__ import annotations
 
 import heapq
+import math
 from dataclasses import dataclass
 from operator import itemgetter
 
@@ -27,6 +28,15 @@ RERANKED_INTENTS = 10  # of those, the best, compared as whole strings
 STRING_EXAMPLES = 5  # examples per intent compared as whole strings
 PREFILTER_EXAMPLES = 60  # examples scored in full per message
 PREFILTER_BUDGET = 700  # inverted-list entries walked per message to choose them
+# The learned word weights (weights.py) take from an intent they can be trusted on in
+# proportion to how far it falls short of certain among the scored intents, which mostly
+# reorders close intents, and move it a little with its mean log-odds per feature around
+# a typical in-scope value, which lowers intents whose examples never use the message's
+# words (out-of-scope messages). Both are near 0 for a clear match, so the 0-100 scale
+# and its thresholds keep their meaning.
+WEIGHTS_SHARE = 0.3
+LOG_ODDS_SHARE = 0.03
+TYPICAL_LOG_ODDS = 1.0  # mean log-odds per feature of a right match, roughly
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,7 @@ class Scored:
     example_sim: float  # IDF cosine with the nearest example
     centroid_sim: float  # IDF cosine with the intent's profile
     string_sim: float  # rapidfuzz token_sort_ratio with the closest example, 0-1
+    learned: float = 0.0  # what the learned word weights added to raw
 
 
 def to_scale(raw: float) -> float:
@@ -64,13 +75,38 @@ def score_intents(index: Index, query: Query, leave_out: int | None = None) -> l
         key=lambda item: (-item[0][0], item[1]),
     )[:RERANKED_INTENTS]
     weight = STRING_WEIGHT_KO if query.korean else STRING_WEIGHT_EN
+    learned = _learned(index, vector, [i for _, i, _ in blended], leave_out)
     out = []
     for (mix, sim, c_sim), i, hits in blended:
         string_sim, n = _closest_string(index, query, hits)
-        raw = (1 - weight) * mix + weight * string_sim
-        out.append(Scored(i, raw, n, sim, c_sim, string_sim))
+        raw = (1 - weight) * mix + weight * string_sim + learned[i]
+        out.append(Scored(i, raw, n, sim, c_sim, string_sim, learned[i]))
     out.sort(key=lambda s: (-s.raw, s.intent))
     return out
+
+
+def _learned(
+    index: Index, vector: Vector, intents: list[int], leave_out: int | None
+) -> dict[int, float]:
+    """What the learned word weights add to each intent's similarity."""
+    weights = index.weights
+    left = index.examples[leave_out] if leave_out is not None else None
+    odds = {}
+    for i in intents:
+        without = left.vector if left is not None and left.intent == i else None
+        odds[i] = weights.log_odds(vector, i, without)
+    if not odds:
+        return {}
+    top = max(odds.values())
+    exps = {i: math.exp(v - top) for i, v in odds.items()}
+    total = sum(exps.values())
+    size = len(vector)
+    return {
+        i: weights.trust(i, left is not None and left.intent == i)
+        * (WEIGHTS_SHARE * (exps[i] / total - 1.0)
+           + LOG_ODDS_SHARE * (odds[i] / size - TYPICAL_LOG_ODDS))
+        for i in intents
+    }
 
 
 def _profile_score(
@@ -150,9 +186,11 @@ def explain(index: Index, query: Query, scored: Scored) -> tuple[str, ...]:
     whole = [item for item in shared if item[1].startswith(WORD)]
     shared = whole if len(whole) >= 2 else whole + [i for i in shared if i not in whole]
     words = " ".join(f"{word_of(f)}({c * 10:.1f})" for c, f in shared[:EVIDENCE_WORDS])
+    learned = index.weights.strongest(vector, scored.intent, EVIDENCE_WORDS)
     return (
         f"example: {example.text!r}",
         f"words: {words}",
+        "intent words: " + " ".join(f"{word_of(f)}({w:+.1f})" for f, w in learned),
         f"nearest {scored.example_sim:.2f}, intent {scored.centroid_sim:.2f},"
-        f" string {scored.string_sim:.2f}",
+        f" string {scored.string_sim:.2f}, learned {scored.learned:+.2f}",
     )
