@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from helpline.errors import Problem
 from helpline.matcher import SoftIdfMatcher, rulebook_rows
-from helpline.matcher.scorer import score_intents, to_scale
+from helpline.matcher.scorer import Scored, score_intents, to_scale
 from helpline.rules.model import Rulebook
 from helpline.text import SynonymMap
 
@@ -13,8 +13,9 @@ def confusable_examples(rulebook: Rulebook) -> list[Problem]:
     """Leave-one-out over every example; one warning per pair of intents where another
     intent wins an example with a score the bot would answer at.
 
-    A winner below the answer threshold only leads to "did you mean" or a fallback, and
-    with diverse examples many would, so only wrong answers are reported. Grouping by pair
+    A winner below the answer threshold, or within the ambiguity margin of the example's
+    own intent, only leads to "did you mean" (which offers the right intent too), so only
+    examples the bot would answer wrongly are reported. Grouping by pair
     keeps the advice to one line per thing the author can fix.
     """
     matcher = SoftIdfMatcher(rulebook_rows(rulebook), SynonymMap(rulebook.config.synonyms))
@@ -26,10 +27,17 @@ def confusable_examples(rulebook: Rulebook) -> list[Problem]:
         if not scored or scored[0].intent == example.intent:
             continue
         winner = index.intents[scored[0].intent]
-        if to_scale(scored[0].raw) < rulebook.thresholds_for(winner).answer:
+        if not _would_answer(rulebook, winner, scored, example.intent):
             continue
         lost.setdefault((index.intents[example.intent], winner), []).append(example.text)
     return [_warning(rulebook, own, winner, texts) for (own, winner), texts in lost.items()]
+
+
+def _would_answer(rulebook: Rulebook, winner: str, scored: list[Scored], own: int) -> bool:
+    thresholds = rulebook.thresholds_for(winner)
+    top = to_scale(scored[0].raw)
+    own_score = next((to_scale(s.raw) for s in scored if s.intent == own), 0.0)
+    return top >= thresholds.answer and top - own_score >= thresholds.ambiguity
 
 
 def _warning(rulebook: Rulebook, own: str, winner: str, texts: list[str]) -> Problem:
