@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -14,7 +14,7 @@ SEOUL_OFFICE = {
 
 
 def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=timezone.utc)
+    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -58,3 +58,8 @@ def test_no_hours_configured_means_always_open() -> None:
 def test_bad_hours_are_explained(bad: dict[str, object], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_hours(bad)
+
+
+def test_a_bad_holiday_date_is_explained() -> None:
+    with pytest.raises(ValueError, match="write dates like 2026-12-25"):
+        parse_hours({"holidays": ["25/12/2026"]})

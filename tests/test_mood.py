@@ -295,6 +295,8 @@ def test_negative_feedback_is_a_reason_but_alone_does_not_escalate(text: str) ->
     assert "negative_feedback" in felt.reasons and felt.score < ESCALATE_AT
 
 
-@pytest.mark.parametrize("text", ["앱이 자꾸 꺼져요", "화면이 계속 꺼져 ㅠ", "앱이 꺼져", "티비가 꺼져서 못 봐요"])
+@pytest.mark.parametrize(
+    "text", ["앱이 자꾸 꺼져요", "화면이 계속 꺼져 ㅠ", "앱이 꺼져", "티비가 꺼져서 못 봐요"]
+)
 def test_a_device_that_switches_off_is_not_an_insult(text: str) -> None:
     assert "profanity" not in score_message(text, "ko").reasons

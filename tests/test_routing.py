@@ -14,22 +14,34 @@ from helpline.routing import (
 )
 
 
-def entry(cid: str, at: float, priority: str = "normal", team: str = "billing", **kw: object) -> QueueEntry:
+def entry(
+    cid: str, at: float, priority: str = "normal", team: str = "billing", **kw: object
+) -> QueueEntry:
     return QueueEntry(cid, team, priority, at, **kw)  # type: ignore[arg-type]
 
 
-def agent(aid: str, active: int = 0, capacity: int = 3, status: str = "online",
-          teams: tuple[str, ...] = ("billing",), last: float = 0.0) -> AgentLoad:
+def agent(
+    aid: str,
+    active: int = 0,
+    capacity: int = 3,
+    status: str = "online",
+    teams: tuple[str, ...] = ("billing",),
+    last: float = 0.0,
+) -> AgentLoad:
     return AgentLoad(aid, teams, status, active, capacity, last)
 
 
 def test_queue_orders_by_priority_then_time_waited() -> None:
-    ordered = queue_order([entry("a", 1), entry("b", 2, "high"), entry("c", 0), entry("d", 3, "low")])
+    ordered = queue_order(
+        [entry("a", 1), entry("b", 2, "high"), entry("c", 0), entry("d", 3, "low")]
+    )
     assert [e.conversation_id for e in ordered] == ["b", "c", "a", "d"]
 
 
 def test_frustration_raises_priority_one_step() -> None:
-    assert effective_rank(entry("a", 0, "normal", frustration=0.9)) == effective_rank(entry("b", 0, "high"))
+    assert effective_rank(entry("a", 0, "normal", frustration=0.9)) == effective_rank(
+        entry("b", 0, "high")
+    )
 
 
 def test_urgent_flag_goes_to_the_top() -> None:
@@ -47,13 +59,20 @@ def test_position_counts_only_the_customers_own_team() -> None:
 @pytest.mark.parametrize(
     ("category", "expected"), [("billing", "billing"), ("unknown", "general"), (None, "general")]
 )
-def test_team_comes_from_the_intent_category_with_a_fallback(category: str | None, expected: str) -> None:
+def test_team_comes_from_the_intent_category_with_a_fallback(
+    category: str | None, expected: str
+) -> None:
     assert team_for(category, ["billing", "account", "general"], "general") == expected
 
 
 def test_least_busy_online_team_member_with_capacity_is_picked() -> None:
-    agents = [agent("busy", 2), agent("free", 1), agent("away", 0, status="away"),
-              agent("other_team", 0, teams=("account",)), agent("full", 3)]
+    agents = [
+        agent("busy", 2),
+        agent("free", 1),
+        agent("away", 0, status="away"),
+        agent("other_team", 0, teams=("account",)),
+        agent("full", 3),
+    ]
     assert pick_agent(agents, "billing").agent_id == "free"  # type: ignore[union-attr]
 
 

@@ -55,7 +55,13 @@ def parse_hours(data: Mapping[str, object] | None) -> Hours:
             raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
         listed = [ranges] if isinstance(ranges, str) else list(ranges or [])
         weekly[WEEKDAYS.index(day)] = tuple(sorted(parse_range(str(r)) for r in listed))
-    holidays = frozenset(date.fromisoformat(str(d)) for d in data.get("holidays") or [])
+    listed_holidays = data.get("holidays") or []
+    if not isinstance(listed_holidays, list | tuple):
+        raise ValueError("holidays should be a list of dates like 2026-12-25")
+    try:
+        holidays = frozenset(date.fromisoformat(str(d)) for d in listed_holidays)
+    except ValueError as exc:
+        raise ValueError(f"holidays: {exc}; write dates like 2026-12-25") from exc
     return Hours(timezone, weekly, holidays)
 
 
