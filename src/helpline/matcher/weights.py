@@ -36,25 +36,38 @@ class IntentWeights:
         self._background = {
             f: math.log((sum(c.values()) + SMOOTHING) / total) for f, c in self._counts.items()
         }
+        # log(count + smoothing) by count: the scorer's inner loop does no logarithms.
+        self._log_count = [math.log(n + SMOOTHING) for n in range(max(self._sizes, default=0) + 2)]
 
     def log_odds(self, vector: Vector, intent: int, without: Vector | None = None) -> float:
         """Sum over the message's features of log P(feature | intent) / P(feature);
         ``without``: one of the intent's examples to leave out (leave-one-out checks)."""
-        return sum(w for _, w in self._contributions(vector, intent, without))
+        if without:
+            return sum(w for _, w in self._contributions(vector, intent, without))
+        counts, background, log_count = self._counts, self._background, self._log_count
+        denominator = self._denominator(intent, None)
+        total = 0.0
+        for feature in vector:
+            found = counts.get(feature)
+            if found is not None:
+                total += log_count[found.get(intent, 0)] - denominator - background[feature]
+        return total
+
+    def _denominator(self, intent: int, without: Vector | None) -> float:
+        size = self._sizes[intent] - (len(without) if without else 0)
+        return math.log(size + SMOOTHING * self._vocabulary)
 
     def _contributions(
         self, vector: Vector, intent: int, without: Vector | None
     ) -> list[tuple[str, float]]:
-        size = self._sizes[intent] - (len(without) if without else 0)
-        denominator = math.log(size + SMOOTHING * self._vocabulary)
+        denominator = self._denominator(intent, without)
         out = []
         for feature in vector:
             counts = self._counts.get(feature)
             if counts is None:
                 continue
             n = counts.get(intent, 0) - (1 if without and feature in without else 0)
-            p = math.log(n + SMOOTHING) - denominator
-            out.append((feature, p - self._background[feature]))
+            out.append((feature, self._log_count[n] - denominator - self._background[feature]))
         return out
 
     def trust(self, intent: int, left_out: bool = False) -> float:
