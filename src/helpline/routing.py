@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+
+from helpline.errors import ConfigError
 
 PRIORITY_RANK = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 DEFAULT_HANDLE_S = 300.0  # assumed handling time until real ones have been recorded
@@ -103,3 +105,31 @@ def estimate_wait(
     free = sum(a.free for a in team_agents)
     waiting_for_a_slot = max(place - free, 0)
     return math.ceil(waiting_for_a_slot * typical_handle_time(recent_handle_s) / slots)
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    """config.yaml `queue:`; tick_s is how often offers and presence are checked."""
+
+    fallback_team: str = "general"
+    accept_timeout_s: float = 30.0  # an offer not accepted by then goes to the next agent
+    max_wait_s: float = 900.0  # an expected wait above this is said honestly, with email
+    presence_grace_s: float = 60.0  # a dropped agent socket counts as offline after this
+    tick_s: float = 1.0
+    snapshot_limit: int = 100  # queue entries an agent's queue.snapshot lists
+
+    def __post_init__(self) -> None:
+        if not self.fallback_team or not isinstance(self.fallback_team, str):
+            raise ConfigError("queue.fallback_team", "must be a team name")
+        for name in ("accept_timeout_s", "max_wait_s", "presence_grace_s", "tick_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"queue.{name}", f"must be a number, not {value!r}")
+            if not math.isfinite(value) or value <= 0:
+                raise ConfigError(f"queue.{name}", f"must be positive, not {value!r}")
+
+
+def settings_from(queue: Mapping[str, object]) -> QueueSettings:
+    """config.yaml's `queue:`; keys it does not know are the loader's to warn about."""
+    known = {f.name for f in fields(QueueSettings)}
+    return QueueSettings(**{k: v for k, v in queue.items() if k in known})  # type: ignore[arg-type]

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
 
+from helpline.errors import ConfigError
+from helpline.hours import parse_hours
+from helpline.routing import QueueSettings, settings_from
 from helpline.rules.model import Config, FrustrationSettings, Thresholds
 from helpline.rules.reader import key_line, line_of
 from helpline.rules.report import Report, did_you_mean
 from helpline.rules.texts import BUILTIN_TEXTS
 
+HOURS_KEYS = ("timezone", "weekdays", "holidays")
 CONFIG_KEYS = (
     "languages",
     "default_language",
@@ -68,6 +72,8 @@ def read_config(data: Any, report: Report) -> ParsedConfig:
         if key in data:
             found = report.mapping(data, key, key)
             values[key] = MappingProxyType(dict(found)) if found is not None else None
+    _check_business_hours(data.get("business_hours"), report)
+    _check_queue(data.get("queue"), report)
     _warn_unknown_texts(data, report, data.get("texts"))
     clean = {k: v for k, v in values.items() if v is not None}
     line = key_line(data, "human_intent") if "human_intent" in clean else 0
@@ -228,6 +234,53 @@ def _placeholders_ok(text: str, report: Report, line: int, what: str) -> bool:
         report.error(line, f"{what}: placeholders look like {{name}}; found {fields}")
         return False
     return True
+
+
+def _check_business_hours(hours: Any, report: Report) -> None:
+    """Hours are read when a customer is handed over; a mistake must surface here instead."""
+    if not isinstance(hours, Mapping):
+        return
+    _try_hours(hours, "business_hours", report)
+    teams = hours.get("teams") or {}
+    if not isinstance(teams, Mapping):
+        report.error(line_of(hours, "teams"), "business_hours.teams: should map teams to hours")
+        return
+    for team, own in teams.items():
+        if not isinstance(own, Mapping):
+            where = line_of(teams, str(team))
+            report.error(where, f"business_hours.teams.{team}: should be a mapping")
+            continue
+        _try_hours(own, f"business_hours.teams.{team}", report)
+
+
+def _try_hours(hours: Mapping[str, Any], what: str, report: Report) -> None:
+    """Each key on its own, so the error points at the line that is wrong."""
+    for key, value in hours.items():
+        if key == "teams" and what == "business_hours":
+            continue
+        if key not in HOURS_KEYS:
+            hint = did_you_mean(str(key), HOURS_KEYS)
+            report.error(key_line(hours, str(key)), f"{what}: unknown key {key!r}{hint}")
+            continue
+        try:
+            parse_hours({key: value})
+        except ValueError as exc:
+            report.error(line_of(hours, str(key)), f"{what}: {exc}")
+
+
+def _check_queue(queue: Any, report: Report) -> None:
+    if not isinstance(queue, Mapping):
+        return
+    known = [f.name for f in fields(QueueSettings)]
+    for key in queue:
+        if key not in known:
+            hint = did_you_mean(str(key), known)
+            report.error(key_line(queue, str(key)), f"queue: unknown key {key!r}{hint}")
+    try:
+        settings_from(queue)
+    except ConfigError as exc:
+        name = exc.setting.removeprefix("queue.")
+        report.error(line_of(queue, name), f"{exc.setting}: {exc.reason}")
 
 
 def _warn_unknown_texts(data: Mapping[str, Any], report: Report, texts: Any) -> None:

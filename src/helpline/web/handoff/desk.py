@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from helpline.errors import ConfigError
 from helpline.hours import Hours, next_opening, parse_hours
+from helpline.routing import QueueSettings, settings_from
 from helpline.rules.model import Config
 
 _WEEKDAY = {
@@ -17,31 +15,8 @@ _WEEKDAY = {
 }
 
 
-@dataclass(frozen=True)
-class QueueSettings:
-    """config.yaml `queue:`; tick_s is how often offers and presence are checked."""
-
-    fallback_team: str = "general"
-    accept_timeout_s: float = 30.0  # an offer not accepted by then goes to the next agent
-    max_wait_s: float = 900.0  # an expected wait above this is said honestly, with email
-    presence_grace_s: float = 60.0  # a dropped agent socket counts as offline after this
-    tick_s: float = 1.0
-    snapshot_limit: int = 100  # queue entries an agent's queue.snapshot lists
-
-    def __post_init__(self) -> None:
-        if not self.fallback_team or not isinstance(self.fallback_team, str):
-            raise ConfigError("queue.fallback_team", "must be a team name")
-        for name in ("accept_timeout_s", "max_wait_s", "presence_grace_s", "tick_s"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise ConfigError(f"queue.{name}", f"must be a number, not {value!r}")
-            if not math.isfinite(value) or value <= 0:
-                raise ConfigError(f"queue.{name}", f"must be positive, not {value!r}")
-
-
 def queue_settings(config: Config) -> QueueSettings:
-    known = QueueSettings.__dataclass_fields__
-    return QueueSettings(**{k: v for k, v in config.queue.items() if k in known})  # type: ignore[arg-type]
+    return settings_from(config.queue)
 
 
 def team_hours(config: Config, team: str) -> Hours:
