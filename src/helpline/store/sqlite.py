@@ -24,8 +24,12 @@ T = TypeVar("T")
 
 def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
     """Open the file, set the pragmas, and migrate the schema to the current version."""
-    # isolation_level=None: the worker issues BEGIN/COMMIT itself, to commit in batches
-    conn = sqlite3.connect(path, isolation_level=None, timeout=busy_timeout_ms / 1000)
+    # isolation_level=None: the worker issues BEGIN/COMMIT itself, to commit in batches;
+    # check_same_thread=False: opened on a thread, then used by one thread at a time (the
+    # loop's, or a helper's while it waits for a lock), never by two at once
+    conn = sqlite3.connect(
+        path, isolation_level=None, timeout=busy_timeout_ms / 1000, check_same_thread=False
+    )
     try:
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")
         conn.execute("PRAGMA journal_mode = WAL")
@@ -47,10 +51,9 @@ class SQLiteStore(SQLiteAgentMethods, SQLiteMailMethods, SQLiteHandoffMethods):
     """The Store contract (AgentStore, from SQLiteAgentMethods; OutboxStore and
     CustomerStore, from SQLiteMailMethods) on one SQLite file.
 
-    One thread owns the connection (sqlite_worker.Worker): each operation is one hop
-    between the event loop and that thread however many statements it runs, operations
-    are serialised so seqs cannot collide, and operations that queue up while the disk
-    is busy share one commit.
+    One connection, run by sqlite_worker.Worker on the event loop: operations are
+    serialised so seqs cannot collide, and operations submitted in the same turn of the
+    loop share one commit.
     """
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
