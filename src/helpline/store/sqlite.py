@@ -15,6 +15,7 @@ from helpline.store import sqlite_ops as ops
 from helpline.store.base import Appended, Conversation, Event, Message, TurnRecord
 from helpline.store.migrations import migrate
 from helpline.store.sqlite_agents import SQLiteAgentMethods
+from helpline.store.sqlite_checkpoint import Checkpointer
 from helpline.store.sqlite_handoff import SQLiteHandoffMethods
 from helpline.store.sqlite_mail import SQLiteMailMethods
 from helpline.store.sqlite_worker import Worker
@@ -22,8 +23,9 @@ from helpline.store.sqlite_worker import Worker
 T = TypeVar("T")
 
 
-def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
-    """Open the file, set the pragmas, and migrate the schema to the current version."""
+def connect(path: str, busy_timeout_ms: int, autocheckpoint: bool = True) -> sqlite3.Connection:
+    """Open the file, set the pragmas, and migrate the schema to the current version.
+    autocheckpoint=False: a sqlite_checkpoint.Checkpointer copies the WAL instead."""
     # isolation_level=None: the worker issues BEGIN/COMMIT itself, to commit in batches;
     # check_same_thread=False: opened on a thread, then used by one thread at a time (the
     # loop's, or a helper's while it waits for a lock), never by two at once
@@ -40,6 +42,8 @@ def connect(path: str, busy_timeout_ms: int) -> sqlite3.Connection:
         # disk's sync rate for that narrow case.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
+        if not autocheckpoint:
+            conn.execute("PRAGMA wal_autocheckpoint = 0")
         migrate(conn)
     except BaseException:
         conn.close()
@@ -60,26 +64,35 @@ class SQLiteStore(SQLiteAgentMethods, SQLiteMailMethods, SQLiteHandoffMethods):
         self.path = os.fspath(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._worker: Worker | None = None
+        self._checkpointer: Checkpointer | None = None
 
     async def open(self) -> None:
         if self._worker is not None:
             raise StoreError(f"store {self.path} is already open")
+        checkpointer = Checkpointer(self.path)
         worker = Worker(
-            partial(connect, self.path, self._busy_timeout_ms), asyncio.get_running_loop()
+            partial(connect, self.path, self._busy_timeout_ms, autocheckpoint=False),
+            asyncio.get_running_loop(),
+            on_commit=partial(setattr, checkpointer, "dirty", True),
         )
         worker.start()
         try:
             await worker.ready
         except sqlite3.Error as exc:
             raise StoreError(f"cannot open database {self.path}: {exc}") from exc
-        self._worker = worker
+        checkpointer.start()
+        self._worker, self._checkpointer = worker, checkpointer
 
     async def close(self) -> None:
         worker, self._worker = self._worker, None
+        checkpointer, self._checkpointer = self._checkpointer, None
         if worker is None:
             return
         worker.stop()  # runs after every operation already queued
         await worker.stopped
+        if checkpointer is not None:
+            checkpointer.stop()
+            await asyncio.get_running_loop().run_in_executor(None, checkpointer.join)
 
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
         if self._worker is None:

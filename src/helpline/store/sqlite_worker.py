@@ -47,8 +47,10 @@ class Worker:
         connect: Callable[[], sqlite3.Connection],
         loop: asyncio.AbstractEventLoop,
         max_batch: int = 128,
+        on_commit: Callable[[], None] | None = None,  # after each batch that committed
     ) -> None:
         self._connect = connect
+        self._on_commit = on_commit
         self._loop = loop
         self._max_batch = max_batch
         self._conn: sqlite3.Connection | None = None
@@ -121,7 +123,7 @@ class Worker:
             if outcomes is None:
                 self._wait_for_lock(conn, batch)
                 return
-            _settle_all(outcomes)
+            self._settled(outcomes)
         if self._pending:
             self._schedule()
         elif self._stopping:
@@ -139,12 +141,17 @@ class Worker:
                 log.error("the database thread failed", exc_info=future.exception())
                 self._fail(batch)
                 return
-            _settle_all(future.result())
+            self._settled(future.result())
             self._schedule()
             if not self._pending and self._stopping:
                 self._close()
 
         waited.add_done_callback(done)
+
+    def _settled(self, outcomes: list[Outcome]) -> None:
+        _settle_all(outcomes)
+        if self._on_commit is not None:
+            self._on_commit()
 
     def _fail(self, batch: list[_Job]) -> None:
         """Fail the batch in hand and whatever is queued; the connection is unusable."""

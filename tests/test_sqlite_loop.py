@@ -1,0 +1,109 @@
+"""The SQLite store on the event loop: checkpoints off the loop, a locked file waited off it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from helpline.store import SQLiteStore
+from helpline.store.sqlite import connect
+from helpline.store.sqlite_checkpoint import Checkpointer
+
+WAIT_S = 10.0
+
+
+def _rows_in_main_file(path: Path) -> int:
+    """Conversations in the database file itself, ignoring the WAL (immutable=1 skips it)."""
+    conn = sqlite3.connect(f"file:{path}?immutable=1", uri=True)
+    try:
+        return int(conn.execute("SELECT count(*) FROM conversations").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _fresh(path: Path) -> sqlite3.Connection:
+    """A writer like the store's, its schema already copied into the file."""
+    conn = connect(str(path), 1000, autocheckpoint=False)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return conn
+
+
+def _write_rows(conn: sqlite3.Connection, count: int) -> None:
+    for n in range(count):
+        conn.execute(
+            "INSERT INTO conversations (id, token, status, created_at, updated_at)"
+            " VALUES (?, ?, 'bot', 1, 1)",
+            (f"c{n}", f"t{n}"),
+        )
+
+
+def test_writer_without_autocheckpoint_leaves_commits_in_the_wal(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    conn = _fresh(path)
+    _write_rows(conn, 1500)  # past the 1,000 pages at which SQLite would checkpoint itself
+    assert _rows_in_main_file(path) == 0
+    conn.close()
+
+
+def test_checkpointer_copies_committed_rows_into_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    conn = _fresh(path)
+    _write_rows(conn, 10)
+    checkpointer = Checkpointer(str(path), interval_s=WAIT_S)
+    checkpointer.dirty = True
+    checkpointer.start()
+    checkpointer.stop()  # its last round still checkpoints what is dirty
+    checkpointer.join(WAIT_S)
+    assert _rows_in_main_file(path) == 10
+    conn.close()
+
+
+def test_checkpointer_with_nothing_committed_does_no_work(tmp_path: Path) -> None:
+    path = tmp_path / "w.db"
+    conn = _fresh(path)
+    _write_rows(conn, 10)
+    checkpointer = Checkpointer(str(path), interval_s=WAIT_S)
+    checkpointer.start()
+    checkpointer.stop()
+    checkpointer.join(WAIT_S)
+    assert _rows_in_main_file(path) == 0
+    conn.close()
+
+
+async def test_write_waits_off_the_loop_while_another_process_holds_the_lock(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="helpline.store.sqlite_worker")
+    store = SQLiteStore(tmp_path / "s.db")
+    await store.open()
+    try:
+        conv = await store.create_conversation(token="t", language="en", now=1.0)
+        other = sqlite3.connect(store.path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        append = asyncio.create_task(
+            store.append_customer_message(conv.id, "m1", {"text": "hi"}, 2.0)
+        )
+        for _ in range(1000):  # loop turns, not time: until the batch has met the lock
+            if "database busy" in caplog.text:
+                break
+            await asyncio.sleep(0)
+        assert "database busy" in caplog.text  # and this coroutine still runs meanwhile
+        other.execute("COMMIT")
+        other.close()
+        appended = await asyncio.wait_for(append, WAIT_S)
+        assert await store.messages_after(conv.id, 0) == [appended.message]
+    finally:
+        await store.close()
+
+
+async def test_closed_store_leaves_every_write_in_the_database_file(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "s.db")
+    await store.open()
+    for n in range(5):
+        await store.create_conversation(token=f"t{n}", language="en", now=1.0)
+    await store.close()
+    assert _rows_in_main_file(tmp_path / "s.db") == 5
