@@ -93,6 +93,7 @@ class Index:
             for i, text, raw in counted
         ]
         self.examples_vectors = [e.vector for e in self.examples]
+        self.intent_of = [e.intent for e in self.examples]
         self.weights = IntentWeights(((e.intent, e.vector) for e in self.examples),
                                      len(self.intents))
         self.postings = _postings(self.examples_vectors)

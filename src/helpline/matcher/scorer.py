@@ -66,12 +66,20 @@ def score_intents(index: Index, query: Query, leave_out: int | None = None) -> l
     if leave_out is not None:
         sims.pop(leave_out, None)
     by_intent: dict[int, list[tuple[float, int]]] = {}
-    examples = index.examples
+    best: dict[int, tuple[float, int]] = {}
+    intent_of = index.intent_of
     for n, sim in sims.items():
-        by_intent.setdefault(examples[n].intent, []).append((sim, n))
-    nearest = heapq.nlargest(SCORED_INTENTS, by_intent.items(), key=lambda kv: max(kv[1]))
+        i, hit = intent_of[n], (sim, n)
+        hits = by_intent.get(i)
+        if hits is None:
+            by_intent[i], best[i] = [hit], hit
+        else:
+            hits.append(hit)
+            if hit > best[i]:
+                best[i] = hit
+    nearest = heapq.nlargest(SCORED_INTENTS, by_intent.items(), key=lambda kv: best[kv[0]])
     blended = sorted(
-        ((_profile_score(index, vector, i, hits, leave_out), i, hits) for i, hits in nearest),
+        ((_profile_score(index, vector, i, best[i], leave_out), i, hits) for i, hits in nearest),
         key=lambda item: (-item[0][0], item[1]),
     )[:RERANKED_INTENTS]
     weight = STRING_WEIGHT_KO if query.korean else STRING_WEIGHT_EN
@@ -113,19 +121,24 @@ def _profile_score(
     index: Index,
     vector: Vector,
     intent: int,
-    hits: list[tuple[float, int]],
+    nearest: tuple[float, int],
     leave_out: int | None,
 ) -> tuple[float, float, float]:
     """Blend of the nearest example's and the intent profile's IDF cosine."""
-    sim = max(hits)[0]
+    sim = nearest[0]
     profiles = index.centroids[intent]
     if leave_out is not None and index.examples[leave_out].intent == intent:
         profiles = profile_without(index, leave_out)
-    c_sim = max(
-        (sum(q * centroid.get(f, 0.0) for f, q in vector.items()) for centroid in profiles),
-        default=0.0,
-    )
+    c_sim = max((_dot(vector, centroid) for centroid in profiles), default=0.0)
     return NEAREST_WEIGHT * sim + (1 - NEAREST_WEIGHT) * c_sim, sim, c_sim
+
+
+def _dot(vector: Vector, other: Vector) -> float:
+    weight_of = other.get
+    total = 0.0
+    for f, q in vector.items():
+        total += q * weight_of(f, 0.0)
+    return total
 
 
 def _closest_string(index: Index, query: Query, hits: list[tuple[float, int]]) -> tuple[float, int]:
@@ -163,15 +176,19 @@ def _prefiltered(query: Vector, index: Index, keep: int) -> dict[int, float]:
             left_out.append((feature, q))
             continue
         budget -= len(found)
+        get = sims.get  # the hottest loop of a match: no attribute lookups inside
         for n, w in found:
-            sims[n] = sims.get(n, 0.0) + q * w
+            sims[n] = get(n, 0.0) + q * w
     if not left_out:
         return sims
     if len(sims) > keep:
         sims = dict(heapq.nlargest(keep, sims.items(), key=itemgetter(1)))
     for n in sims:
-        vector = vectors[n]
-        sims[n] += sum(q * vector.get(f, 0.0) for f, q in left_out)
+        weight_of = vectors[n].get
+        extra = 0.0
+        for f, q in left_out:
+            extra += q * weight_of(f, 0.0)
+        sims[n] += extra
     return sims
 
 
