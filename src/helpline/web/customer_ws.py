@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import Callable, Mapping
-from functools import partial
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -33,8 +31,6 @@ from helpline.web.keys import CLOCK, CONVERSATIONS, DESK, SETTINGS, SOCKETS
 from helpline.web.ratelimit import TokenBucket, Verdict
 
 log = logging.getLogger(__name__)
-
-_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 async def customer_ws(request: web.Request) -> web.WebSocketResponse:
@@ -109,7 +105,7 @@ class CustomerSession:
         if self.ws.closed:
             return  # stored anyway; the client catches up with last_seq on reconnect
         with contextlib.suppress(ConnectionError):
-            await self.ws.send_str(_dumps(frame))
+            await self.ws.send_str(frames.encode(frame))
 
     async def on_text(self, raw: str | None) -> None:
         verdict = self.bucket.take()

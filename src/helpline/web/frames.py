@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from helpline.address import normalise_address
@@ -24,6 +25,29 @@ IDLE = "idle"
 UNAVAILABLE = "unavailable"
 SERVER_ERROR = "server_error"
 BAD_EMAIL = "bad_email"
+
+
+_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+
+class Wire(dict[str, Any]):
+    """A server frame that keeps its JSON text once made: a frame fanned out to several
+    sockets (tabs, agents) is encoded once, and constant frames are never re-encoded.
+    Treat it as frozen once published."""
+
+    __slots__ = ("_text",)
+
+    def text(self) -> str:
+        try:
+            return self._text
+        except AttributeError:
+            self._text: str = _dumps(self)
+            return self._text
+
+
+def encode(frame: Mapping[str, Any]) -> str:
+    """A frame's wire text (a Wire's kept text, or a fresh encoding of any other mapping)."""
+    return frame.text() if isinstance(frame, Wire) else _dumps(frame)
 
 
 @dataclass(frozen=True)
@@ -204,8 +228,15 @@ def ready(
     }
 
 
+_TYPING: dict[tuple[str, str], Wire] = {}
+
+
 def typing(kind: Literal["typing.start", "typing.stop"], sender: str) -> dict[str, Any]:
-    return {"type": kind, "sender": sender}
+    """The same frame each time (the bot sends two per answer): encoded only once."""
+    frame = _TYPING.get((kind, sender))
+    if frame is None:
+        frame = _TYPING[(kind, sender)] = Wire(type=kind, sender=sender)
+    return frame
 
 
 def csat_ack(client_id: str, rating: int, duplicate: bool) -> dict[str, Any]:
@@ -219,15 +250,17 @@ def status(value: str) -> dict[str, Any]:
 def message(stored: Message) -> dict[str, Any]:
     """A stored message as the client sees it (the bot's decision details stay server-side)."""
     body = stored.body
-    return {
-        "type": "message.new",
-        "seq": stored.seq,
-        "sender": stored.sender,
-        "text": body.get("text", ""),
-        "buttons": list(body.get("buttons", ())),
-        "kind": body.get("kind"),
-        "intent": body.get("intent"),
-        "client_id": stored.client_id,
-        "at": stored.created_at,
-        **({"name": body["name"]} if stored.sender == "agent" and "name" in body else {}),
-    }
+    return Wire(
+        {
+            "type": "message.new",
+            "seq": stored.seq,
+            "sender": stored.sender,
+            "text": body.get("text", ""),
+            "buttons": list(body.get("buttons", ())),
+            "kind": body.get("kind"),
+            "intent": body.get("intent"),
+            "client_id": stored.client_id,
+            "at": stored.created_at,
+            **({"name": body["name"]} if stored.sender == "agent" and "name" in body else {}),
+        }
+    )
