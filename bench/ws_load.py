@@ -15,7 +15,8 @@ A noisy machine moves both servers' figures from one second to the next, so the 
 alternate (echo, Helpline, echo, Helpline, ...) for `--rounds` rounds and the table gives
 each round and the medians; the ratio is taken per round, then its median. Server CPU per
 round trip (whole process, and its event-loop thread alone) comes from /proc and is the
-figure least moved by other load. Then `--idle` sockets are opened on fresh servers,
+figure least moved by other load; the load generator's own CPU per trip is shown too (on
+2 cores it competes with the server). Then `--idle` sockets are opened on fresh servers,
 greeted and left idle to measure the server's memory per connection (RSS from /proc).
 """
 
@@ -161,13 +162,17 @@ async def open_customer(
 
 
 async def read_until(
-    ws: aiohttp.ClientWebSocketResponse, done: Callable[[dict[str, Any]], bool]
+    ws: aiohttp.ClientWebSocketResponse,
+    done: Callable[[dict[str, Any]], bool],
+    hint: str = "",  # text the awaited frame contains: other frames are not parsed
 ) -> None:
+    """Read until done(frame); the client shares the machine, so it parses no more than it
+    must (the figure is the server's)."""
     while True:
         msg = await ws.receive()
         if msg.type is not aiohttp.WSMsgType.TEXT:
             raise ConnectionError(f"socket ended: {msg.type.name} {ws.close_code}")
-        if done(json.loads(msg.data)):
+        if hint in msg.data and done(json.loads(msg.data)):
             return
 
 
@@ -191,6 +196,10 @@ class Run:
     def done(self, frame: dict[str, Any]) -> bool:
         return self.server.name == "echo" or frame.get("type") == "typing.stop"
 
+    @property
+    def hint(self) -> str:
+        return "" if self.server.name == "echo" else '"typing.stop"'
+
 
 async def customer(run: Run, number: int) -> None:
     """Short conversations, one after another: hello, a few messages, goodbye."""
@@ -204,7 +213,7 @@ async def customer(run: Run, number: int) -> None:
             text = TEXTS[(number + sent) % len(TEXTS)]
             frame = {"type": "message.new", "id": f"c{number}-{sent}", "text": text}
             await ws.send_str(json.dumps(frame, ensure_ascii=False))
-            await read_until(ws, run.done)
+            await read_until(ws, run.done, run.hint)
             if start >= run.warm_until:
                 run.rtts.append(time.perf_counter() - start)
             sent += 1
@@ -219,12 +228,12 @@ async def load_phase(server: Server, args: argparse.Namespace) -> dict[str, floa
         start = time.perf_counter()
         run = Run(server, session, start + WARM_S, start + WARM_S + args.seconds,
                   args.per_conversation, [])  # fmt: skip
-        cpu: list[tuple[float, float]] = []
+        cpu: list[tuple[float, float, float]] = []
         for at in (run.warm_until, run.until):
-            loop.call_later(at - start, lambda: cpu.append(server.cpu_s()))
+            loop.call_later(at - start, lambda: cpu.append((*server.cpu_s(), time.process_time())))
         await asyncio.gather(*(customer(run, n) for n in range(args.customers)))
     rtts = sorted(run.rtts)
-    (process_0, main_0), (process_1, main_1) = cpu
+    (process_0, main_0, client_0), (process_1, main_1, client_1) = cpu
     return {
         "messages_s": len(rtts) / args.seconds,
         "p50_ms": statistics.median(rtts) * 1000,
@@ -233,6 +242,7 @@ async def load_phase(server: Server, args: argparse.Namespace) -> dict[str, floa
         "conversations": run.conversations,
         "cpu_ms": (process_1 - process_0) * 1000 / len(rtts),
         "loop_cpu_ms": (main_1 - main_0) * 1000 / len(rtts),
+        "client_cpu_ms": (client_1 - client_0) * 1000 / len(rtts),
     }
 
 
@@ -300,7 +310,7 @@ def print_table(
           f"conversation, loopback, {os.cpu_count()} cores, server loops "
           f"{', '.join(f'{r}={loop}' for r, loop in loops.items())}")  # fmt: skip
     print(f"{'server':<9} {'round':>5} {'trips':>7} {'msgs/s':>7} {'p50 ms':>7} {'p99 ms':>7} "
-          f"{'cpu ms/trip':>11} {'loop ms/trip':>12}")  # fmt: skip
+          f"{'cpu ms/trip':>11} {'loop ms/trip':>12} {'client ms/trip':>14}")  # fmt: skip
     for role in ROLES:
         rows = rounds[role]
         labelled = [(str(n), row) for n, row in enumerate(rows, 1)]
@@ -308,7 +318,7 @@ def print_table(
         for label, r in [*labelled, ("med", median)]:
             print(f"{role:<9} {label:>5} {int(r['count']):>7} {r['messages_s']:>7.0f} "
                   f"{r['p50_ms']:>7.2f} {r['p99_ms']:>7.2f} {r['cpu_ms']:>11.3f} "
-                  f"{r['loop_cpu_ms']:>12.3f}")  # fmt: skip
+                  f"{r['loop_cpu_ms']:>12.3f} {r['client_cpu_ms']:>14.3f}")  # fmt: skip
     ratios = [h["messages_s"] / e["messages_s"] for e, h in zip(*rounds.values(), strict=True)]
     cpu_ratio = _median(rounds["echo"], "cpu_ms") / _median(rounds["helpline"], "cpu_ms")
     print(f"helpline / echo messages/s: median {statistics.median(ratios):.3f} "
