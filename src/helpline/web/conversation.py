@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import fields, replace
+from dataclasses import replace
 from typing import Any, Protocol
 
 from helpline import dialogue, notice
@@ -15,7 +15,7 @@ from helpline.errors import ProtocolError
 from helpline.identity import Identity
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.customers import customer_store
-from helpline.web import frames
+from helpline.web import codec, frames
 from helpline.web.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.web.locks import LockRegistry
 from helpline.web.rules_holder import RulesHolder
@@ -195,7 +195,7 @@ class ConversationService:
             conversation,
             status=turn.state.status,
             language=turn.state.language,
-            bot_state=_state_dict(turn.state),
+            bot_state=codec.state_dict(turn.state),
             last_seq=stored[-1].seq,
             updated_at=stored[-1].created_at,
         )
@@ -208,10 +208,10 @@ class ConversationService:
         if conversation is None:
             raise ProtocolError(frames.NOT_READY, "conversation no longer exists")
         active = self.rules.current  # one read: a reload mid-turn cannot mix rules
-        state = _restore_state(conversation)
+        state = codec.restore_state(conversation)
         await self._publish(conversation_id, frames.typing("typing.start", "bot"))
         try:
-            inbound = _inbound(message.body, self.clock())
+            inbound = codec.inbound(message.body, self.clock())
             turn = dialogue.respond(active.rulebook, active.matcher, state, inbound)
             call = call_for(turn, conversation, message.body, self.clock())
             turn, events = await self.actions.apply(active.rulebook, turn, call)
@@ -229,13 +229,13 @@ class ConversationService:
         answers_seq: int | None,
         events: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> list[Message]:
-        decision = _shallow(turn.decision)
+        decision = codec.shallow(turn.decision)
         record = TurnRecord(
             conversation_id=conversation.id,
             status=turn.state.status,
-            bot_state=_state_dict(turn.state),
+            bot_state=codec.state_dict(turn.state),
             language=turn.state.language,
-            messages=[Outgoing("bot", _reply_body(r, decision)) for r in turn.replies],
+            messages=[Outgoing("bot", codec.reply_body(r, decision)) for r in turn.replies],
             events=[("bot.decision", {**decision, "reply_to": answers_seq}), *events],
             answers_seq=answers_seq,
         )
@@ -272,62 +272,3 @@ def _may_resume(found: Conversation, identity: Identity | None) -> bool:
     if identity is None or found.customer_id is None:
         return True
     return found.customer_id == identity.customer_id
-
-
-def _inbound(body: Mapping[str, Any], now: float) -> dialogue.Inbound:
-    """The dialogue's view of a stored customer message (also after a restart)."""
-    if body.get("kind") == "feedback":
-        return dialogue.Inbound(
-            kind="feedback", now=now, helpful=bool(body.get("helpful")), intent=body.get("intent")
-        )
-    text = str(body.get("text", ""))
-    payload = body.get("payload")
-    if payload:
-        return dialogue.Inbound(kind="button", now=now, text=text, payload=str(payload))
-    return dialogue.Inbound(kind="text", now=now, text=text)
-
-
-def _reply_body(reply: dialogue.Reply, decision: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "text": reply.text,
-        "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons],
-        "kind": reply.kind,
-        "intent": reply.intent,
-        "decision": decision,
-    }
-
-
-def _shallow(value: Any) -> dict[str, Any]:
-    """A flat dataclass as a dict; dataclasses.asdict deep-copies and costs far more per turn."""
-    return {name: getattr(value, name) for name in _field_names(type(value))}
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _field_names(cls: type) -> tuple[str, ...]:
-    """dataclasses.fields builds a fresh tuple on every call; a turn asks twice per class."""
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
-    return names
-
-
-def _state_dict(state: dialogue.ConversationState) -> dict[str, Any]:
-    data = _shallow(state)
-    data["recent_texts"] = list(state.recent_texts)
-    return data
-
-
-def _restore_state(conversation: Conversation) -> dialogue.ConversationState:
-    """The saved bot state; keys from another version of the dialogue are dropped, not fatal."""
-    known = {f.name for f in fields(dialogue.ConversationState)}
-    saved = {k: v for k, v in conversation.bot_state.items() if k in known}
-    if not saved:
-        return dialogue.ConversationState(language=conversation.language)
-    # people change the status outside bot turns (accept, close, hand back): the
-    # conversation's own status is the truth, the bot's saved copy may be older
-    saved["status"] = conversation.status
-    if "recent_texts" in saved:
-        saved["recent_texts"] = tuple(saved["recent_texts"])
-    return dialogue.ConversationState(**saved)

@@ -1,0 +1,69 @@
+"""The dialogue's values as the store keeps them (message, replies, state), and back."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any
+
+from helpline import dialogue
+from helpline.store.base import Conversation
+
+
+def inbound(body: Mapping[str, Any], now: float) -> dialogue.Inbound:
+    """The dialogue's view of a stored customer message (also after a restart)."""
+    if body.get("kind") == "feedback":
+        return dialogue.Inbound(
+            kind="feedback", now=now, helpful=bool(body.get("helpful")), intent=body.get("intent")
+        )
+    text = str(body.get("text", ""))
+    payload = body.get("payload")
+    if payload:
+        return dialogue.Inbound(kind="button", now=now, text=text, payload=str(payload))
+    return dialogue.Inbound(kind="text", now=now, text=text)
+
+
+def reply_body(reply: dialogue.Reply, decision: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "text": reply.text,
+        "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons],
+        "kind": reply.kind,
+        "intent": reply.intent,
+        "decision": decision,
+    }
+
+
+def shallow(value: Any) -> dict[str, Any]:
+    """A flat dataclass as a dict; dataclasses.asdict deep-copies and costs far more per turn."""
+    return {name: getattr(value, name) for name in _field_names(type(value))}
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(cls: type) -> tuple[str, ...]:
+    """dataclasses.fields builds a fresh tuple on every call; a turn asks twice per class."""
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
+
+
+def state_dict(state: dialogue.ConversationState) -> dict[str, Any]:
+    data = shallow(state)
+    data["recent_texts"] = list(state.recent_texts)
+    return data
+
+
+def restore_state(conversation: Conversation) -> dialogue.ConversationState:
+    """The saved bot state; keys from another version of the dialogue are dropped, not fatal."""
+    known = {f.name for f in fields(dialogue.ConversationState)}
+    saved = {k: v for k, v in conversation.bot_state.items() if k in known}
+    if not saved:
+        return dialogue.ConversationState(language=conversation.language)
+    # people change the status outside bot turns (accept, close, hand back): the
+    # conversation's own status is the truth, the bot's saved copy may be older
+    saved["status"] = conversation.status
+    if "recent_texts" in saved:
+        saved["recent_texts"] = tuple(saved["recent_texts"])
+    return dialogue.ConversationState(**saved)
