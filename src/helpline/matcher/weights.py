@@ -77,8 +77,13 @@ class IntentWeights:
 
     def strongest(self, vector: Vector, intent: int, limit: int) -> list[tuple[str, float]]:
         """The message's features that speak most for the intent, with their log-odds."""
-        found = [
-            item for item in self._contributions(vector, intent, None)
-            if self._counts[item[0]].get(intent) and item[1] > 0
-        ]
+        denominator = self._denominator(intent, None)
+        found = []
+        for feature in vector:
+            counts = self._counts.get(feature)
+            n = counts.get(intent) if counts is not None else None
+            if n:
+                weight = self._log_count[n] - denominator - self._background[feature]
+                if weight > 0:
+                    found.append((feature, weight))
         return sorted(found, key=lambda item: (-item[1], item[0]))[:limit]
