@@ -17,6 +17,7 @@ import contextlib
 import shutil
 import subprocess
 import tempfile
+import threading
 import uuid
 import warnings
 from collections.abc import AsyncIterator, Iterator
@@ -71,7 +72,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ]  # fmt: skip
     server = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
     try:
-        _wait_for_line(server, "Ready to accept connections")
+        _wait_for_line(server, "ready to accept connections")
         yield f"unix://{socket_path}"
     finally:
         server.terminate()
@@ -81,11 +82,17 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 def _wait_for_line(server: subprocess.Popen[str], marker: str) -> None:
-    """Read the server's log until it says marker (it ends the log if it fails to start)."""
+    """Read the server's log until it says marker (any case); a server that fails to
+    start ends its log, and one that hangs is killed after START_TIMEOUT_S."""
     assert server.stdout is not None
-    for line in server.stdout:
-        if marker in line:
-            return
+    watchdog = threading.Timer(START_TIMEOUT_S, server.kill)
+    watchdog.start()
+    try:
+        for line in server.stdout:
+            if marker in line.lower():
+                return
+    finally:
+        watchdog.cancel()
     raise RuntimeError(f"redis-server exited with {server.wait()} before it was ready")
 
 

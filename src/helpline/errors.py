@@ -96,3 +96,15 @@ class ActionNotFoundError(ActionError):
 
 class ActionServerError(ActionError):
     """The action server is unreachable, too slow, or answered with an error."""
+
+
+class BusUnavailableError(HelplineError):
+    """The shared bus (Redis) cannot be reached or refused a subscription."""
+
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(url, reason)
+        self.url = url
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return f"bus {self.url}: {self.reason}"
