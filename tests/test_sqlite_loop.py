@@ -1,4 +1,4 @@
-"""The SQLite store on the event loop: checkpoints off the loop, a locked file waited off it."""
+"""The SQLite store on the event loop: checkpoints off the loop, a locked file, the cache."""
 
 from __future__ import annotations
 
@@ -107,3 +107,9 @@ async def test_closed_store_leaves_every_write_in_the_database_file(tmp_path: Pa
         await store.create_conversation(token=f"t{n}", language="en", now=1.0)
     await store.close()
     assert _rows_in_main_file(tmp_path / "s.db") == 5
+
+
+def test_store_connection_keeps_a_page_cache_larger_than_sqlites_default(tmp_path: Path) -> None:
+    conn = connect(str(tmp_path / "c.db"), 1000)
+    assert conn.execute("PRAGMA cache_size").fetchone()[0] == -32768  # KiB; default -2000
+    conn.close()
