@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from helpline.bus import Bus, MemoryBus, open_bus
 from helpline.bus.redis import RedisBus
 from helpline.bus.redis_lock import LockTimeoutError, RedisLockRegistry
 from helpline.errors import BusOverflowError, BusUnavailableError, ConfigError
+from helpline.settings import Settings
 
 WAIT_S = 5.0
 
@@ -206,3 +208,10 @@ async def test_a_holder_past_its_expiry_does_not_free_the_next_holders_lock(
     async with locks.hold("c1"):
         await redis_client.set(name, "next-holder")  # ours expired; another node took it
     assert await redis_client.get(name) == b"next-holder"
+
+
+@pytest.mark.parametrize("url", ["http://cache:6379", "localhost:6379", ""])
+def test_settings_refuse_a_redis_url_that_is_not_one(tmp_path: Path, url: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        Settings(rules_dir=tmp_path, database_url="helpline.db", redis_url=url)
+    assert info.value.setting == "redis_url"

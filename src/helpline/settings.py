@@ -119,6 +119,10 @@ class Settings:
     identity_secret: str | None = field(default=None, repr=False)
     smtp: Smtp | None = None  # None: emails stay queued in the outbox (a warning says so)
     outbox: OutboxPolicy = field(default_factory=OutboxPolicy)
+    # Redis shared by several nodes (redis://host:6379/0, rediss://, unix:///path.sock):
+    # frames fan out between nodes and conversation locks hold across them; None: one node
+    redis_url: str | None = None
+    redis_prefix: str = "helpline:"  # keys and channels; several deployments can share one Redis
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules_dir", Path(self.rules_dir))
@@ -141,6 +145,10 @@ class Settings:
             raise ConfigError("action_timeout_s", "must be positive")
         if self.action_endpoint is not None and not _is_http_url(self.action_endpoint):
             raise ConfigError("action_endpoint", "must be an http(s) URL, e.g. http://localhost:5055")
+        if self.redis_url is not None and not _is_redis_url(self.redis_url):
+            raise ConfigError("redis_url", "must be a redis://, rediss:// or unix:// URL")
+        if not self.redis_prefix:
+            raise ConfigError("redis_prefix", "must not be empty")
         if self.smtp is not None and not isinstance(self.smtp, Smtp):
             raise ConfigError("smtp", "must be an Smtp value or None")
 
@@ -181,3 +189,8 @@ def _smtp(environ: Mapping[str, str]) -> Smtp | None:
 
 def _is_http_url(value: object) -> bool:
     return isinstance(value, str) and value.startswith(("http://", "https://")) and len(value) > 8
+
+
+def _is_redis_url(value: object) -> bool:
+    schemes = ("redis://", "rediss://", "unix://")
+    return isinstance(value, str) and value.startswith(schemes) and len(value) > 8

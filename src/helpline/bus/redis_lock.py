@@ -48,7 +48,7 @@ class RedisLockRegistry(LockRegistry):
         client: Redis,
         *,
         prefix: str = "helpline:",
-        ttl_s: float = 30.0,
+        ttl_s: float = 10.0,  # how long a dead node's lock keeps others waiting
         wait_s: float = 60.0,
     ) -> None:
         super().__init__()
@@ -58,6 +58,11 @@ class RedisLockRegistry(LockRegistry):
         self._wait_s = wait_s
         self._release = client.register_script(_RELEASE)
         self._extend = client.register_script(_EXTEND)
+
+    def __bool__(self) -> bool:
+        # LockRegistry's __len__ makes an idle registry falsy; `locks or LockRegistry()`
+        # must not swap this one for an in-process one
+        return True
 
     @contextlib.asynccontextmanager
     async def hold(self, key: str) -> AsyncIterator[None]:

@@ -24,7 +24,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8080, help="port (0: any free port)")
     parser.add_argument("--rules", default="bot_rules", help="rules directory (hot reloaded)")
-    parser.add_argument("--db", default="helpline.db", help="SQLite file or database URL")
+    parser.add_argument(
+        "--db",
+        default="helpline.db",
+        help="SQLite file or database URL (postgresql://user@host/db: shared by several nodes)",
+    )
+    parser.add_argument(
+        "--redis",
+        default=None,
+        metavar="URL",
+        help="Redis shared by several nodes, e.g. redis://localhost:6379/0 "
+        "(default: this node alone, in-process fan-out and locks)",
+    )
     parser.add_argument("--widget-dir", default=None, help="widget files (default: web_widget/)")
     parser.add_argument(
         "--action-endpoint",
@@ -65,7 +76,10 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.widget_dir:
         settings = replace(settings, widget_dir=Path(args.widget_dir))
     settings = replace(
-        settings, action_endpoint=args.action_endpoint, action_timeout_s=args.action_timeout
+        settings,
+        action_endpoint=args.action_endpoint,
+        action_timeout_s=args.action_timeout,
+        redis_url=args.redis,
     )
     return from_environment(settings, os.environ)  # HELPLINE_IDENTITY_SECRET, HELPLINE_SMTP_*
 

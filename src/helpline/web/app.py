@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import WSCloseCode, web
 
 from helpline.actions import step_for
-from helpline.bus import MemoryBus
+from helpline.bus import Bus, MemoryBus
 from helpline.rules.model import Rulebook
 from helpline.settings import Settings
 from helpline.store import open_store
@@ -32,6 +32,7 @@ from helpline.web.keys import (
     SOCKETS,
     STORE,
 )
+from helpline.web.locks import LockRegistry
 from helpline.web.mailer import mailer_ctx
 from helpline.web.reload import watch_rules_ctx
 from helpline.web.routes import setup_routes
@@ -90,11 +91,26 @@ def _store_ctx(
     return store_ctx
 
 
+async def _shared_bus(settings: Settings) -> tuple[Bus, LockRegistry]:
+    """This node's own bus and locks, or, with settings.redis_url, Redis's: frames fan out
+    to every node and a conversation's turns hold its lock on all of them."""
+    if settings.redis_url is None:
+        return MemoryBus(), LockRegistry()
+    from helpline.bus.redis import RedisBus
+    from helpline.bus.redis_lock import RedisLockRegistry
+
+    bus = RedisBus(settings.redis_url, prefix=settings.redis_prefix)
+    await bus.open()
+    return bus, RedisLockRegistry(bus.client, prefix=settings.redis_prefix)
+
+
 async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
-    bus = MemoryBus()
+    bus, locks = await _shared_bus(app[SETTINGS])
     app[BUS] = bus
     actions = step_for(app[SETTINGS])
-    conversations = ConversationService(app[STORE], bus, app[RULES], app[CLOCK], actions=actions)
+    conversations = ConversationService(
+        app[STORE], bus, app[RULES], app[CLOCK], locks=locks, actions=actions
+    )
     app[CONVERSATIONS] = conversations
     handoff = HandoffService(app[STORE], bus, app[RULES], app[CLOCK], conversations.locks)
     await handoff.start()  # the queue as the store left it, even after a kill -9
