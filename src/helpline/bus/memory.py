@@ -40,6 +40,17 @@ class MemorySubscription:
             raise BusOverflowError(self.topic)
         return frame
 
+    def get_nowait(self) -> Frame | None:
+        """The next frame if one is already here (None if not), without waiting."""
+        if self.overflowed:
+            raise BusOverflowError(self.topic)
+        if self._queue.empty():
+            return None
+        frame = self._queue.get_nowait()
+        if frame is _OVERFLOW:
+            raise BusOverflowError(self.topic)
+        return frame
+
     async def close(self) -> None:
         self._bus.unsubscribe(self)
 

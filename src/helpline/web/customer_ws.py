@@ -17,6 +17,7 @@ from helpline.identity import Identity, verify_identity
 from helpline.settings import Limits
 from helpline.web import frames
 from helpline.web.conversation import ConversationService
+from helpline.web.cork import corked
 from helpline.web.frames import (
     ClientFrame,
     CsatSubmit,
@@ -41,7 +42,13 @@ async def customer_ws(request: web.Request) -> web.WebSocketResponse:
     app[SOCKETS].add(ws)
     secret = app[SETTINGS].identity_secret
     session = CustomerSession(
-        ws, app[CONVERSATIONS], limits, app[CLOCK], identity_secret=secret, desk=app.get(DESK)
+        ws,
+        app[CONVERSATIONS],
+        limits,
+        app[CLOCK],
+        identity_secret=secret,
+        desk=app.get(DESK),
+        transport=request.transport,
     )
     try:
         await session.run()
@@ -62,8 +69,10 @@ class CustomerSession:
         clock: Callable[[], float],
         identity_secret: str | None = None,  # None: every identity claim is ignored
         desk: AgentDesk | None = None,  # the live-agent side: queue place, agent, rating
+        transport: asyncio.BaseTransport | None = None,  # to send bursts of frames at once
     ) -> None:
         self.desk = desk
+        self.transport = transport
         self.ws = ws
         self.service = service
         self.limits = limits
@@ -163,42 +172,50 @@ class CustomerSession:
         # and sent_seq drops the repeat, so nothing falls in between.
         self._subscription = await self.service.bus.subscribe(conversation_topic(conversation.id))
         self.conversation_id = conversation.id
-        await self.send(
-            frames.ready(
-                conversation.id,
-                conversation.token,
-                resumed,
-                conversation.status,
-                conversation.last_seq,
-            )
-        )
         # last_seq counts in the token's conversation; one found by identity starts at 0
         since = hello.last_seq if resumed and conversation.token == hello.token else 0
         self.sent_seq = since
-        for message in await self.service.history(conversation.id, since):
-            await self.send(frames.message(message))
-            self.sent_seq = message.seq
-        self._listener = asyncio.create_task(self.relay(self._subscription))
-        if self.desk is not None:
-            for extra in self.desk.on_customer_ready(conversation.id, conversation.status):
-                await self.send(extra)
+        missed = await self.service.history(conversation.id, since)
+        with corked(self.transport):  # ready, what was missed and the queue place: one burst
+            ready = frames.ready(
+                conversation.id, conversation.token, resumed, conversation.status,
+                conversation.last_seq,
+            )  # fmt: skip
+            await self.send(ready)
+            for message in missed:
+                await self.send(frames.message(message))
+                self.sent_seq = message.seq
+            self._listener = asyncio.create_task(self.relay(self._subscription))
+            if self.desk is not None:
+                for extra in self.desk.on_customer_ready(conversation.id, conversation.status):
+                    await self.send(extra)
         if resumed:
             await self.service.answer_pending(conversation.id)
 
     async def relay(self, subscription: Subscription) -> None:
         """Send what the bus delivers; never reads the socket."""
+        # frames already waiting go out together (MemorySubscription can say; a bus
+        # without get_nowait delivers one by one)
+        waiting = getattr(subscription, "get_nowait", None)
         try:
             while True:
-                frame = await subscription.get()
-                seq = frame.get("seq")
-                if frame.get("type") == "message.new" and isinstance(seq, int):
-                    if seq <= self.sent_seq:
-                        continue
-                    self.sent_seq = seq
-                await self.send(frame)
+                burst = [await subscription.get()]
+                while waiting is not None and (more := waiting()) is not None:
+                    burst.append(more)
+                with corked(self.transport, len(burst) > 1):
+                    for frame in burst:
+                        await self.relay_one(frame)
         except BusOverflowError:
             log.warning("socket of %s fell behind; closing it to resume", self.conversation_id)
             await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")
+
+    async def relay_one(self, frame: Mapping[str, Any]) -> None:
+        seq = frame.get("seq")
+        if frame.get("type") == "message.new" and isinstance(seq, int):
+            if seq <= self.sent_seq:
+                return  # already sent from history
+            self.sent_seq = seq
+        await self.send(frame)
 
 
 MAX_CUSTOMER_ID_CHARS = 128
