@@ -39,7 +39,9 @@ class TableMatcher:
         self.table = table
         self.calls: list[tuple[str, str | None]] = []
 
-    def match(self, text: str, language: str | None = None, limit: int = 5) -> list[Candidate]:
+    def match(
+        self, text: str, language: str | None = None, limit: int = 5, *, explain: bool = False
+    ) -> list[Candidate]:
         self.calls.append((text, language))
         return [Candidate(i, s, ("example",)) for i, s in self.table.get(text, [])][:limit]
 

@@ -154,8 +154,16 @@ def test_out_of_scope_messages_score_below_answer(matcher, text: str) -> None:  
     assert not found or found[0].score < ANSWER
 
 
+def _explained(matcher, text: str) -> Candidate:  # type: ignore[no-untyped-def]
+    return matcher.match(text, explain=True)[0]  # type: ignore[no-any-return]
+
+
+def test_evidence_is_left_out_unless_asked_for(matcher) -> None:  # type: ignore[no-untyped-def]
+    assert _top(matcher, "my payment failed again").evidence == ()
+
+
 def test_evidence_names_the_example_and_the_words(matcher) -> None:  # type: ignore[no-untyped-def]
-    top = _top(matcher, "my payment failed again")
+    top = _explained(matcher, "my payment failed again")
     assert "example: 'my payment failed'" in top.evidence
     words = next(e for e in top.evidence if e.startswith("words: "))
     assert "payment(" in words and "fail(" in words
@@ -195,7 +203,7 @@ def test_a_very_long_message_is_matched_on_its_start(matcher) -> None:  # type: 
 
 
 def test_evidence_names_the_intent_words_that_speak_for_it(matcher) -> None:  # type: ignore[no-untyped-def]
-    top = _top(matcher, "my payment failed again")
+    top = _explained(matcher, "my payment failed again")
     learned = next(e for e in top.evidence if e.startswith("intent words: "))
     assert "fail(+" in learned and "payment(+" in learned
 

@@ -100,7 +100,7 @@ class _Session:
 
     def explain_scores(self, turn: Turn) -> None:
         last = self.last_line
-        found = self.matcher.match(last, turn.decision.language) if last else []
+        found = self.matcher.match(last, turn.decision.language, explain=True) if last else []
         evidence = {c.intent: c for c in found}
         for intent, score in turn.decision.candidates:
             self.status(f"  {score:5.1f} {intent}")

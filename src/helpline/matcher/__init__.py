@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from helpline.matcher.index import Index
-from helpline.matcher.scorer import explain, score_intents, to_scale
+from helpline.matcher.scorer import explain as explain_score
+from helpline.matcher.scorer import score_intents, to_scale
 from helpline.rules.model import Rulebook
 from helpline.text import SynonymMap
 
@@ -25,8 +26,11 @@ class Candidate:
 
 
 class Matcher(Protocol):
-    def match(self, text: str, language: str | None = None, limit: int = 5) -> list[Candidate]:
-        """Best intents first, at most one candidate per intent."""
+    def match(
+        self, text: str, language: str | None = None, limit: int = 5, *, explain: bool = False
+    ) -> list[Candidate]:
+        """Best intents first, at most one candidate per intent; with `explain`, each
+        candidate carries the evidence for its score."""
         ...
 
 
@@ -36,16 +40,20 @@ class SoftIdfMatcher:
     def __init__(self, rows: list[tuple[str, str]], synonyms: SynonymMap | None = None) -> None:
         self.index = Index(rows, synonyms)
 
-    def match(self, text: str, language: str | None = None, limit: int = 5) -> list[Candidate]:
+    def match(
+        self, text: str, language: str | None = None, limit: int = 5, *, explain: bool = False
+    ) -> list[Candidate]:
         query = self.index.query(text[:MAX_MESSAGE_CHARS])
         if not query.vector:
             return []
         scored = score_intents(self.index, query)[:limit]
+        # The evidence costs about as much as the scoring itself, and only a person reading
+        # an explanation needs it, so the bot's hot path leaves it out.
         return [
             Candidate(
                 self.index.intents[s.intent],
                 round(to_scale(s.raw), 2),
-                explain(self.index, query, s),
+                explain_score(self.index, query, s) if explain else (),
             )
             for s in scored
         ]
