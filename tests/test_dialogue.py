@@ -301,6 +301,29 @@ def test_decision_carries_the_mood_cues_of_the_message() -> None:
     assert set(cues) <= set(say(text).decision.reasons)
 
 
+def test_calmly_described_problems_do_not_add_up_to_a_frustration_handoff() -> None:
+    table = dict(TABLE)
+    problems = [
+        "로그인이 안됨", "결제가안돼요ㅠㅠ", "앱이 안 켜져요", "영상이 안 나와요",
+        "my payment wont go through", "the app keeps crashing", "cant log in on my tv",
+        "download button does nothing",
+    ]  # fmt: skip
+    for text in problems:
+        table[text] = [("payment_failed", 91.0)]
+    state = ConversationState(language="ko")
+    for n, text in enumerate(problems):
+        turn = respond(RULES, TableMatcher(table), state, Inbound("text", float(n), text=text))
+        state = turn.state
+    assert state.status == "bot"
+    assert state.frustration < RULES.config.frustration.escalate_at / 2
+
+
+def test_one_furious_message_still_hands_over_at_once() -> None:
+    turn = say("this is fucking useless, worst service ever!!!")
+    assert turn.state.status == "queued"
+    assert turn.decision.reasons[0] == "frustration"
+
+
 def test_fallback_raises_the_mood_level() -> None:
     assert say("blorp").decision.mood >= mood.FALLBACK_SIGNAL
 

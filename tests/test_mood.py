@@ -8,6 +8,8 @@ from helpline.mood import (
     FALLBACK_SIGNAL,
     NEGATIVE_FEEDBACK_SIGNAL,
     REPEAT_SIGNAL,
+    MessageMood,
+    conversation_signal,
     is_negative_feedback,
     score_message,
     update_level,
@@ -300,3 +302,9 @@ def test_negative_feedback_is_a_reason_but_alone_does_not_escalate(text: str) ->
 )
 def test_a_device_that_switches_off_is_not_an_insult(text: str) -> None:
     assert "profanity" not in score_message(text, "ko").reasons
+
+
+def test_a_calm_message_adds_nothing_to_the_conversation_level() -> None:
+    assert conversation_signal(MessageMood(0.2)) == 0.0
+    assert conversation_signal(MessageMood(1.0)) == 1.0
+    assert 0.0 < conversation_signal(MessageMood(0.65)) < 0.65

@@ -67,7 +67,7 @@ def read(
 def _cues(state: ConversationState, text: str, lang: str) -> tuple[float, tuple[str, ...]]:
     """How frustrated a typed message sounds, a repeat of a recent one included."""
     felt = mood.score_message(text, lang)
-    signal, reasons = felt.score, tuple(felt.reasons)
+    signal, reasons = mood.conversation_signal(felt), tuple(felt.reasons)
     if _is_repeat(state, text, lang):
         signal, reasons = combine(signal, mood.REPEAT_SIGNAL), reasons + ("repeated",)
     return signal, reasons

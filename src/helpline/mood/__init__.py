@@ -14,6 +14,7 @@ __all__ = [
     "NEGATIVE_FEEDBACK_SIGNAL",
     "REPEAT_SIGNAL",
     "MessageMood",
+    "conversation_signal",
     "is_negative_feedback",
     "score_message",
     "update_level",
@@ -73,6 +74,18 @@ def wants_human(text: str, language: str | None = None) -> bool:
 def is_negative_feedback(text: str, language: str | None = None) -> bool:
     """The customer says the last answer did not help ("that didn't help", "그게 아니라")."""
     return _feedback(cues.surface(text))
+
+
+# Support messages describe problems ("로그인이 안 됨", "payment won't go through"), and a
+# problem described calmly reads mildly negative. Only what a message says beyond that
+# calm baseline adds to the conversation's level; otherwise a patient customer with a few
+# problems would build up to a handoff "for frustration" without ever being upset.
+CALM_BASELINE = 0.3
+
+
+def conversation_signal(felt: MessageMood) -> float:
+    """What one message adds to the conversation's level: its score above the calm baseline."""
+    return max(0.0, felt.score - CALM_BASELINE) / (1.0 - CALM_BASELINE)
 
 
 def update_level(
