@@ -24,7 +24,8 @@ check: $(BIN)/.installed
 	$(BIN)/helpline check bot_rules
 
 bench: $(BIN)/.installed
-	$(BIN)/python bench/run_all.py
+	for script in matcher_latency rules_load ws_load handoff agent_login actions_roundtrip; do \
+		echo "== bench/$$script.py"; $(BIN)/python bench/$$script.py || exit 1; done
 
 lint: $(BIN)/.installed
 	$(BIN)/pip install -q ruff mypy
