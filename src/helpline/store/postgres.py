@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, TypeVar, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.errors import StoreError
-from helpline.store import postgres_ops as ops
-from helpline.store.base import Appended, Conversation, Event, Message, TurnRecord
-from helpline.store.postgres_agents import PostgresAgentMethods
-from helpline.store.postgres_handoff import PostgresHandoffMethods
-from helpline.store.postgres_mail import PostgresMailMethods
+from helpline.store import postgres_agents, postgres_handoff_ops, postgres_mail, postgres_ops
+from helpline.store.agent_methods import AgentMethods, AgentOps
+from helpline.store.conversation_methods import ConversationMethods, ConversationOps
+from helpline.store.handoff_methods import HandoffMethods, HandoffOps
+from helpline.store.mail_methods import MailMethods, MailOps
+from helpline.store.operation import Result
 from helpline.store.postgres_migrations import migrate
 
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class PostgresStore(PostgresAgentMethods, PostgresMailMethods, PostgresHandoffMethods):
+class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore) on
     PostgreSQL, the same tables as SQLiteStore.
 
@@ -47,6 +47,11 @@ class PostgresStore(PostgresAgentMethods, PostgresMailMethods, PostgresHandoffMe
     StoreError; the pool opens a fresh connection for the next one. Query parameters in the
     URL other than libpq's (e.g. ?search_path=tenant) are sent as server settings.
     """
+
+    _conversation_ops: ClassVar[ConversationOps] = postgres_ops
+    _agent_ops: ClassVar[AgentOps] = postgres_agents
+    _mail_ops: ClassVar[MailOps] = postgres_mail
+    _handoff_ops: ClassVar[HandoffOps] = postgres_handoff_ops
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
@@ -80,61 +85,14 @@ class PostgresStore(PostgresAgentMethods, PostgresMailMethods, PostgresHandoffMe
         if pool is not None:
             await pool.close()  # waits for the operations in flight to finish
 
-    async def _run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
-        """fn(conn, *args) in one transaction on a pooled connection."""
+    async def _run(self, fn: Callable[..., Result[T]], *args: Any) -> T:
+        """fn(conn, *args) in one transaction on a pooled connection; PostgreSQL's
+        operations are coroutine functions, so fn returns an awaitable of the result."""
         pool = self._pool
         if pool is None:
             raise StoreError(f"store {self.where} is closed")
         try:
             async with pool.acquire() as conn, conn.transaction():
-                return await fn(conn, *args)
+                return await cast(Awaitable[T], fn(conn, *args))
         except DRIVER_ERRORS as exc:
             raise StoreError(f"database {self.where}: {exc}") from exc
-
-    async def create_conversation(
-        self,
-        *,
-        token: str,
-        language: str | None,
-        customer_id: str | None = None,
-        customer_name: str | None = None,
-        now: float,
-    ) -> Conversation:
-        conv = Conversation(
-            id=f"c_{uuid.uuid4().hex}",
-            token=token,
-            status="bot",
-            language=language,
-            customer_id=customer_id,
-            customer_name=customer_name,
-            bot_state={},
-            last_seq=0,
-            created_at=now,
-            updated_at=now,
-        )
-        return await self._run(ops.create_conversation, conv)
-
-    async def conversation(self, conversation_id: str) -> Conversation | None:
-        return await self._run(ops.conversation, conversation_id, "id")
-
-    async def conversation_by_token(self, token: str) -> Conversation | None:
-        return await self._run(ops.conversation, token, "token")
-
-    async def append_customer_message(
-        self, conversation_id: str, client_id: str, body: Mapping[str, Any], now: float
-    ) -> Appended:
-        return await self._run(ops.append_customer_message, conversation_id, client_id, body, now)
-
-    async def commit_turn(self, record: TurnRecord, now: float) -> list[Message]:
-        return await self._run(ops.commit_turn, record, now)
-
-    async def messages_after(
-        self, conversation_id: str, seq: int, limit: int = 500
-    ) -> list[Message]:
-        return await self._run(ops.messages_after, conversation_id, seq, limit)
-
-    async def unanswered_customer_messages(self, conversation_id: str) -> list[Message]:
-        return await self._run(ops.unanswered_customer_messages, conversation_id)
-
-    async def events(self, conversation_id: str) -> list[Event]:
-        return await self._run(ops.events, conversation_id)

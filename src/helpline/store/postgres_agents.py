@@ -1,20 +1,15 @@
-"""Agent accounts on PostgreSQL: the operations, and the PostgresStore methods that run them."""
+"""Agent accounts on PostgreSQL: the operations PostgresStore runs for AgentMethods."""
 
 # Like postgres_ops: coroutines on a connection, each run in its own transaction.
 
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
 
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.errors import StoreError
-from helpline.store.agents import Agent, AgentSession, Presence, check_agent, check_presence
-
-T = TypeVar("T")
+from helpline.store.agents import Agent, AgentSession, Presence
 
 _AGENT_COLUMNS = "id, email, name, teams, role, capacity, created_at"
 _JOINED_AGENT = ", ".join("a." + c for c in _AGENT_COLUMNS.split(", "))
@@ -141,64 +136,3 @@ async def select_presences(conn: asyncpg.Connection) -> list[Presence]:
         "SELECT agent_id, status, updated_at FROM agent_presence ORDER BY agent_id"
     )
     return [Presence(r["agent_id"], r["status"], r["updated_at"]) for r in rows]
-
-
-class PostgresAgentMethods:
-    """The AgentStore methods of PostgresStore, kept here so postgres.py stays small."""
-
-    async def _run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
-        raise NotImplementedError  # PostgresStore's: runs fn in a transaction
-
-    async def create_agent(
-        self,
-        *,
-        email: str,
-        name: str,
-        teams: tuple[str, ...],
-        role: str,
-        capacity: int,
-        password_hash: str,
-        now: float,
-    ) -> Agent:
-        email, name, teams = email.strip(), name.strip(), tuple(t.strip() for t in teams)
-        check_agent(email=email, name=name, teams=teams, role=role, capacity=capacity)
-        new = Agent(f"a_{uuid.uuid4().hex}", email, name, teams, role, capacity, now)
-        return await self._run(insert_agent, new, password_hash)
-
-    async def agent(self, agent_id: str) -> Agent | None:
-        return await self._run(select_agent, agent_id)
-
-    async def agent_by_email(self, email: str) -> tuple[Agent, str] | None:
-        return await self._run(select_agent_by_email, email)
-
-    async def agents(self) -> list[Agent]:
-        return await self._run(select_agents)
-
-    async def update_password_hash(self, agent_id: str, password_hash: str) -> None:
-        await self._run(update_password, agent_id, password_hash)
-
-    async def create_session(self, agent_id: str, token_hash: str, expires_at: float) -> None:
-        await self._run(insert_session, agent_id, token_hash, expires_at)
-
-    async def session(self, token_hash: str, now: float) -> AgentSession | None:
-        return await self._run(select_session, token_hash, now)
-
-    async def session_agent(self, token_hash: str, now: float) -> Agent | None:
-        found = await self._run(select_session, token_hash, now)
-        return found.agent if found else None
-
-    async def extend_session(self, token_hash: str, expires_at: float) -> None:
-        await self._run(lengthen_session, token_hash, expires_at)
-
-    async def delete_session(self, token_hash: str) -> None:
-        await self._run(delete_session_row, token_hash)
-
-    async def delete_expired_sessions(self, now: float) -> int:
-        return await self._run(delete_expired, now)
-
-    async def set_presence(self, agent_id: str, status: str, now: float) -> None:
-        check_presence(status)
-        await self._run(upsert_presence, agent_id, status, now)
-
-    async def presences(self) -> list[Presence]:
-        return await self._run(select_presences)

@@ -1,12 +1,11 @@
-"""Outbox and customers on PostgreSQL: the operations, and the PostgresStore methods."""
+"""Outbox and customers on PostgreSQL: the operations PostgresStore runs for MailMethods."""
 
 # Like postgres_ops: coroutines on a connection, each run in its own transaction.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 
@@ -14,8 +13,6 @@ from helpline.errors import StoreError
 from helpline.store import postgres_ops as ops
 from helpline.store.base import Appended, Conversation, Message
 from helpline.store.outbox import OutboxEmail
-
-T = TypeVar("T")
 
 # How long an email taken by one node's sender stays out of every other node's batches.
 # Longer than a batch takes to send (each attempt is bounded by the SMTP timeout); if the
@@ -204,71 +201,3 @@ async def select_latest_open(conn: asyncpg.Connection, customer_id: str) -> Conv
         customer_id,
     )
     return ops.to_conversation(row) if row else None
-
-
-class PostgresMailMethods:
-    """The OutboxStore and CustomerStore methods of PostgresStore."""
-
-    async def _run(self, fn: Callable[..., Awaitable[T]], *args: Any) -> T:
-        raise NotImplementedError  # PostgresStore's: runs fn in a transaction
-
-    async def enqueue_email(
-        self, *, recipient: str, subject: str, body: str, conversation_id: str | None, now: float
-    ) -> OutboxEmail:
-        return await self._run(insert_email, recipient, subject, body, conversation_id, now)
-
-    async def due_emails(self, now: float, limit: int) -> list[OutboxEmail]:
-        """Due emails, claimed for this caller: two nodes never get the same one."""
-        return await self._run(claim_due, now, limit)
-
-    async def next_email_due_at(self) -> float | None:
-        return await self._run(select_next_due)
-
-    async def mark_email_sent(self, email_id: int, now: float) -> None:
-        await self._run(update_sent, email_id, now)
-
-    async def mark_email_failed(
-        self, email_id: int, error: str, retry_at: float | None, now: float
-    ) -> OutboxEmail:
-        return await self._run(update_failed, email_id, error, retry_at, now)
-
-    async def outbox_email(self, email_id: int) -> OutboxEmail | None:
-        return await self._run(select_email, email_id)
-
-    async def create_identified_conversation(
-        self,
-        *,
-        token: str,
-        language: str | None,
-        customer_id: str,
-        customer_name: str | None,
-        customer_email: str | None,
-        now: float,
-    ) -> Conversation:
-        conv = Conversation(
-            id=f"c_{uuid.uuid4().hex}", token=token, status="bot", language=language,
-            customer_id=customer_id, customer_name=customer_name, bot_state={}, last_seq=0,
-            created_at=now, updated_at=now,
-        )  # fmt: skip
-        await self._run(insert_identified, conv, customer_email)
-        return conv
-
-    async def submit_customer_email(
-        self,
-        conversation_id: str,
-        *,
-        client_id: str,
-        email: str,
-        confirmation: Mapping[str, Any],
-        now: float,
-    ) -> Appended:
-        return await self._run(submit_email, conversation_id, client_id, email, confirmation, now)
-
-    async def customer_email(self, conversation_id: str) -> str | None:
-        return await self._run(select_customer_email, conversation_id)
-
-    async def customer_conversations(self, customer_id: str, limit: int = 20) -> list[Conversation]:
-        return await self._run(select_by_customer, customer_id, limit)
-
-    async def latest_open_conversation(self, customer_id: str) -> Conversation | None:
-        return await self._run(select_latest_open, customer_id)

@@ -5,19 +5,19 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from helpline.errors import StoreError
-from helpline.store import sqlite_ops as ops
-from helpline.store.base import Appended, Conversation, Event, Message, TurnRecord
+from helpline.store import sqlite_agents, sqlite_handoff_ops, sqlite_mail, sqlite_ops
+from helpline.store.agent_methods import AgentMethods, AgentOps
+from helpline.store.conversation_methods import ConversationMethods, ConversationOps
+from helpline.store.handoff_methods import HandoffMethods, HandoffOps
+from helpline.store.mail_methods import MailMethods, MailOps
 from helpline.store.migrations import migrate
-from helpline.store.sqlite_agents import SQLiteAgentMethods
+from helpline.store.operation import Result
 from helpline.store.sqlite_checkpoint import Checkpointer
-from helpline.store.sqlite_handoff import SQLiteHandoffMethods
-from helpline.store.sqlite_mail import SQLiteMailMethods
 from helpline.store.sqlite_worker import Worker
 
 T = TypeVar("T")
@@ -55,14 +55,19 @@ def connect(path: str, busy_timeout_ms: int, autocheckpoint: bool = True) -> sql
     return conn
 
 
-class SQLiteStore(SQLiteAgentMethods, SQLiteMailMethods, SQLiteHandoffMethods):
-    """The Store contract (AgentStore, from SQLiteAgentMethods; OutboxStore and
-    CustomerStore, from SQLiteMailMethods) on one SQLite file.
+class SQLiteStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods):
+    """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore) on one
+    SQLite file: the mixins hold the methods, this class the operations they run and how.
 
     One connection, run by sqlite_worker.Worker on the event loop: operations are
     serialised so seqs cannot collide, and operations submitted in the same turn of the
     loop share one commit.
     """
+
+    _conversation_ops: ClassVar[ConversationOps] = sqlite_ops
+    _agent_ops: ClassVar[AgentOps] = sqlite_agents
+    _mail_ops: ClassVar[MailOps] = sqlite_mail
+    _handoff_ops: ClassVar[HandoffOps] = sqlite_handoff_ops
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
         self.path = os.fspath(path)
@@ -98,7 +103,9 @@ class SQLiteStore(SQLiteAgentMethods, SQLiteMailMethods, SQLiteHandoffMethods):
             checkpointer.stop()
             await asyncio.get_running_loop().run_in_executor(None, checkpointer.join)
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+    async def _run(self, fn: Callable[..., Result[T]], *args: Any) -> T:
+        """fn(conn, *args) in its own savepoint of the next group commit; SQLite's
+        operations are plain functions, so what fn returns is the result."""
         if self._worker is None:
             raise StoreError(f"store {self.path} is closed")
         try:
@@ -106,51 +113,3 @@ class SQLiteStore(SQLiteAgentMethods, SQLiteMailMethods, SQLiteHandoffMethods):
         except sqlite3.Error as exc:
             raise StoreError(f"database {self.path}: {exc}") from exc
         return result
-
-    async def create_conversation(
-        self,
-        *,
-        token: str,
-        language: str | None,
-        customer_id: str | None = None,
-        customer_name: str | None = None,
-        now: float,
-    ) -> Conversation:
-        conv = Conversation(
-            id=f"c_{uuid.uuid4().hex}",
-            token=token,
-            status="bot",
-            language=language,
-            customer_id=customer_id,
-            customer_name=customer_name,
-            bot_state={},
-            last_seq=0,
-            created_at=now,
-            updated_at=now,
-        )
-        return await self._run(ops.create_conversation, conv)
-
-    async def conversation(self, conversation_id: str) -> Conversation | None:
-        return await self._run(ops.conversation, conversation_id, "id")
-
-    async def conversation_by_token(self, token: str) -> Conversation | None:
-        return await self._run(ops.conversation, token, "token")
-
-    async def append_customer_message(
-        self, conversation_id: str, client_id: str, body: Mapping[str, Any], now: float
-    ) -> Appended:
-        return await self._run(ops.append_customer_message, conversation_id, client_id, body, now)
-
-    async def commit_turn(self, record: TurnRecord, now: float) -> list[Message]:
-        return await self._run(ops.commit_turn, record, now)
-
-    async def messages_after(
-        self, conversation_id: str, seq: int, limit: int = 500
-    ) -> list[Message]:
-        return await self._run(ops.messages_after, conversation_id, seq, limit)
-
-    async def unanswered_customer_messages(self, conversation_id: str) -> list[Message]:
-        return await self._run(ops.unanswered_customer_messages, conversation_id)
-
-    async def events(self, conversation_id: str) -> list[Event]:
-        return await self._run(ops.events, conversation_id)

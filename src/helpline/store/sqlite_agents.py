@@ -1,4 +1,4 @@
-"""Agent accounts on SQLite: the operations, and the SQLiteStore methods that run them."""
+"""Agent accounts on SQLite: the operations SQLiteStore runs for AgentMethods."""
 
 # Like sqlite_ops: plain functions on a connection, each run atomically on the store's
 # worker thread (inside a savepoint), so a failure halfway leaves nothing behind.
@@ -7,14 +7,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import uuid
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from helpline.errors import StoreError
-from helpline.store.agents import Agent, AgentSession, Presence, check_agent, check_presence
-
-T = TypeVar("T")
+from helpline.store.agents import Agent, AgentSession, Presence
 
 _AGENT_COLUMNS = "id, email, name, teams, role, capacity, created_at"
 
@@ -132,64 +128,3 @@ def upsert_presence(conn: sqlite3.Connection, agent_id: str, status: str, now: f
 def select_presences(conn: sqlite3.Connection) -> list[Presence]:
     rows = conn.execute("SELECT agent_id, status, updated_at FROM agent_presence ORDER BY agent_id")
     return [Presence(*r) for r in rows]
-
-
-class SQLiteAgentMethods:
-    """The AgentStore methods of SQLiteStore, kept here so sqlite.py stays small."""
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        raise NotImplementedError  # SQLiteStore's: runs fn on the connection's thread
-
-    async def create_agent(
-        self,
-        *,
-        email: str,
-        name: str,
-        teams: tuple[str, ...],
-        role: str,
-        capacity: int,
-        password_hash: str,
-        now: float,
-    ) -> Agent:
-        email, name, teams = email.strip(), name.strip(), tuple(t.strip() for t in teams)
-        check_agent(email=email, name=name, teams=teams, role=role, capacity=capacity)
-        new = Agent(f"a_{uuid.uuid4().hex}", email, name, teams, role, capacity, now)
-        return await self._run(insert_agent, new, password_hash)
-
-    async def agent(self, agent_id: str) -> Agent | None:
-        return await self._run(select_agent, agent_id)
-
-    async def agent_by_email(self, email: str) -> tuple[Agent, str] | None:
-        return await self._run(select_agent_by_email, email)
-
-    async def agents(self) -> list[Agent]:
-        return await self._run(select_agents)
-
-    async def update_password_hash(self, agent_id: str, password_hash: str) -> None:
-        await self._run(update_password, agent_id, password_hash)
-
-    async def create_session(self, agent_id: str, token_hash: str, expires_at: float) -> None:
-        await self._run(insert_session, agent_id, token_hash, expires_at)
-
-    async def session(self, token_hash: str, now: float) -> AgentSession | None:
-        return await self._run(select_session, token_hash, now)
-
-    async def session_agent(self, token_hash: str, now: float) -> Agent | None:
-        found = await self._run(select_session, token_hash, now)
-        return found.agent if found else None
-
-    async def extend_session(self, token_hash: str, expires_at: float) -> None:
-        await self._run(lengthen_session, token_hash, expires_at)
-
-    async def delete_session(self, token_hash: str) -> None:
-        await self._run(delete_session_row, token_hash)
-
-    async def delete_expired_sessions(self, now: float) -> int:
-        return await self._run(delete_expired, now)
-
-    async def set_presence(self, agent_id: str, status: str, now: float) -> None:
-        check_presence(status)
-        await self._run(upsert_presence, agent_id, status, now)
-
-    async def presences(self) -> list[Presence]:
-        return await self._run(select_presences)

@@ -1,4 +1,4 @@
-"""Outbox and customers on SQLite: the operations, and the SQLiteStore methods that run them."""
+"""Outbox and customers on SQLite: the operations SQLiteStore runs for MailMethods."""
 
 # Like sqlite_ops: plain functions on a connection, each run atomically on the store's
 # worker thread (inside a savepoint), so a failure halfway leaves nothing behind.
@@ -6,16 +6,13 @@
 from __future__ import annotations
 
 import sqlite3
-import uuid
-from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from collections.abc import Mapping
+from typing import Any
 
 from helpline.errors import StoreError
 from helpline.store import sqlite_ops as ops
 from helpline.store.base import Appended, Conversation, Message
 from helpline.store.outbox import OutboxEmail
-
-T = TypeVar("T")
 
 _OUTBOX_COLUMNS = (
     "id, recipient, subject, body, conversation_id, status, attempts, next_attempt_at,"
@@ -61,7 +58,9 @@ def insert_email(
     return _email(row)
 
 
-def select_due(conn: sqlite3.Connection, now: float, limit: int) -> list[OutboxEmail]:
+def claim_due(conn: sqlite3.Connection, now: float, limit: int) -> list[OutboxEmail]:
+    """The due emails, oldest due first. Claiming them is only reading them: one node
+    sends from a SQLite file, so no other sender can take them meanwhile."""
     rows = conn.execute(
         f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?"
         " ORDER BY next_attempt_at, id LIMIT ?",
@@ -208,84 +207,3 @@ def select_latest_open(conn: sqlite3.Connection, customer_id: str) -> Conversati
         (customer_id,),
     ).fetchone()
     return ops._conversation(row) if row else None
-
-
-class SQLiteMailMethods:
-    """The OutboxStore and CustomerStore methods of SQLiteStore, kept here so sqlite.py
-    stays small."""
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        raise NotImplementedError  # SQLiteStore's: runs fn on the connection's thread
-
-    async def enqueue_email(
-        self,
-        *,
-        recipient: str,
-        subject: str,
-        body: str,
-        conversation_id: str | None,
-        now: float,
-    ) -> OutboxEmail:
-        return await self._run(insert_email, recipient, subject, body, conversation_id, now)
-
-    async def due_emails(self, now: float, limit: int) -> list[OutboxEmail]:
-        return await self._run(select_due, now, limit)
-
-    async def next_email_due_at(self) -> float | None:
-        return await self._run(select_next_due)
-
-    async def mark_email_sent(self, email_id: int, now: float) -> None:
-        await self._run(update_sent, email_id, now)
-
-    async def mark_email_failed(
-        self, email_id: int, error: str, retry_at: float | None, now: float
-    ) -> OutboxEmail:
-        return await self._run(update_failed, email_id, error, retry_at, now)
-
-    async def outbox_email(self, email_id: int) -> OutboxEmail | None:
-        return await self._run(select_email, email_id)
-
-    async def create_identified_conversation(
-        self,
-        *,
-        token: str,
-        language: str | None,
-        customer_id: str,
-        customer_name: str | None,
-        customer_email: str | None,
-        now: float,
-    ) -> Conversation:
-        conv = Conversation(
-            id=f"c_{uuid.uuid4().hex}",
-            token=token,
-            status="bot",
-            language=language,
-            customer_id=customer_id,
-            customer_name=customer_name,
-            bot_state={},
-            last_seq=0,
-            created_at=now,
-            updated_at=now,
-        )
-        await self._run(insert_identified, conv, customer_email)
-        return conv
-
-    async def submit_customer_email(
-        self,
-        conversation_id: str,
-        *,
-        client_id: str,
-        email: str,
-        confirmation: Mapping[str, Any],
-        now: float,
-    ) -> Appended:
-        return await self._run(submit_email, conversation_id, client_id, email, confirmation, now)
-
-    async def customer_email(self, conversation_id: str) -> str | None:
-        return await self._run(select_customer_email, conversation_id)
-
-    async def customer_conversations(self, customer_id: str, limit: int = 20) -> list[Conversation]:
-        return await self._run(select_by_customer, customer_id, limit)
-
-    async def latest_open_conversation(self, customer_id: str) -> Conversation | None:
-        return await self._run(select_latest_open, customer_id)
