@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -113,6 +114,9 @@ def split_words(normalized: str) -> list[str]:
     return _WORD.findall(normalized)
 
 
+# A message's words are mostly words seen before, and a word's form is asked for several
+# times per message (synonyms, known-word lookup, features): remembered, not recomputed.
+@functools.lru_cache(maxsize=1 << 15)
 def word_form(word: str) -> str:
     """The comparable form of one word: particle-stripped Korean or stemmed English."""
     return strip_particle(word) if is_hangul_word(word) else stem(word)
@@ -157,17 +161,17 @@ class SynonymMap:
     def apply(self, raw_words: list[str]) -> list[str]:
         """Replace the longest variant at each position of a list of normalised words."""
         out: list[str] = []
+        forms = [word_form(w) for w in raw_words]  # once, not once per piece tried
         i = 0
         while i < len(raw_words):
-            i = self._replace_at(raw_words, i, out)
+            i = self._replace_at(raw_words, forms, i, out)
         return out
 
-    def _replace_at(self, raw_words: list[str], i: int, out: list[str]) -> int:
+    def _replace_at(self, raw_words: list[str], forms: list[str], i: int, out: list[str]) -> int:
+        table = self._table
         for size in range(min(self._longest, len(raw_words) - i), 0, -1):
-            piece = raw_words[i : i + size]
-            target = self._table.get(tuple(piece)) or self._table.get(
-                tuple(word_form(w) for w in piece)
-            )
+            end = i + size
+            target = table.get(tuple(raw_words[i:end])) or table.get(tuple(forms[i:end]))
             if target is not None:
                 out.extend(target)
                 return i + size

@@ -6,6 +6,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
@@ -32,6 +33,7 @@ class Example:
     vector: Vector  # unit length
     plain: str  # word forms after synonyms, for whole-string comparison
     joined: str  # the normalised words after synonyms without spaces (결제가안돼요)
+    sorted_plain: str = ""  # plain's words sorted: token_sort_ratio's form, made once
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Query:
     plain: str
     joined: str
     korean: bool  # mostly Hangul: the whole-string comparison weighs more
+    sorted_plain: str = ""  # plain's words sorted, as the examples' sorted_plain
 
 
 def weigh(
@@ -89,6 +92,7 @@ class Index:
                 weigh(form_features(raw), self.idf),
                 " ".join(map(word_form, raw)),
                 "".join(raw),
+                sorted_words(map(word_form, raw)),
             )
             for i, text, raw in counted
         ]
@@ -114,7 +118,7 @@ class Index:
         hangul = sum(len(w) for w in raw if is_hangul_word(w))
         korean = hangul * 2 >= sum(len(w) for w in raw) > 0
         vector = weigh(form_features(raw, forms), self.idf, scale, self.unseen)
-        return Query(vector, " ".join(forms), "".join(raw), korean)
+        return Query(vector, " ".join(forms), "".join(raw), korean, sorted_words(forms))
 
     def query_vector(self, text: str) -> Vector:
         return self.query(text).vector
@@ -170,6 +174,12 @@ class Index:
             score_cutoff=FUZZY_CUTOFF,
         )
         return (near[hit[2]], hit[1] / 100.0) if hit else None
+
+
+def sorted_words(forms: Iterable[str]) -> str:
+    """Words in code-point order, space-separated: what rapidfuzz's token_sort_ratio compares
+    (forms never hold whitespace), so the scorer can call plain ratio on strings made once."""
+    return " ".join(sorted(forms))
 
 
 def _latin_vocabulary(words: list[str]) -> dict[str, list[str]]:

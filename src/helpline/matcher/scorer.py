@@ -3,15 +3,15 @@ a rapidfuzz whole-string comparison with the closest examples of the best intent
 
 from __future__ import annotations
 
-import heapq
 import math
+from collections import defaultdict
 from dataclasses import dataclass
 from operator import itemgetter
 
 from rapidfuzz import fuzz
 
 from helpline.matcher.features import WORD, word_of
-from helpline.matcher.index import Index, Query, Vector, profile_without
+from helpline.matcher.index import Index, Query, Vector, profile_without, sorted_words
 
 # How the raw similarity (0-1) is spread onto the 0-100 scale the thresholds use.
 # On held-out data (clinc150, parakqc) the threshold that best balances in-scope
@@ -65,19 +65,16 @@ def score_intents(index: Index, query: Query, leave_out: int | None = None) -> l
     sims = _prefiltered(vector, index, PREFILTER_EXAMPLES)
     if leave_out is not None:
         sims.pop(leave_out, None)
-    by_intent: dict[int, list[tuple[float, int]]] = {}
-    best: dict[int, tuple[float, int]] = {}
+    by_intent: defaultdict[int, list[tuple[float, int]]] = defaultdict(list)
     intent_of = index.intent_of
     for n, sim in sims.items():
-        i, hit = intent_of[n], (sim, n)
-        hits = by_intent.get(i)
-        if hits is None:
-            by_intent[i], best[i] = [hit], hit
-        else:
-            hits.append(hit)
-            if hit > best[i]:
-                best[i] = hit
-    nearest = heapq.nlargest(SCORED_INTENTS, by_intent.items(), key=lambda kv: best[kv[0]])
+        by_intent[intent_of[n]].append((sim, n))
+    # (sim, n) pairs are unique, so the best hit, and the order below, have no ties
+    best = {i: max(hits) for i, hits in by_intent.items()}
+    # sorted(...)[:k] is what heapq.nlargest promises, at a fraction of its cost for the
+    # few dozen items here (nlargest's loop is Python, sorted's is C)
+    ranked = sorted(best.items(), key=itemgetter(1), reverse=True)[:SCORED_INTENTS]
+    nearest = [(i, by_intent[i]) for i, _ in ranked]
     blended = sorted(
         ((_profile_score(index, vector, i, best[i], leave_out), i, hits) for i, hits in nearest),
         key=lambda item: (-item[0][0], item[1]),
@@ -129,7 +126,11 @@ def _profile_score(
     profiles = index.centroids[intent]
     if leave_out is not None and index.examples[leave_out].intent == intent:
         profiles = profile_without(index, leave_out)
-    c_sim = max((_dot(vector, centroid) for centroid in profiles), default=0.0)
+    c_sim = 0.0
+    for k, centroid in enumerate(profiles):  # max(..., default=0.0) without a generator
+        dot = _dot(vector, centroid)
+        if k == 0 or dot > c_sim:
+            c_sim = dot
     return NEAREST_WEIGHT * sim + (1 - NEAREST_WEIGHT) * c_sim, sim, c_sim
 
 
@@ -144,13 +145,16 @@ def _dot(vector: Vector, other: Vector) -> float:
 def _closest_string(index: Index, query: Query, hits: list[tuple[float, int]]) -> tuple[float, int]:
     """Whole-string similarity with the intent's nearest few examples (the best of them):
     word forms in any order, or the spelling without spaces (결제가안돼요)."""
+    # token_sort_ratio is ratio on the words sorted; both sides are sorted once (query,
+    # index), which is most of that call's cost here.
+    examples, ratio = index.examples, fuzz.ratio
+    sorted_plain, joined = query.sorted_plain or sorted_words(query.plain.split()), query.joined
     best, best_n = -1.0, hits[0][1]
-    for _, n in heapq.nlargest(STRING_EXAMPLES, hits):
-        example = index.examples[n]
-        similarity = max(
-            fuzz.token_sort_ratio(query.plain, example.plain),
-            fuzz.ratio(query.joined, example.joined),
-        ) / 100.0
+    for _, n in sorted(hits, reverse=True)[:STRING_EXAMPLES]:  # heapq.nlargest, cheaper
+        example = examples[n]
+        by_words = ratio(sorted_plain, example.sorted_plain)
+        by_spelling = ratio(joined, example.joined)
+        similarity = (by_words if by_words >= by_spelling else by_spelling) / 100.0
         if similarity > best:
             best, best_n = similarity, n
     return best, best_n
@@ -172,7 +176,11 @@ def _prefiltered(query: Vector, index: Index, keep: int) -> dict[int, float]:
         found = postings.get(feature)
         if found is None:
             continue
-        if len(found) > budget and sims:
+        if not sims:  # the first list: nothing to add to yet (0.0 + x is x for x > 0)
+            budget -= len(found)
+            sims = {n: q * w for n, w in found}
+            continue
+        if len(found) > budget:
             left_out.append((feature, q))
             continue
         budget -= len(found)
@@ -182,7 +190,7 @@ def _prefiltered(query: Vector, index: Index, keep: int) -> dict[int, float]:
     if not left_out:
         return sims
     if len(sims) > keep:
-        sims = dict(heapq.nlargest(keep, sims.items(), key=itemgetter(1)))
+        sims = dict(sorted(sims.items(), key=itemgetter(1), reverse=True)[:keep])  # nlargest
     for n in sims:
         weight_of = vectors[n].get
         extra = 0.0
