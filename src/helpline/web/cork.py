@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import _socket
 import asyncio
 import contextlib
 import logging
@@ -13,31 +14,64 @@ log = logging.getLogger(__name__)
 _TCP_CORK: int | None = getattr(socket, "TCP_CORK", None)
 
 
-@contextlib.contextmanager
-def corked(transport: asyncio.BaseTransport | None, burst: bool = True) -> Iterator[None]:
-    """Hold the socket's output while the block writes, and send it all as it ends.
+class Cork:
+    """One connection's socket, looked up once, corked and uncorked around bursts.
 
     Every websocket frame is its own write, and each write to a connected socket costs a
     trip through the TCP stack (on loopback, the receiver's too): the bot's answer goes out
     as two or three frames at once. Corking costs two setsockopt calls, so it is for bursts
-    only (burst=False: a no-op). Without TCP_CORK (not Linux), or when the transport has no
-    socket, the frames leave one by one as before.
+    only. The transport's socket object (uvloop: a stand-in that builds a full
+    socket.socket for every setsockopt) is read once; each call borrows the descriptor in a
+    bare _socket.socket and detaches it at once, so the transport keeps sole ownership.
     """
-    sock = transport.get_extra_info("socket") if burst and transport is not None else None
-    if sock is None or _TCP_CORK is None or not _set(sock, 1):
-        yield
-        return
+
+    __slots__ = ("_fd", "_family", "_kind", "_proto", "_transport")
+
+    def __init__(self, transport: asyncio.BaseTransport, sock: socket.socket) -> None:
+        self._transport = transport
+        self._fd = sock.fileno()
+        self._family, self._kind, self._proto = int(sock.family), int(sock.type), sock.proto
+
+    @classmethod
+    def of(cls, transport: asyncio.BaseTransport | None) -> Cork | None:
+        """None without TCP_CORK (not Linux) or without a socket: frames leave one by one."""
+        if _TCP_CORK is None or transport is None:
+            return None
+        sock = transport.get_extra_info("socket")
+        if sock is None or sock.fileno() < 0:
+            return None
+        return cls(transport, sock)
+
+    def hold(self) -> bool:
+        """Cork the socket; False (nothing to release) when that failed or it is closing:
+        a closed connection's descriptor number may already name another socket."""
+        return not self._transport.is_closing() and self._set(1)
+
+    def release(self) -> None:
+        self._set(0)  # the kernel also sends a corked segment after 200 ms by itself
+
+    def _set(self, value: int) -> bool:
+        assert _TCP_CORK is not None
+        borrowed = _socket.socket(self._family, self._kind, self._proto, self._fd)
+        try:
+            borrowed.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, value)
+        except OSError as exc:  # e.g. the peer is gone: the writes will say so themselves
+            log.debug("TCP_CORK=%d failed: %s", value, exc)
+            return False
+        finally:
+            borrowed.detach()
+        return True
+
+
+@contextlib.contextmanager
+def corked(transport: asyncio.BaseTransport | None, burst: bool = True) -> Iterator[None]:
+    """Hold the socket's output while the block writes, and send it all as it ends
+    (burst=False: a no-op). For a connection with many bursts, keep a Cork instead."""
+    cork = Cork.of(transport) if burst else None
+    held = cork is not None and cork.hold()
     try:
         yield
     finally:
-        _set(sock, 0)  # the kernel also sends a corked segment after 200 ms by itself
-
-
-def _set(sock: socket.socket, value: int) -> bool:
-    assert _TCP_CORK is not None
-    try:
-        sock.setsockopt(socket.IPPROTO_TCP, _TCP_CORK, value)
-    except OSError as exc:  # e.g. the peer is gone: the writes will say so themselves
-        log.debug("TCP_CORK=%d failed: %s", value, exc)
-        return False
-    return True
+        if held:
+            assert cork is not None
+            cork.release()

@@ -17,7 +17,7 @@ from helpline.identity import Identity, verify_identity
 from helpline.settings import Limits
 from helpline.web import frames
 from helpline.web.conversation import ConversationService
-from helpline.web.cork import corked
+from helpline.web.cork import Cork
 from helpline.web.frames import (
     ClientFrame,
     CsatSubmit,
@@ -73,6 +73,7 @@ class CustomerSession:
     ) -> None:
         self.desk = desk
         self.transport = transport
+        self._cork = Cork.of(transport)  # its socket, looked up once for every burst
         self.ws = ws
         self.service = service
         self.limits = limits
@@ -176,7 +177,9 @@ class CustomerSession:
         since = hello.last_seq if resumed and conversation.token == hello.token else 0
         self.sent_seq = since
         missed = await self.service.history(conversation.id, since)
-        with corked(self.transport):  # ready, what was missed and the queue place: one burst
+        cork = self._cork
+        held = cork is not None and cork.hold()
+        try:  # ready, what was missed and the queue place: one burst
             ready = frames.ready(
                 conversation.id, conversation.token, resumed, conversation.status,
                 conversation.last_seq,
@@ -189,6 +192,9 @@ class CustomerSession:
             if self.desk is not None:
                 for extra in self.desk.on_customer_ready(conversation.id, conversation.status):
                     await self.send(extra)
+        finally:
+            if held and cork is not None:
+                cork.release()
         if resumed:
             await self.service.answer_pending(conversation.id)
 
@@ -197,14 +203,20 @@ class CustomerSession:
         # frames already waiting go out together (MemorySubscription can say; a bus
         # without get_nowait delivers one by one)
         waiting = getattr(subscription, "get_nowait", None)
+        cork = self._cork
         try:
             while True:
                 burst = [await subscription.get()]
                 while waiting is not None and (more := waiting()) is not None:
                     burst.append(more)
-                with corked(self.transport, len(burst) > 1):
+                # try/finally, not a context manager: this runs for every frame burst
+                held = len(burst) > 1 and cork is not None and cork.hold()
+                try:
                     for frame in burst:
                         await self.relay_one(frame)
+                finally:
+                    if held and cork is not None:
+                        cork.release()
         except BusOverflowError:
             log.warning("socket of %s fell behind; closing it to resume", self.conversation_id)
             await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")
