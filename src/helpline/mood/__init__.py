@@ -53,7 +53,7 @@ def score_message(text: str, language: str | None = None) -> MessageMood:
     parts = {
         "profanity": min(_profanity(found), _PROFANITY_CAP),
         "negative_feedback": _FEEDBACK if _feedback(found) else 0.0,
-        "asked_for_human": _HUMAN if human.wants_human(found) else 0.0,
+        "asked_for_human": _HUMAN if _asks_for_human(text, found) else 0.0,
         "lexicon": _LEXICON * _lexicon(found),
     }
     # Caps, !!! and ㅠㅠ intensify whatever the message says: "THANK YOU!!!" is joy, and a
@@ -68,7 +68,23 @@ def score_message(text: str, language: str | None = None) -> MessageMood:
 
 def wants_human(text: str, language: str | None = None) -> bool:
     """An explicit request for a person, in any wording we know."""
-    return human.wants_human(cues.surface(text))
+    return _asks_for_human(text, None)
+
+
+# The dialogue asks both score_message and wants_human about the message it is reading,
+# one after the other; the second call reuses the first's verdict (a pure function of the
+# text), which is most of what a message's mood costs.
+_last_human: tuple[str, bool] = ("", False)
+
+
+def _asks_for_human(text: str, found: cues.Surface | None) -> bool:
+    global _last_human
+    last_text, verdict = _last_human
+    if text and text == last_text:
+        return verdict
+    verdict = human.wants_human(found if found is not None else cues.surface(text))
+    _last_human = (text, verdict)
+    return verdict
 
 
 def is_negative_feedback(text: str, language: str | None = None) -> bool:
