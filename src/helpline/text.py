@@ -40,13 +40,24 @@ _LONE_JAMO = {
 }
 
 
+# The bot reads one message several times in a turn (matching, repeat check, memory), so
+# the last text's normal form is kept: one entry, replaced by the next text.
+_last_normalized: tuple[str, str] = ("", "")
+
+
 def normalize(text: str, language: str | None = None) -> str:
     """NFKC, case folding, apostrophes dropped, other punctuation to spaces, runs of 3+ to 2."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_LONE_JAMO)
-    text = _APOSTROPHE.sub("", text)
-    text = _PUNCT.sub(" ", text)
-    text = _REPEAT.sub(r"\1\1", text)
-    return _SPACE.sub(" ", text).strip()
+    global _last_normalized
+    last_text, last_form = _last_normalized
+    if text == last_text:
+        return last_form
+    form = unicodedata.normalize("NFKC", text).casefold().translate(_LONE_JAMO)
+    form = _APOSTROPHE.sub("", form)
+    form = _PUNCT.sub(" ", form)
+    form = _REPEAT.sub(r"\1\1", form)
+    form = _SPACE.sub(" ", form).strip()
+    _last_normalized = (text, form)
+    return form
 
 
 def detect_language(text: str, default: str = "ko") -> str:

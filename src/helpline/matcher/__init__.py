@@ -46,7 +46,7 @@ class SoftIdfMatcher:
         query = self.index.query(text[:MAX_MESSAGE_CHARS])
         if not query.vector:
             return []
-        scored = score_intents(self.index, query)[:limit]
+        scored = score_intents(self.index, query, limit=limit)
         # The evidence costs about as much as the scoring itself, and only a person reading
         # an explanation needs it, so the bot's hot path leaves it out.
         return [

@@ -58,9 +58,11 @@ def to_scale(raw: float) -> float:
     return 100.0
 
 
-def score_intents(index: Index, query: Query, leave_out: int | None = None) -> list[Scored]:
-    """Intents whose examples survive the prefilter, best first; `leave_out` scores as if
-    that example were not in the rules (leave-one-out checks)."""
+def score_intents(
+    index: Index, query: Query, leave_out: int | None = None, limit: int | None = None
+) -> list[Scored]:
+    """Intents whose examples survive the prefilter, best first (the best `limit` of them);
+    `leave_out` scores as if that example were not in the rules (leave-one-out checks)."""
     vector = query.vector
     sims = _prefiltered(vector, index, PREFILTER_EXAMPLES)
     if leave_out is not None:
@@ -81,13 +83,17 @@ def score_intents(index: Index, query: Query, leave_out: int | None = None) -> l
     )[:RERANKED_INTENTS]
     weight = STRING_WEIGHT_KO if query.korean else STRING_WEIGHT_EN
     learned = _learned(index, vector, [i for _, i, _ in blended], leave_out)
-    out = []
+    rows = []
     for (mix, sim, c_sim), i, hits in blended:
         string_sim, n = _closest_string(index, query, hits)
         raw = (1 - weight) * mix + weight * string_sim + learned[i]
-        out.append(Scored(i, raw, n, sim, c_sim, string_sim, learned[i]))
-    out.sort(key=lambda s: (-s.raw, s.intent))
-    return out
+        rows.append((raw, i, n, sim, c_sim, string_sim, learned[i]))
+    rows.sort(key=lambda row: (-row[0], row[1]))
+    # Scored objects only for the rows asked for: a frozen dataclass is slow to build
+    return [
+        Scored(i, raw, n, sim, c_sim, string_sim, extra)
+        for raw, i, n, sim, c_sim, string_sim, extra in rows[:limit]
+    ]
 
 
 def _learned(
