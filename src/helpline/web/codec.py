@@ -57,7 +57,7 @@ def state_dict(state: dialogue.ConversationState) -> dict[str, Any]:
 
 def restore_state(conversation: Conversation) -> dialogue.ConversationState:
     """The saved bot state; keys from another version of the dialogue are dropped, not fatal."""
-    known = {f.name for f in fields(dialogue.ConversationState)}
+    known = _field_names(dialogue.ConversationState)
     saved = {k: v for k, v in conversation.bot_state.items() if k in known}
     if not saved:
         return dialogue.ConversationState(language=conversation.language)
