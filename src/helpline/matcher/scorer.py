@@ -102,10 +102,13 @@ def _learned(
     """What the learned word weights add to each intent's similarity."""
     weights = index.weights
     left = index.examples[leave_out] if leave_out is not None else None
-    odds = {}
-    for i in intents:
-        without = left.vector if left is not None and left.intent == i else None
-        odds[i] = weights.log_odds(vector, i, without)
+    if left is None:
+        odds = dict(zip(intents, weights.log_odds_each(vector, intents), strict=True))
+    else:
+        odds = {}
+        for i in intents:
+            without = left.vector if left.intent == i else None
+            odds[i] = weights.log_odds(vector, i, without)
     if not odds:
         return {}
     top = max(odds.values())

@@ -53,6 +53,19 @@ class IntentWeights:
                 total += log_count[found.get(intent, 0)] - denominator - background[feature]
         return total
 
+    def log_odds_each(self, vector: Vector, intents: Iterable[int]) -> list[float]:
+        """log_odds(vector, i) for each intent, the message's features looked up once."""
+        counts, background, log_count = self._counts, self._background, self._log_count
+        known = [(found, background[f]) for f in vector if (found := counts.get(f)) is not None]
+        out = []
+        for intent in intents:
+            denominator = self._denominator(intent, None)
+            total = 0.0
+            for found, weight in known:
+                total += log_count[found.get(intent, 0)] - denominator - weight
+            out.append(total)
+        return out
+
     def _denominator(self, intent: int, without: Vector | None) -> float:
         size = self._sizes[intent] - (len(without) if without else 0)
         return math.log(size + SMOOTHING * self._vocabulary)
