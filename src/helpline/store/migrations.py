@@ -147,18 +147,24 @@ def schema_version(conn: sqlite3.Connection) -> int:
     return int(conn.execute("PRAGMA user_version").fetchone()[0])
 
 
+def pending(old: int, steps: Sequence[Sequence[str]]) -> Sequence[Sequence[str]]:
+    """The steps a schema at version `old` still needs (either backend's); StoreError when
+    the database is newer than this Helpline, before anything is changed."""
+    if old > len(steps):
+        raise StoreError(
+            f"database schema version {old} is newer than this Helpline "
+            f"understands ({len(steps)}); upgrade Helpline"
+        )
+    return steps[old:]
+
+
 def migrate(conn: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIGRATIONS) -> int:
     """Bring the database up to len(steps) in one transaction; returns the old version."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         old = schema_version(conn)
-        if old > len(steps):
-            raise StoreError(
-                f"database schema version {old} is newer than this Helpline "
-                f"understands ({len(steps)}); upgrade Helpline"
-            )
-        for version in range(old, len(steps)):
-            for statement in steps[version]:
+        for step in pending(old, steps):
+            for statement in step:
                 conn.execute(statement)
         # PRAGMA user_version is written inside the transaction, so it moves with the schema
         conn.execute(f"PRAGMA user_version = {len(steps):d}")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import asyncpg  # type: ignore[import-untyped]
 
-from helpline.errors import StoreError
+from helpline.store.migrations import pending
 
 log = logging.getLogger(__name__)
 
@@ -154,16 +154,12 @@ async def migrate(conn: asyncpg.Connection, steps: Sequence[Sequence[str]] = MIG
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", _MIGRATION_LOCK)
         old = await schema_version(conn)
-        if old > len(steps):
-            raise StoreError(
-                f"database schema version {old} is newer than this Helpline "
-                f"understands ({len(steps)}); upgrade Helpline"
-            )
+        todo = pending(old, steps)
         if old == 0:
             await conn.execute("CREATE TABLE helpline_schema (version INTEGER NOT NULL)")
             await conn.execute("INSERT INTO helpline_schema VALUES (0)")
-        for version in range(old, len(steps)):
-            for statement in steps[version]:
+        for step in todo:
+            for statement in step:
                 await conn.execute(statement)
         await conn.execute("UPDATE helpline_schema SET version = $1", len(steps))
     if old != len(steps):
