@@ -4,6 +4,7 @@
 - `make_settings(**overrides)`: Settings on tmp_path with test-friendly defaults.
 - `store`: an open SQLiteStore on a real file in tmp_path.
 - `make_client(settings=None, rulebook=None)`: a TestClient for create_app(...).
+- `FrameSocket`: a test's end of a websocket: JSON frames sent, received and waited for.
 - `Customer`: a websocket client speaking the customer protocol; `await Customer.join(client)`.
 """
 
@@ -113,30 +114,16 @@ def make_client(
     return make
 
 
-class Customer:
-    """One widget tab: sends frames, and waits for the frames it expects (with a timeout)."""
+class FrameSocket:
+    """A test's end of a websocket: sends JSON frames, and waits for the frames it expects
+    (each wait bounded by WAIT_S)."""
 
     def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         self.ws = ws
-        self.ready: dict[str, Any] = {}
         self.seen: list[dict[str, Any]] = []  # every frame received, in order
-
-    @classmethod
-    async def join(
-        cls, client: TestClient, token: str | None = None, last_seq: int = 0, lang: str = "en"
-    ) -> Customer:
-        customer = cls(await client.ws_connect("/ws/customer"))
-        await customer.send(
-            {"type": "session.hello", "token": token, "last_seq": last_seq, "lang": lang}
-        )
-        customer.ready = await customer.next_of("session.ready")
-        return customer
 
     async def send(self, frame: dict[str, Any]) -> None:
         await self.ws.send_str(json.dumps(frame))
-
-    async def say(self, client_id: str, text: str, **extra: Any) -> None:
-        await self.send({"type": "message.new", "id": client_id, "text": text, **extra})
 
     async def receive(self) -> dict[str, Any]:
         msg = await asyncio.wait_for(self.ws.receive(), WAIT_S)
@@ -152,6 +139,28 @@ class Customer:
             frame = await self.receive()
             if frame["type"] == frame_type and all(frame.get(k) == v for k, v in fields.items()):
                 return frame
+
+
+class Customer(FrameSocket):
+    """One widget tab: the customer protocol's frames over a FrameSocket."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        super().__init__(ws)
+        self.ready: dict[str, Any] = {}
+
+    @classmethod
+    async def join(
+        cls, client: TestClient, token: str | None = None, last_seq: int = 0, lang: str = "en"
+    ) -> Customer:
+        customer = cls(await client.ws_connect("/ws/customer"))
+        await customer.send(
+            {"type": "session.hello", "token": token, "last_seq": last_seq, "lang": lang}
+        )
+        customer.ready = await customer.next_of("session.ready")
+        return customer
+
+    async def say(self, client_id: str, text: str, **extra: Any) -> None:
+        await self.send({"type": "message.new", "id": client_id, "text": text, **extra})
 
     async def bot_reply(self) -> dict[str, Any]:
         return await self.next_of("message.new", sender="bot")

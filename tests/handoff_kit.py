@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import secrets
 import time
 from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 from aiohttp.test_utils import TestClient
 
-from conftest import TEXTS, WAIT_S
+from conftest import TEXTS, WAIT_S, FrameSocket
 from helpline.rules.model import Config, Intent, Rulebook
 from helpline.store import SQLiteStore
 from helpline.store.agents import Agent
@@ -86,12 +84,8 @@ async def make_agent(
     return agent, token
 
 
-class AgentClient:
-    """An agent console: frames collected in order, waited for with a timeout."""
-
-    def __init__(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        self.ws = ws
-        self.seen: list[dict[str, Any]] = []
+class AgentClient(FrameSocket):
+    """An agent console: the agent protocol's frames over a FrameSocket."""
 
     @classmethod
     async def join(cls, client: TestClient, token: str) -> AgentClient:
@@ -99,23 +93,6 @@ class AgentClient:
         agent = cls(ws)
         await agent.next_of("agent.ready")
         return agent
-
-    async def send(self, frame: dict[str, Any]) -> None:
-        await self.ws.send_str(json.dumps(frame))
-
-    async def receive(self) -> dict[str, Any]:
-        msg = await asyncio.wait_for(self.ws.receive(), WAIT_S)
-        if msg.type is not aiohttp.WSMsgType.TEXT:
-            raise ConnectionError(f"socket ended: {msg.type.name}")
-        frame: dict[str, Any] = json.loads(msg.data)
-        self.seen.append(frame)
-        return frame
-
-    async def next_of(self, frame_type: str, /, **fields: Any) -> dict[str, Any]:
-        while True:
-            frame = await self.receive()
-            if frame["type"] == frame_type and all(frame.get(k) == v for k, v in fields.items()):
-                return frame
 
     async def next_of_any(self, *frame_types: str) -> dict[str, Any]:
         while (frame := await self.receive())["type"] not in frame_types:
