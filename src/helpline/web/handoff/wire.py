@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 from helpline.errors import ProtocolError
 from helpline.settings import Limits
-from helpline.web.frames import BAD_FRAME, BAD_JSON, UNKNOWN_TYPE
+from helpline.web.frames import BAD_FRAME, UNKNOWN_TYPE, decode_object
 
 MAX_TAGS = 20
 MAX_TAG_CHARS = 50
@@ -45,12 +44,7 @@ class AgentFrame:
 
 
 def parse_agent_frame(raw: str, limits: Limits) -> AgentFrame:
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise ProtocolError(BAD_JSON, "frame is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ProtocolError(BAD_JSON, "frame must be a JSON object")
+    data = decode_object(raw)
     kind = data.get("type")
     if not isinstance(kind, str):
         raise ProtocolError(BAD_FRAME, "field 'type' is required and must be a string")
