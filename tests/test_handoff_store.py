@@ -115,3 +115,15 @@ async def test_a_note_is_stored_once_and_never_among_the_messages(store: SQLiteS
     assert await store.notes(conversation.id) == [note]
     texts = [m.body.get("text") for m in await store.messages_after(conversation.id, 0)]
     assert "VIP customer" not in texts
+
+
+async def test_one_queue_row_is_read_by_its_conversation(store: SQLiteStore) -> None:
+    conversation = await queued(store)
+    first = await agent(store, "a@desk.test")
+    await store.offer(conversation.id, first, NOW)
+
+    row = await store.handoff(conversation.id)
+    missing = await store.handoff("no-such-conversation")
+
+    assert row is not None and (row.state, row.agent_id, row.offered_at) == ("offered", first, NOW)
+    assert missing is None

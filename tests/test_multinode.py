@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import shutil
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -12,11 +13,13 @@ from typing import Any
 
 import aiohttp
 import pytest
+import yaml
 from aiohttp.test_utils import TestClient
 from redis.asyncio import Redis
 
 from backends import fresh_schema
 from conftest import Customer
+from handoff_kit import AgentClient, Clock, desk_rulebook, handoff_of, make_agent, wait_for
 from helpline.rules.model import Rulebook
 from helpline.settings import Settings
 from helpline.store.postgres import PostgresStore
@@ -25,6 +28,7 @@ from helpline.web.app import create_app
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 30.0
 WAIT_S = 10.0
+PROCESS_WAIT_S = 20.0  # a wait on a `helpline serve` process, which two loaded cores slow
 
 Node = Callable[[], Awaitable[TestClient]]
 
@@ -108,10 +112,12 @@ async def test_messages_sent_to_two_nodes_at_once_are_answered_one_at_a_time(
 class ServeProcess:
     """A `helpline serve` subprocess on a free port, on the shared database and Redis."""
 
-    def __init__(self, database_url: str, redis_url: str, workdir: Path) -> None:
+    def __init__(
+        self, database_url: str, redis_url: str, workdir: Path, rules: Path = REPO / "bot_rules"
+    ) -> None:
         self.args = [
             sys.executable, "-m", "helpline", "serve", "--port", "0",
-            "--rules", str(REPO / "bot_rules"), "--db", database_url, "--redis", redis_url,
+            "--rules", str(rules), "--db", database_url, "--redis", redis_url,
         ]  # fmt: skip
         self.workdir = workdir
         self.process: asyncio.subprocess.Process | None = None
@@ -201,3 +207,170 @@ async def test_customer_resumes_on_the_other_node_after_one_is_killed(
     assert (resumed["resumed"], resumed["conversation"]) == (True, ready["conversation"])
     assert [m["seq"] for m in history] == [greeting["seq"], answer["seq"]]
     assert after["seq"] > answer["seq"]
+
+
+# --- the live-agent queue across nodes -----------------------------------------------
+
+
+@pytest.fixture
+async def shared_store(database_url: str) -> AsyncIterator[PostgresStore]:
+    """The nodes' database, for making agents (opening it creates the tables)."""
+    store = PostgresStore(database_url)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+@pytest.fixture
+def make_desk_node(
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    database_url: str,
+    redis_server: str,
+    redis_prefix: str,
+) -> Node:
+    """A node with the desk rulebook (always open), every node on one hand-moved clock."""
+    clock = Clock()
+
+    async def make() -> TestClient:
+        settings = make_settings(
+            database_url=database_url, redis_url=redis_server, redis_prefix=redis_prefix
+        )
+        app = create_app(settings, rulebook=desk_rulebook(), clock=clock)
+        client: TestClient = await aiohttp_client(app)
+        return client
+
+    return make
+
+
+async def within(step: Awaitable[dict[str, Any]]) -> dict[str, Any]:
+    """One wait bounded as a whole: a console gets queue snapshots all the time, so a bound
+    on each frame alone would never end a wait for a frame that does not come."""
+    return await asyncio.wait_for(step, WAIT_S)
+
+
+async def online_everywhere(nodes: list[TestClient], *agent_ids: str) -> None:
+    for node in nodes:
+        await wait_for(node, lambda s: all(s.board.presence.get(a) == "online" for a in agent_ids))
+
+
+async def test_an_escalation_on_one_node_is_offered_to_an_agent_on_another(
+    make_desk_node: Node, shared_store: PostgresStore
+) -> None:
+    here, there = await make_desk_node(), await make_desk_node()
+    agent, token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
+    console = await AgentClient.join(there, token)
+    await online_everywhere([here], agent.id)
+    customer = await Customer.join(here)
+
+    await customer.say("m1", "talk to a human")
+
+    offer = await within(console.next_of("conversation.offered"))
+    assert offer["conversation"] == customer.ready["conversation"]
+
+
+async def test_two_nodes_offer_a_conversation_to_one_agent_only(
+    make_desk_node: Node, shared_store: PostgresStore
+) -> None:
+    nodes = [await make_desk_node(), await make_desk_node()]
+    first, first_token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
+    second, second_token = await make_agent(shared_store, "Chan")  # type: ignore[arg-type]
+    consoles = [
+        await AgentClient.join(nodes[0], first_token),
+        await AgentClient.join(nodes[1], second_token),
+    ]
+    await online_everywhere(nodes, first.id, second.id)
+    customer = await Customer.join(nodes[0])
+    cid = customer.ready["conversation"]
+
+    await customer.say("m1", "talk to a human")
+
+    for node in nodes:
+        await wait_for(node, lambda s: getattr(s.board.rows.get(cid), "state", "") == "offered")
+    offered_to = {handoff_of(node).board.rows[cid].agent_id for node in nodes}
+    events = [e.kind for e in await shared_store.events(cid)]
+    assert len(offered_to) == 1 and events.count("offer.made") == 1
+    [taker] = [c for c, a in zip(consoles, (first, second), strict=True) if a.id in offered_to]
+    assert (await within(taker.next_of("conversation.offered")))["conversation"] == cid
+
+
+async def test_an_agent_on_one_node_replies_to_a_customer_on_another(
+    make_desk_node: Node, shared_store: PostgresStore
+) -> None:
+    here, there = await make_desk_node(), await make_desk_node()
+    agent, token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
+    console = await AgentClient.join(there, token)
+    await online_everywhere([here], agent.id)
+    customer = await Customer.join(here)
+    await customer.say("m1", "talk to a human")
+    cid = (await within(console.next_of("conversation.offered")))["conversation"]
+    await within(console.accept(cid))
+
+    await console.send(
+        {"type": "message.new", "conversation": cid, "id": "r1", "text": "Hello, I'm Bora."}
+    )
+
+    joined = await customer.next_of("agent.joined")
+    reply = await customer.next_of("message.new", sender="agent")
+    assert (joined["name"], reply["text"]) == ("Bora", "Hello, I'm Bora.")
+
+
+def desk_rules(tmp_path: Path, accept_timeout_s: float) -> Path:
+    """The repo's bot_rules, open around the clock, offers expiring after accept_timeout_s."""
+    rules = tmp_path / "bot_rules"
+    shutil.copytree(REPO / "bot_rules", rules)
+    path = rules / "config.yaml"
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    config.pop("business_hours", None)
+    config["queue"] = {**config["queue"], "accept_timeout_s": accept_timeout_s, "tick_s": 0.1}
+    path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return rules
+
+
+async def _agent_ws(
+    session: aiohttp.ClientSession, url: str, token: str
+) -> aiohttp.ClientWebSocketResponse:
+    return await session.ws_connect(f"{url}/ws/agent", headers={"Authorization": f"Bearer {token}"})
+
+
+async def _frame(ws: aiohttp.ClientWebSocketResponse, frame_type: str) -> dict[str, Any]:
+    """The next frame of this type within PROCESS_WAIT_S in all (snapshots keep coming)."""
+    async with asyncio.timeout(PROCESS_WAIT_S):
+        while True:
+            frame: dict[str, Any] = await ws.receive_json()
+            if frame["type"] == frame_type:
+                return frame
+
+
+async def test_an_offer_held_by_a_killed_node_expires_and_goes_to_another_agent(
+    database_url: str, redis_server: str, shared_store: PostgresStore, tmp_path: Path
+) -> None:
+    first, first_token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
+    second, second_token = await make_agent(shared_store, "Chan")  # type: ignore[arg-type]
+    rules = desk_rules(tmp_path, accept_timeout_s=1.0)
+    doomed, survivor = (ServeProcess(database_url, redis_server, tmp_path, rules) for _ in "ab")
+    try:
+        await asyncio.gather(doomed.start(), survivor.start())
+        async with aiohttp.ClientSession() as session:
+            held = await _agent_ws(session, doomed.url, first_token)
+            await _frame(held, "agent.ready")
+            customer, ready = await _hello(session, doomed.url, None, 0)
+            await customer.send_json({"type": "message.new", "id": "m1", "text": "talk to a human"})
+            first_offer = await _frame(held, "conversation.offered")
+            await doomed.kill()
+
+            taker = await _agent_ws(session, survivor.url, second_token)
+            second_offer = await _frame(taker, "conversation.offered")
+            await taker.send_json(
+                {"type": "conversation.accept", "conversation": ready["conversation"]}
+            )
+            assigned = await _frame(taker, "conversation.assigned")
+    finally:
+        for node in (doomed, survivor):
+            if node.process is not None:
+                await node.kill()
+
+    assert first_offer["conversation"] == second_offer["conversation"] == ready["conversation"]
+    assert assigned["conversation"] == ready["conversation"]

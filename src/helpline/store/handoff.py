@@ -96,6 +96,11 @@ class HandoffStore(Protocol):
         """Every conversation waiting for or with a person (rebuilds the queue on start)."""
         ...
 
+    async def handoff(self, conversation_id: str) -> Handoff | None:
+        """The conversation's queue row; None when it waits for nobody (several nodes
+        re-read the rows another node changed)."""
+        ...
+
     async def offer(self, conversation_id: str, agent_id: str, now: float) -> Handoff | None:
         """waiting -> offered to agent_id; None if it was not waiting."""
         ...

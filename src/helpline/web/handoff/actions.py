@@ -51,13 +51,13 @@ class AgentDesk:
 
     async def accept(self, agent: Agent, conversation_id: str) -> None:
         """An offer accepted, or a queued conversation claimed (own team, or any: supervisor)."""
-        row = self.board.rows.get(conversation_id)
-        if row is None or row.state == "assigned":
-            raise ProtocolError(NOT_QUEUED, "this conversation is not waiting for a person")
-        mine = row.state == "offered" and row.agent_id == agent.id
-        own_team = row.state == "waiting" and row.team in agent.teams
-        if not (mine or own_team or agent.is_supervisor):
-            raise ProtocolError(FORBIDDEN, "only supervisors take conversations offered to others")
+        try:
+            self._may_accept(agent, self.board.rows.get(conversation_id))
+        except ProtocolError:
+            if not self.service.sync.shared:
+                raise
+            # the offer may come from another node whose notice has not been applied yet
+            self._may_accept(agent, await self.service.sync.refresh_conversation(conversation_id))
         async with self.service.locks.hold(conversation_id):
             now = self.service.clock()
             won = await self.store.claim(
@@ -69,10 +69,20 @@ class AgentDesk:
             self.board.put(won.handoff)
             self.board.last_assigned[agent.id] = now
             self._left_line(conversation_id)
+            await self.service.sync.notify(conversation=conversation_id)
         if before and before.state == "offered" and before.agent_id not in (None, agent.id):
             await self.to_agent(before.agent_id, topics.released(conversation_id, "claimed"))
         await self._join(conversation_id, agent)
         await self.service.changed()
+
+    @staticmethod
+    def _may_accept(agent: Agent, row: Handoff | None) -> None:
+        if row is None or row.state == "assigned":
+            raise ProtocolError(NOT_QUEUED, "this conversation is not waiting for a person")
+        mine = row.state == "offered" and row.agent_id == agent.id
+        own_team = row.state == "waiting" and row.team in agent.teams
+        if not (mine or own_team or agent.is_supervisor):
+            raise ProtocolError(FORBIDDEN, "only supervisors take conversations offered to others")
 
     async def _join(self, conversation_id: str, agent: Agent) -> None:
         await self.publish(conversation_id, {"type": "agent.joined", "name": agent.name})
@@ -162,6 +172,7 @@ class AgentDesk:
                 self.board.with_state(
                     conversation_id, state="waiting", agent_id=None, team=to_team, passed=()
                 )
+            await self.service.sync.notify(conversation=conversation_id)
         if note:
             client_id = f"transfer-{now:.6f}"
             stored, _ = await self.store.add_note(
@@ -234,6 +245,7 @@ class AgentDesk:
             self._left_line(conversation_id)
             if ticket.assigned_at is not None:
                 self.board.handle_times.append(now - ticket.assigned_at)
+            await self.service.sync.notify(conversation=conversation_id)
             await self._announce_finish(conversation_id, messages, status)
         await self.to_agent(agent.id, topics.released(conversation_id, reason))
         await self.service.changed()

@@ -1,4 +1,5 @@
-"""The live-agent queue on one node: escalation, offers, presence, what waiting customers see."""
+"""The live-agent queue as one node runs it: escalation, offers, presence, what waiting
+customers see (kept in step with other nodes by sync.DeskSync)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from helpline.store.base import Conversation, Message, Outgoing, Store, TurnReco
 from helpline.store.handoff import Escalation, Handoff, handoff_store
 from helpline.web.handoff import desk, topics
 from helpline.web.handoff.board import Board, EntryInfo, Place
+from helpline.web.handoff.sync import DeskSync
 from helpline.web.locks import LockRegistry
 from helpline.web.rules_holder import RulesHolder
 
@@ -63,6 +65,7 @@ class HandoffService:
         self._assigning = asyncio.Lock()
         self._sweeper: asyncio.Task[None] | None = None
         self._flush: asyncio.Task[None] | None = None
+        self.sync = DeskSync(self)
 
     @property
     def config(self) -> Config:
@@ -76,6 +79,7 @@ class HandoffService:
 
     async def start(self) -> None:
         """Rebuild the board from the store: nothing the queue knew is lost on a restart."""
+        await self.sync.start()  # listening before reading: no change falls in between
         now = self.clock()
         for agent in await self.accounts.agents():
             self.board.agents[agent.id] = agent
@@ -102,6 +106,7 @@ class HandoffService:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        await self.sync.stop()
 
     async def wait_until(self, predicate: Callable[[HandoffService], bool]) -> None:
         """Return once predicate(self) holds (checked after every change and sweep)."""
@@ -156,6 +161,7 @@ class HandoffService:
         self.board.info[conversation.id] = _info(conversation, turn)
         if found.status == "offline":
             self.offline.add(conversation.id)
+        await self.sync.notify(conversation=conversation.id)
         return messages, found.status
 
     def _availability(self, cid: str, esc: Escalation, now: float, lang: str) -> Availability:
@@ -250,6 +256,7 @@ class HandoffService:
                 offered, self.settings.accept_timeout_s, self.entry_view(offered)
             )
             await self.bus.publish(topics.agent(pick.agent_id), frame)
+            await self.sync.notify(conversation=row.conversation_id)
 
     async def _expire(self, row: Handoff, now: float) -> None:
         assert row.agent_id is not None
@@ -262,6 +269,7 @@ class HandoffService:
         await self.bus.publish(
             topics.agent(row.agent_id), topics.released(row.conversation_id, "offer_expired")
         )
+        await self.sync.notify(conversation=row.conversation_id)
 
     async def _tell_places(self) -> None:
         """One recompute per change; only customers whose place or wait moved get a frame."""
@@ -270,6 +278,8 @@ class HandoffService:
             for cid, place in self.board.places(team, loads).items():
                 if cid in self.offline or self.told.get(cid) == place:
                     continue
+                if self.sync.shared and cid not in self.customers:
+                    continue  # the node its customer is connected to tells them
                 self.told[cid] = place
                 await self.bus.publish(conversation_topic(cid), topics.position(place))
 
@@ -314,6 +324,7 @@ class HandoffService:
         self.sockets[agent.id] = self.sockets.get(agent.id, 0) + 1
         self.dropped.pop(agent.id, None)
         await self.set_presence(agent.id, "online")
+        await self.sync.notify(agent=agent.id, connected=True)
 
     async def disconnected(self, agent: Agent) -> None:
         self.sockets[agent.id] = max(self.sockets.get(agent.id, 1) - 1, 0)
@@ -325,10 +336,14 @@ class HandoffService:
             return
         await self.accounts.set_presence(agent_id, status, self.clock())
         self.board.presence[agent_id] = status
+        await self.sync.notify(agent=agent_id)
         await self.bus.publish(
             topics.agent(agent_id), {"type": "presence.changed", "status": status}
         )
         await self.changed()
+
+    def info_of(self, conversation: Conversation) -> EntryInfo:
+        return _info(conversation, None)
 
     def customer_joined(self, conversation_id: str) -> None:
         self.customers[conversation_id] = self.customers.get(conversation_id, 0) + 1

@@ -1,0 +1,168 @@
+"""Several nodes as one desk: notices of handoff changes on the bus, rows re-read on each."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from helpline.bus.base import Bus, Frame, Subscription
+from helpline.bus.memory import MemoryBus
+from helpline.errors import BusOverflowError, BusUnavailableError, StoreError
+from helpline.store.handoff import Handoff
+
+if TYPE_CHECKING:
+    from helpline.web.handoff.service import HandoffService
+
+log = logging.getLogger(__name__)
+
+DESK = "desk"  # {"type": DESK_CHANGED, "node", "conversation" | "agent"}: re-read it
+DESK_CHANGED = "desk.changed"
+
+
+def is_shared(bus: Bus) -> bool:
+    """Whether other nodes may listen: only then do notices go out (one node stays as it was)."""
+    return not isinstance(bus, MemoryBus)
+
+
+class DeskSync:
+    """Tells the other nodes what this one committed; applies what they committed.
+
+    A notice carries only ids: the store stays the one source of truth, and a notice
+    that arrives late or twice does no harm because the rows are read afresh.
+    """
+
+    def __init__(self, service: HandoffService) -> None:
+        self.service = service
+        self.node = uuid.uuid4().hex
+        self.shared = is_shared(service.bus)
+        self._subscription: Subscription | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        if self.shared:
+            self._subscription = await self.service.bus.subscribe(DESK)
+            self._task = asyncio.create_task(self._listen(), name="helpline-desk-sync")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self._subscription is not None:
+            await self._subscription.close()
+
+    async def notify(
+        self, *, conversation: str | None = None, agent: str | None = None,
+        connected: bool = False,
+    ) -> None:  # fmt: skip
+        """After a handoff change this node committed (connected: an agent's socket opened
+        here, so another node's grace period for it is over)."""
+        if not self.shared:
+            return
+        frame: dict[str, Any] = {"type": DESK_CHANGED, "node": self.node}
+        if conversation is not None:
+            frame["conversation"] = conversation
+        if agent is not None:
+            frame.update(agent=agent, connected=connected)
+        await self.service.bus.publish(DESK, frame)
+
+    async def _listen(self) -> None:
+        while True:
+            assert self._subscription is not None
+            try:
+                frame = await self._subscription.get()
+            except BusOverflowError:
+                # notices may be lost (Redis link broke or this node fell behind): read all
+                await self._resubscribe()
+                continue
+            if frame.get("node") == self.node:
+                continue
+            try:
+                await self.apply(frame)
+            except StoreError as exc:
+                log.warning("desk notice not applied (%s); the next one re-reads", exc)
+
+    async def _resubscribe(self) -> None:
+        assert self._subscription is not None
+        await self._subscription.close()
+        while True:
+            try:
+                self._subscription = await self.service.bus.subscribe(DESK)
+                break
+            except BusUnavailableError as exc:
+                log.warning("desk notices unavailable (%s); retrying", exc)
+                await asyncio.sleep(self.service.settings.tick_s)  # Redis is down: back off
+        await self.reload()
+
+    async def apply(self, frame: Frame) -> None:
+        conversation, agent = frame.get("conversation"), frame.get("agent")
+        if isinstance(conversation, str):
+            await self.refresh_conversation(conversation)
+        if isinstance(agent, str):
+            await self.refresh_agent(agent, connected=bool(frame.get("connected")))
+        await self.service.changed()
+
+    async def refresh_conversation(self, cid: str) -> Handoff | None:
+        """The board's row for cid as the store has it now."""
+        service, board = self.service, self.service.board
+        row = await service.store.handoff(cid)
+        if row is None:
+            if board.drop(cid) is not None:
+                await self._reload_handle_times()
+            service.offline.discard(cid)
+            service.told.pop(cid, None)
+            return None
+        known = cid in board.rows
+        board.put(row)
+        if not known or cid not in board.info:
+            conversation = await service.base.conversation(cid)
+            if conversation is not None:
+                board.info[cid] = service.info_of(conversation)
+                if conversation.status == "offline" and row.state != "assigned":
+                    service.offline.add(cid)
+        if row.state == "assigned":
+            service.offline.discard(cid)
+            service.told.pop(cid, None)
+        return row
+
+    async def refresh_agent(self, agent_id: str, *, connected: bool) -> None:
+        service, board = self.service, self.service.board
+        if agent_id not in board.agents or connected:  # a new account, or a changed one
+            for agent in await service.accounts.agents():
+                board.agents[agent.id] = agent
+        if connected:
+            service.dropped.pop(agent_id, None)
+        status = "offline"
+        for presence in await service.accounts.presences():
+            if presence.agent_id == agent_id:
+                status = presence.status
+        board.presence[agent_id] = status
+        if status == "offline" and service.sockets.get(agent_id):
+            # another node's grace ran out (the agent moved here) or a node started and
+            # counted it gone: a console open here says otherwise
+            await service.set_presence(agent_id, "online")
+
+    async def reload(self) -> None:
+        """Every row and presence afresh, after notices may have been missed."""
+        service, board = self.service, self.service.board
+        rows = {row.conversation_id: row for row in await service.store.handoffs()}
+        for cid in set(board.rows) - set(rows):
+            board.drop(cid)
+            service.offline.discard(cid)
+        for cid in rows:
+            await self.refresh_conversation(cid)
+        for agent in await service.accounts.agents():
+            board.agents[agent.id] = agent
+        for presence in await service.accounts.presences():
+            board.presence[presence.agent_id] = presence.status
+        await self._reload_handle_times()
+        await service.changed()
+
+    async def _reload_handle_times(self) -> None:
+        times = self.service.board.handle_times
+        recent = await self.service.store.recent_handle_times(times.maxlen or 50)
+        times.clear()
+        times.extend(reversed(recent))
