@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -26,6 +27,13 @@ class Agent:
     @property
     def is_supervisor(self) -> bool:
         return self.role == "supervisor"
+
+
+def agent_row(agent: Agent, password_hash: str) -> tuple[object, ...]:
+    """An agent's column values in the order every backend's agents table stores them."""
+    teams = json.dumps(list(agent.teams), ensure_ascii=False)
+    return (agent.id, agent.email, agent.name, teams, agent.role, agent.capacity,
+            agent.created_at, password_hash)  # fmt: skip
 
 
 @dataclass(frozen=True)

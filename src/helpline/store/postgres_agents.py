@@ -9,7 +9,7 @@ import json
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.errors import StoreError
-from helpline.store.agents import Agent, AgentSession, Presence
+from helpline.store.agents import Agent, AgentSession, Presence, agent_row
 
 _AGENT_COLUMNS = "id, email, name, teams, role, capacity, created_at"
 _JOINED_AGENT = ", ".join("a." + c for c in _AGENT_COLUMNS.split(", "))
@@ -32,14 +32,7 @@ async def insert_agent(conn: asyncpg.Connection, agent: Agent, password_hash: st
         await conn.execute(
             f"INSERT INTO agents ({_AGENT_COLUMNS}, password_hash)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            agent.id,
-            agent.email,
-            agent.name,
-            json.dumps(list(agent.teams), ensure_ascii=False),
-            agent.role,
-            agent.capacity,
-            agent.created_at,
-            password_hash,
+            *agent_row(agent, password_hash),
         )
     except asyncpg.UniqueViolationError as exc:
         raise StoreError(f"an agent with email {agent.email!r} already exists") from exc

@@ -10,7 +10,7 @@ import sqlite3
 from typing import Any
 
 from helpline.errors import StoreError
-from helpline.store.agents import Agent, AgentSession, Presence
+from helpline.store.agents import Agent, AgentSession, Presence, agent_row
 
 _AGENT_COLUMNS = "id, email, name, teams, role, capacity, created_at"
 
@@ -31,16 +31,7 @@ def insert_agent(conn: sqlite3.Connection, agent: Agent, password_hash: str) -> 
     try:
         conn.execute(
             f"INSERT INTO agents ({_AGENT_COLUMNS}, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                agent.id,
-                agent.email,
-                agent.name,
-                json.dumps(list(agent.teams), ensure_ascii=False),
-                agent.role,
-                agent.capacity,
-                agent.created_at,
-                password_hash,
-            ),
+            agent_row(agent, password_hash),
         )
     except sqlite3.IntegrityError as exc:
         if "agents.email" in str(exc):
