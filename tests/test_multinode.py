@@ -19,7 +19,7 @@ from redis.asyncio import Redis
 
 from backends import fresh_schema
 from conftest import Customer
-from handoff_kit import AgentClient, Clock, desk_rulebook, handoff_of, make_agent, wait_for
+from handoff_kit import QUEUE, AgentClient, Clock, desk_rulebook, handoff_of, make_agent, wait_for
 from helpline.rules.model import Rulebook
 from helpline.settings import Settings
 from helpline.store.postgres import PostgresStore
@@ -312,9 +312,71 @@ async def test_an_agent_on_one_node_replies_to_a_customer_on_another(
         {"type": "message.new", "conversation": cid, "id": "r1", "text": "Hello, I'm Bora."}
     )
 
+    ack = await within(console.next_of("ack", id="r1"))
     joined = await customer.next_of("agent.joined")
     reply = await customer.next_of("message.new", sender="agent")
-    assert (joined["name"], reply["text"]) == ("Bora", "Hello, I'm Bora.")
+    assert (joined["name"], reply["text"], reply["seq"]) == ("Bora", "Hello, I'm Bora.", ack["seq"])
+
+
+async def test_a_row_read_before_this_node_committed_never_overwrites_the_newer_one(
+    make_desk_node: Node, shared_store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Another node's notice makes this node re-read a row; the read leaves before this
+    # node's own claim commits and comes back after the claim's row is on the board.
+    node = await make_desk_node()
+    agent, _ = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
+    service = handoff_of(node)
+    customer = await Customer.join(node)
+    cid = customer.ready["conversation"]
+    await customer.say("m1", "talk to a human")
+    await wait_for(node, lambda s: cid in s.board.rows)
+    read_store = service.store.handoff
+    reads: list[str] = []
+
+    async def claim_lands_during_the_read(conversation_id: str) -> Any:
+        stale = await read_store(conversation_id)
+        if not reads:
+            won = await shared_store.claim(conversation_id, agent.id, 1.0, any_state=True)
+            assert won is not None
+            service.board.put(won.handoff)  # what accept does right after its commit
+        reads.append(stale.state if stale else "gone")
+        return stale
+
+    monkeypatch.setattr(service.store, "handoff", claim_lands_during_the_read)
+    await service.sync.refresh_conversation(cid)
+
+    row = service.board.rows[cid]
+    assert reads[0] != "assigned" and reads[-1] == "assigned"
+    assert (row.state, row.agent_id) == ("assigned", agent.id)
+
+
+async def test_an_offer_whose_notice_was_lost_still_expires_and_moves_on(
+    make_desk_node: Node, shared_store: PostgresStore
+) -> None:
+    # A node that offered the conversation died between its commit and its notice: the
+    # node left thinks the conversation still waits, until its own offer finds it taken.
+    node = await make_desk_node()
+    service = handoff_of(node)
+    gone, _ = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
+    chan, chan_token = await make_agent(shared_store, "Chan")  # type: ignore[arg-type]
+    customer = await Customer.join(node)
+    cid = customer.ready["conversation"]
+    await customer.say("m1", "talk to a human")
+    await wait_for(node, lambda s: getattr(s.board.rows.get(cid), "state", "") == "waiting")
+    assert await shared_store.offer(cid, gone.id, service.clock()) is not None  # no notice
+
+    console = await AgentClient.join(node, chan_token)
+    await wait_for(node, lambda s: getattr(s.board.rows.get(cid), "agent_id", "") == gone.id)
+    service.clock.advance(QUEUE["accept_timeout_s"])  # type: ignore[attr-defined]
+
+    offer = await within(console.next_of("conversation.offered"))
+    row = await shared_store.handoff(cid)
+    assert offer["conversation"] == cid
+    assert row is not None and (row.state, row.agent_id, row.passed) == (
+        "offered",
+        chan.id,
+        (gone.id,),
+    )
 
 
 def desk_rules(tmp_path: Path, accept_timeout_s: float) -> Path:

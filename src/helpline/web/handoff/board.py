@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from itertools import count
 from typing import Any
 
 from helpline import routing
@@ -46,15 +47,25 @@ class Board:
         self.info: dict[str, EntryInfo] = {}  # conversation id -> intent, language, name
         # queue views built since the last change, by team set: 50 agents share a few
         self.views: dict[str, tuple[list[dict[str, Any]], int]] = {}
+        # conversation id -> the stamp of its row's last put, from one ever-rising counter,
+        # so a read of the store can tell whether the row was written while it waited
+        self._stamps: dict[str, int] = {}
+        self._next_stamp = count(1)
 
     def put(self, row: Handoff) -> None:
         self.rows[row.conversation_id] = row
         self._entries[row.conversation_id] = _entry(row)
+        self._stamps[row.conversation_id] = next(self._next_stamp)
 
     def drop(self, conversation_id: str) -> Handoff | None:
         self.info.pop(conversation_id, None)
         self._entries.pop(conversation_id, None)
+        self._stamps.pop(conversation_id, None)
         return self.rows.pop(conversation_id, None)
+
+    def stamp(self, conversation_id: str) -> int | None:
+        """Changes whenever the conversation's row is put or dropped (never repeats)."""
+        return self._stamps.get(conversation_id)
 
     def teams(self, fallback_team: str) -> set[str]:
         found = {team for agent in self.agents.values() for team in agent.teams}

@@ -248,6 +248,9 @@ class HandoffService:
                 continue
             offered = await self.store.offer(row.conversation_id, pick.agent_id, now)
             if offered is None:
+                # the row changed elsewhere and its notice is late or lost (a node killed
+                # between its commit and its notice): this node's view is stale, so re-read
+                await self.sync.refresh_conversation(row.conversation_id)
                 continue
             self.board.put(offered)
             self.board.last_assigned[pick.agent_id] = now
@@ -261,6 +264,7 @@ class HandoffService:
     async def _expire(self, row: Handoff, now: float) -> None:
         assert row.agent_id is not None
         if not await self.store.expire_offer(row.conversation_id, row.agent_id, now):
+            await self.sync.refresh_conversation(row.conversation_id)  # accepted elsewhere
             return
         passed = (*row.passed, row.agent_id)
         self.board.with_state(

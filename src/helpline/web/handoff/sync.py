@@ -108,7 +108,14 @@ class DeskSync:
     async def refresh_conversation(self, cid: str) -> Handoff | None:
         """The board's row for cid as the store has it now."""
         service, board = self.service, self.service.board
-        row = await service.store.handoff(cid)
+        while True:
+            # a row put here while the read was on its way (this node's own commit, or a
+            # fresher read) may be newer than what the read returns: read again, so a
+            # stale row never overwrites it
+            stamp = board.stamp(cid)
+            row = await service.store.handoff(cid)
+            if board.stamp(cid) == stamp:
+                break
         if row is None:
             if board.drop(cid) is not None:
                 await self._reload_handle_times()
