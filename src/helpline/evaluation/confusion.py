@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from helpline.errors import Problem
 from helpline.matcher import SoftIdfMatcher, rulebook_rows
-from helpline.matcher.scorer import Scored, score_intents, to_scale
+from helpline.matcher.classifier import SoftmaxClassifier
+from helpline.matcher.scorer import Scored, score_intents
 from helpline.rules.model import Rulebook
 from helpline.text import SynonymMap
+
+FOLDS = 5  # classifiers trained for the check, each without a fifth of the examples
 
 
 def confusable_examples(rulebook: Rulebook) -> list[Problem]:
@@ -20,10 +23,19 @@ def confusable_examples(rulebook: Rulebook) -> list[Problem]:
     """
     matcher = SoftIdfMatcher(rulebook_rows(rulebook), SynonymMap(rulebook.config.synonyms))
     index = matcher.index
+    # The classifier cannot forget one example cheaply, so it is trained once per fold
+    # without that fold's examples; the similarity leaves out exactly the one example.
+    folds = [
+        SoftmaxClassifier(
+            [(e.intent, e.vector) for n, e in enumerate(index.examples) if n % FOLDS != fold],
+            len(index.intents),
+        )
+        for fold in range(FOLDS)
+    ]
     lost: dict[tuple[str, str], list[str]] = {}
     for n, example in enumerate(index.examples):
         query = index.query(example.text)
-        scored = score_intents(index, query, leave_out=n)
+        scored = score_intents(index, query, leave_out=n, classifier=folds[n % FOLDS])
         if not scored or scored[0].intent == example.intent:
             continue
         winner = index.intents[scored[0].intent]
@@ -35,8 +47,8 @@ def confusable_examples(rulebook: Rulebook) -> list[Problem]:
 
 def _would_answer(rulebook: Rulebook, winner: str, scored: list[Scored], own: int) -> bool:
     thresholds = rulebook.thresholds_for(winner)
-    top = to_scale(scored[0].raw)
-    own_score = next((to_scale(s.raw) for s in scored if s.intent == own), 0.0)
+    top = scored[0].score
+    own_score = next((s.score for s in scored if s.intent == own), 0.0)
     return top >= thresholds.answer and top - own_score >= thresholds.ambiguity
 
 

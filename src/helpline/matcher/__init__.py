@@ -7,7 +7,7 @@ from typing import Protocol
 
 from helpline.matcher.index import Index
 from helpline.matcher.scorer import explain as explain_score
-from helpline.matcher.scorer import score_intents, to_scale
+from helpline.matcher.scorer import score_intents
 from helpline.rules.model import Rulebook
 from helpline.text import SynonymMap
 
@@ -52,7 +52,7 @@ class SoftIdfMatcher:
         return [
             Candidate(
                 self.index.intents[s.intent],
-                round(to_scale(s.raw), 2),
+                round(s.score, 2),
                 explain_score(self.index, query, s) if explain else (),
             )
             for s in scored

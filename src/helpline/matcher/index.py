@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from helpline.matcher.classifier import SoftmaxClassifier
 from helpline.matcher.features import WORD, form_features, text_forms
 from helpline.matcher.weights import IntentWeights
 from helpline.text import SynonymMap, is_hangul_word, word_form
@@ -100,6 +101,9 @@ class Index:
         self.intent_of = [e.intent for e in self.examples]
         self.weights = IntentWeights(((e.intent, e.vector) for e in self.examples),
                                      len(self.intents))
+        self.classifier = SoftmaxClassifier(
+            [(e.intent, e.vector) for e in self.examples], len(self.intents)
+        )
         self.postings = _postings(self.examples_vectors)
         self.profile_of = [_is_hangul(e.text) for e in self.examples]
         self.profile_sums = _profile_sums(self.examples, self.profile_of, len(self.intents))

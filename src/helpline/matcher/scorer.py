@@ -10,6 +10,7 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz
 
+from helpline.matcher.classifier import SoftmaxClassifier
 from helpline.matcher.features import WORD, word_of
 from helpline.matcher.index import Index, Query, Vector, profile_without, sorted_words
 
@@ -37,6 +38,12 @@ PREFILTER_BUDGET = 700  # inverted-list entries walked per message to choose the
 WEIGHTS_SHARE = 0.3
 LOG_ODDS_SHARE = 0.03
 TYPICAL_LOG_ODDS = 1.0  # mean log-odds per feature of a right match, roughly
+# The classifier's probability (classifier.py, on the 0-100 scale) takes this share of the
+# final score from an intent it can be trusted on: extra / (extra + CLASSIFIER_TRUST) for
+# `extra` examples beyond the first. With one example per intent it knows no more than the
+# similarity does; with many it tells close intents apart better than similarity can.
+CLASSIFIER_SHARE = 0.6
+CLASSIFIER_TRUST = 5
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,8 @@ class Scored:
     centroid_sim: float  # IDF cosine with the intent's profile
     string_sim: float  # rapidfuzz token_sort_ratio with the closest example, 0-1
     learned: float = 0.0  # what the learned word weights added to raw
+    score: float = 0.0  # 0-100: raw on the threshold scale, blended with `classified`
+    classified: float = 0.0  # the classifier's probability of the intent, 0-1
 
 
 def to_scale(raw: float) -> float:
@@ -59,10 +68,12 @@ def to_scale(raw: float) -> float:
 
 
 def score_intents(
-    index: Index, query: Query, leave_out: int | None = None, limit: int | None = None
-) -> list[Scored]:
+    index: Index, query: Query, leave_out: int | None = None, limit: int | None = None,
+    classifier: SoftmaxClassifier | None = None,
+) -> list[Scored]:  # fmt: skip
     """Intents whose examples survive the prefilter, best first (the best `limit` of them);
-    `leave_out` scores as if that example were not in the rules (leave-one-out checks)."""
+    `leave_out` scores as if that example were not in the rules (leave-one-out checks),
+    and then `classifier` should be one trained without it (the index's saw it)."""
     vector = query.vector
     sims = _prefiltered(vector, index, PREFILTER_EXAMPLES)
     if leave_out is not None:
@@ -83,16 +94,22 @@ def score_intents(
     )[:RERANKED_INTENTS]
     weight = STRING_WEIGHT_KO if query.korean else STRING_WEIGHT_EN
     learned = _learned(index, vector, [i for _, i, _ in blended], leave_out)
+    probabilities = (classifier or index.classifier).probabilities(vector)
+    per_intent = index.weights.examples_per_intent
     rows = []
     for (mix, sim, c_sim), i, hits in blended:
         string_sim, n = _closest_string(index, query, hits)
         raw = (1 - weight) * mix + weight * string_sim + learned[i]
-        rows.append((raw, i, n, sim, c_sim, string_sim, learned[i]))
+        classified = float(probabilities[i])
+        extra = per_intent[i] - 1
+        share = CLASSIFIER_SHARE * extra / (extra + CLASSIFIER_TRUST)
+        score = (1 - share) * to_scale(raw) + share * 100.0 * classified
+        rows.append((score, i, raw, n, sim, c_sim, string_sim, learned[i], classified))
     rows.sort(key=lambda row: (-row[0], row[1]))
     # Scored objects only for the rows asked for: a frozen dataclass is slow to build
     return [
-        Scored(i, raw, n, sim, c_sim, string_sim, extra)
-        for raw, i, n, sim, c_sim, string_sim, extra in rows[:limit]
+        Scored(i, raw, n, sim, c_sim, string_sim, extra, score, classified)
+        for score, i, raw, n, sim, c_sim, string_sim, extra, classified in rows[:limit]
     ]
 
 
@@ -117,8 +134,10 @@ def _learned(
     size = len(vector)
     return {
         i: weights.trust(i, left is not None and left.intent == i)
-        * (WEIGHTS_SHARE * (exps[i] / total - 1.0)
-           + LOG_ODDS_SHARE * (odds[i] / size - TYPICAL_LOG_ODDS))
+        * (
+            WEIGHTS_SHARE * (exps[i] / total - 1.0)
+            + LOG_ODDS_SHARE * (odds[i] / size - TYPICAL_LOG_ODDS)
+        )
         for i in intents
     }
 
@@ -221,10 +240,13 @@ def explain(index: Index, query: Query, scored: Scored) -> tuple[str, ...]:
     shared = whole if len(whole) >= 2 else whole + [i for i in shared if i not in whole]
     words = " ".join(f"{word_of(f)}({c * 10:.1f})" for c, f in shared[:EVIDENCE_WORDS])
     learned = index.weights.strongest(vector, scored.intent, EVIDENCE_WORDS)
+    deciding = index.classifier.strongest(vector, scored.intent, EVIDENCE_WORDS)
     return (
         f"example: {example.text!r}",
         f"words: {words}",
         "intent words: " + " ".join(f"{word_of(f)}({w:+.1f})" for f, w in learned),
+        "deciding words: " + " ".join(f"{word_of(f)}({w:+.1f})" for f, w in deciding),
         f"nearest {scored.example_sim:.2f}, intent {scored.centroid_sim:.2f},"
-        f" string {scored.string_sim:.2f}, learned {scored.learned:+.2f}",
+        f" string {scored.string_sim:.2f}, learned {scored.learned:+.2f},"
+        f" similarity {to_scale(scored.raw):.1f}, classifier {scored.classified:.2f}",
     )

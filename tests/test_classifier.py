@@ -1,0 +1,89 @@
+"""The matcher's softmax classifier: deterministic, learns the words that tell intents
+apart, and weighs in only where an intent has examples enough to learn from."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helpline.matcher import SoftIdfMatcher
+from helpline.matcher.classifier import SoftmaxClassifier
+from helpline.matcher.index import Index
+from helpline.matcher.scorer import score_intents, to_scale
+
+# Both intents talk about the account; only "delete"/"remove" against "password"/"login"
+# tells them apart.
+ROWS = [
+    ("close_account", t)
+    for t in (
+        "delete my account", "please delete the account", "remove my account",
+        "how do i delete my account", "i want my account removed", "delete account now",
+    )
+] + [
+    ("password_reset", t)
+    for t in (
+        "reset my account password", "i forgot the password of my account",
+        "cannot login to my account", "account login problem", "change my account password",
+        "my account password does not work",
+    )
+]  # fmt: skip
+
+
+def _classifier(rows: list[tuple[str, str]]) -> tuple[Index, SoftmaxClassifier]:
+    index = Index(rows, None)
+    return index, index.classifier
+
+
+def test_training_is_deterministic() -> None:
+    _, first = _classifier(ROWS)
+    _, second = _classifier(ROWS)
+    assert np.array_equal(first.weights, second.weights)
+
+
+def test_probabilities_sum_to_one_and_favour_the_right_intent() -> None:
+    index, classifier = _classifier(ROWS)
+    for text, intent in (("remove the account please", "close_account"),
+                         ("forgot password", "password_reset")):  # fmt: skip
+        probabilities = classifier.probabilities(index.query(text).vector)
+        assert abs(float(probabilities.sum()) - 1.0) < 1e-5
+        assert index.intents[int(np.argmax(probabilities))] == intent
+        assert float(probabilities.max()) > 0.6
+
+
+def test_the_deciding_words_are_the_distinguishing_ones_not_the_shared_one() -> None:
+    index, classifier = _classifier(ROWS)
+    vector = index.query("delete my account").vector
+    close = index.intents.index("close_account")
+    words = [feature[2:] for feature, _ in classifier.strongest(vector, close, 4)]
+    assert words and words[0] == "delet"  # the word form after the light stem
+    assert "account" not in words[:1]
+
+
+def test_words_no_example_has_change_nothing() -> None:
+    index, classifier = _classifier(ROWS)
+    known = index.query("delete my account").vector
+    assert np.array_equal(
+        classifier.probabilities({**known, "w:zebra": 0.5}), classifier.probabilities(known)
+    )
+
+
+def test_with_one_example_per_intent_the_score_is_similarity_alone() -> None:
+    rows = [("refund", "i want a refund"), ("password_reset", "reset my password")]
+    index = Index(rows, None)
+    [top, *_] = score_intents(index, index.query("refund please"))
+    assert top.score == to_scale(top.raw)
+
+
+def test_with_many_examples_the_classifier_takes_part_in_the_score() -> None:
+    index = Index(ROWS, None)
+    [top, *_] = score_intents(index, index.query("remove my account please"))
+    assert index.intents[top.intent] == "close_account"
+    assert top.classified > 0.5
+    assert top.score != to_scale(top.raw)
+
+
+def test_explanations_name_the_deciding_words() -> None:
+    matcher = SoftIdfMatcher(ROWS)
+    [top, *_] = matcher.match("delete my account", explain=True)
+    deciding = next(line for line in top.evidence if line.startswith("deciding words:"))
+    assert "delet(" in deciding
+    assert any("classifier" in line for line in top.evidence)
