@@ -174,6 +174,52 @@ async def test_position_and_wait_are_updated_when_the_line_moves(
     assert (before["eta_s"], after["eta_s"]) == (300, 300)  # default handling time, one seat
 
 
+async def test_a_supervisor_marks_a_conversation_urgent_and_it_moves_to_the_head_of_the_line(
+    desk: TestClient, store: SQLiteStore, clock: Clock
+) -> None:
+    ann = await AgentClient.join(desk, (await make_agent(store, "Ann", capacity=1))[1])
+    # of another team: a supervisor here to steer the line, not to be offered it
+    _, sue_token = await make_agent(store, "Sue", ("billing",), role="supervisor")
+    sue = await AgentClient.join(desk, sue_token)
+    await ask(desk, "talk to a human")
+    await ann.next_of("conversation.offered")
+    clock.advance(1)
+    second = await ask(desk, "talk to a human")
+    await second.next_of("queue.position", position=2)
+    clock.advance(1)
+    third = await ask(desk, "talk to a human")
+    await third.next_of("queue.position", position=3)
+
+    cid = third.ready["conversation"]
+    await sue.send({"type": "conversation.urgent", "conversation": cid, "id": "u1"})
+    await sue.next_of("ack", id="u1")
+    moved_up = await third.next_of("queue.position")
+    moved_down = await second.next_of("queue.position")
+
+    [ticket] = await store.tickets(cid)
+    assert (moved_up["position"], moved_down["position"]) == (1, 3)  # ahead of the offer too
+    assert ticket.urgent
+
+
+async def test_only_supervisors_mark_conversations_urgent(
+    desk: TestClient, store: SQLiteStore
+) -> None:
+    ann = await AgentClient.join(desk, (await make_agent(store, "Ann", ("billing",)))[1])
+    customer = await ask(desk, "talk to a human")
+    cid = customer.ready["conversation"]
+    await wait_for(desk, lambda service: cid in service.board.rows)
+
+    await ann.send({"type": "conversation.urgent", "conversation": cid})
+    error = await ann.next_of("error")
+    await ann.send({"type": "conversation.urgent", "conversation": "c1", "urgent": "yes"})
+    malformed = await ann.next_of("error")
+
+    assert error["code"] == "forbidden"
+    assert malformed["code"] == "bad_frame"
+    [ticket] = await store.tickets(cid)
+    assert not ticket.urgent
+
+
 async def test_how_long_is_answered_with_the_real_place_in_line(
     desk: TestClient, store: SQLiteStore, clock: Clock
 ) -> None:

@@ -127,3 +127,28 @@ async def test_one_queue_row_is_read_by_its_conversation(store: SQLiteStore) -> 
 
     assert row is not None and (row.state, row.agent_id, row.offered_at) == ("offered", first, NOW)
     assert missing is None
+
+
+async def test_the_urgent_flag_is_set_on_row_and_ticket_with_an_event_and_cleared(
+    store: SQLiteStore,
+) -> None:
+    conversation = await queued(store)
+    supervisor = await agent(store, "sue@desk.test")
+
+    marked = await store.mark_urgent(conversation.id, True, supervisor, NOW + 1)
+    [ticket] = await store.tickets(conversation.id)
+    cleared = await store.mark_urgent(conversation.id, False, supervisor, NOW + 2)
+    [after] = await store.tickets(conversation.id)
+    flags = [e.data for e in await store.events(conversation.id) if e.kind == "ticket.urgent"]
+
+    assert marked is not None and marked.urgent and ticket.urgent
+    assert cleared is not None and not cleared.urgent and not after.urgent
+    assert flags == [{"urgent": True, "agent": supervisor}, {"urgent": False, "agent": supervisor}]
+
+
+async def test_only_a_conversation_with_people_can_be_marked_urgent(store: SQLiteStore) -> None:
+    supervisor = await agent(store, "sue@desk.test")
+    bot_only = await store.create_conversation(token="tok-bot", language="en", now=NOW)
+
+    assert await store.mark_urgent(bot_only.id, True, supervisor, NOW) is None
+    assert await store.mark_urgent("c_missing", True, supervisor, NOW) is None

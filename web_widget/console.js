@@ -14,7 +14,7 @@
       pick: '대기열이나 내 상담에서 대화를 고르세요.', transfer: '이관', handBack: '챗봇에게 돌려주기', close: '종료',
       transferTo: '이관 대상', team: '팀', agentId: '상담원 (ID)', target: '팀 또는 상담원',
       transferNote: '다음 상담원에게 남길 메모 (선택)', transferDo: '이관하기',
-      tags: '태그 (쉼표로 구분)', closeDo: '상담 종료하기', accept: '수락', claim: '가져오기',
+      tags: '태그 (쉼표로 구분)', closeDo: '상담 종료하기', accept: '수락', claim: '가져오기', markUrgent: '긴급으로 표시', unmarkUrgent: '긴급 해제',
       offerLeft: '{s}초 안에 수락하세요', mode: '메시지 종류', reply: '답변', note: '내부 메모',
       noteLabel: '메모', cannedSearch: '자주 쓰는 답변 검색', cannedResults: '자주 쓰는 답변',
       cannedCount: '자주 쓰는 답변 {n}개', compose: '메시지', composeHint: '답변을 입력하세요 ("/"로 자주 쓰는 답변 검색)',
@@ -41,7 +41,7 @@
       pick: 'Pick a conversation from the queue or your list.', transfer: 'Transfer', handBack: 'Hand back to the bot',
       close: 'Close', transferTo: 'Transfer to', team: 'Team', agentId: 'Agent (id)', target: 'Team or agent',
       transferNote: 'Note for the next agent (optional)', transferDo: 'Transfer',
-      tags: 'Tags (comma separated)', closeDo: 'Close the conversation', accept: 'Accept', claim: 'Claim',
+      tags: 'Tags (comma separated)', closeDo: 'Close the conversation', accept: 'Accept', claim: 'Claim', markUrgent: 'Mark urgent', unmarkUrgent: 'Not urgent',
       offerLeft: 'Accept within {s} s', mode: 'Message type', reply: 'Reply', note: 'Internal note',
       noteLabel: 'Note', cannedSearch: 'Search canned answers', cannedResults: 'Canned answers',
       cannedCount: '{n} canned answers', compose: 'Message', composeHint: 'Type a reply ("/" searches canned answers)',
@@ -547,7 +547,21 @@
     var box = el('span', 'meta');
     box.appendChild(btn);
     if (offer) box.appendChild(el('span', 'left'));
+    if (supervisor) box.appendChild(urgentToggle(e));
     return box;
+  }
+
+  // Supervisors move a conversation to the head of its team's line (or back).
+  function urgentToggle(e) {
+    var label = e.urgent ? T.unmarkUrgent : T.markUrgent;
+    var btn = el('button', 'flag-urgent', label);
+    btn.type = 'button';
+    btn.setAttribute('aria-pressed', e.urgent ? 'true' : 'false');
+    btn.setAttribute('aria-label', label + ': ' + (e.customer_name || T.customerName));
+    btn.addEventListener('click', function () {
+      send({ type: 'conversation.urgent', conversation: e.conversation, urgent: !e.urgent });
+    });
+    return btn;
   }
 
   // Every second: waiting times and offer countdowns move on their own between snapshots.

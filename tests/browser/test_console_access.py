@@ -103,6 +103,26 @@ def test_supervisor_claims_a_conversation_from_the_queue(
         context.close()
 
 
+def test_supervisor_marks_a_waiting_conversation_urgent_and_back(
+    page: Page, browser: Browser, server: str, server_db: Path
+) -> None:
+    boss = add_agent(server_db, "Sora", role="supervisor")
+    context = browser.new_context(base_url=server, viewport={"width": 1440, "height": 900})
+    try:
+        console = Console(context.new_page()).login(boss)
+        console.set_presence("away")
+        _, name = escalated(page)
+        entry = console.queue_entry(name)
+        entry.get_by_role("button", name=f"Mark urgent: {name}").click()
+        expect(entry.locator(".urgent")).to_have_text("urgent")
+        unmark = entry.get_by_role("button", name=f"Not urgent: {name}")
+        expect(unmark).to_have_attribute("aria-pressed", "true")
+        unmark.click()
+        expect(entry.locator(".urgent")).to_have_count(0)
+    finally:
+        context.close()
+
+
 def test_transfer_to_a_team_hands_the_conversation_over_with_a_note(
     page: Page, console: Console, browser: Browser, server: str, server_db: Path
 ) -> None:

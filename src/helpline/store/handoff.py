@@ -109,6 +109,13 @@ class HandoffStore(Protocol):
         """offered to agent_id -> waiting, agent_id added to `passed`."""
         ...
 
+    async def mark_urgent(
+        self, conversation_id: str, urgent: bool, agent_id: str, now: float
+    ) -> Handoff | None:
+        """Set or clear the urgent flag of a conversation with people (queue row and
+        ticket, with an event naming who did it); the row, None when there is none."""
+        ...
+
     async def claim(
         self, conversation_id: str, agent_id: str, now: float, *, any_state: bool = False
     ) -> Claim | None:

@@ -27,6 +27,10 @@ class HandoffOps(Protocol):
 
     def expire_offer(self, conn: Any, cid: str, agent_id: str, now: float, /) -> Result[bool]: ...
 
+    def mark_urgent(
+        self, conn: Any, cid: str, urgent: bool, agent_id: str, now: float, /
+    ) -> Result[Handoff | None]: ...
+
     def claim(
         self, conn: Any, cid: str, agent_id: str, now: float, any_state: bool, /
     ) -> Result[Claim | None]: ...
@@ -80,6 +84,12 @@ class HandoffMethods(OperationRunner):
 
     async def expire_offer(self, conversation_id: str, agent_id: str, now: float) -> bool:
         return await self._run(self._handoff_ops.expire_offer, conversation_id, agent_id, now)
+
+    async def mark_urgent(
+        self, conversation_id: str, urgent: bool, agent_id: str, now: float
+    ) -> Handoff | None:
+        ops = self._handoff_ops
+        return await self._run(ops.mark_urgent, conversation_id, urgent, agent_id, now)
 
     async def claim(
         self, conversation_id: str, agent_id: str, now: float, *, any_state: bool = False

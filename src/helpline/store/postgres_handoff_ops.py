@@ -117,6 +117,23 @@ async def expire_offer(conn: asyncpg.Connection, cid: str, agent_id: str, now: f
     return True
 
 
+async def mark_urgent(
+    conn: asyncpg.Connection, cid: str, urgent: bool, agent_id: str, now: float
+) -> Handoff | None:
+    status = await conn.execute(
+        "UPDATE handoffs SET urgent = $2 WHERE conversation_id = $1", cid, urgent
+    )
+    if not _changed(status):
+        return None
+    await conn.execute(
+        "UPDATE tickets SET urgent = $2 WHERE id = (SELECT ticket_id FROM handoffs"
+        " WHERE conversation_id = $1)",
+        cid, urgent,
+    )  # fmt: skip
+    await event(conn, cid, "ticket.urgent", {"urgent": urgent, "agent": agent_id}, now)
+    return await select_handoff(conn, cid)
+
+
 async def claim(
     conn: asyncpg.Connection, cid: str, agent_id: str, now: float, any_state: bool
 ) -> Claim | None:

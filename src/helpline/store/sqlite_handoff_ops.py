@@ -128,6 +128,23 @@ def expire_offer(conn: sqlite3.Connection, cid: str, agent_id: str, now: float) 
     return True
 
 
+def mark_urgent(
+    conn: sqlite3.Connection, cid: str, urgent: bool, agent_id: str, now: float
+) -> Handoff | None:
+    cur = conn.execute(
+        "UPDATE handoffs SET urgent = ? WHERE conversation_id = ?", (int(urgent), cid)
+    )
+    if cur.rowcount != 1:
+        return None
+    conn.execute(
+        "UPDATE tickets SET urgent = ? WHERE id = (SELECT ticket_id FROM handoffs"
+        " WHERE conversation_id = ?)",
+        (int(urgent), cid),
+    )
+    event(conn, cid, "ticket.urgent", {"urgent": urgent, "agent": agent_id}, now)
+    return select_handoff(conn, cid)
+
+
 def claim(
     conn: sqlite3.Connection, cid: str, agent_id: str, now: float, any_state: bool
 ) -> Claim | None:

@@ -154,6 +154,8 @@ class AgentSession:
             await desk.release(agent, cid)
         elif kind == "conversation.close":
             await desk.close(agent, cid, frame.tags)
+        elif kind == "conversation.urgent":
+            await desk.mark_urgent(agent, cid, frame.urgent)
         if frame.get("id") is not None:
             ack: dict[str, Any] = {"type": "ack", "id": frame["id"]}
             await self.send(ack if seq is None else {**ack, "seq": seq})

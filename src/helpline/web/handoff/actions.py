@@ -1,5 +1,5 @@
-"""What agents do to a conversation: accept, reply, note, type, transfer, release, close;
-and the customer's rating afterwards."""
+"""What agents do to a conversation: accept, reply, note, type, transfer, release, close,
+mark urgent (supervisors); and the customer's rating afterwards."""
 
 from __future__ import annotations
 
@@ -198,6 +198,20 @@ class AgentDesk:
         if target is None or target.id == agent.id:
             raise ProtocolError(frames.BAD_FRAME, "no such other agent")
         return target
+
+    async def mark_urgent(self, agent: Agent, conversation_id: str, urgent: bool) -> None:
+        """A supervisor moves a conversation to the head of its team's line (or back)."""
+        if not agent.is_supervisor:
+            raise ProtocolError(FORBIDDEN, "only supervisors mark conversations urgent")
+        async with self.service.locks.hold(conversation_id):
+            row = await self.store.mark_urgent(
+                conversation_id, urgent, agent.id, self.service.clock()
+            )
+            if row is None:
+                raise ProtocolError(NOT_QUEUED, "this conversation is not with people")
+            self.board.put(row)
+            await self.service.sync.notify(conversation=conversation_id)
+        await self.service.changed()
 
     async def release(self, agent: Agent, conversation_id: str) -> None:
         """Hand the conversation back to the bot."""

@@ -25,6 +25,7 @@ TYPES: dict[str, tuple[str, ...]] = {
     "conversation.transfer": ("conversation",),
     "conversation.release": ("conversation",),
     "conversation.close": ("conversation",),
+    "conversation.urgent": ("conversation",),  # and "urgent": true | false (default true)
 }
 OPTIONAL = ("to_agent", "to_team", "note", "id")
 PRESENCE_SET = ("online", "away")
@@ -35,6 +36,7 @@ class AgentFrame:
     type: str
     fields: dict[str, str]  # the required and optional string fields that were given
     tags: tuple[str, ...] = ()
+    urgent: bool = True  # conversation.urgent: set (true) or clear (false) the flag
 
     def __getitem__(self, name: str) -> str:
         return self.fields[name]
@@ -56,7 +58,11 @@ def parse_agent_frame(raw: str, limits: Limits) -> AgentFrame:
             fields[name] = _text(data, name, limits, required=False)
     if kind == "presence.set" and fields["status"] not in PRESENCE_SET:
         raise ProtocolError(BAD_FRAME, "field 'status' must be 'online' or 'away'")
-    return AgentFrame(kind, fields, _tags(data) if kind == "conversation.close" else ())
+    urgent = data.get("urgent", True)
+    if kind == "conversation.urgent" and not isinstance(urgent, bool):
+        raise ProtocolError(BAD_FRAME, "field 'urgent' must be true or false")
+    tags = _tags(data) if kind == "conversation.close" else ()
+    return AgentFrame(kind, fields, tags, urgent is not False)
 
 
 def _text(data: dict[str, Any], name: str, limits: Limits, *, required: bool) -> str:
