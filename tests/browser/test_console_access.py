@@ -3,6 +3,8 @@ supervisors and transfers."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,18 @@ def server_db(own_server_db: Path) -> Path:
 @pytest.fixture(scope="module")
 def server(own_server: str) -> str:
     return own_server
+
+
+@contextmanager
+def supervisor_console(browser: Browser, server: str, server_db: Path) -> Iterator[Console]:
+    """Sora, a supervisor, signed in on a browser context of her own and away: nothing is
+    offered to her, and the queue still shows."""
+    boss = add_agent(server_db, "Sora", role="supervisor")
+    context = browser.new_context(base_url=server, viewport={"width": 1440, "height": 900})
+    try:
+        yield Console(context.new_page()).login(boss).set_presence("away")
+    finally:
+        context.close()
 
 
 def serious_findings(page: Page, axe_source: str) -> list[str]:
@@ -89,28 +103,18 @@ def test_canned_answers_are_chosen_with_the_arrow_keys(page: Page, console: Cons
 def test_supervisor_claims_a_conversation_from_the_queue(
     page: Page, browser: Browser, server: str, server_db: Path
 ) -> None:
-    boss = add_agent(server_db, "Sora", role="supervisor")
-    context = browser.new_context(base_url=server, viewport={"width": 1440, "height": 900})
-    try:
-        console = Console(context.new_page()).login(boss)
-        console.set_presence("away")  # away: nothing is offered, the queue still shows
+    with supervisor_console(browser, server, server_db) as console:
         widget, name = escalated(page)
         claim = console.queue_entry(name).get_by_role("button", name=f"Claim: {name}")
         claim.click()
         expect(console.title).to_have_text(name)
         expect(widget.status).to_have_text("Talking with Sora")
-    finally:
-        context.close()
 
 
 def test_supervisor_marks_a_waiting_conversation_urgent_and_back(
     page: Page, browser: Browser, server: str, server_db: Path
 ) -> None:
-    boss = add_agent(server_db, "Sora", role="supervisor")
-    context = browser.new_context(base_url=server, viewport={"width": 1440, "height": 900})
-    try:
-        console = Console(context.new_page()).login(boss)
-        console.set_presence("away")
+    with supervisor_console(browser, server, server_db) as console:
         _, name = escalated(page)
         entry = console.queue_entry(name)
         entry.get_by_role("button", name=f"Mark urgent: {name}").click()
@@ -119,17 +123,12 @@ def test_supervisor_marks_a_waiting_conversation_urgent_and_back(
         expect(unmark).to_have_attribute("aria-pressed", "true")
         unmark.click()
         expect(entry.locator(".urgent")).to_have_count(0)
-    finally:
-        context.close()
 
 
 def test_transfer_to_a_team_hands_the_conversation_over_with_a_note(
     page: Page, console: Console, browser: Browser, server: str, server_db: Path
 ) -> None:
-    boss = add_agent(server_db, "Sora", role="supervisor")
-    context = browser.new_context(base_url=server, viewport={"width": 1440, "height": 900})
-    try:
-        other = Console(context.new_page()).login(boss).set_presence("away")
+    with supervisor_console(browser, server, server_db) as other:
         _, name = connected(page, console)
         console.page.get_by_role("button", name="Transfer").first.click()
         console.page.get_by_label("Team or agent").fill("general")
@@ -138,8 +137,6 @@ def test_transfer_to_a_team_hands_the_conversation_over_with_a_note(
         expect(console.mine.locator(".entry", has_text=name)).to_have_count(0)
         other.queue_entry(name).get_by_role("button", name=f"Claim: {name}").click()
         expect(other.messages("note")).to_contain_text("Wants a refund")
-    finally:
-        context.close()
 
 
 SCREENSHOT_TEXTS = {  # the agent's reply and internal note
