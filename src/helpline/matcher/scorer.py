@@ -14,11 +14,8 @@ from helpline.matcher.classifier import SoftmaxClassifier
 from helpline.matcher.features import WORD, word_of
 from helpline.matcher.index import Index, Query, Vector, profile_without, sorted_words
 
-# How the raw similarity (0-1) is spread onto the 0-100 scale the thresholds use.
-# On held-out data (clinc150, parakqc) the threshold that best balances in-scope
-# accuracy and out-of-scope recall falls at 56-78 on this scale, so the default answer
-# threshold of 80 leans towards asking rather than answering wrongly, and clarify 55
-# still catches most right intents. Points are (raw, score), linear between.
+# How the raw similarity (0-1) is spread onto the 0-100 scale the thresholds use (before
+# the classifier's share is blended in). Points are (raw, score), linear between.
 SCALE = ((0.0, 0.0), (0.2, 25.0), (0.4, 55.0), (0.55, 80.0), (0.8, 95.0), (1.0, 100.0))
 NEAREST_WEIGHT = 0.5  # the rest goes to the intent's centroid
 EVIDENCE_WORDS = 4
