@@ -379,14 +379,18 @@ async def test_an_offer_whose_notice_was_lost_still_expires_and_moves_on(
     )
 
 
-def desk_rules(tmp_path: Path, accept_timeout_s: float) -> Path:
-    """The repo's bot_rules, open around the clock, offers expiring after accept_timeout_s."""
+def desk_rules(tmp_path: Path, accept_timeout_s: float, presence_grace_s: float = 60.0) -> Path:
+    """The repo's bot_rules, open around the clock, offers expiring after accept_timeout_s,
+    a dropped console offline after presence_grace_s."""
     rules = tmp_path / "bot_rules"
     shutil.copytree(REPO / "bot_rules", rules)
     path = rules / "config.yaml"
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     config.pop("business_hours", None)
-    config["queue"] = {**config["queue"], "accept_timeout_s": accept_timeout_s, "tick_s": 0.1}
+    config["queue"] = {
+        **config["queue"], "accept_timeout_s": accept_timeout_s, "tick_s": 0.1,
+        "presence_grace_s": presence_grace_s,
+    }  # fmt: skip
     path.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
     return rules
 
@@ -436,3 +440,59 @@ async def test_an_offer_held_by_a_killed_node_expires_and_goes_to_another_agent(
 
     assert first_offer["conversation"] == second_offer["conversation"] == ready["conversation"]
     assert assigned["conversation"] == ready["conversation"]
+
+
+async def _presence(store: PostgresStore, agent_id: str) -> str:
+    return next((p.status for p in await store.presences() if p.agent_id == agent_id), "offline")
+
+
+async def test_agents_of_a_killed_node_go_offline_and_the_survivors_stay_online(
+    database_url: str, redis_server: str, shared_store: PostgresStore, tmp_path: Path
+) -> None:
+    # heartbeats every 0.5 s (5 ticks of 0.1 s), a node unheard for 1.5 s is gone, then the
+    # 1 s grace a dropped console gets anywhere
+    first, first_token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
+    second, second_token = await make_agent(shared_store, "Chan")  # type: ignore[arg-type]
+    rules = desk_rules(tmp_path, accept_timeout_s=30.0, presence_grace_s=1.0)
+    doomed, survivor = (ServeProcess(database_url, redis_server, tmp_path, rules) for _ in "ab")
+    try:
+        await asyncio.gather(doomed.start(), survivor.start())
+        async with aiohttp.ClientSession() as session:
+            held = await _agent_ws(session, doomed.url, first_token)
+            await _frame(held, "agent.ready")
+            staying = await _agent_ws(session, survivor.url, second_token)
+            await _frame(staying, "agent.ready")
+            await doomed.kill()
+
+            async with asyncio.timeout(PROCESS_WAIT_S):
+                while await _presence(shared_store, first.id) != "offline":
+                    await asyncio.sleep(0.1)
+            still = await _presence(shared_store, second.id)
+    finally:
+        for node in (doomed, survivor):
+            if node.process is not None:
+                await node.kill()
+
+    assert still == "online"
+
+
+async def test_an_agent_on_a_live_node_is_never_counted_gone_by_another(
+    make_desk_node: Node, shared_store: PostgresStore
+) -> None:
+    here, there = await make_desk_node(), await make_desk_node()
+    agent, token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
+    await AgentClient.join(here, token)
+    await online_everywhere([there], agent.id)
+    far = handoff_of(there)
+    near_node = handoff_of(here).sync.node
+
+    far.clock.advance(1000.0)  # type: ignore[attr-defined]  # long past every timeout
+    now = far.clock()
+
+    def heard_since_the_jump(service: Any) -> bool:
+        heard = service.sync.nodes.get(near_node)
+        return heard is not None and heard[0] == now and agent.id not in service.dropped
+
+    await wait_for(there, heard_since_the_jump)
+    assert far.sync.held_elsewhere(agent.id, now) is True
+    assert far.board.presence[agent.id] == "online"

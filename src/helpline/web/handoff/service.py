@@ -122,12 +122,19 @@ class HandoffService:
                 log.exception("handoff sweep failed; retrying next tick")
 
     async def sweep(self) -> None:
-        """Expire offers nobody accepted, mark dropped agents offline, assign what can be."""
+        """Expire offers nobody accepted, mark dropped agents offline (also those whose
+        node died, on several nodes), assign what can be."""
         now, settings = self.clock(), self.settings
         for row in list(self.board.rows.values()):
             offered_at = row.offered_at if row.state == "offered" else None
             if offered_at is not None and now - offered_at >= settings.accept_timeout_s:
                 await self._expire(row, now)
+        await self.sync.heartbeat(now)
+        orphaned, found = self.sync.orphaned_agents(now)
+        for agent_id in found:
+            del self.dropped[agent_id]
+        for agent_id in orphaned:
+            self.dropped[agent_id] = now
         for agent_id, at in list(self.dropped.items()):
             if now - at >= settings.presence_grace_s and not self.sockets.get(agent_id):
                 del self.dropped[agent_id]

@@ -20,6 +20,11 @@ log = logging.getLogger(__name__)
 
 DESK = "desk"  # {"type": DESK_CHANGED, "node", "conversation" | "agent"}: re-read it
 DESK_CHANGED = "desk.changed"
+# {"type": DESK_ALIVE, "node", "agents": [ids]}: this node is up, with these agents'
+# consoles open on it. A node that stops sending it has died with its sockets.
+DESK_ALIVE = "desk.alive"
+HEARTBEAT_TICKS = 5  # a heartbeat every this many ticks (5 s at the default tick_s of 1)
+HEARTBEATS_MISSED = 3  # a node not heard for this many heartbeat intervals is gone
 
 
 def is_shared(bus: Bus) -> bool:
@@ -40,8 +45,12 @@ class DeskSync:
         self.shared = is_shared(service.bus)
         self._subscription: Subscription | None = None
         self._task: asyncio.Task[None] | None = None
+        self.nodes: dict[str, tuple[float, frozenset[str]]] = {}  # other node -> (heard, agents)
+        self._started_at: float | None = None
+        self._last_beat: float | None = None
 
     async def start(self) -> None:
+        self._started_at = self.service.clock()
         if self.shared:
             self._subscription = await self.service.bus.subscribe(DESK)
             self._task = asyncio.create_task(self._listen(), name="helpline-desk-sync")
@@ -80,10 +89,67 @@ class DeskSync:
                 continue
             if frame.get("node") == self.node:
                 continue
+            if frame.get("type") == DESK_ALIVE:
+                self._heard(frame)
+                continue
             try:
                 await self.apply(frame)
             except StoreError as exc:
                 log.warning("desk notice not applied (%s); the next one re-reads", exc)
+
+    # --- which agents' consoles are open on a live node ------------------------------
+
+    def _interval(self) -> float:
+        return HEARTBEAT_TICKS * self.service.settings.tick_s
+
+    def _heard(self, frame: Frame) -> None:
+        agents = frame.get("agents")
+        if isinstance(agents, list):
+            node = str(frame.get("node"))
+            self.nodes[node] = (self.service.clock(), frozenset(map(str, agents)))
+
+    async def heartbeat(self, now: float) -> None:
+        """Tell the other nodes this one is up, with the agents connected here (each sweep
+        calls this; it sends once per heartbeat interval)."""
+        if not self.shared or (
+            self._last_beat is not None and now - self._last_beat < self._interval()
+        ):
+            return
+        self._last_beat = now
+        here = sorted(agent for agent, count in self.service.sockets.items() if count)
+        frame = {"type": DESK_ALIVE, "node": self.node, "agents": here}
+        await self.service.bus.publish(DESK, frame)
+
+    def held_elsewhere(self, agent_id: str, now: float) -> bool | None:
+        """Whether a live node has a console of agent_id open; None while this node has
+        not been up long enough to have heard from every live node."""
+        gone_after = HEARTBEATS_MISSED * self._interval()
+        for node, (heard, agents) in list(self.nodes.items()):
+            if now - heard > gone_after:
+                del self.nodes[node]  # a node died or stopped: its consoles went with it
+            elif agent_id in agents:
+                return True
+        if self._started_at is None or now - self._started_at <= gone_after:
+            return None
+        return False
+
+    def orphaned_agents(self, now: float) -> tuple[list[str], list[str]]:
+        """Agents shown online or away whose console is open on no live node (their node
+        died: start their grace period), and agents in their grace period whose console
+        is open on another node after all (stop it)."""
+        if not self.shared:
+            return [], []
+        service = self.service
+        orphaned, found = [], []
+        for agent_id, status in service.board.presence.items():
+            if service.sockets.get(agent_id):
+                continue
+            held = self.held_elsewhere(agent_id, now)
+            if held is True and agent_id in service.dropped:
+                found.append(agent_id)
+            elif held is False and status != "offline" and agent_id not in service.dropped:
+                orphaned.append(agent_id)
+        return orphaned, found
 
     async def _resubscribe(self) -> None:
         assert self._subscription is not None
