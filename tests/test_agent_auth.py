@@ -233,6 +233,42 @@ async def test_failures_on_different_emails_from_one_address_are_limited(
     assert response.status == 429
 
 
+async def _proxied(client: TestClient, address: str, email: str) -> int:
+    response = await client.post(
+        "/api/agent/login",
+        json={"email": email, "password": "wrong"},
+        headers={"X-Forwarded-For": address},
+    )
+    return response.status
+
+
+async def test_behind_a_trusted_proxy_failures_count_per_forwarded_client(
+    store: SQLiteStore,
+    ann: Agent,
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    rulebook: Rulebook,
+) -> None:
+    # the test client connects from 127.0.0.1: here that is the proxy
+    app = create_app(make_settings(trusted_proxies=("127.0.0.1",)), store=store, rulebook=rulebook)
+    app[AUTH_SETTINGS] = AuthSettings(password=CHEAP)
+    client = await aiohttp_client(app)
+    for n in range(5):
+        assert await _proxied(client, "198.51.100.7", f"user{n}@example.com") == 401
+
+    assert await _proxied(client, "198.51.100.7", "another@example.com") == 429
+    assert await _proxied(client, "203.0.113.5", "another@example.com") == 401  # someone else
+
+
+async def test_without_a_trusted_proxy_a_forwarded_header_does_not_escape_the_limit(
+    client: TestClient,
+) -> None:
+    for n in range(5):
+        assert await _proxied(client, f"198.51.100.{n}", f"user{n}@example.com") == 401
+
+    assert await _proxied(client, "203.0.113.5", "another@example.com") == 429
+
+
 async def test_guesses_sent_at_once_cannot_pass_the_limit_together(client: TestClient) -> None:
     responses = await asyncio.gather(*(log_in(client, password=f"guess{n}") for n in range(12)))
 

@@ -268,3 +268,16 @@ async def test_serve_with_bad_rules_prints_the_problems_and_exits_1(tmp_path: Pa
     assert process.returncode == 1
     assert "base.yaml:" in err.decode()
     assert b"running at" not in out
+
+
+async def test_serve_with_a_bad_trusted_proxy_names_it_and_exits_2(tmp_path: Path) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "helpline", "serve", "--port", "0", "--db", str(tmp_path / "h.db"),
+        "--trusted-proxy", "10.0.0.0/8", "--trusted-proxy", "proxy.internal",
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+
+    assert process.returncode == 2
+    assert "'proxy.internal' is not an address or network" in err.decode()
+    assert b"running at" not in out

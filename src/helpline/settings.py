@@ -8,6 +8,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from helpline.errors import ConfigError
+from helpline.web.client_address import parse_networks
 
 # The repository's web_widget/ when running from a checkout (src/helpline/settings.py -> ../../..).
 DEFAULT_WIDGET_DIR = Path(__file__).resolve().parents[2] / "web_widget"
@@ -123,6 +124,9 @@ class Settings:
     # frames fan out between nodes and conversation locks hold across them; None: one node
     redis_url: str | None = None
     redis_prefix: str = "helpline:"  # keys and channels; several deployments can share one Redis
+    # reverse proxies whose X-Forwarded-For names the client (CIDRs or addresses); empty:
+    # the peer's address is the client's
+    trusted_proxies: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules_dir", Path(self.rules_dir))
@@ -141,6 +145,7 @@ class Settings:
             raise ConfigError("reload_interval_s", "must be 0 (off) or a positive number")
         if not math.isfinite(self.shutdown_timeout_s) or self.shutdown_timeout_s <= 0:
             raise ConfigError("shutdown_timeout_s", "must be positive")
+        parse_networks(self.trusted_proxies)  # a bad network is named at start-up
         if not math.isfinite(self.action_timeout_s) or self.action_timeout_s <= 0:
             raise ConfigError("action_timeout_s", "must be positive")
         if self.action_endpoint is not None and not _is_http_url(self.action_endpoint):

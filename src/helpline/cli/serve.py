@@ -46,6 +46,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument(
         "--action-timeout", type=float, default=5.0, help="seconds a custom action may take"
     )
+    parser.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="CIDR",
+        help="a reverse proxy whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 "
+        "(repeat for several; default: none, the peer is the client)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -80,6 +88,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         action_endpoint=args.action_endpoint,
         action_timeout_s=args.action_timeout,
         redis_url=args.redis,
+        trusted_proxies=tuple(args.trusted_proxy),
     )
     return from_environment(settings, os.environ)  # HELPLINE_IDENTITY_SECRET, HELPLINE_SMTP_*
 

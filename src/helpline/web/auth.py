@@ -16,7 +16,8 @@ from helpline.errors import ConfigError
 from helpline.password import HashParams, Passwords
 from helpline.store.agents import Agent, AgentStore, agent_store
 from helpline.web.attempts import FailedAttempts
-from helpline.web.keys import AUTH, AUTH_SETTINGS, CLOCK, STORE
+from helpline.web.client_address import Network, parse_networks
+from helpline.web.keys import AUTH, AUTH_SETTINGS, CLOCK, SETTINGS, STORE
 
 COOKIE = "helpline_agent"
 MAX_TOKEN_CHARS = 128  # ours are 43; anything much longer is not worth hashing
@@ -57,6 +58,7 @@ class AuthState:
 
     passwords: Passwords
     attempts: FailedAttempts
+    trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For names the client
 
 
 def token_hash(token: str) -> str:
@@ -165,6 +167,7 @@ async def _start(app: web.Application) -> None:
         attempts=FailedAttempts(
             settings.max_failed_logins, settings.failed_login_window_s, app[CLOCK]
         ),
+        trusted_proxies=parse_networks(app[SETTINGS].trusted_proxies),
     )
 
 

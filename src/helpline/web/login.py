@@ -17,6 +17,7 @@ from helpline.web.auth import (
     require_agent,
     token_hash,
 )
+from helpline.web.client_address import client_address
 from helpline.web.keys import AUTH, AUTH_SETTINGS, CLOCK, STORE
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,10 @@ async def login(request: web.Request) -> web.Response:
     before the (slow) password check and taken back if it succeeds."""
     email, password = await _credentials(request)
     state = request.app[AUTH]
-    keys = (f"email:{email.casefold()}", f"ip:{request.remote or 'unknown'}")
+    address = client_address(
+        request.remote, request.headers.get("X-Forwarded-For"), state.trusted_proxies
+    )
+    keys = (f"email:{email.casefold()}", f"ip:{address}")
     wait = state.attempts.retry_after(*keys)
     if wait is not None:
         raise _too_many(wait)
@@ -40,7 +44,7 @@ async def login(request: web.Request) -> web.Response:
     found = await store.agent_by_email(email)
     check = await state.passwords.verify(found[1] if found else None, password)
     if found is None or not check.ok:
-        log.info("failed agent login from %s", request.remote)
+        log.info("failed agent login from %s", address)
         raise json_error(web.HTTPUnauthorized, "bad_credentials", "wrong email or password")
     state.attempts.clear(keys[0])
     state.attempts.forgive(keys[1])
