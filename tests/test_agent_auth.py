@@ -455,3 +455,61 @@ class TestFailedAttempts:
         attempts.record("d")
 
         assert len(attempts) == 1
+
+
+async def test_an_open_console_is_closed_once_its_session_ends(
+    store: SQLiteStore,
+    ann: Agent,
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    rulebook: Rulebook,
+) -> None:
+    app = create_app(make_settings(), store=store, rulebook=rulebook)
+    # a console re-checks its session every session_refresh_s
+    app[AUTH_SETTINGS] = AuthSettings(password=CHEAP, session_refresh_s=0.05)
+    client = await aiohttp_client(app)
+    token = await token_of(client)
+    ws = await client.ws_connect("/ws/agent", headers=bearer(token))
+    first = await ws.receive_json()
+
+    await store.set_password(ann.id, await Passwords(CHEAP).hash("a brand new secret"))
+    frames = []
+    async with asyncio.timeout(5.0):
+        while (msg := await ws.receive()).type is aiohttp.WSMsgType.TEXT:
+            frames.append(msg.json())
+
+    assert first["type"] == "agent.ready"
+    assert frames[-1] == {
+        "type": "error", "code": "session_ended", "message": "signed out: sign in again"
+    }  # fmt: skip
+    assert ws.close_code == aiohttp.WSCloseCode.POLICY_VIOLATION
+
+
+async def test_an_open_console_keeps_its_session_alive(
+    store: SQLiteStore,
+    ann: Agent,
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    rulebook: Rulebook,
+    clock: Clock,
+) -> None:
+    app = create_app(make_settings(), store=store, rulebook=rulebook, clock=clock)
+    app[AUTH_SETTINGS] = AuthSettings(password=CHEAP, session_ttl_s=60.0, session_refresh_s=0.05)
+    client = await aiohttp_client(app)
+    token = await token_of(client)
+    ws = await client.ws_connect("/ws/agent", headers=bearer(token))
+    await ws.receive_json()
+    digest = hashlib.sha256(token.encode()).hexdigest()
+    before = await store.session(digest, clock.now)
+
+    clock.now += 30.0  # the console stays open: its next check extends the session
+    async with asyncio.timeout(5.0):
+        while (found := await store.session(digest, clock.now)) is not None and (
+            before is not None and found.expires_at == before.expires_at
+        ):
+            await asyncio.sleep(0.01)
+
+    assert before is not None and found is not None
+    assert found.expires_at == clock.now + 60.0
+    assert not ws.closed
+    await ws.close()

@@ -128,6 +128,25 @@ async def test_session_finds_its_agent_until_it_expires(store: SQLiteStore) -> N
     assert await store.session_agent("h1", now=NOW + 60) is None
 
 
+async def test_a_new_password_ends_every_session_of_that_agent_only(store: SQLiteStore) -> None:
+    ann, bob = await add(store), await add(store, email="bob@example.com")
+    for n, agent in enumerate((ann, ann, bob)):
+        await store.create_session(agent.id, f"h{n}", expires_at=NOW + 60)
+
+    ended = await store.set_password(ann.id, "$argon2id$new-hash")
+
+    assert ended == 2
+    assert [await store.session_agent(h, now=NOW) for h in ("h0", "h1")] == [None, None]
+    assert await store.session_agent("h2", now=NOW) == bob
+    found = await store.agent_by_email("ann@example.com")
+    assert found is not None and found[1] == "$argon2id$new-hash"
+
+
+async def test_a_new_password_for_nobody_is_refused(store: SQLiteStore) -> None:
+    with pytest.raises(StoreError, match="no agent"):
+        await store.set_password("a_missing", "$argon2id$new-hash")
+
+
 async def test_session_reports_its_expiry(store: SQLiteStore) -> None:
     created = await add(store)
     await store.create_session(created.id, "h1", expires_at=NOW + 60)

@@ -1,4 +1,4 @@
-"""`helpline agent add|list` as real processes on a real SQLite file."""
+"""`helpline agent add|list|passwd` as real processes on a real SQLite file."""
 
 from __future__ import annotations
 
@@ -133,3 +133,50 @@ async def test_list_shows_each_agent_with_teams_and_presence(db: Path) -> None:
         "id\temail\tname\trole\tcapacity\tteams\tpresence",
         f"{added.out.strip()}\tann@example.com\tAnn\tagent\t3\tbilling\toffline",
     ]
+
+
+async def test_passwd_sets_a_new_password_and_signs_out_every_session(
+    db: Path,
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    rulebook: Rulebook,
+) -> None:
+    await add(db)
+    store = SQLiteStore(db)
+    await store.open()
+    try:
+        client = await aiohttp_client(create_app(make_settings(), store=store, rulebook=rulebook))
+
+        async def log_in(password: str) -> Any:
+            return await client.post(
+                "/api/agent/login", json={"email": "ann@example.com", "password": password}
+            )
+
+        token = (await (await log_in(PASSWORD)).json())["token"]
+        client.session.cookie_jar.clear()
+        ran = await helpline(
+            "agent", "passwd", "--email", "Ann@example.com", "--db", str(db),
+            "--password-stdin", stdin="a brand new secret\n",
+        )  # fmt: skip
+        me = await client.get("/api/agent/me", headers={"Authorization": f"Bearer {token}"})
+        old, new = (await log_in(PASSWORD)).status, (await log_in("a brand new secret")).status
+        await client.close()
+    finally:
+        await store.close()
+
+    assert (ran.code, ran.out.strip()) == (
+        0, "password changed for Ann@example.com; 1 session(s) signed out"
+    )  # fmt: skip
+    assert (me.status, old, new) == (401, 401, 200)
+
+
+async def test_passwd_for_an_unknown_email_is_refused_in_one_line(db: Path) -> None:
+    await add(db)
+
+    ran = await helpline(
+        "agent", "passwd", "--email", "zed@example.com", "--db", str(db), "--password-stdin",
+        stdin="a brand new secret\n",
+    )  # fmt: skip
+
+    assert ran.code == 1
+    assert ran.err.splitlines() == ["helpline agent passwd: no agent with email 'zed@example.com'"]

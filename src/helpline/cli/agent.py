@@ -1,4 +1,4 @@
-"""`helpline agent add|list`: create agent accounts and list them."""
+"""`helpline agent add|list|passwd`: create agent accounts, list them, set a password."""
 
 from __future__ import annotations
 
@@ -39,6 +39,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = actions.add_parser("list", help="list agents and their presence")
     listing.add_argument("--db", default="helpline.db", help="SQLite file or database URL")
     listing.set_defaults(func=run_list)
+    passwd = actions.add_parser(
+        "passwd", help="set an agent's password; every session of theirs is signed out"
+    )
+    passwd.add_argument("--email", required=True, help="the agent's login")
+    passwd.add_argument(
+        "--password-stdin", action="store_true", help="read the password from one stdin line"
+    )
+    passwd.add_argument("--db", default="helpline.db", help="SQLite file or database URL")
+    passwd.set_defaults(func=run_passwd)
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -70,6 +79,29 @@ def run_list(args: argparse.Namespace) -> int:
     for row in rows:
         print("\t".join(row))
     return 0
+
+
+def run_passwd(args: argparse.Namespace) -> int:
+    try:
+        password = _password(args.password_stdin)
+        ended = asyncio.run(_passwd(args, password))
+    except (AgentCommandError, StoreError, ConfigError) as exc:
+        print(f"helpline agent passwd: {exc}", file=sys.stderr)
+        return 1
+    print(f"password changed for {args.email.strip()}; {ended} session(s) signed out")
+    return 0
+
+
+async def _passwd(args: argparse.Namespace, password: str) -> int:
+    password_hash = await Passwords().hash(password)
+
+    async def change(store: AgentStore) -> int:
+        found = await store.agent_by_email(args.email.strip())
+        if found is None:
+            raise AgentCommandError(f"no agent with email {args.email.strip()!r}")
+        return await store.set_password(found[0].id, password_hash)
+
+    return await _with_store(args.db, change)
 
 
 def _capacity(text: str) -> int:

@@ -24,6 +24,8 @@ class AgentOps(Protocol):
 
     def update_password(self, conn: Any, agent_id: str, password_hash: str, /) -> Result[None]: ...
 
+    def replace_password(self, conn: Any, agent_id: str, password_hash: str, /) -> Result[int]: ...
+
     def insert_session(
         self, conn: Any, agent_id: str, token_hash: str, expires_at: float, /
     ) -> Result[None]: ...
@@ -78,6 +80,9 @@ class AgentMethods(OperationRunner):
 
     async def update_password_hash(self, agent_id: str, password_hash: str) -> None:
         await self._run(self._agent_ops.update_password, agent_id, password_hash)
+
+    async def set_password(self, agent_id: str, password_hash: str) -> int:
+        return await self._run(self._agent_ops.replace_password, agent_id, password_hash)
 
     async def create_session(self, agent_id: str, token_hash: str, expires_at: float) -> None:
         await self._run(self._agent_ops.insert_session, agent_id, token_hash, expires_at)

@@ -66,6 +66,12 @@ async def update_password(conn: asyncpg.Connection, agent_id: str, password_hash
         raise StoreError(f"no agent {agent_id!r}")
 
 
+async def replace_password(conn: asyncpg.Connection, agent_id: str, password_hash: str) -> int:
+    await update_password(conn, agent_id, password_hash)
+    status = await conn.execute("DELETE FROM agent_sessions WHERE agent_id = $1", agent_id)
+    return int(status.rpartition(" ")[2])
+
+
 async def insert_session(
     conn: asyncpg.Connection, agent_id: str, token_hash: str, expires_at: float
 ) -> None:

@@ -66,6 +66,11 @@ def update_password(conn: sqlite3.Connection, agent_id: str, password_hash: str)
         raise StoreError(f"no agent {agent_id!r}")
 
 
+def replace_password(conn: sqlite3.Connection, agent_id: str, password_hash: str) -> int:
+    update_password(conn, agent_id, password_hash)
+    return conn.execute("DELETE FROM agent_sessions WHERE agent_id = ?", (agent_id,)).rowcount
+
+
 def insert_session(
     conn: sqlite3.Connection, agent_id: str, token_hash: str, expires_at: float
 ) -> None:

@@ -17,12 +17,12 @@ from helpline.errors import BusOverflowError, ProtocolError, StoreError
 from helpline.settings import Limits
 from helpline.store.agents import Agent
 from helpline.web import frames
-from helpline.web.auth import agent_view, require_agent
+from helpline.web.auth import agent_view, request_token, require_agent, session_agent
 from helpline.web.handoff import topics, views
 from helpline.web.handoff.actions import AgentDesk
 from helpline.web.handoff.service import HandoffService
 from helpline.web.handoff.wire import AgentFrame, parse_agent_frame
-from helpline.web.keys import CLOCK, DESK, HANDOFF, SETTINGS, SOCKETS
+from helpline.web.keys import AUTH_SETTINGS, CLOCK, DESK, HANDOFF, SETTINGS, SOCKETS
 from helpline.web.ratelimit import TokenBucket, Verdict
 
 log = logging.getLogger(__name__)
@@ -31,23 +31,49 @@ _dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 Handler = Callable[[Frame], Awaitable[None]]
 # customer-topic frames an agent needs; the rest (queue.position...) are the customer's
 RELAYED = ("message.new", "conversation.status")
+SESSION_ENDED = "session_ended"  # error code before the server closes a signed-out console
 
 
 async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     agent = await require_agent(request)  # 401 before the upgrade
+    token = request_token(request)
+    assert token is not None  # require_agent found a session for it
     app = request.app
     limits = app[SETTINGS].limits
     ws = web.WebSocketResponse(heartbeat=limits.heartbeat_s, max_msg_size=limits.max_frame_bytes)
     await ws.prepare(request)
     app[SOCKETS].add(ws)
     session = AgentSession(ws, agent, app[HANDOFF], app[DESK], limits, app[CLOCK])
+    watcher = asyncio.create_task(
+        _watch_session(ws, lambda: session_agent(app, token), app[AUTH_SETTINGS].session_refresh_s)
+    )
     try:
         await session.start()
         await session.run()
     finally:
+        watcher.cancel()
         app[SOCKETS].discard(ws)
         await session.stop()
     return ws
+
+
+async def _watch_session(
+    ws: web.WebSocketResponse, signed_in: Callable[[], Awaitable[Agent | None]], every_s: float
+) -> None:
+    """Close the console once its session has ended (signed out elsewhere, a new password,
+    expired); checking also extends the session, as any use does."""
+    while not ws.closed:
+        await asyncio.sleep(every_s)
+        try:
+            still = await signed_in()
+        except StoreError as exc:
+            log.warning("session not checked (%s); next time", exc)
+            continue
+        if still is None:
+            with contextlib.suppress(ConnectionError):
+                await ws.send_str(_dumps(frames.error(SESSION_ENDED, "signed out: sign in again")))
+            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session ended")
+            return
 
 
 class AgentSession:

@@ -101,12 +101,14 @@ async def current_agent(request: web.Request) -> Agent | None:
     if AGENT in request:
         return request[AGENT]
     token = request_token(request)
-    agent = await _session_agent(request.app, token) if token else None
+    agent = await session_agent(request.app, token) if token else None
     request[AGENT] = agent
     return agent
 
 
-async def _session_agent(app: web.Application, token: str) -> Agent | None:
+async def session_agent(app: web.Application, token: str) -> Agent | None:
+    """The agent of an unexpired session, extending it if due (also for an open console,
+    which re-checks its session now and then)."""
     store, settings, now = _store(app), app[AUTH_SETTINGS], app[CLOCK]()
     digest = token_hash(token)
     found = await store.session(digest, now)
