@@ -7,7 +7,7 @@ import hashlib
 import sqlite3
 import ssl
 import subprocess
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,19 +59,33 @@ async def ann(store: SQLiteStore) -> Agent:
     )
 
 
+AuthClient = Callable[..., Awaitable[TestClient]]
+
+
 @pytest.fixture
-async def client(
+def make_auth_client(
     store: SQLiteStore,
     ann: Agent,
     aiohttp_client: Any,
     make_settings: Callable[..., Settings],
     rulebook: Rulebook,
     clock: Clock,
-) -> TestClient:
-    app = create_app(make_settings(), store=store, rulebook=rulebook, clock=clock)
-    app[AUTH_SETTINGS] = AuthSettings(password=CHEAP)
-    test_client: TestClient = await aiohttp_client(app)
-    return test_client
+) -> AuthClient:
+    """A client of an app with Ann's account, cheap hashing and the test's clock; `auth`
+    and server settings as the test needs them."""
+
+    async def make(auth: AuthSettings | None = None, **settings: Any) -> TestClient:
+        app = create_app(make_settings(**settings), store=store, rulebook=rulebook, clock=clock)
+        app[AUTH_SETTINGS] = auth or AuthSettings(password=CHEAP)
+        test_client: TestClient = await aiohttp_client(app)
+        return test_client
+
+    return make
+
+
+@pytest.fixture
+async def client(make_auth_client: AuthClient) -> TestClient:
+    return await make_auth_client()
 
 
 async def log_in(client: TestClient, email: str = EMAIL, password: str = PASSWORD) -> Any:
@@ -243,16 +257,10 @@ async def _proxied(client: TestClient, address: str, email: str) -> int:
 
 
 async def test_behind_a_trusted_proxy_failures_count_per_forwarded_client(
-    store: SQLiteStore,
-    ann: Agent,
-    aiohttp_client: Any,
-    make_settings: Callable[..., Settings],
-    rulebook: Rulebook,
+    make_auth_client: AuthClient,
 ) -> None:
     # the test client connects from 127.0.0.1: here that is the proxy
-    app = create_app(make_settings(trusted_proxies=("127.0.0.1",)), store=store, rulebook=rulebook)
-    app[AUTH_SETTINGS] = AuthSettings(password=CHEAP)
-    client = await aiohttp_client(app)
+    client = await make_auth_client(trusted_proxies=("127.0.0.1",))
     for n in range(5):
         assert await _proxied(client, "198.51.100.7", f"user{n}@example.com") == 401
 
@@ -458,16 +466,10 @@ class TestFailedAttempts:
 
 
 async def test_an_open_console_is_closed_once_its_session_ends(
-    store: SQLiteStore,
-    ann: Agent,
-    aiohttp_client: Any,
-    make_settings: Callable[..., Settings],
-    rulebook: Rulebook,
+    make_auth_client: AuthClient, store: SQLiteStore, ann: Agent
 ) -> None:
-    app = create_app(make_settings(), store=store, rulebook=rulebook)
     # a console re-checks its session every session_refresh_s
-    app[AUTH_SETTINGS] = AuthSettings(password=CHEAP, session_refresh_s=0.05)
-    client = await aiohttp_client(app)
+    client = await make_auth_client(AuthSettings(password=CHEAP, session_refresh_s=0.05))
     token = await token_of(client)
     ws = await client.ws_connect("/ws/agent", headers=bearer(token))
     first = await ws.receive_json()
@@ -486,16 +488,11 @@ async def test_an_open_console_is_closed_once_its_session_ends(
 
 
 async def test_an_open_console_keeps_its_session_alive(
-    store: SQLiteStore,
-    ann: Agent,
-    aiohttp_client: Any,
-    make_settings: Callable[..., Settings],
-    rulebook: Rulebook,
-    clock: Clock,
+    make_auth_client: AuthClient, store: SQLiteStore, clock: Clock
 ) -> None:
-    app = create_app(make_settings(), store=store, rulebook=rulebook, clock=clock)
-    app[AUTH_SETTINGS] = AuthSettings(password=CHEAP, session_ttl_s=60.0, session_refresh_s=0.05)
-    client = await aiohttp_client(app)
+    client = await make_auth_client(
+        AuthSettings(password=CHEAP, session_ttl_s=60.0, session_refresh_s=0.05)
+    )
     token = await token_of(client)
     ws = await client.ws_connect("/ws/agent", headers=bearer(token))
     await ws.receive_json()
