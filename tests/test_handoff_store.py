@@ -152,3 +152,30 @@ async def test_only_a_conversation_with_people_can_be_marked_urgent(store: SQLit
 
     assert await store.mark_urgent(bot_only.id, True, supervisor, NOW) is None
     assert await store.mark_urgent("c_missing", True, supervisor, NOW) is None
+
+
+async def test_offers_sent_at_once_never_give_an_agent_more_than_their_capacity(
+    store: SQLiteStore,
+) -> None:
+    # several nodes may offer different conversations to one agent in the same instant
+    waiting = [await queued(store, team=f"team{n}") for n in range(6)]
+    ann = await agent(store, "ann@desk.test")  # capacity 2
+
+    offers = await asyncio.gather(*(store.offer(c.id, ann, NOW + 1) for c in waiting))
+
+    assert sum(o is not None for o in offers) == 2
+    assert sum(row.agent_id == ann for row in await store.handoffs()) == 2
+
+
+async def test_a_seat_freed_by_an_expired_offer_can_be_offered_again(store: SQLiteStore) -> None:
+    first, second, third = [await queued(store, team=f"team{n}") for n in range(3)]
+    ann = await agent(store, "ann@desk.test")  # capacity 2
+    assert await store.offer(first.id, ann, NOW) is not None
+    assert await store.claim(second.id, ann, NOW) is not None  # accepted ones count too
+
+    refused = await store.offer(third.id, ann, NOW)
+    assert await store.expire_offer(first.id, ann, NOW + 30)
+    offered = await store.offer(third.id, ann, NOW + 31)
+
+    assert refused is None
+    assert offered is not None and offered.agent_id == ann

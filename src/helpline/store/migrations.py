@@ -138,6 +138,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             passed TEXT NOT NULL DEFAULT '[]'  -- agents whose offer expired
         ) WITHOUT ROWID""",
     ),
+    (
+        # an offer counts the agent's seats in use (offers and accepted conversations)
+        "CREATE INDEX handoffs_by_agent ON handoffs (agent_id) WHERE agent_id IS NOT NULL",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,6 +21,11 @@ _TICKET = (
     "id, conversation_id, status, team, priority, urgent, tags, assignee, email, created_at,"
     " assigned_at, first_response_at, solved_at, csat_rating, csat_comment"
 )
+# an agent's offers and accepted conversations are fewer than their capacity ($1: agent id)
+_HAS_A_FREE_SEAT = (
+    "(SELECT COUNT(*) FROM handoffs WHERE agent_id = $1 AND state IN ('offered', 'assigned'))"
+    " < (SELECT capacity FROM agents WHERE id = $1)"
+)
 _HANDOFF = (
     "conversation_id, ticket_id, state, team, priority, urgent, frustration, enqueued_at,"
     " agent_id, offered_at, passed"
@@ -93,9 +98,13 @@ async def handoffs(conn: asyncpg.Connection) -> list[Handoff]:
 
 
 async def offer(conn: asyncpg.Connection, cid: str, agent_id: str, now: float) -> Handoff | None:
+    # The agent's row lock makes offers to one agent take turns across nodes, so the seat
+    # count below cannot be read by two of them before either has written.
+    await conn.execute("SELECT 1 FROM agents WHERE id = $1 FOR UPDATE", agent_id)
     row = await conn.fetchrow(
         "UPDATE handoffs SET state = 'offered', agent_id = $1, offered_at = $2"
-        f" WHERE conversation_id = $3 AND state = 'waiting' RETURNING {_HANDOFF}",
+        " WHERE conversation_id = $3 AND state = 'waiting'"
+        f" AND {_HAS_A_FREE_SEAT} RETURNING {_HANDOFF}",
         agent_id, now, cid,
     )  # fmt: skip
     if row is None:

@@ -20,6 +20,11 @@ _TICKET = (
     "id, conversation_id, status, team, priority, urgent, tags, assignee, email, created_at,"
     " assigned_at, first_response_at, solved_at, csat_rating, csat_comment"
 )
+# an agent's offers and accepted conversations are fewer than their capacity (agent id twice)
+HAS_A_FREE_SEAT = (
+    "(SELECT COUNT(*) FROM handoffs WHERE agent_id = ? AND state IN ('offered', 'assigned'))"
+    " < (SELECT capacity FROM agents WHERE id = ?)"
+)
 _HANDOFF = (
     "conversation_id, ticket_id, state, team, priority, urgent, frustration, enqueued_at,"
     " agent_id, offered_at, passed"
@@ -104,10 +109,11 @@ def handoffs(conn: sqlite3.Connection) -> list[Handoff]:
 
 
 def offer(conn: sqlite3.Connection, cid: str, agent_id: str, now: float) -> Handoff | None:
+    # one writer at a time: the seat count and the update cannot be split by another offer
     cur = conn.execute(
         "UPDATE handoffs SET state = 'offered', agent_id = ?, offered_at = ?"
-        " WHERE conversation_id = ? AND state = 'waiting'",
-        (agent_id, now, cid),
+        f" WHERE conversation_id = ? AND state = 'waiting' AND {HAS_A_FREE_SEAT}",
+        (agent_id, now, cid, agent_id, agent_id),
     )
     if cur.rowcount != 1:
         return None

@@ -255,9 +255,13 @@ class HandoffService:
                 continue
             offered = await self.store.offer(row.conversation_id, pick.agent_id, now)
             if offered is None:
-                # the row changed elsewhere and its notice is late or lost (a node killed
-                # between its commit and its notice): this node's view is stale, so re-read
-                await self.sync.refresh_conversation(row.conversation_id)
+                # this node's view is stale: the row changed elsewhere (its notice late, or
+                # lost with a killed node), or the agent's seats were filled by another
+                # node's offers (the store counts them); re-read the row, and leave the
+                # agent out of this pass if the row still waits
+                fresh = await self.sync.refresh_conversation(row.conversation_id)
+                if fresh is not None and fresh.state == "waiting":
+                    loads.pop(pick.agent_id, None)
                 continue
             self.board.put(offered)
             self.board.last_assigned[pick.agent_id] = now
