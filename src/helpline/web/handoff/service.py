@@ -130,11 +130,7 @@ class HandoffService:
             if offered_at is not None and now - offered_at >= settings.accept_timeout_s:
                 await self._expire(row, now)
         await self.sync.heartbeat(now)
-        orphaned, found = self.sync.orphaned_agents(now)
-        for agent_id in found:
-            del self.dropped[agent_id]
-        for agent_id in orphaned:
-            self.dropped[agent_id] = now
+        self.sync.track_dead_nodes(now)
         for agent_id, at in list(self.dropped.items()):
             if now - at >= settings.presence_grace_s and not self.sockets.get(agent_id):
                 del self.dropped[agent_id]

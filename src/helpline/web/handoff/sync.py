@@ -121,35 +121,35 @@ class DeskSync:
         await self.service.bus.publish(DESK, frame)
 
     def held_elsewhere(self, agent_id: str, now: float) -> bool | None:
-        """Whether a live node has a console of agent_id open; None while this node has
-        not been up long enough to have heard from every live node."""
+        """Whether a node heard within the timeout has a console of agent_id open; None
+        while this node has not been up long enough to have heard from every live node."""
         gone_after = HEARTBEATS_MISSED * self._interval()
-        for node, (heard, agents) in list(self.nodes.items()):
-            if now - heard > gone_after:
-                del self.nodes[node]  # a node died or stopped: its consoles went with it
-            elif agent_id in agents:
+        for heard, agents in self.nodes.values():
+            if now - heard <= gone_after and agent_id in agents:
                 return True
         if self._started_at is None or now - self._started_at <= gone_after:
             return None
         return False
 
-    def orphaned_agents(self, now: float) -> tuple[list[str], list[str]]:
-        """Agents shown online or away whose console is open on no live node (their node
-        died: start their grace period), and agents in their grace period whose console
-        is open on another node after all (stop it)."""
+    def track_dead_nodes(self, now: float) -> None:
+        """Give the grace period to agents shown online or away whose console is open on no
+        live node (their node died), and end it for agents in it whose console is open on
+        another node after all."""
         if not self.shared:
-            return [], []
+            return
+        gone_after = HEARTBEATS_MISSED * self._interval()
+        for node, (heard, _) in list(self.nodes.items()):
+            if now - heard > gone_after:
+                del self.nodes[node]  # a node died or stopped: its consoles went with it
         service = self.service
-        orphaned, found = [], []
         for agent_id, status in service.board.presence.items():
             if service.sockets.get(agent_id):
                 continue
             held = self.held_elsewhere(agent_id, now)
-            if held is True and agent_id in service.dropped:
-                found.append(agent_id)
-            elif held is False and status != "offline" and agent_id not in service.dropped:
-                orphaned.append(agent_id)
-        return orphaned, found
+            if held is True:
+                service.dropped.pop(agent_id, None)
+            elif held is False and status != "offline":
+                service.dropped.setdefault(agent_id, now)
 
     async def _resubscribe(self) -> None:
         assert self._subscription is not None
