@@ -8,6 +8,7 @@ import shutil
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -141,11 +142,12 @@ class ServeProcess:
         await asyncio.wait_for(self.process.wait(), WAIT_S)
 
 
-@pytest.fixture
-async def serve_pair(
-    database_url: str, redis_server: str, tmp_path: Path
+@asynccontextmanager
+async def two_processes(
+    database_url: str, redis_server: str, workdir: Path, rules: Path = REPO / "bot_rules"
 ) -> AsyncIterator[list[ServeProcess]]:
-    nodes = [ServeProcess(database_url, redis_server, tmp_path) for _ in range(2)]
+    """Two `helpline serve` processes on the shared database and Redis, both killed after."""
+    nodes = [ServeProcess(database_url, redis_server, workdir, rules) for _ in range(2)]
     try:
         await asyncio.gather(*(node.start() for node in nodes))
         yield nodes
@@ -153,6 +155,14 @@ async def serve_pair(
         for node in nodes:
             if node.process is not None:
                 await node.kill()
+
+
+@pytest.fixture
+async def serve_pair(
+    database_url: str, redis_server: str, tmp_path: Path
+) -> AsyncIterator[list[ServeProcess]]:
+    async with two_processes(database_url, redis_server, tmp_path) as nodes:
+        yield nodes
 
 
 async def _bot_reply(ws: aiohttp.ClientWebSocketResponse) -> dict[str, Any]:
@@ -401,6 +411,15 @@ async def _agent_ws(
     return await session.ws_connect(f"{url}/ws/agent", headers={"Authorization": f"Bearer {token}"})
 
 
+async def _console(
+    session: aiohttp.ClientSession, url: str, token: str
+) -> aiohttp.ClientWebSocketResponse:
+    """An agent's console, once the server said it is ready."""
+    ws = await _agent_ws(session, url, token)
+    await _frame(ws, "agent.ready")
+    return ws
+
+
 async def _frame(ws: aiohttp.ClientWebSocketResponse, frame_type: str) -> dict[str, Any]:
     """The next frame of this type within PROCESS_WAIT_S in all (snapshots keep coming)."""
     async with asyncio.timeout(PROCESS_WAIT_S):
@@ -416,27 +435,22 @@ async def test_an_offer_held_by_a_killed_node_expires_and_goes_to_another_agent(
     first, first_token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
     second, second_token = await make_agent(shared_store, "Chan")  # type: ignore[arg-type]
     rules = desk_rules(tmp_path, accept_timeout_s=1.0)
-    doomed, survivor = (ServeProcess(database_url, redis_server, tmp_path, rules) for _ in "ab")
-    try:
-        await asyncio.gather(doomed.start(), survivor.start())
-        async with aiohttp.ClientSession() as session:
-            held = await _agent_ws(session, doomed.url, first_token)
-            await _frame(held, "agent.ready")
-            customer, ready = await _hello(session, doomed.url, None, 0)
-            await customer.send_json({"type": "message.new", "id": "m1", "text": "talk to a human"})
-            first_offer = await _frame(held, "conversation.offered")
-            await doomed.kill()
+    async with (
+        two_processes(database_url, redis_server, tmp_path, rules) as (doomed, survivor),
+        aiohttp.ClientSession() as session,
+    ):
+        held = await _console(session, doomed.url, first_token)
+        customer, ready = await _hello(session, doomed.url, None, 0)
+        await customer.send_json({"type": "message.new", "id": "m1", "text": "talk to a human"})
+        first_offer = await _frame(held, "conversation.offered")
+        await doomed.kill()
 
-            taker = await _agent_ws(session, survivor.url, second_token)
-            second_offer = await _frame(taker, "conversation.offered")
-            await taker.send_json(
-                {"type": "conversation.accept", "conversation": ready["conversation"]}
-            )
-            assigned = await _frame(taker, "conversation.assigned")
-    finally:
-        for node in (doomed, survivor):
-            if node.process is not None:
-                await node.kill()
+        taker = await _agent_ws(session, survivor.url, second_token)
+        second_offer = await _frame(taker, "conversation.offered")
+        await taker.send_json(
+            {"type": "conversation.accept", "conversation": ready["conversation"]}
+        )
+        assigned = await _frame(taker, "conversation.assigned")
 
     assert first_offer["conversation"] == second_offer["conversation"] == ready["conversation"]
     assert assigned["conversation"] == ready["conversation"]
@@ -454,26 +468,23 @@ async def test_agents_of_a_killed_node_go_offline_and_the_survivors_stay_online(
     first, first_token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
     second, second_token = await make_agent(shared_store, "Chan")  # type: ignore[arg-type]
     rules = desk_rules(tmp_path, accept_timeout_s=30.0, presence_grace_s=1.0)
-    doomed, survivor = (ServeProcess(database_url, redis_server, tmp_path, rules) for _ in "ab")
-    try:
-        await asyncio.gather(doomed.start(), survivor.start())
-        async with aiohttp.ClientSession() as session:
-            held = await _agent_ws(session, doomed.url, first_token)
-            await _frame(held, "agent.ready")
-            staying = await _agent_ws(session, survivor.url, second_token)
-            await _frame(staying, "agent.ready")
-            await doomed.kill()
+    async with (
+        two_processes(database_url, redis_server, tmp_path, rules) as (doomed, survivor),
+        aiohttp.ClientSession() as session,
+    ):
+        # both consoles stay referenced: a socket nothing refers to may be closed
+        consoles = [
+            await _console(session, doomed.url, first_token),
+            await _console(session, survivor.url, second_token),
+        ]
+        await doomed.kill()
 
-            async with asyncio.timeout(PROCESS_WAIT_S):
-                while await _presence(shared_store, first.id) != "offline":
-                    await asyncio.sleep(0.1)
-            still = await _presence(shared_store, second.id)
-    finally:
-        for node in (doomed, survivor):
-            if node.process is not None:
-                await node.kill()
+        async with asyncio.timeout(PROCESS_WAIT_S):
+            while await _presence(shared_store, first.id) != "offline":
+                await asyncio.sleep(0.1)
+        still = await _presence(shared_store, second.id)
 
-    assert still == "online"
+    assert still == "online" and not consoles[1].closed
 
 
 async def test_an_agent_on_a_live_node_is_never_counted_gone_by_another(
