@@ -25,6 +25,7 @@ from helpline.rules.model import Rulebook
 from helpline.settings import Settings
 from helpline.store.postgres import PostgresStore
 from helpline.web.app import create_app
+from helpline.web.handoff.sync import HEARTBEAT_TICKS
 
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 30.0
@@ -326,6 +327,59 @@ async def test_an_agent_on_one_node_replies_to_a_customer_on_another(
     joined = await customer.next_of("agent.joined")
     reply = await customer.next_of("message.new", sender="agent")
     assert (joined["name"], reply["text"], reply["seq"]) == ("Bora", "Hello, I'm Bora.", ack["seq"])
+
+
+async def test_a_reply_is_emailed_only_when_the_customer_is_connected_to_no_node(
+    make_desk_node: Node, shared_store: PostgresStore
+) -> None:
+    here, there = await make_desk_node(), await make_desk_node()
+    agent, token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
+    console = await AgentClient.join(there, token)
+    await online_everywhere([here], agent.id)
+    customer = await Customer.join(here)
+    await customer.send({"type": "email.submit", "id": "e1", "email": "mina@example.com"})
+    await customer.next_of("email.ack")
+    await customer.say("m1", "talk to a human")
+    cid = (await within(console.next_of("conversation.offered")))["conversation"]
+    await within(console.accept(cid))
+
+    async def reply(client_id: str, text: str) -> None:
+        message = {"type": "message.new", "conversation": cid, "id": client_id, "text": text}
+        await console.send(message)
+        await within(console.next_of("ack", id=client_id))
+
+    await reply("r1", "Looking into it.")
+    await customer.next_of("message.new", sender="agent")
+    await customer.ws.close()
+    await asyncio.wait_for(_until(lambda: not handoff_of(there).customer_present(cid)), WAIT_S)
+    await reply("r2", "Refunded.")
+
+    emails = await shared_store.due_emails(float("inf"), 10)
+    assert [(e.recipient, e.conversation_id) for e in emails] == [("mina@example.com", cid)]
+    assert "Refunded." in emails[0].body and "Looking into it." not in emails[0].body
+
+
+async def test_a_lost_customer_notice_is_made_good_by_the_next_heartbeat(
+    make_desk_node: Node,
+) -> None:
+    here, there = await make_desk_node(), await make_desk_node()
+    customer = await Customer.join(here)
+    await customer.say("m1", "talk to a human")
+    cid = customer.ready["conversation"]
+    await asyncio.wait_for(_until(lambda: handoff_of(there).customer_present(cid)), WAIT_S)
+
+    handoff_of(there).sync.customers_at.clear()  # as if the notice had never arrived
+    assert not handoff_of(there).customer_present(cid)
+    clock = handoff_of(here).clock
+    assert isinstance(clock, Clock)
+    clock.advance(2 * HEARTBEAT_TICKS * QUEUE["tick_s"])  # type: ignore[operator]
+
+    await asyncio.wait_for(_until(lambda: handoff_of(there).customer_present(cid)), WAIT_S)
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    while not condition():
+        await asyncio.sleep(0.01)
 
 
 async def test_a_row_read_before_this_node_committed_never_overwrites_the_newer_one(

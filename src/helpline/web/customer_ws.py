@@ -103,7 +103,7 @@ class CustomerSession:
 
     async def stop(self) -> None:
         if self.desk is not None and self.conversation_id is not None:
-            self.desk.service.customer_left(self.conversation_id)
+            await self.desk.service.customer_left(self.conversation_id)
         if self._listener is not None:
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -190,7 +190,8 @@ class CustomerSession:
                 self.sent_seq = message.seq
             self._listener = asyncio.create_task(self.relay(self._subscription))
             if self.desk is not None:
-                for extra in self.desk.on_customer_ready(conversation.id, conversation.status):
+                told = await self.desk.on_customer_ready(conversation.id, conversation.status)
+                for extra in told:
                     await self.send(extra)
         finally:
             if held and cork is not None:

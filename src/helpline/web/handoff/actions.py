@@ -89,10 +89,10 @@ class AgentDesk:
         await self.publish(conversation_id, frames.status("assigned"))
         await self.to_agent(agent.id, topics.assigned(conversation_id))
 
-    def on_customer_ready(self, conversation_id: str, status: str) -> list[dict[str, Any]]:
+    async def on_customer_ready(self, conversation_id: str, status: str) -> list[dict[str, Any]]:
         """What a (re)connecting customer is told beside the replay: who is with them, or
         their place in line."""
-        self.service.customer_joined(conversation_id)
+        await self.service.customer_joined(conversation_id)
         row = self.board.rows.get(conversation_id)
         if status == "assigned" and row is not None and row.agent_id is not None:
             agent = self.board.agents.get(row.agent_id)
@@ -117,7 +117,7 @@ class AgentDesk:
             message, duplicate = got
             if not duplicate:
                 await self.publish(conversation_id, frames.message(message))
-        if not duplicate and not self.service.customers.get(conversation_id):
+        if not duplicate and not self.service.customer_present(conversation_id):
             await self._email(agent, conversation_id, text)
         return message.seq
 

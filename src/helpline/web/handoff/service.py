@@ -165,6 +165,8 @@ class HandoffService:
         if found.status == "offline":
             self.offline.add(conversation.id)
         await self.sync.notify(conversation=conversation.id)
+        if self.customers.get(conversation.id):
+            await self.sync.customer_here(conversation.id, True)
         return messages, found.status
 
     def _availability(self, cid: str, esc: Escalation, now: float, lang: str) -> Availability:
@@ -356,10 +358,12 @@ class HandoffService:
     def info_of(self, conversation: Conversation) -> EntryInfo:
         return _info(conversation, None)
 
-    def customer_joined(self, conversation_id: str) -> None:
+    async def customer_joined(self, conversation_id: str) -> None:
         self.customers[conversation_id] = self.customers.get(conversation_id, 0) + 1
+        if self.customers[conversation_id] == 1:
+            await self.sync.customer_here(conversation_id, True)
 
-    def customer_left(self, conversation_id: str) -> None:
+    async def customer_left(self, conversation_id: str) -> None:
         """A queued customer's place is told afresh on their next connection."""
         self.told.pop(conversation_id, None)
         left = self.customers.get(conversation_id, 1) - 1
@@ -367,6 +371,13 @@ class HandoffService:
             self.customers[conversation_id] = left
         else:
             self.customers.pop(conversation_id, None)
+            await self.sync.customer_here(conversation_id, False)
+
+    def customer_present(self, conversation_id: str) -> bool:
+        """Whether the customer is in the chat: connected here or to another node."""
+        return bool(self.customers.get(conversation_id)) or self.sync.customer_elsewhere(
+            conversation_id
+        )
 
     async def customer_wrote(self, conversation_id: str) -> None:
         """A reply from the customer makes the ticket the agent's turn again (open)."""

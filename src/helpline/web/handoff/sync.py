@@ -23,6 +23,11 @@ DESK_CHANGED = "desk.changed"
 # {"type": DESK_ALIVE, "node", "agents": [ids]}: this node is up, with these agents'
 # consoles open on it. A node that stops sending it has died with its sockets.
 DESK_ALIVE = "desk.alive"
+# {"type": DESK_CUSTOMER, "node", "conversation", "here": bool}: the first customer socket
+# of a queued or assigned conversation opened on this node, or its last one closed. With
+# the heartbeat's "customers" it tells the node of a replying agent whether the customer
+# is in the chat on some node, or away and to be emailed.
+DESK_CUSTOMER = "desk.customer"
 HEARTBEAT_TICKS = 5  # a heartbeat every this many ticks (5 s at the default tick_s of 1)
 HEARTBEATS_MISSED = 3  # a node not heard for this many heartbeat intervals is gone
 
@@ -46,6 +51,8 @@ class DeskSync:
         self._subscription: Subscription | None = None
         self._task: asyncio.Task[None] | None = None
         self.nodes: dict[str, tuple[float, frozenset[str]]] = {}  # other node -> (heard, agents)
+        # other node -> queued or assigned conversations whose customer is connected there
+        self.customers_at: dict[str, set[str]] = {}
         self._started_at: float | None = None
         self._last_beat: float | None = None
 
@@ -92,6 +99,9 @@ class DeskSync:
             if frame.get("type") == DESK_ALIVE:
                 self._heard(frame)
                 continue
+            if frame.get("type") == DESK_CUSTOMER:
+                self._customer_moved(frame)
+                continue
             try:
                 await self.apply(frame)
             except StoreError as exc:
@@ -103,10 +113,12 @@ class DeskSync:
         return HEARTBEAT_TICKS * self.service.settings.tick_s
 
     def _heard(self, frame: Frame) -> None:
-        agents = frame.get("agents")
+        agents, customers = frame.get("agents"), frame.get("customers")
+        node = str(frame.get("node"))
         if isinstance(agents, list):
-            node = str(frame.get("node"))
             self.nodes[node] = (self.service.clock(), frozenset(map(str, agents)))
+        if isinstance(customers, list):  # the whole list: it corrects any notice lost
+            self.customers_at[node] = set(map(str, customers))
 
     async def heartbeat(self, now: float) -> None:
         """Tell the other nodes this one is up, with the agents connected here (each sweep
@@ -116,9 +128,39 @@ class DeskSync:
         ):
             return
         self._last_beat = now
-        here = sorted(agent for agent, count in self.service.sockets.items() if count)
-        frame = {"type": DESK_ALIVE, "node": self.node, "agents": here}
+        service = self.service
+        here = sorted(agent for agent, count in service.sockets.items() if count)
+        # only conversations on the queue's board can get an agent's reply: a bounded list
+        customers = sorted(cid for cid in service.customers if cid in service.board.rows)
+        frame = {"type": DESK_ALIVE, "node": self.node, "agents": here, "customers": customers}
+        await service.bus.publish(DESK, frame)
+
+    # --- which customers are in the chat on some node -------------------------------
+
+    async def customer_here(self, conversation: str, here: bool) -> None:
+        """Tell the other nodes a customer of a conversation on the board is connected to
+        this node now (or no longer); the heartbeat repeats it, so a lost one does no harm
+        for long."""
+        if not self.shared or conversation not in self.service.board.rows:
+            return
+        frame = {"type": DESK_CUSTOMER, "node": self.node, "conversation": conversation,
+                 "here": here}  # fmt: skip
         await self.service.bus.publish(DESK, frame)
+
+    def _customer_moved(self, frame: Frame) -> None:
+        conversation, node = frame.get("conversation"), str(frame.get("node"))
+        if not isinstance(conversation, str):
+            return
+        self.nodes.setdefault(node, (self.service.clock(), frozenset()))  # pruned if it dies
+        at = self.customers_at.setdefault(node, set())
+        if frame.get("here"):
+            at.add(conversation)
+        else:
+            at.discard(conversation)
+
+    def customer_elsewhere(self, conversation: str) -> bool:
+        """Whether a customer of the conversation is connected to another live node."""
+        return any(conversation in at for at in self.customers_at.values())
 
     def held_elsewhere(self, agent_id: str, now: float) -> bool | None:
         """Whether a node heard within the timeout has a console of agent_id open; None
@@ -140,7 +182,8 @@ class DeskSync:
         gone_after = HEARTBEATS_MISSED * self._interval()
         for node, (heard, _) in list(self.nodes.items()):
             if now - heard > gone_after:
-                del self.nodes[node]  # a node died or stopped: its consoles went with it
+                del self.nodes[node]  # a node died or stopped: its sockets went with it
+                self.customers_at.pop(node, None)
         service = self.service
         for agent_id, status in service.board.presence.items():
             if service.sockets.get(agent_id):
@@ -190,6 +233,8 @@ class DeskSync:
             return None
         known = cid in board.rows
         board.put(row)
+        if not known and service.customers.get(cid):
+            await self.customer_here(cid, True)  # its customer is here: say so at once
         if not known or cid not in board.info:
             conversation = await service.base.conversation(cid)
             if conversation is not None:
