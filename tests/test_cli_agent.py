@@ -1,4 +1,4 @@
-"""`helpline agent add|list|passwd` as real processes on a real SQLite file."""
+"""`helpline agent add|list|passwd|lock|unlock` as real processes on a real SQLite file."""
 
 from __future__ import annotations
 
@@ -130,8 +130,8 @@ async def test_list_shows_each_agent_with_teams_and_presence(db: Path) -> None:
 
     assert ran.code == 0
     assert ran.out.splitlines() == [
-        "id\temail\tname\trole\tcapacity\tteams\tpresence",
-        f"{added.out.strip()}\tann@example.com\tAnn\tagent\t3\tbilling\toffline",
+        "id\temail\tname\trole\tcapacity\tteams\tpresence\tlogin",
+        f"{added.out.strip()}\tann@example.com\tAnn\tagent\t3\tbilling\toffline\topen",
     ]
 
 
@@ -180,3 +180,58 @@ async def test_passwd_for_an_unknown_email_is_refused_in_one_line(db: Path) -> N
 
     assert ran.code == 1
     assert ran.err.splitlines() == ["helpline agent passwd: no agent with email 'zed@example.com'"]
+
+
+async def test_lock_signs_the_agent_out_and_refuses_even_the_right_password_until_unlock(
+    db: Path,
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    rulebook: Rulebook,
+) -> None:
+    await add(db)
+    store = SQLiteStore(db)
+    await store.open()
+    try:
+        client = await aiohttp_client(create_app(make_settings(), store=store, rulebook=rulebook))
+
+        async def log_in() -> Any:
+            client.session.cookie_jar.clear()
+            return await client.post(
+                "/api/agent/login", json={"email": "ann@example.com", "password": PASSWORD}
+            )
+
+        token = (await (await log_in()).json())["token"]
+        locked = await helpline("agent", "lock", "--email", "ann@example.com", "--db", str(db))
+        again = await helpline("agent", "lock", "--email", "ann@example.com", "--db", str(db))
+        me = await client.get("/api/agent/me", headers={"Authorization": f"Bearer {token}"})
+        while_locked = (await log_in()).status
+        # a new password set meanwhile does not open the account either
+        await helpline(
+            "agent", "passwd", "--email", "ann@example.com", "--db", str(db),
+            "--password-stdin", stdin=PASSWORD + "\n",
+        )  # fmt: skip
+        after_passwd = (await log_in()).status
+        listed = await helpline("agent", "list", "--db", str(db))
+        unlocked = await helpline("agent", "unlock", "--email", "ann@example.com", "--db", str(db))
+        after_unlock = (await log_in()).status
+        await client.close()
+    finally:
+        await store.close()
+
+    assert (locked.code, locked.out.strip()) == (
+        0,
+        "ann@example.com locked; 1 session(s) signed out",
+    )
+    assert again.out.strip() == "ann@example.com was already locked"
+    assert (me.status, while_locked, after_passwd, after_unlock) == (401, 401, 401, 200)
+    assert listed.out.splitlines()[1].endswith("\tlocked")
+    assert (unlocked.code, unlocked.out.strip()) == (0, "ann@example.com unlocked")
+
+
+async def test_lock_for_an_unknown_email_is_refused_in_one_line(db: Path) -> None:
+    await add(db)
+
+    ran = await helpline("agent", "lock", "--email", "zed@example.com", "--db", str(db))
+
+    assert ran.code == 1
+    assert ran.err.splitlines() == ["helpline agent lock: no agent with email 'zed@example.com'"]

@@ -31,6 +31,23 @@ class HashParams:
             raise ConfigError("password.memory_kib", "must be at least 8 x parallelism")
 
 
+# Before a stored hash, this marks the account locked (as `passwd -l` does): no password
+# matches it, and unlocking gives back the old password unchanged.
+LOCKED = "!"
+
+
+def is_locked(password_hash: str) -> bool:
+    return password_hash.startswith(LOCKED)
+
+
+def locked(password_hash: str) -> str:
+    return password_hash if is_locked(password_hash) else LOCKED + password_hash
+
+
+def unlocked(password_hash: str) -> str:
+    return password_hash.removeprefix(LOCKED)
+
+
 @dataclass(frozen=True)
 class Check:
     ok: bool
@@ -58,10 +75,10 @@ class Passwords:
             return await asyncio.to_thread(self._hasher.hash, password)
 
     async def verify(self, password_hash: str | None, password: str) -> Check:
-        """Check a password against a stored hash. With no hash (unknown account) the
-        password is still checked against a dummy one, so the answer takes as long
-        whether the account exists or not."""
-        if password_hash is None:
+        """Check a password against a stored hash. With no hash (unknown account) or a
+        locked one the password is still checked against a dummy hash, so the answer
+        takes as long whether the account exists and is open or not."""
+        if password_hash is None or is_locked(password_hash):
             await self.verify(await self._dummy_hash(), password)
             return Check(ok=False)
         async with self._slots:

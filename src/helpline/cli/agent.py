@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from helpline.errors import ConfigError, StoreError
-from helpline.password import Passwords, strength_problem
+from helpline.password import Passwords, is_locked, locked, strength_problem, unlocked
 from helpline.store import open_store
 from helpline.store.agents import Agent, AgentStore, agent_store, check_agent
 
@@ -48,6 +48,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     passwd.add_argument("--db", default="helpline.db", help="SQLite file or database URL")
     passwd.set_defaults(func=run_passwd)
+    for name, help_text, func in (
+        ("lock", "stop an agent signing in; every session of theirs is signed out", run_lock),
+        ("unlock", "let a locked agent sign in again with their password", run_unlock),
+    ):
+        command = actions.add_parser(name, help=help_text)
+        command.add_argument("--email", required=True, help="the agent's login")
+        command.add_argument("--db", default="helpline.db", help="SQLite file or database URL")
+        command.set_defaults(func=func)
 
 
 def run_add(args: argparse.Namespace) -> int:
@@ -96,12 +104,55 @@ async def _passwd(args: argparse.Namespace, password: str) -> int:
     password_hash = await Passwords().hash(password)
 
     async def change(store: AgentStore) -> int:
-        found = await store.agent_by_email(args.email.strip())
-        if found is None:
-            raise AgentCommandError(f"no agent with email {args.email.strip()!r}")
-        return await store.set_password(found[0].id, password_hash)
+        agent, old_hash = await _by_email(store, args.email)
+        # a new password does not unlock a locked account: that is `agent unlock`
+        new_hash = locked(password_hash) if is_locked(old_hash) else password_hash
+        return await store.set_password(agent.id, new_hash)
 
     return await _with_store(args.db, change)
+
+
+def run_lock(args: argparse.Namespace) -> int:
+    return _set_lock(args, lock=True)
+
+
+def run_unlock(args: argparse.Namespace) -> int:
+    return _set_lock(args, lock=False)
+
+
+def _set_lock(args: argparse.Namespace, *, lock: bool) -> int:
+    """Lock keeps the password's hash behind a mark that no password matches and signs
+    the agent out everywhere (open consoles close at their next session check); unlock
+    takes the mark away."""
+    email = args.email.strip()
+
+    async def change(store: AgentStore) -> tuple[bool, int]:
+        agent, password_hash = await _by_email(store, email)
+        if is_locked(password_hash) == lock:
+            return False, 0
+        new_hash = locked(password_hash) if lock else unlocked(password_hash)
+        return True, await store.set_password(agent.id, new_hash)
+
+    try:
+        changed, ended = asyncio.run(_with_store(args.db, change))
+    except (AgentCommandError, StoreError, ConfigError) as exc:
+        print(f"helpline agent {args.action}: {exc}", file=sys.stderr)
+        return 1
+    state = "locked" if lock else "unlocked"
+    if not changed:
+        print(f"{email} was already {state}")
+    elif lock:
+        print(f"{email} locked; {ended} session(s) signed out")
+    else:
+        print(f"{email} unlocked")
+    return 0
+
+
+async def _by_email(store: AgentStore, email: str) -> tuple[Agent, str]:
+    found = await store.agent_by_email(email.strip())
+    if found is None:
+        raise AgentCommandError(f"no agent with email {email.strip()!r}")
+    return found
 
 
 def _capacity(text: str) -> int:
@@ -143,19 +194,15 @@ async def _add(args: argparse.Namespace, teams: tuple[str, ...], capacity: int, 
 
 async def _listing(store: AgentStore) -> list[tuple[str, ...]]:
     presence = {p.agent_id: p.status for p in await store.presences()}
-    header = ("id", "email", "name", "role", "capacity", "teams", "presence")
-    rows = [
-        (
-            a.id,
-            a.email,
-            a.name,
-            a.role,
-            str(a.capacity),
-            ",".join(a.teams),
-            presence.get(a.id, "offline"),
-        )
-        for a in await store.agents()
-    ]
+    header = ("id", "email", "name", "role", "capacity", "teams", "presence", "login")
+    rows = []
+    for a in await store.agents():
+        found = await store.agent_by_email(a.email)
+        login = "locked" if found is not None and is_locked(found[1]) else "open"
+        rows.append(
+            (a.id, a.email, a.name, a.role, str(a.capacity), ",".join(a.teams),
+             presence.get(a.id, "offline"), login)
+        )  # fmt: skip
     return [header, *rows]
 
 
