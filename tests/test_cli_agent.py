@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -135,39 +135,62 @@ async def test_list_shows_each_agent_with_teams_and_presence(db: Path) -> None:
     ]
 
 
-async def test_passwd_sets_a_new_password_and_signs_out_every_session(
-    db: Path,
-    aiohttp_client: Any,
-    make_settings: Callable[..., Settings],
-    rulebook: Rulebook,
-) -> None:
+@dataclass
+class Console:
+    """The app on the agents' database, as the browser's sign-in page talks to it."""
+
+    client: Any
+
+    async def log_in(self, password: str = PASSWORD) -> Any:
+        self.client.session.cookie_jar.clear()
+        return await self.client.post(
+            "/api/agent/login", json={"email": "ann@example.com", "password": password}
+        )
+
+    async def token(self) -> str:
+        token: str = (await (await self.log_in()).json())["token"]
+        return token
+
+    async def me(self, token: str) -> int:
+        response = await self.client.get(
+            "/api/agent/me", headers={"Authorization": f"Bearer {token}"}
+        )
+        return int(response.status)
+
+
+@pytest.fixture
+async def console(
+    db: Path, aiohttp_client: Any, make_settings: Callable[..., Settings], rulebook: Rulebook
+) -> AsyncIterator[Console]:
+    """Ann's account, made by the CLI, and an app serving the same SQLite file."""
     await add(db)
     store = SQLiteStore(db)
     await store.open()
     try:
         client = await aiohttp_client(create_app(make_settings(), store=store, rulebook=rulebook))
-
-        async def log_in(password: str) -> Any:
-            return await client.post(
-                "/api/agent/login", json={"email": "ann@example.com", "password": password}
-            )
-
-        token = (await (await log_in(PASSWORD)).json())["token"]
-        client.session.cookie_jar.clear()
-        ran = await helpline(
-            "agent", "passwd", "--email", "Ann@example.com", "--db", str(db),
-            "--password-stdin", stdin="a brand new secret\n",
-        )  # fmt: skip
-        me = await client.get("/api/agent/me", headers={"Authorization": f"Bearer {token}"})
-        old, new = (await log_in(PASSWORD)).status, (await log_in("a brand new secret")).status
+        yield Console(client)
         await client.close()
     finally:
         await store.close()
 
+
+async def test_passwd_sets_a_new_password_and_signs_out_every_session(
+    db: Path, console: Console
+) -> None:
+    token = await console.token()
+
+    ran = await helpline(
+        "agent", "passwd", "--email", "Ann@example.com", "--db", str(db),
+        "--password-stdin", stdin="a brand new secret\n",
+    )  # fmt: skip
+
+    me = await console.me(token)
+    old = (await console.log_in(PASSWORD)).status
+    new = (await console.log_in("a brand new secret")).status
     assert (ran.code, ran.out.strip()) == (
         0, "password changed for Ann@example.com; 1 session(s) signed out"
     )  # fmt: skip
-    assert (me.status, old, new) == (401, 401, 200)
+    assert (me, old, new) == (401, 401, 200)
 
 
 async def test_passwd_for_an_unknown_email_is_refused_in_one_line(db: Path) -> None:
@@ -183,47 +206,30 @@ async def test_passwd_for_an_unknown_email_is_refused_in_one_line(db: Path) -> N
 
 
 async def test_lock_signs_the_agent_out_and_refuses_even_the_right_password_until_unlock(
-    db: Path,
-    aiohttp_client: Any,
-    make_settings: Callable[..., Settings],
-    rulebook: Rulebook,
+    db: Path, console: Console
 ) -> None:
-    await add(db)
-    store = SQLiteStore(db)
-    await store.open()
-    try:
-        client = await aiohttp_client(create_app(make_settings(), store=store, rulebook=rulebook))
+    token = await console.token()
 
-        async def log_in() -> Any:
-            client.session.cookie_jar.clear()
-            return await client.post(
-                "/api/agent/login", json={"email": "ann@example.com", "password": PASSWORD}
-            )
-
-        token = (await (await log_in()).json())["token"]
-        locked = await helpline("agent", "lock", "--email", "ann@example.com", "--db", str(db))
-        again = await helpline("agent", "lock", "--email", "ann@example.com", "--db", str(db))
-        me = await client.get("/api/agent/me", headers={"Authorization": f"Bearer {token}"})
-        while_locked = (await log_in()).status
-        # a new password set meanwhile does not open the account either
-        await helpline(
-            "agent", "passwd", "--email", "ann@example.com", "--db", str(db),
-            "--password-stdin", stdin=PASSWORD + "\n",
-        )  # fmt: skip
-        after_passwd = (await log_in()).status
-        listed = await helpline("agent", "list", "--db", str(db))
-        unlocked = await helpline("agent", "unlock", "--email", "ann@example.com", "--db", str(db))
-        after_unlock = (await log_in()).status
-        await client.close()
-    finally:
-        await store.close()
+    locked = await helpline("agent", "lock", "--email", "ann@example.com", "--db", str(db))
+    again = await helpline("agent", "lock", "--email", "ann@example.com", "--db", str(db))
+    me = await console.me(token)
+    while_locked = (await console.log_in()).status
+    # a new password set meanwhile does not open the account either
+    await helpline(
+        "agent", "passwd", "--email", "ann@example.com", "--db", str(db),
+        "--password-stdin", stdin=PASSWORD + "\n",
+    )  # fmt: skip
+    after_passwd = (await console.log_in()).status
+    listed = await helpline("agent", "list", "--db", str(db))
+    unlocked = await helpline("agent", "unlock", "--email", "ann@example.com", "--db", str(db))
+    after_unlock = (await console.log_in()).status
 
     assert (locked.code, locked.out.strip()) == (
         0,
         "ann@example.com locked; 1 session(s) signed out",
     )
     assert again.out.strip() == "ann@example.com was already locked"
-    assert (me.status, while_locked, after_passwd, after_unlock) == (401, 401, 401, 200)
+    assert (me, while_locked, after_passwd, after_unlock) == (401, 401, 401, 200)
     assert listed.out.splitlines()[1].endswith("\tlocked")
     assert (unlocked.code, unlocked.out.strip()) == (0, "ann@example.com unlocked")
 

@@ -307,17 +307,29 @@ async def test_two_nodes_offer_a_conversation_to_one_agent_only(
     assert (await within(taker.next_of("conversation.offered")))["conversation"] == cid
 
 
-async def test_an_agent_on_one_node_replies_to_a_customer_on_another(
-    make_desk_node: Node, shared_store: PostgresStore
-) -> None:
+async def accepted_across_nodes(
+    make_desk_node: Node, shared_store: PostgresStore, email: str | None = None
+) -> tuple[TestClient, AgentClient, Customer, str]:
+    """A customer on one node (with `email` left, if given) handed over to Bora, whose
+    console is on another; the agent's node, console, customer and conversation id."""
     here, there = await make_desk_node(), await make_desk_node()
     agent, token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
     console = await AgentClient.join(there, token)
     await online_everywhere([here], agent.id)
     customer = await Customer.join(here)
+    if email is not None:
+        await customer.send({"type": "email.submit", "id": "e1", "email": email})
+        await customer.next_of("email.ack")
     await customer.say("m1", "talk to a human")
     cid = (await within(console.next_of("conversation.offered")))["conversation"]
     await within(console.accept(cid))
+    return there, console, customer, cid
+
+
+async def test_an_agent_on_one_node_replies_to_a_customer_on_another(
+    make_desk_node: Node, shared_store: PostgresStore
+) -> None:
+    _, console, customer, cid = await accepted_across_nodes(make_desk_node, shared_store)
 
     await console.send(
         {"type": "message.new", "conversation": cid, "id": "r1", "text": "Hello, I'm Bora."}
@@ -332,16 +344,9 @@ async def test_an_agent_on_one_node_replies_to_a_customer_on_another(
 async def test_a_reply_is_emailed_only_when_the_customer_is_connected_to_no_node(
     make_desk_node: Node, shared_store: PostgresStore
 ) -> None:
-    here, there = await make_desk_node(), await make_desk_node()
-    agent, token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
-    console = await AgentClient.join(there, token)
-    await online_everywhere([here], agent.id)
-    customer = await Customer.join(here)
-    await customer.send({"type": "email.submit", "id": "e1", "email": "mina@example.com"})
-    await customer.next_of("email.ack")
-    await customer.say("m1", "talk to a human")
-    cid = (await within(console.next_of("conversation.offered")))["conversation"]
-    await within(console.accept(cid))
+    there, console, customer, cid = await accepted_across_nodes(
+        make_desk_node, shared_store, email="mina@example.com"
+    )
 
     async def reply(client_id: str, text: str) -> None:
         message = {"type": "message.new", "conversation": cid, "id": client_id, "text": text}
