@@ -165,8 +165,7 @@ class HandoffService:
         if found.status == "offline":
             self.offline.add(conversation.id)
         await self.sync.notify(conversation=conversation.id)
-        if self.customers.get(conversation.id):
-            await self.sync.customer_here(conversation.id, True)
+        await self.sync.row_arrived(conversation.id)
         return messages, found.status
 
     def _availability(self, cid: str, esc: Escalation, now: float, lang: str) -> Availability:

@@ -147,6 +147,12 @@ class DeskSync:
                  "here": here}  # fmt: skip
         await self.service.bus.publish(DESK, frame)
 
+    async def row_arrived(self, conversation: str) -> None:
+        """A conversation reached this node's board: if its customer is connected here,
+        say so at once rather than at the next heartbeat."""
+        if self.service.customers.get(conversation):
+            await self.customer_here(conversation, True)
+
     def _customer_moved(self, frame: Frame) -> None:
         conversation, node = frame.get("conversation"), str(frame.get("node"))
         if not isinstance(conversation, str):
@@ -233,8 +239,8 @@ class DeskSync:
             return None
         known = cid in board.rows
         board.put(row)
-        if not known and service.customers.get(cid):
-            await self.customer_here(cid, True)  # its customer is here: say so at once
+        if not known:
+            await self.row_arrived(cid)
         if not known or cid not in board.info:
             conversation = await service.base.conversation(cid)
             if conversation is not None:
