@@ -249,5 +249,9 @@ def test_two_examples_lost_to_the_same_intent_make_one_warning() -> None:
         _intent("cancel", ("cancel my subscription", "please cancel my subscription",
                            "how do i cancel my subscription"), 20),
     ))
-    (problem,) = confusable_examples(rulebook)
+    # (the one 'cancel' example of the three that is also in 'refund' may be lost the
+    # other way: that pair gets a warning of its own)
+    (problem,) = [
+        p for p in confusable_examples(rulebook) if p.message.startswith("intent 'refund'")
+    ]
     assert "2 example(s) of 'refund' would be answered as 'cancel'" in problem.message

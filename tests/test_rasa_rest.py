@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from helpline.rules.model import Rulebook
 from helpline.settings import Limits
 from helpline.store import SQLiteStore
 
@@ -58,8 +60,14 @@ async def test_sender_handed_to_a_person_is_no_longer_answered_by_the_bot(
     assert "Refunds take 3-5 days." not in [m["text"] for m in body]
 
 
-async def test_clarify_buttons_are_mapped_to_title_and_payload(make_client: Any) -> None:
-    client = await make_client()
+async def test_clarify_buttons_are_mapped_to_title_and_payload(
+    make_client: Any, rulebook: Rulebook
+) -> None:
+    # an answer threshold no message of two intents' words reaches: "did you mean" it is
+    unsure = replace(rulebook.config.thresholds, answer=95.0)
+    client = await make_client(
+        rulebook=replace(rulebook, config=replace(rulebook.config, thresholds=unsure))
+    )
 
     _, body = await say(client, "carol", "password refund")
 

@@ -25,13 +25,12 @@ def confusable_examples(rulebook: Rulebook) -> list[Problem]:
     index = matcher.index
     # The classifier cannot forget one example cheaply, so it is trained once per fold
     # without that fold's examples; the similarity leaves out exactly the one example.
-    folds = [
-        SoftmaxClassifier(
-            [(e.intent, e.vector) for n, e in enumerate(index.examples) if n % FOLDS != fold],
-            len(index.intents),
-        )
-        for fold in range(FOLDS)
-    ]
+    every = range(len(index.examples))
+    folds = []
+    for fold in range(FOLDS):
+        kept = [n for n in every if n % FOLDS != fold]
+        examples = [(index.examples[n].intent, index.examples[n].vector) for n in kept]
+        folds.append(SoftmaxClassifier(examples, len(index.intents), index.meanings[kept]))
     lost: dict[tuple[str, str], list[str]] = {}
     for n, example in enumerate(index.examples):
         query = index.query(example.text)

@@ -4,7 +4,9 @@ The similarity scores (scorer.py) ask "which examples is this message like?"; th
 "which words tell the intents apart?". Word weights that are fitted jointly across all
 intents lower the words every intent shares and raise the ones that decide between
 neighbours, which similarity alone cannot do; the two together answer more messages
-right and leave fewer out-of-scope ones looking like a match.
+right and leave fewer out-of-scope ones looking like a match. Beside the sparse word
+features it takes each text's meaning (meaning.py), a short dense vector, which lets
+words no example of an intent uses still speak for it.
 
 Training is deterministic (a fixed seed, a fixed number of passes) and takes a fraction
 of a second for thousands of examples; a prediction is one gather of a few rows.
@@ -24,13 +26,19 @@ PASSES = 5  # over the examples; more fits the examples' chance words
 BATCH = 256  # examples per update
 LEARNING_RATE = 0.5  # Adagrad's step, scaled down per weight by its gradients so far
 SEED = 0  # the order of the examples in each pass
+MEANING = "meaning"  # how the text's meaning is named among the features that decided
 
 
 class SoftmaxClassifier:
     """P(intent | features) by multinomial logistic regression; the weights are readable
     as "this word speaks for (or against) this intent"."""
 
-    def __init__(self, examples: Sequence[tuple[int, Vector]], n_intents: int) -> None:
+    def __init__(
+        self,
+        examples: Sequence[tuple[int, Vector]],
+        n_intents: int,
+        meanings: np.ndarray | None = None,  # (examples, dimensions): the texts' meanings
+    ) -> None:
         self.features: dict[str, int] = {BIAS: 0}
         columns: list[int] = []
         values: list[float] = []
@@ -47,9 +55,11 @@ class SoftmaxClassifier:
             (np.asarray(values, np.float32), np.asarray(columns), np.asarray(starts)), shape
         )
         labels = np.fromiter((intent for intent, _ in examples), np.int64, len(examples))
-        self.weights = _train(matrix, labels, n_intents)
+        if meanings is None:
+            meanings = np.zeros((len(examples), 0), np.float32)
+        self.weights, self.meaning_weights = _train(matrix, meanings, labels, n_intents)
 
-    def probabilities(self, vector: Vector) -> np.ndarray:
+    def probabilities(self, vector: Vector, meaning: np.ndarray | None = None) -> np.ndarray:
         """P(intent) for every intent, in the index's order."""
         columns, values = [0], [1.0]
         for feature, value in vector.items():
@@ -58,12 +68,17 @@ class SoftmaxClassifier:
                 columns.append(column)
                 values.append(value)
         logits = np.asarray(values, np.float32) @ self.weights[columns]
+        if meaning is not None and len(self.meaning_weights):
+            logits += meaning @ self.meaning_weights
         exps = np.exp(logits - logits.max())
         result: np.ndarray = exps / exps.sum()
         return result
 
-    def strongest(self, vector: Vector, intent: int, limit: int) -> list[tuple[str, float]]:
-        """The message's features that speak most for the intent: value times weight."""
+    def strongest(
+        self, vector: Vector, intent: int, limit: int, meaning: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """The message's features that speak most for the intent: value times weight; the
+        meaning counts as one feature, MEANING."""
         found = []
         for feature, value in vector.items():
             column = self.features.get(feature)
@@ -71,21 +86,31 @@ class SoftmaxClassifier:
                 weight = float(self.weights[column, intent]) * value
                 if weight > 0:
                     found.append((feature, weight))
+        if meaning is not None and len(self.meaning_weights):
+            weight = float(meaning @ self.meaning_weights[:, intent])
+            if weight > 0:
+                found.append((MEANING, weight))
         return sorted(found, key=lambda item: (-item[1], item[0]))[:limit]
 
 
-def _train(matrix: scipy.sparse.csr_matrix, labels: np.ndarray, n_intents: int) -> np.ndarray:
+def _train(
+    matrix: scipy.sparse.csr_matrix, meanings: np.ndarray, labels: np.ndarray, n_intents: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Minibatch Adagrad on the cross-entropy, touching only the rows of the features
-    in each batch (a batch of short texts uses a few hundred of thousands)."""
+    in each batch (a batch of short texts uses a few hundred of thousands). The meanings
+    are dense, so their weights are a small matrix of their own, updated every batch."""
     weights = np.zeros((matrix.shape[1], n_intents), np.float32)
     squares = np.full_like(weights, 1e-6)  # sums of squared gradients, per weight
+    dense = np.zeros((meanings.shape[1], n_intents), np.float32)
+    dense_squares = np.full_like(dense, 1e-6)
     order = np.random.default_rng(SEED)
     for _ in range(PASSES):
         shuffled = order.permutation(matrix.shape[0])
         for start in range(0, len(shuffled), BATCH):
             rows = shuffled[start : start + BATCH]
             batch = matrix[rows]
-            logits = batch @ weights
+            batch_meanings = meanings[rows]
+            logits = batch @ weights + batch_meanings @ dense
             logits -= logits.max(axis=1, keepdims=True)
             error = np.exp(logits)
             error /= error.sum(axis=1, keepdims=True)
@@ -99,4 +124,7 @@ def _train(matrix: scipy.sparse.csr_matrix, labels: np.ndarray, n_intents: int) 
             gradient /= seen
             gradient *= LEARNING_RATE
             weights[used] -= gradient
-    return weights
+            dense_gradient = batch_meanings.T @ error
+            dense_squares += np.square(dense_gradient)
+            dense -= LEARNING_RATE * dense_gradient / np.sqrt(dense_squares)
+    return weights, dense

@@ -6,13 +6,15 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from helpline.matcher.classifier import SoftmaxClassifier
 from helpline.matcher.features import WORD, form_features, text_forms
+from helpline.matcher.meaning import WordVectors
 from helpline.matcher.weights import IntentWeights
 from helpline.text import SynonymMap, is_hangul_word, word_form
 
@@ -44,6 +46,8 @@ class Query:
     joined: str
     korean: bool  # mostly Hangul: the whole-string comparison weighs more
     sorted_plain: str = ""  # plain's words sorted, as the examples' sorted_plain
+    meaning: np.ndarray | None = None  # meaning.py: for the classifier
+    words: tuple[str, ...] = ()  # the normalised words after synonyms (meaning's input)
 
 
 def weigh(
@@ -98,21 +102,32 @@ class Index:
             for i, text, raw in counted
         ]
         self.examples_vectors = [e.vector for e in self.examples]
+        self.word_vectors = WordVectors.shipped()
+        # the IDF of each example word's form, looked up once per word rather than per use
+        self._example_word_idf = {
+            w: self.idf[WORD + word_form(w)] for _, _, raw in counted for w in raw
+        }
+        # one row per example, in the examples' order
+        self.meanings = self.word_vectors.meanings(
+            [self.weighted_words(raw) for _, _, raw in counted]
+        )
         self.intent_of = [e.intent for e in self.examples]
-        self.weights = IntentWeights(((e.intent, e.vector) for e in self.examples),
-                                     len(self.intents))
+        self.weights = IntentWeights(
+            ((e.intent, e.vector) for e in self.examples), len(self.intents)
+        )
         self.classifier = SoftmaxClassifier(
-            [(e.intent, e.vector) for e in self.examples], len(self.intents)
+            [(e.intent, e.vector) for e in self.examples], len(self.intents), self.meanings
         )
         self.postings = _postings(self.examples_vectors)
         self.profile_of = [_is_hangul(e.text) for e in self.examples]
         self.profile_sums = _profile_sums(self.examples, self.profile_of, len(self.intents))
         self.centroids = [[_unit(total) for total in sums.values()] for sums in self.profile_sums]
-        words = sorted(f[len(WORD):] for f in self.idf if f.startswith(WORD))
+        words = sorted(f[len(WORD) :] for f in self.idf if f.startswith(WORD))
         self.vocabulary = _latin_vocabulary(words)
         self.hangul_vocabulary = _hangul_vocabulary(words)
-        self._jamo = {w: unicodedata.normalize("NFD", w) for b in self.hangul_vocabulary.values()
-                      for w in b}
+        self._jamo = {
+            w: unicodedata.normalize("NFD", w) for b in self.hangul_vocabulary.values() for w in b
+        }
         self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
 
     def query(self, text: str) -> Query:
@@ -122,10 +137,29 @@ class Index:
         hangul = sum(len(w) for w in raw if is_hangul_word(w))
         korean = hangul * 2 >= sum(len(w) for w in raw) > 0
         vector = weigh(form_features(raw, forms), self.idf, scale, self.unseen)
-        return Query(vector, " ".join(forms), "".join(raw), korean, sorted_words(forms))
+        meaning = self.word_vectors.meaning(*self.weighted_words(raw))
+        return Query(
+            vector, " ".join(forms), "".join(raw), korean, sorted_words(forms), meaning, tuple(raw)
+        )
 
     def query_vector(self, text: str) -> Vector:
         return self.query(text).vector
+
+    def weighted_words(self, raw: Sequence[str]) -> tuple[list[str], list[float]]:
+        """Each word once, weighted as in the word features (sublinear count times the IDF
+        of its form), for the text's meaning. A word the examples never use weighs as much
+        as the rarest one: its meaning is all there is to go on."""
+        counts: dict[str, int] = {}
+        for word in raw:
+            counts[word] = counts.get(word, 0) + 1
+        known, unseen, idf = self._example_word_idf, self.unseen[WORD], self.idf
+        weights = []
+        for word, n in counts.items():
+            weight = known.get(word)
+            if weight is None:
+                weight = idf.get(WORD + word_form(word), unseen)
+            weights.append(weight if n == 1 else (1.0 + math.log(n)) * weight)
+        return list(counts), weights
 
     def _known_forms(self, raw: list[str]) -> tuple[list[str], dict[str, float]]:
         """Word forms with unknown words replaced by their nearest known spelling, and
@@ -160,7 +194,9 @@ class Index:
         low, high = len(form) * 2 / 3, len(form) * 1.5
         near = [w for w in self.vocabulary.get(form[0], ()) if low <= len(w) <= high]
         hit = process.extractOne(form, near, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-        return (hit[0], hit[1] / 100.0) if hit else None
+        if hit is None or not self.word_vectors.alike(form, hit[0]):
+            return None
+        return hit[0], hit[1] / 100.0
 
     def _nearest_hangul(self, form: str) -> tuple[str, float] | None:
         # A one-letter typo in a word of 2-4 syllables leaves its first or its last

@@ -10,7 +10,7 @@ from operator import itemgetter
 
 from rapidfuzz import fuzz
 
-from helpline.matcher.classifier import SoftmaxClassifier
+from helpline.matcher.classifier import MEANING, SoftmaxClassifier
 from helpline.matcher.features import WORD, word_of
 from helpline.matcher.index import Index, Query, Vector, profile_without, sorted_words
 
@@ -91,7 +91,7 @@ def score_intents(
     )[:RERANKED_INTENTS]
     weight = STRING_WEIGHT_KO if query.korean else STRING_WEIGHT_EN
     learned = _learned(index, vector, [i for _, i, _ in blended], leave_out)
-    probabilities = (classifier or index.classifier).probabilities(vector)
+    probabilities = (classifier or index.classifier).probabilities(vector, query.meaning)
     per_intent = index.weights.examples_per_intent
     rows = []
     for (mix, sim, c_sim), i, hits in blended:
@@ -225,6 +225,10 @@ def _prefiltered(query: Vector, index: Index, keep: int) -> dict[int, float]:
     return sims
 
 
+def _readable(feature: str) -> str:
+    return feature if feature == MEANING else word_of(feature)
+
+
 def explain(index: Index, query: Query, scored: Scored) -> tuple[str, ...]:
     """The closest example and the words that contributed most to it."""
     example = index.examples[scored.example]
@@ -237,12 +241,19 @@ def explain(index: Index, query: Query, scored: Scored) -> tuple[str, ...]:
     shared = whole if len(whole) >= 2 else whole + [i for i in shared if i not in whole]
     words = " ".join(f"{word_of(f)}({c * 10:.1f})" for c, f in shared[:EVIDENCE_WORDS])
     learned = index.weights.strongest(vector, scored.intent, EVIDENCE_WORDS)
-    deciding = index.classifier.strongest(vector, scored.intent, EVIDENCE_WORDS)
+    classifier = index.classifier
+    deciding = classifier.strongest(vector, scored.intent, EVIDENCE_WORDS, query.meaning)
+    meaning = index.word_vectors.parts(
+        *index.weighted_words(query.words), classifier.meaning_weights[:, scored.intent]
+    )
+    # Korean words have no vectors, so a Korean message has no meaning line
+    meant = " ".join(f"{w}({v:+.1f})" for w, v in meaning[:EVIDENCE_WORDS])
     return (
         f"example: {example.text!r}",
         f"words: {words}",
         "intent words: " + " ".join(f"{word_of(f)}({w:+.1f})" for f, w in learned),
-        "deciding words: " + " ".join(f"{word_of(f)}({w:+.1f})" for f, w in deciding),
+        "deciding words: " + " ".join(f"{_readable(f)}({w:+.1f})" for f, w in deciding),
+        *([f"meaning from: {meant}"] if meant else []),
         f"nearest {scored.example_sim:.2f}, intent {scored.centroid_sim:.2f},"
         f" string {scored.string_sim:.2f}, learned {scored.learned:+.2f},"
         f" similarity {to_scale(scored.raw):.1f}, classifier {scored.classified:.2f}",
