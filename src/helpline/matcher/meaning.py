@@ -1,8 +1,8 @@
 """What English words mean beyond the rules' own examples: pretrained word vectors.
 
 Ten examples of an intent rarely hold every word customers use for it. Word vectors,
-learned from six billion words of text, put "cash" near "money" and "misplaced" near
-"lost", so a message's meaning (the IDF-weighted mean of its words' vectors) can lean on
+learned from six billion words of text, put "cash" near "money" and "refund" near
+"reimburse", so a message's meaning (the IDF-weighted mean of its words' vectors) can lean on
 what the examples taught about its neighbours. Only the classifier uses it, as features
 beside the words (classifier.py): as a similarity of its own it told out-of-scope
 messages apart far worse than the word similarity does (AUROC 0.87 against 0.98 on
@@ -27,8 +27,9 @@ import scipy.sparse
 
 DATA = Path(__file__).parent / "data" / "glove-6b-50d-50k.npz"
 DIMENSIONS = 50
-# The length of a text's meaning vector next to its unit-length word features: at 1 the
-# classifier weighs both alike; 0.5 and 2 were each worse on held-out data.
+# The length of a text's meaning vector next to its unit-length word features. At 2,
+# clinc150 10-shot did better (79.4 against 78.1 in-scope at 88% out-of-scope recall) but
+# the full set, banking77 and bitext did worse; 3 and 4 were worse still.
 LENGTH = 1.0
 # Two real words whose vectors are at least this alike may be one the other's typo
 # (form/from 0.68, canceled/cancelled 0.89); cash/crash (0.17) or loose/lose (0.43) not.
