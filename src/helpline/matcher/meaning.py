@@ -12,7 +12,7 @@ The vectors are GloVe 6B, 50 dimensions (Pennington, Socher and Manning, 2014; p
 domain under PDDL 1.0), cut to the 50,000 most frequent alphabetic words and stored as
 int8 with one scale per word: 2.7 MB, shipped with the package, nothing downloaded.
 scripts/make_word_vectors.py makes the file from the published glove.6B.50d.txt.
-Korean words have no vectors here; a Korean message's meaning is zero and changes nothing.
+Korean words have no vectors here: a Korean message's meaning is zero and adds nothing.
 """
 
 from __future__ import annotations
@@ -55,18 +55,13 @@ class WordVectors:
 
     def meaning(self, words: Sequence[str], weights: Sequence[float]) -> np.ndarray:
         """The weighted mean of the words' vectors, LENGTH long (zeros: no word known)."""
-        position = self.position
-        rows, found = [], []
-        for word, weight in zip(words, weights, strict=True):
-            n = position.get(word)
-            if n is not None:
-                rows.append(n)
-                found.append(weight)
-        total: np.ndarray = np.asarray(found, np.float32) @ self.vectors[rows]
-        length = math.sqrt(float(total @ total)) if rows else 0.0
-        if not length:  # per message, so plain arithmetic rather than _to_length's
+        _, rows, found = self._known(words, weights)
+        if not rows:
             return np.zeros(DIMENSIONS, np.float32)
-        total *= LENGTH / length
+        total: np.ndarray = np.asarray(found, np.float32) @ self.vectors[rows]
+        length = math.sqrt(float(total @ total))  # one row: plain arithmetic, not _to_length
+        if length:
+            total *= LENGTH / length
         return total
 
     def meanings(self, texts: Sequence[tuple[Sequence[str], Sequence[float]]]) -> np.ndarray:
@@ -75,11 +70,9 @@ class WordVectors:
         values: list[float] = []
         starts = [0]
         for words, weights in texts:
-            for word, weight in zip(words, weights, strict=True):
-                n = self.position.get(word)
-                if n is not None:
-                    columns.append(n)
-                    values.append(weight)
+            _, rows, found = self._known(words, weights)
+            columns += rows
+            values += found
             starts.append(len(columns))
         counts = scipy.sparse.csr_matrix(
             (np.asarray(values, np.float32), np.asarray(columns, np.int64), np.asarray(starts)),
@@ -102,20 +95,31 @@ class WordVectors:
     ) -> list[tuple[str, float]]:
         """Each word's part in meaning(words, weights) @ direction, largest first: the
         meaning is a weighted sum, so the parts add up to the whole (for explanations)."""
-        known = [
-            (w, weight, self.position[w])
-            for w, weight in zip(words, weights, strict=True)
-            if w in self.position
-        ]
-        if not known:
+        kept, rows, found = self._known(words, weights)
+        if not rows:
             return []
-        total = sum(weight * self.vectors[n] for _, weight, n in known)
-        norm = float(np.linalg.norm(total)) or 1.0
-        found = [
-            (w, LENGTH * weight / norm * float(self.vectors[n] @ direction))
-            for w, weight, n in known
+        picked = self.vectors[rows]
+        norm = float(np.linalg.norm(np.asarray(found, np.float32) @ picked)) or 1.0
+        along = picked @ direction  # each word's vector along the direction
+        shares = [
+            (w, LENGTH * weight / norm * float(a))
+            for w, weight, a in zip(kept, found, along, strict=True)
         ]
-        return sorted(found, key=lambda item: -item[1])
+        return sorted(shares, key=lambda item: -item[1])
+
+    def _known(
+        self, words: Sequence[str], weights: Sequence[float]
+    ) -> tuple[list[str], list[int], list[float]]:
+        """The words that have vectors, their rows, and their weights."""
+        position = self.position
+        kept, rows, found = [], [], []
+        for word, weight in zip(words, weights, strict=True):
+            n = position.get(word)
+            if n is not None:
+                kept.append(word)
+                rows.append(n)
+                found.append(weight)
+        return kept, rows, found
 
 
 def _to_length(rows: np.ndarray) -> np.ndarray:
