@@ -87,3 +87,26 @@ def test_explanations_name_the_deciding_words() -> None:
     deciding = next(line for line in top.evidence if line.startswith("deciding words:"))
     assert "delet(" in deciding
     assert any("classifier" in line for line in top.evidence)
+
+
+def test_the_spelling_of_a_word_no_example_uses_speaks_for_the_intent_of_its_stem() -> None:
+    index = Index(ROWS, None)
+    # "deletion" and "passwords" are not example words (nor fixed as typos of them), but
+    # they share most of their 3-letter pieces with "delete" and "password"
+    for text, intent in (("account deletion", "close_account"), ("passwords", "password_reset")):
+        query = index.query(text)
+        assert query.features is not None and len(query.features) > len(query.vector)
+        right = index.intents.index(intent)
+        words_only = index.classifier.probabilities(query.vector, query.meaning)[right]
+        spelled = index.classifier.probabilities(query.features, query.meaning)[right]
+        assert spelled > words_only + 0.1, text
+        assert spelled > 0.5, text
+
+
+def test_explanations_sum_the_spelling_pieces_into_one_item() -> None:
+    matcher = SoftIdfMatcher(ROWS)
+    [top, *_] = matcher.match("account deletion", explain=True)
+    deciding = next(line for line in top.evidence if line.startswith("deciding words:"))
+    listed = deciding.removeprefix("deciding words:").split()
+    assert any(item.startswith("spelling(+") for item in listed)
+    assert not any(item.startswith(("s:", "<")) for item in listed)  # no raw pieces

@@ -29,7 +29,7 @@ def confusable_examples(rulebook: Rulebook) -> list[Problem]:
     folds = []
     for fold in range(FOLDS):
         kept = [n for n in every if n % FOLDS != fold]
-        examples = [(index.examples[n].intent, index.examples[n].vector) for n in kept]
+        examples = [(index.intent_of[n], index.classifier_inputs[n]) for n in kept]
         folds.append(SoftmaxClassifier(examples, len(index.intents), index.meanings[kept]))
     lost: dict[tuple[str, str], list[str]] = {}
     for n, example in enumerate(index.examples):

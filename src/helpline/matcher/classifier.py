@@ -4,9 +4,11 @@ The similarity scores (scorer.py) ask "which examples is this message like?"; th
 "which words tell the intents apart?". Word weights that are fitted jointly across all
 intents lower the words every intent shares and raise the ones that decide between
 neighbours, which similarity alone cannot do; the two together answer more messages
-right and leave fewer out-of-scope ones looking like a match. Beside the sparse word
-features it takes each text's meaning (meaning.py), a short dense vector, which lets
-words no example of an intent uses still speak for it.
+right and leave fewer out-of-scope ones looking like a match. Its sparse features are
+the words and the 3-letter spelling pieces of English words (Index.classifier_input), so
+"deletion" can speak for what "delete" taught it; beside them it takes each text's meaning
+(meaning.py), a short dense vector, which lets words no example of an intent uses still
+speak for it.
 
 Training is deterministic (a fixed seed, a fixed number of passes) and takes a fraction
 of a second for thousands of examples; a prediction is one gather of a few rows.
@@ -14,6 +16,7 @@ of a second for thousands of examples; a prediction is one gather of a few rows.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,6 +26,12 @@ Vector = dict[str, float]
 
 BIAS = "<bias>"  # a feature every text has: its weights are each intent's prior
 PASSES = 5  # over the examples; more fits the examples' chance words
+# A pass over a large rulebook is many updates already, so training stops after about
+# UPDATES batches, though never before MIN_PASSES: on clinc150 (15,000 examples, 59
+# batches a pass) 3 passes answered as well as 5 (90.5 against 90.6 in-scope at 88%
+# out-of-scope recall) in 60% of the time. Rulebooks under ~7,500 examples get all 5.
+UPDATES = 150
+MIN_PASSES = 3
 BATCH = 256  # examples per update
 LEARNING_RATE = 0.5  # Adagrad's step, scaled down per weight by its gradients so far
 SEED = 0  # the order of the examples in each pass
@@ -39,17 +48,18 @@ class SoftmaxClassifier:
         n_intents: int,
         meanings: np.ndarray | None = None,  # (examples, dimensions): the texts' meanings
     ) -> None:
-        self.features: dict[str, int] = {BIAS: 0}
+        numbering = _Numbering({BIAS: 0})
+        column_of = numbering.__getitem__
         columns: list[int] = []
         values: list[float] = []
         starts = [0]
-        for _, vector in examples:
+        for _, vector in examples:  # C loops (extend, map) over each text's features
             columns.append(0)
             values.append(1.0)
-            for feature, value in vector.items():
-                columns.append(self.features.setdefault(feature, len(self.features)))
-                values.append(value)
+            columns.extend(map(column_of, vector))
+            values.extend(vector.values())
             starts.append(len(columns))
+        self.features: dict[str, int] = dict(numbering)
         shape = (len(examples), len(self.features))
         matrix = scipy.sparse.csr_matrix(
             (np.asarray(values, np.float32), np.asarray(columns), np.asarray(starts)), shape
@@ -93,6 +103,14 @@ class SoftmaxClassifier:
         return sorted(found, key=lambda item: (-item[1], item[0]))[:limit]
 
 
+class _Numbering(dict[str, int]):
+    """Feature -> column, a new feature getting the next column when first looked up."""
+
+    def __missing__(self, feature: str) -> int:
+        self[feature] = column = len(self)
+        return column
+
+
 def _train(
     matrix: scipy.sparse.csr_matrix, meanings: np.ndarray, labels: np.ndarray, n_intents: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -104,7 +122,8 @@ def _train(
     dense = np.zeros((meanings.shape[1], n_intents), np.float32)
     dense_squares = np.full_like(dense, 1e-6)
     order = np.random.default_rng(SEED)
-    for _ in range(PASSES):
+    batches = math.ceil(matrix.shape[0] / BATCH)
+    for _ in range(max(MIN_PASSES, min(PASSES, math.ceil(UPDATES / max(batches, 1))))):
         shuffled = order.permutation(matrix.shape[0])
         for start in range(0, len(shuffled), BATCH):
             rows = shuffled[start : start + BATCH]

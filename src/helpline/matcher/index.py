@@ -8,12 +8,13 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
 from helpline.matcher.classifier import SoftmaxClassifier
-from helpline.matcher.features import WORD, form_features, text_forms
+from helpline.matcher.features import WORD, form_features, spelling_grams, text_forms
 from helpline.matcher.meaning import WordVectors
 from helpline.matcher.weights import IntentWeights
 from helpline.text import SynonymMap, is_hangul_word, word_form
@@ -27,6 +28,11 @@ FUZZY_MIN_LENGTH = 4
 _FUZZY_CACHE_SIZE = 4096
 # Weight of a feature no example has, as a share of the highest IDF, by kind.
 UNSEEN_SHARE = {"w:": 1.0, "g:": 0.5}
+# Length of the classifier's spelling features (features.spelling_grams) next to the
+# unit-length word features. On validation, against none: clinc150 89.7 -> 90.5 in-scope
+# at 88% out-of-scope recall, clinc150 10-shot 78.0 -> 78.5, banking77 10-shot top-1
+# 72.6 -> 73.8, bitext unchanged. At 0.7 and 1.0 clinc150 gained as much, the 10-shot set lost.
+SPELLING_LENGTH = 0.5
 
 
 @dataclass(frozen=True)
@@ -48,6 +54,7 @@ class Query:
     sorted_plain: str = ""  # plain's words sorted, as the examples' sorted_plain
     meaning: np.ndarray | None = None  # meaning.py: for the classifier
     words: tuple[str, ...] = ()  # the normalised words after synonyms (meaning's input)
+    features: Vector | None = None  # the classifier's input: vector plus spelling
 
 
 def weigh(
@@ -85,8 +92,9 @@ class Index:
         self.intents: list[str] = list(dict.fromkeys(name for name, _ in rows))
         position = {name: i for i, name in enumerate(self.intents)}
         counted = [(position[name], text, text_forms(text, synonyms)) for name, text in rows]
+        features = [form_features(raw) for _, _, raw in counted]
         self.idf = _intent_idf(
-            [(i, form_features(raw)) for i, _, raw in counted], len(self.intents)
+            [(i, f) for (i, _, _), f in zip(counted, features, strict=True)], len(self.intents)
         )
         top = math.log(1.0 + len(self.intents))
         self.unseen = {kind: top * share for kind, share in UNSEEN_SHARE.items()}
@@ -94,12 +102,12 @@ class Index:
             Example(
                 i,
                 text,
-                weigh(form_features(raw), self.idf),
+                weigh(counts, self.idf),
                 " ".join(map(word_form, raw)),
                 "".join(raw),
                 sorted_words(map(word_form, raw)),
             )
-            for i, text, raw in counted
+            for (i, text, raw), counts in zip(counted, features, strict=True)
         ]
         self.examples_vectors = [e.vector for e in self.examples]
         self.word_vectors = WordVectors.shipped()
@@ -115,8 +123,15 @@ class Index:
         self.weights = IntentWeights(
             ((e.intent, e.vector) for e in self.examples), len(self.intents)
         )
+        # what the classifier reads of each example, in the examples' order
+        self.classifier_inputs = [
+            self.classifier_input(e.vector, raw)
+            for e, (_, _, raw) in zip(self.examples, counted, strict=True)
+        ]
         self.classifier = SoftmaxClassifier(
-            [(e.intent, e.vector) for e in self.examples], len(self.intents), self.meanings
+            list(zip(self.intent_of, self.classifier_inputs, strict=True)),
+            len(self.intents),
+            self.meanings,
         )
         self.postings = _postings(self.examples_vectors)
         self.profile_of = [_is_hangul(e.text) for e in self.examples]
@@ -139,11 +154,28 @@ class Index:
         vector = weigh(form_features(raw, forms), self.idf, scale, self.unseen)
         meaning = self.word_vectors.meaning(*self.weighted_words(raw))
         return Query(
-            vector, " ".join(forms), "".join(raw), korean, sorted_words(forms), meaning, tuple(raw)
+            vector,
+            " ".join(forms),
+            "".join(raw),
+            korean,
+            sorted_words(forms),
+            meaning,
+            tuple(raw),
+            self.classifier_input(vector, raw),
         )
 
     def query_vector(self, text: str) -> Vector:
         return self.query(text).vector
+
+    @staticmethod
+    def classifier_input(vector: Vector, raw: Sequence[str]) -> Vector:
+        """The word features and, SPELLING_LENGTH long, the spelling pieces of the words as
+        written (before typo fixes: the pieces are what make a misspelling still count).
+        Each piece counts once, however many of the words have it."""
+        pieces = dict.fromkeys(chain.from_iterable(map(spelling_grams, raw)))
+        if not pieces:
+            return vector
+        return vector | dict.fromkeys(pieces, SPELLING_LENGTH / math.sqrt(len(pieces)))
 
     def weighted_words(self, raw: Sequence[str]) -> tuple[list[str], list[float]]:
         """Each word once, weighted as in the word features (sublinear count times the IDF

@@ -11,7 +11,7 @@ from operator import itemgetter
 from rapidfuzz import fuzz
 
 from helpline.matcher.classifier import MEANING, SoftmaxClassifier
-from helpline.matcher.features import WORD, word_of
+from helpline.matcher.features import SPELLING, WORD, word_of
 from helpline.matcher.index import Index, Query, Vector, profile_without, sorted_words
 
 # How the raw similarity (0-1) is spread onto the 0-100 scale the thresholds use (before
@@ -45,6 +45,9 @@ TYPICAL_LOG_ODDS = 1.0  # mean log-odds per feature of a right match, roughly
 # similarity does; with many it tells close intents apart better than similarity can.
 CLASSIFIER_SHARE = 0.6
 CLASSIFIER_TRUST = 5
+
+
+SPELLING_NAME = "spelling"  # how the spelling pieces are named among the deciding features
 
 
 @dataclass(frozen=True)
@@ -95,7 +98,9 @@ def score_intents(
     )[:RERANKED_INTENTS]
     weight = STRING_WEIGHT_KO if query.korean else STRING_WEIGHT_EN
     learned = _learned(index, vector, [i for _, i, _ in blended], leave_out)
-    probabilities = (classifier or index.classifier).probabilities(vector, query.meaning)
+    probabilities = (classifier or index.classifier).probabilities(
+        query.features or vector, query.meaning
+    )
     per_intent = index.weights.examples_per_intent
     rows = []
     for (mix, sim, c_sim), i, hits in blended:
@@ -230,7 +235,17 @@ def _prefiltered(query: Vector, index: Index, keep: int) -> dict[int, float]:
 
 
 def _readable(feature: str) -> str:
-    return feature if feature == MEANING else word_of(feature)
+    return feature if feature in (MEANING, SPELLING_NAME) else word_of(feature)
+
+
+def _spelling_as_one(found: list[tuple[str, float]]) -> list[tuple[str, float]]:
+    """The classifier's spelling pieces (dozens of 3-letter bits) summed into one item,
+    like the meaning: a reader wants to know that the spelling counted, not which bits."""
+    spelled = sum(w for f, w in found if f.startswith(SPELLING))
+    kept = [(f, w) for f, w in found if not f.startswith(SPELLING)]
+    if spelled > 0:
+        kept.append((SPELLING_NAME, spelled))
+    return sorted(kept, key=lambda item: (-item[1], item[0]))
 
 
 def explain(index: Index, query: Query, scored: Scored) -> tuple[str, ...]:
@@ -246,7 +261,10 @@ def explain(index: Index, query: Query, scored: Scored) -> tuple[str, ...]:
     words = " ".join(f"{word_of(f)}({c * 10:.1f})" for c, f in shared[:EVIDENCE_WORDS])
     learned = index.weights.strongest(vector, scored.intent, EVIDENCE_WORDS)
     classifier = index.classifier
-    deciding = classifier.strongest(vector, scored.intent, EVIDENCE_WORDS, query.meaning)
+    features = query.features or vector
+    deciding = _spelling_as_one(
+        classifier.strongest(features, scored.intent, len(features) + 1, query.meaning)
+    )[:EVIDENCE_WORDS]
     meaning = index.word_vectors.parts(
         *index.weighted_words(query.words), classifier.meaning_weights[:, scored.intent]
     )
