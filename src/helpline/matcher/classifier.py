@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 import scipy.sparse
@@ -60,7 +61,10 @@ class SoftmaxClassifier:
             values.extend(vector.values())
             starts.append(len(columns))
         self.features: dict[str, int] = dict(numbering)
-        shape = (len(examples), len(self.features))
+        # One column more than the features, which no example has, so its weights stay
+        # zero: a message's unknown features are looked up there rather than filtered out.
+        self._column_of = _KnownOr(numbering, len(numbering)).__getitem__
+        shape = (len(examples), len(self.features) + 1)
         matrix = scipy.sparse.csr_matrix(
             (np.asarray(values, np.float32), np.asarray(columns), np.asarray(starts)), shape
         )
@@ -71,13 +75,9 @@ class SoftmaxClassifier:
 
     def probabilities(self, vector: Vector, meaning: np.ndarray | None = None) -> np.ndarray:
         """P(intent) for every intent, in the index's order."""
-        columns, values = [0], [1.0]
-        for feature, value in vector.items():
-            column = self.features.get(feature)
-            if column is not None:
-                columns.append(column)
-                values.append(value)
-        logits = np.asarray(values, np.float32) @ self.weights[columns]
+        columns = [0, *map(self._column_of, vector)]
+        values = np.fromiter(chain((1.0,), vector.values()), np.float32, len(columns))
+        logits = values @ self.weights[columns]
         if meaning is not None and len(self.meaning_weights):
             logits += meaning @ self.meaning_weights
         exps = np.exp(logits - logits.max())
@@ -109,6 +109,17 @@ class _Numbering(dict[str, int]):
     def __missing__(self, feature: str) -> int:
         self[feature] = column = len(self)
         return column
+
+
+class _KnownOr(dict[str, int]):
+    """Feature -> column, and one column for every feature not among them."""
+
+    def __init__(self, columns: dict[str, int], unknown: int) -> None:
+        super().__init__(columns)
+        self.unknown = unknown
+
+    def __missing__(self, feature: str) -> int:
+        return self.unknown
 
 
 def _train(
