@@ -60,10 +60,10 @@ class SoftmaxClassifier:
             columns.extend(map(column_of, vector))
             values.extend(vector.values())
             starts.append(len(columns))
-        self.features: dict[str, int] = dict(numbering)
         # One column more than the features, which no example has, so its weights stay
         # zero: a message's unknown features are looked up there rather than filtered out.
-        self._column_of = _KnownOr(numbering, len(numbering)).__getitem__
+        self.features: dict[str, int] = _KnownOr(numbering, len(numbering))
+        self._column_of = self.features.__getitem__
         shape = (len(examples), len(self.features) + 1)
         matrix = scipy.sparse.csr_matrix(
             (np.asarray(values, np.float32), np.asarray(columns), np.asarray(starts)), shape
@@ -122,6 +122,12 @@ class _KnownOr(dict[str, int]):
         return self.unknown
 
 
+def _passes(examples: int) -> int:
+    """PASSES, or fewer for a rulebook whose passes are many batches each (UPDATES)."""
+    batches = max(1, math.ceil(examples / BATCH))
+    return max(MIN_PASSES, min(PASSES, math.ceil(UPDATES / batches)))
+
+
 def _train(
     matrix: scipy.sparse.csr_matrix, meanings: np.ndarray, labels: np.ndarray, n_intents: int
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -133,8 +139,7 @@ def _train(
     dense = np.zeros((meanings.shape[1], n_intents), np.float32)
     dense_squares = np.full_like(dense, 1e-6)
     order = np.random.default_rng(SEED)
-    batches = math.ceil(matrix.shape[0] / BATCH)
-    for _ in range(max(MIN_PASSES, min(PASSES, math.ceil(UPDATES / max(batches, 1))))):
+    for _ in range(_passes(matrix.shape[0])):
         shuffled = order.permutation(matrix.shape[0])
         for start in range(0, len(shuffled), BATCH):
             rows = shuffled[start : start + BATCH]

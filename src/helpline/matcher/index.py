@@ -93,9 +93,10 @@ class Index:
         self.intents: list[str] = list(dict.fromkeys(name for name, _ in rows))
         position = {name: i for i, name in enumerate(self.intents)}
         counted = [(position[name], text, text_forms(text, synonyms)) for name, text in rows]
-        features = [form_features(raw) for _, _, raw in counted]
+        form_counts = [form_features(raw) for _, _, raw in counted]
         self.idf = _intent_idf(
-            [(i, f) for (i, _, _), f in zip(counted, features, strict=True)], len(self.intents)
+            [(i, f) for (i, _, _), f in zip(counted, form_counts, strict=True)],
+            len(self.intents),
         )
         top = math.log(1.0 + len(self.intents))
         self.unseen = {kind: top * share for kind, share in UNSEEN_SHARE.items()}
@@ -108,7 +109,7 @@ class Index:
                 "".join(raw),
                 sorted_words(map(word_form, raw)),
             )
-            for (i, text, raw), counts in zip(counted, features, strict=True)
+            for (i, text, raw), counts in zip(counted, form_counts, strict=True)
         ]
         self.examples_vectors = [e.vector for e in self.examples]
         self.word_vectors = WordVectors.shipped()
