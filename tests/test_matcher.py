@@ -202,6 +202,20 @@ def test_a_very_long_message_is_matched_on_its_start(matcher) -> None:  # type: 
     assert _top(matcher, text).intent == "payment_failed"
 
 
+def test_an_order_number_no_example_holds_counts_like_the_ones_they_do() -> None:
+    examples = ["where is my order 1234", "track order 5521", "has order 87 shipped yet",
+                "my package has not arrived", "when will my order arrive"]
+    intents = (
+        *_rulebook().intents,
+        Intent("track_order", "support", {"en": tuple(examples)}, {"en": "-"}),
+    )
+    matcher = build_matcher(Rulebook(Config(synonyms=SYNONYMS), intents))
+    with_number = _top(matcher, "where is my order 99812")
+    assert with_number.intent == "track_order"
+    # a number is not a word the examples never use: it does not pull the score down
+    assert with_number.score >= _top(matcher, "where is my order").score
+
+
 def test_evidence_names_the_intent_words_that_speak_for_it(matcher) -> None:  # type: ignore[no-untyped-def]
     top = _explained(matcher, "my payment failed again")
     learned = next(e for e in top.evidence if e.startswith("intent words: "))

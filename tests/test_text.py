@@ -91,6 +91,11 @@ def test_word_forms_ignore_particles_and_inflection(one: str, other: str) -> Non
     assert words(one) == words(other)
 
 
+def test_every_number_has_one_form() -> None:
+    assert words("where is order 48213") == words("where is order 7") == words("where is order 0")
+    assert words("주문 1234번") == words("주문 98번")
+
+
 @pytest.mark.parametrize(
     ("word", "expected"),
     [("payments", "payment"), ("failed", "fail"), ("watching", "watch"), ("stopped", "stop"),

@@ -125,11 +125,23 @@ def split_words(normalized: str) -> list[str]:
     return _WORD.findall(normalized)
 
 
+# Every number has one form: an order number, an amount or a date in a message is rarely
+# one an example holds, and as a word never seen it would weigh as much as the rarest word
+# and pull the message away from the examples it is like ("track order 48213"). As one
+# form, numbers weigh as little as they tell intents apart. On validation: clinc150 90.5 ->
+# 90.8 in-scope at 88% out-of-scope recall, its 10-shot set 78.8 -> 79.4; the rest moved
+# within 0.2.
+NUMBER = "0"
+
+
 # A message's words are mostly words seen before, and a word's form is asked for several
 # times per message (synonyms, known-word lookup, features): remembered, not recomputed.
 @functools.lru_cache(maxsize=1 << 15)
 def word_form(word: str) -> str:
-    """The comparable form of one word: particle-stripped Korean or stemmed English."""
+    """The comparable form of one word: particle-stripped Korean, stemmed English, or
+    NUMBER for a run of digits."""
+    if word.isdigit():
+        return NUMBER
     return strip_particle(word) if is_hangul_word(word) else stem(word)
 
 
