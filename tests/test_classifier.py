@@ -4,8 +4,9 @@ apart, and weighs in only where an intent has examples enough to learn from."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from helpline.matcher import SoftIdfMatcher
+from helpline.matcher import SoftIdfMatcher, scorer
 from helpline.matcher.classifier import SoftmaxClassifier
 from helpline.matcher.index import Index
 from helpline.matcher.scorer import score_intents, to_scale
@@ -79,6 +80,20 @@ def test_with_many_examples_the_classifier_takes_part_in_the_score() -> None:
     assert index.intents[top.intent] == "close_account"
     assert top.classified > 0.5
     assert top.score != to_scale(top.raw)
+
+
+def test_the_classifiers_choice_is_scored_even_when_the_similarity_passes_it_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Only the intent with the nearest example is scored on similarity: "forgot" makes
+    # that password_reset, while the classifier chooses close_account.
+    monkeypatch.setattr(scorer, "SCORED_INTENTS", 1)
+    index = Index(ROWS, None)
+    query = index.query("forgot account")
+    chosen = int(np.argmax(index.classifier.probabilities(query.features, query.meaning)))
+    scored = [s.intent for s in score_intents(index, query)]
+    assert index.intents[scored[0]] == "password_reset"
+    assert index.intents[chosen] == "close_account" and chosen in scored
 
 
 def test_explanations_name_the_deciding_words() -> None:

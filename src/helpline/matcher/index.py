@@ -136,6 +136,7 @@ class Index:
             self.meanings,
         )
         self.postings = _postings(self.examples_vectors)
+        self.intent_of_example = np.array(self.intent_of, np.intp)  # intent_of, for arrays
         self.profile_of = [_is_hangul(e.text) for e in self.examples]
         self.profile_sums = _profile_sums(self.examples, self.profile_of, len(self.intents))
         self.centroids = [[_unit(total) for total in sums.values()] for sums in self.profile_sums]
@@ -285,13 +286,23 @@ def _intent_idf(counted: list[tuple[int, Counter[str]]], n_intents: int) -> dict
     return {f: math.log(1.0 + n_intents / len(s)) for f, s in owners.items()}
 
 
-def _postings(vectors: list[Vector]) -> dict[str, list[tuple[int, float]]]:
-    """Inverted lists: feature -> (example, weight) for every example that has it."""
-    lists: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for n, vector in enumerate(vectors):
-        for feature, weight in vector.items():
-            lists[feature].append((n, weight))
-    return dict(lists)
+def _postings(vectors: list[Vector]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Inverted lists: feature -> (examples that have it, ascending; their weights)."""
+    features = [f for vector in vectors for f in vector]
+    names = list(dict.fromkeys(features))
+    number = {f: k for k, f in enumerate(names)}
+    feature_of = np.fromiter(map(number.__getitem__, features), np.intp, len(features))
+    example_of = np.repeat(np.arange(len(vectors)), [len(v) for v in vectors])
+    weight_of = np.fromiter((w for v in vectors for w in v.values()), np.float64, len(features))
+    order = np.argsort(feature_of, kind="stable")  # stable: examples stay ascending
+    ends = np.cumsum(np.bincount(feature_of, minlength=len(names)))[:-1]
+    return dict(
+        zip(
+            names,
+            zip(np.split(example_of[order], ends), np.split(weight_of[order], ends), strict=True),
+            strict=True,
+        )
+    )
 
 
 def _is_hangul(text: str) -> bool:

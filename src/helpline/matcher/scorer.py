@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from operator import itemgetter
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from helpline.matcher.classifier import MEANING, SoftmaxClassifier
@@ -96,11 +97,21 @@ def score_intents(
         ((_profile_score(index, vector, i, best[i], leave_out), i, hits) for i, hits in nearest),
         key=lambda item: (-item[0][0], item[1]),
     )[:RERANKED_INTENTS]
-    weight = STRING_WEIGHT_KO if query.korean else STRING_WEIGHT_EN
-    learned = _learned(index, vector, [i for _, i, _ in blended], leave_out)
     probabilities = (classifier or index.classifier).probabilities(
         query.features or vector, query.meaning
     )
+    # The classifier's choice is always scored, even when none of its examples came
+    # through the prefilter: words no example shares with the message (the meaning, the
+    # spelling) may be what chose it. On clinc150 val this scored the right intent for
+    # 20 of the 206 messages answered wrong; top-1 93.0 -> 93.4.
+    chosen = int(probabilities.argmax())
+    if all(i != chosen for _, i, _ in blended):
+        hits = _hits_in(index, vector, chosen, leave_out)
+        if hits:
+            profile = _profile_score(index, vector, chosen, max(hits), leave_out)
+            blended.append((profile, chosen, hits))
+    weight = STRING_WEIGHT_KO if query.korean else STRING_WEIGHT_EN
+    learned = _learned(index, vector, [i for _, i, _ in blended], leave_out)
     per_intent = index.weights.examples_per_intent
     rows = []
     for (mix, sim, c_sim), i, hits in blended:
@@ -176,6 +187,26 @@ def _dot(vector: Vector, other: Vector) -> float:
     return total
 
 
+def _hits_in(
+    index: Index, vector: Vector, intent: int, leave_out: int | None
+) -> list[tuple[float, int]]:
+    """(similarity, example) for the intent's examples that share a feature with the
+    message."""
+    postings, intent_of = index.postings, index.intent_of_example
+    sims: dict[int, float] = {}
+    for feature, q in vector.items():
+        found = postings.get(feature)
+        if found is None:
+            continue
+        examples, weights = found
+        mine = intent_of[examples] == intent
+        for n, w in zip(examples[mine].tolist(), weights[mine].tolist(), strict=True):
+            sims[n] = sims.get(n, 0.0) + q * w
+    if leave_out is not None:
+        sims.pop(leave_out, None)
+    return [(sim, n) for n, sim in sims.items()]
+
+
 def _closest_string(index: Index, query: Query, hits: list[tuple[float, int]]) -> tuple[float, int]:
     """Whole-string similarity with the intent's nearest few examples (the best of them):
     word forms in any order, or the spelling without spaces (결제가안돼요)."""
@@ -200,31 +231,32 @@ def _prefiltered(query: Vector, index: Index, keep: int) -> dict[int, float]:
 
     Walking the inverted lists of common words would touch most examples for little
     weight, so the lists are walked heaviest feature first within a budget of entries;
-    the best `keep` examples are then completed with the features left out.
+    the best `keep` examples are then completed with the features left out. The lists are
+    arrays, added into one total per example by numpy: a few calls a feature instead of
+    a Python step an entry, and the same sums, added in the same order.
     """
     postings, vectors = index.postings, index.examples_vectors
     budget = PREFILTER_BUDGET
-    sims: dict[int, float] = {}
+    totals = np.zeros(len(vectors))
+    walked = False
     left_out: list[tuple[str, float]] = []
     for feature, q in sorted(query.items(), key=itemgetter(1), reverse=True):
         found = postings.get(feature)
         if found is None:
             continue
-        if not sims:  # the first list: nothing to add to yet (0.0 + x is x for x > 0)
-            budget -= len(found)
-            sims = {n: q * w for n, w in found}
-            continue
-        if len(found) > budget:
+        examples, weights = found
+        if walked and len(examples) > budget:  # the first list is walked whatever its length
             left_out.append((feature, q))
             continue
-        budget -= len(found)
-        get = sims.get  # the hottest loop of a match: no attribute lookups inside
-        for n, w in found:
-            sims[n] = get(n, 0.0) + q * w
+        budget -= len(examples)
+        totals[examples] += q * weights  # an example is in a list once: no lost updates
+        walked = True
+    touched = np.flatnonzero(totals)  # every weight is positive
+    if left_out and len(touched) > keep:
+        touched = touched[np.argpartition(totals[touched], -keep)[-keep:]]
+    sims = dict(zip(touched.tolist(), totals[touched].tolist(), strict=True))
     if not left_out:
         return sims
-    if len(sims) > keep:
-        sims = dict(sorted(sims.items(), key=itemgetter(1), reverse=True)[:keep])  # nlargest
     for n in sims:
         weight_of = vectors[n].get
         extra = 0.0
