@@ -296,13 +296,9 @@ def _postings(vectors: list[Vector]) -> dict[str, tuple[np.ndarray, np.ndarray]]
     weight_of = np.fromiter((w for v in vectors for w in v.values()), np.float64, len(features))
     order = np.argsort(feature_of, kind="stable")  # stable: examples stay ascending
     ends = np.cumsum(np.bincount(feature_of, minlength=len(names)))[:-1]
-    return dict(
-        zip(
-            names,
-            zip(np.split(example_of[order], ends), np.split(weight_of[order], ends), strict=True),
-            strict=True,
-        )
-    )
+    examples = np.split(example_of[order], ends)
+    weights = np.split(weight_of[order], ends)
+    return dict(zip(names, zip(examples, weights, strict=True), strict=True))
 
 
 def _is_hangul(text: str) -> bool:
