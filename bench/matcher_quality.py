@@ -1,6 +1,6 @@
 """Matching quality on every public data set at once, with the operating point asked for.
 
-Run: .venv/bin/python bench/matcher_quality.py [name ...]
+Run: .venv/bin/python bench/matcher_quality.py [--encoder minilm] [name ...]
 Data: ../shared/bench relative to the repository, or $HELPLINE_BENCH_DATA.
 
 For each data set it prints what `helpline eval --train TRAIN VAL --calibrate VAL
@@ -27,6 +27,7 @@ from typing import Any
 from helpline.evaluation import intents
 from helpline.evaluation.data import read_rows, rulebook_from_rows
 from helpline.matcher import build_matcher
+from helpline.rules.model import Config
 
 REPO = Path(__file__).resolve().parent.parent
 HELD_OUT_STRIDE = 10  # banking77 and bitext: every 10th training row, 10-shot rows left out
@@ -81,9 +82,9 @@ def accuracy_at_recall(predictions: list[intents.Prediction], recall: float) -> 
     return best
 
 
-def measure(folder: Path, data: DataSet) -> dict[str, Any]:
+def measure(folder: Path, data: DataSet, encoder: str = "none") -> dict[str, Any]:
     started = time.perf_counter()
-    rulebook = rulebook_from_rows(read_rows(folder / data.train))
+    rulebook = rulebook_from_rows(read_rows(folder / data.train), Config(encoder=encoder))
     matcher = build_matcher(rulebook)
     load_s = time.perf_counter() - started
     rows = read_rows(folder / data.test) if data.test else held_out(folder, data.train)
@@ -106,6 +107,9 @@ def measure(folder: Path, data: DataSet) -> dict[str, Any]:
 
 
 def main(names: list[str]) -> int:
+    encoder = "none"
+    if names[:1] == ["--encoder"]:
+        encoder, names = names[1], names[2:]
     folder = data_dir()
     chosen = [d for d in SETS if not names or d.name in names]
     if not chosen:
@@ -115,7 +119,7 @@ def main(names: list[str]) -> int:
           f"{'target':>12}{'load s':>8}")  # fmt: skip
     results = []
     for data in chosen:
-        r = measure(folder, data)
+        r = measure(folder, data, encoder)
         results.append(r)
         at = r.get("in_scope_at_target_recall")
         target = "/".join(f"{t:g}" for t in data.target if t)

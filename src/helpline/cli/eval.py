@@ -6,13 +6,15 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from helpline.errors import RulesError
 from helpline.evaluation import data, intents
 from helpline.matcher import build_matcher
+from helpline.matcher.encoder import EncoderMissing
 from helpline.rules import load_rulebook
+from helpline.rules.configfile import ENCODERS
 from helpline.rules.model import Rulebook, Thresholds
 
 
@@ -25,6 +27,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parser.add_argument("--calibrate", metavar="VAL", help="pick thresholds on these rows")
     parser.add_argument(
         "--no-clarify", action="store_true", help="answer or fall back, never 'did you mean'"
+    )
+    parser.add_argument(
+        "--encoder",
+        choices=ENCODERS,
+        help="the sentence encoder (matcher.encoder), instead of the rules' config",
     )
     parser.set_defaults(func=run)
 
@@ -41,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     except RulesError as exc:
         print(exc, file=sys.stderr)
         return 1
-    except OSError as exc:
+    except (OSError, EncoderMissing) as exc:
         print(f"helpline eval: {exc}", file=sys.stderr)
         return 1
 
@@ -75,8 +82,12 @@ def _intents(rows: list[dict[str, Any]], args: argparse.Namespace) -> int:
 
 def _rulebook(args: argparse.Namespace) -> Rulebook:
     if args.rules:
-        return load_rulebook(args.rules)
-    return data.rulebook_from_rows(data.read_rows(args.train))
+        rulebook = load_rulebook(args.rules)
+    else:
+        rulebook = data.rulebook_from_rows(data.read_rows(args.train))
+    if args.encoder:
+        rulebook = replace(rulebook, config=replace(rulebook.config, encoder=args.encoder))
+    return rulebook
 
 
 def _frustration(rows: list[dict[str, Any]], args: argparse.Namespace) -> int:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from helpline.errors import Problem
-from helpline.matcher import SoftIdfMatcher, rulebook_rows
+from helpline.matcher import build_matcher
 from helpline.matcher.classifier import SoftmaxClassifier
 from helpline.matcher.scorer import Scored, score_intents
 from helpline.rules.model import Rulebook
-from helpline.text import SynonymMap
 
 FOLDS = 5  # classifiers trained for the check, each without a fifth of the examples
 
@@ -21,7 +20,7 @@ def confusable_examples(rulebook: Rulebook) -> list[Problem]:
     examples the bot would answer wrongly are reported. Grouping by pair
     keeps the advice to one line per thing the author can fix.
     """
-    matcher = SoftIdfMatcher(rulebook_rows(rulebook), SynonymMap(rulebook.config.synonyms))
+    matcher = build_matcher(rulebook)  # the matcher the bot serves, encoder and all
     index = matcher.index
     # The classifier cannot forget one example cheaply, so it is trained once per fold
     # without that fold's examples; the similarity leaves out exactly the one example.

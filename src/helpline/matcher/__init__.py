@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from helpline.matcher.encoder import NAME as ENCODER
+from helpline.matcher.encoder import SentenceEncoder
 from helpline.matcher.index import Index
 from helpline.matcher.scorer import explain as explain_score
 from helpline.matcher.scorer import score_intents
@@ -37,8 +39,13 @@ class Matcher(Protocol):
 class SoftIdfMatcher:
     """IDF-weighted fuzzy word, word-pair and Korean n-gram similarity to every example."""
 
-    def __init__(self, rows: list[tuple[str, str]], synonyms: SynonymMap | None = None) -> None:
-        self.index = Index(rows, synonyms)
+    def __init__(
+        self,
+        rows: list[tuple[str, str]],
+        synonyms: SynonymMap | None = None,
+        encoder: SentenceEncoder | None = None,
+    ) -> None:
+        self.index = Index(rows, synonyms, encoder)
 
     def match(
         self, text: str, language: str | None = None, limit: int = 5, *, explain: bool = False
@@ -69,5 +76,9 @@ def rulebook_rows(rulebook: Rulebook) -> list[tuple[str, str]]:
     ]
 
 
-def build_matcher(rulebook: Rulebook) -> Matcher:
-    return SoftIdfMatcher(rulebook_rows(rulebook), SynonymMap(rulebook.config.synonyms))
+def build_matcher(rulebook: Rulebook) -> SoftIdfMatcher:
+    """The rulebook's matcher, with the sentence encoder when its config asks for it."""
+    encoder = SentenceEncoder.shipped() if rulebook.config.encoder == ENCODER else None
+    return SoftIdfMatcher(
+        rulebook_rows(rulebook), SynonymMap(rulebook.config.synonyms), encoder
+    )

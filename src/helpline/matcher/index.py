@@ -14,6 +14,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from helpline.matcher.classifier import SoftmaxClassifier
+from helpline.matcher.encoder import SentenceEncoder
 from helpline.matcher.features import WORD, form_features, spelling_grams, text_forms
 from helpline.matcher.meaning import WordVectors
 from helpline.matcher.weights import IntentWeights
@@ -88,8 +89,14 @@ def weigh(
 class Index:
     """Everything the scorer needs, built once per rulebook."""
 
-    def __init__(self, rows: list[tuple[str, str]], synonyms: SynonymMap | None) -> None:
+    def __init__(
+        self,
+        rows: list[tuple[str, str]],
+        synonyms: SynonymMap | None,
+        encoder: SentenceEncoder | None = None,
+    ) -> None:
         self.synonyms = synonyms
+        self.encoder = encoder
         self.intents: list[str] = list(dict.fromkeys(name for name, _ in rows))
         position = {name: i for i, name in enumerate(self.intents)}
         counted = [(position[name], text, text_forms(text, synonyms)) for name, text in rows]
@@ -121,6 +128,9 @@ class Index:
         self.meanings = self.word_vectors.meanings(
             [self.weighted_words(raw) for _, _, raw in counted]
         )
+        if encoder is not None:  # the sentence's meaning after the words'
+            sentences = encoder.encode([text for _, text, _ in counted])
+            self.meanings = np.hstack([self.meanings, sentences])
         self.intent_of = [e.intent for e in self.examples]
         self.weights = IntentWeights(
             ((e.intent, e.vector) for e in self.examples), len(self.intents)
@@ -156,6 +166,8 @@ class Index:
         korean = hangul * 2 >= sum(len(w) for w in raw) > 0
         vector = weigh(form_features(raw, forms), self.idf, scale, self.unseen)
         meaning = self.word_vectors.meaning(*self.weighted_words(raw))
+        if self.encoder is not None:
+            meaning = np.concatenate([meaning, self.encoder.encode_one(text)])
         return Query(
             vector,
             " ".join(forms),

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 from helpline.matcher.classifier import MEANING, SoftmaxClassifier
 from helpline.matcher.features import SPELLING, WORD, word_of
 from helpline.matcher.index import Index, Query, Vector, profile_without, sorted_words
+from helpline.matcher.meaning import DIMENSIONS
 
 # How the raw similarity (0-1) is spread onto the 0-100 scale the thresholds use (before
 # the classifier's share is blended in). Points are (raw, score), linear between.
@@ -297,9 +298,9 @@ def explain(index: Index, query: Query, scored: Scored) -> tuple[str, ...]:
     deciding = _spelling_as_one(
         classifier.strongest(features, scored.intent, len(features) + 1, query.meaning)
     )[:EVIDENCE_WORDS]
-    meaning = index.word_vectors.parts(
-        *index.weighted_words(query.words), classifier.meaning_weights[:, scored.intent]
-    )
+    # the words' part of the meaning comes first (the sentence's, if any, after it)
+    words_part = classifier.meaning_weights[:DIMENSIONS, scored.intent]
+    meaning = index.word_vectors.parts(*index.weighted_words(query.words), words_part)
     # Korean words have no vectors, so a Korean message has no meaning line
     meant = " ".join(f"{w}({v:+.1f})" for w, v in meaning[:EVIDENCE_WORDS])
     return (

@@ -10,6 +10,7 @@ from typing import Any
 
 from helpline.errors import ConfigError
 from helpline.hours import parse_hours
+from helpline.matcher.encoder import MISSING, model_zip
 from helpline.routing import QueueSettings, settings_from
 from helpline.rules.model import Config, FrustrationSettings, Thresholds
 from helpline.rules.reader import key_line, line_of
@@ -28,9 +29,12 @@ CONFIG_KEYS = (
     "texts",
     "business_hours",
     "queue",
+    "matcher",
 )
 THRESHOLD_KEYS = ("answer", "clarify", "ambiguity")
 FRUSTRATION_KEYS = ("escalate_at", "half_life_s", "enabled")
+MATCHER_KEYS = ("encoder",)
+ENCODERS = ("none", "minilm")
 MAX_FALLBACKS = 20
 
 
@@ -68,6 +72,8 @@ def read_config(data: Any, report: Report) -> ParsedConfig:
     if "synonyms" in data:
         values["synonyms"] = _synonyms(data, report)
     values["texts"] = _texts(data, report, languages) if "texts" in data else {}
+    if "matcher" in data:
+        values["encoder"] = _encoder(data, report)
     for key in ("business_hours", "queue"):
         if key in data:
             found = report.mapping(data, key, key)
@@ -158,6 +164,31 @@ def _frustration(data: Mapping[str, Any], report: Report) -> FrustrationSettings
     if any(v is None for v in values.values()):
         return None
     return FrustrationSettings(**values)
+
+
+def _encoder(data: Mapping[str, Any], report: Report) -> str | None:
+    """matcher.encoder: one of ENCODERS, and "minilm" only where its model is installed, so
+    `helpline check` says so before the server fails to start."""
+    found = report.mapping(data, "matcher", "matcher")
+    if found is None:
+        return None
+    report.unknown_keys(found, MATCHER_KEYS, "matcher")
+    if "encoder" not in found:
+        return None
+    name = report.text(found, "encoder", "matcher: encoder")
+    if name is None:
+        return None
+    if name not in ENCODERS:
+        hint = did_you_mean(name, ENCODERS)
+        choices = list(ENCODERS)
+        report.error(
+            line_of(found, "encoder"), f"matcher: encoder {name!r} is not one of {choices}{hint}"
+        )
+        return None
+    if name == "minilm" and model_zip() is None:
+        report.error(line_of(found, "encoder"), MISSING)
+        return None
+    return name
 
 
 def _synonyms(data: Mapping[str, Any], report: Report) -> Mapping[str, tuple[str, ...]] | None:
