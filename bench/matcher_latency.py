@@ -1,9 +1,11 @@
 """Matcher latency and load time at 1,500 and 15,000 examples, next to plain rapidfuzz.
 
-Run: .venv/bin/python bench/matcher_latency.py
+Run: .venv/bin/python bench/matcher_latency.py [--encoder minilm]
 Data: ../shared/bench/clinc150 relative to the repository, or $HELPLINE_BENCH_DATA.
 The reference is rapidfuzz's extractOne with token_sort_ratio over the same examples;
 both see the same messages in the same run, so the ratio holds across machines.
+With --encoder minilm the matcher also encodes each message and example with the sentence
+encoder (matcher.encoder in config.yaml): the 15,000 examples take a minute or two to load.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from rapidfuzz import fuzz, process
 
 from helpline.evaluation.data import read_rows, rulebook_from_rows
 from helpline.matcher import build_matcher
+from helpline.rules.model import Config
 from helpline.text import normalize
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,10 +56,10 @@ def timed(
     return percentiles(wall), percentiles(cpu)
 
 
-def measure(train: Path, queries: list[str]) -> dict[str, object]:
+def measure(train: Path, queries: list[str], encoder: str = "none") -> dict[str, object]:
     rows = read_rows(train)
     started = time.perf_counter()
-    matcher = build_matcher(rulebook_from_rows(rows))
+    matcher = build_matcher(rulebook_from_rows(rows, Config(encoder=encoder)))
     load_s = time.perf_counter() - started
     (p50, p99), (cpu50, cpu99) = timed(lambda text: matcher.match(text), queries)
     started = time.perf_counter()
@@ -81,22 +84,24 @@ def measure(train: Path, queries: list[str]) -> dict[str, object]:
     }
 
 
-def main() -> int:
+def main(args: list[str]) -> int:
+    encoder = args[1] if args[:1] == ["--encoder"] and len(args) > 1 else "none"
     base = data_dir() / "clinc150"
     if not base.is_dir():
         print(f"no benchmark data at {base} (set HELPLINE_BENCH_DATA)", file=sys.stderr)
         return 1
     queries = [row["text"] for row in read_rows(base / "val.jsonl")][::QUERY_STRIDE]
-    results = [measure(base / name, queries) for name in ("train_10shot.jsonl", "train.jsonl")]
+    sets = ("train_10shot.jsonl", "train.jsonl")
+    results = [measure(base / name, queries, encoder) for name in sets]
     print(f"{'examples':>9} {'load s':>7} {'p50 ms':>7} {'p99 ms':>7} {'cpu p99':>8} | "
           f"{'ref load':>8} {'ref p50':>8} {'ref p99':>8} {'p99/ref':>8}")
     for r in results:
         print(f"{r['examples']:>9} {r['load_s']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} "
               f"{r['cpu_p99_ms']:>8} | {r['reference_load_s']:>8} {r['reference_p50_ms']:>8} "
               f"{r['reference_p99_ms']:>8} {r['p99_ratio_to_reference']:>8}")
-    print(json.dumps({"messages": len(queries), "results": results}))
+    print(json.dumps({"messages": len(queries), "encoder": encoder, "results": results}))
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

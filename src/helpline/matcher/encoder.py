@@ -126,9 +126,14 @@ class SentenceEncoder:
         return out
 
     def encode_one(self, text: str) -> np.ndarray:
-        """One message's vector, not remembered (messages rarely repeat)."""
+        """One message's vector. An example's text is looked up (`helpline check` matches
+        every example as a message); a message's is not remembered: they rarely repeat."""
         if _is_korean(text):
             return np.zeros(DIMENSIONS, np.float32)
+        with self._lock:
+            known = self._remembered.get(text)
+        if known is not None:
+            return known
         vector: np.ndarray = self._forward([text])[0]
         return vector
 
@@ -216,9 +221,8 @@ def _read_safetensors(data: bytes) -> dict[str, np.ndarray]:
         if name == "__metadata__" or entry["dtype"] != "F32":
             continue
         begin, end = entry["data_offsets"]
-        tensors[name] = np.frombuffer(
-            data, np.float32, (end - begin) // 4, start + begin
-        ).reshape(entry["shape"])
+        numbers = np.frombuffer(data, np.float32, (end - begin) // 4, start + begin)
+        tensors[name] = numbers.reshape(entry["shape"])
     return tensors
 
 
