@@ -3,12 +3,14 @@ word with an intent's examples find it by meaning, and is a setting authors turn
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from fixtures_rules import CONFIG, write_rules
+from helpline.cli import main
 from helpline.matcher import SoftIdfMatcher, build_matcher
 from helpline.matcher.encoder import DIMENSIONS, SentenceEncoder
 from helpline.matcher.meaning import DIMENSIONS as WORD_DIMENSIONS
@@ -91,3 +93,22 @@ def test_the_config_turns_the_encoder_on(tmp_path: Path) -> None:
     assert on.index.meanings.shape[1] == WORD_DIMENSIONS + DIMENSIONS
     write_rules(tmp_path, {"config.yaml": CONFIG})
     assert build_matcher(load_rulebook(tmp_path)).index.encoder is None  # off by default
+
+
+def test_eval_measures_with_the_encoder_when_asked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    train, test = tmp_path / "train.jsonl", tmp_path / "test.jsonl"
+    train.write_text("".join(json.dumps({"text": t, "intent": i}) + "\n" for i, t in ROWS))
+    test.write_text(
+        json.dumps({"text": "give me my money back", "intent": "refund"}) + "\n"
+        + json.dumps({"text": "I relocated to another city", "intent": "change_address"}) + "\n"
+    )  # fmt: skip
+
+    def closed_set(*extra: str) -> float:
+        assert main(["eval", str(test), "--train", str(train), *extra]) == 0
+        figures = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+        return float(figures["closed_set_accuracy"])
+
+    assert closed_set("--encoder", "minilm") == 100.0
+    assert closed_set() == 0.0  # the words alone get both wrong

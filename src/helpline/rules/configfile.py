@@ -11,6 +11,7 @@ from typing import Any
 from helpline.errors import ConfigError
 from helpline.hours import parse_hours
 from helpline.matcher.encoder import MISSING, model_zip
+from helpline.matcher.encoder import NAME as ENCODER
 from helpline.routing import QueueSettings, settings_from
 from helpline.rules.model import Config, FrustrationSettings, Thresholds
 from helpline.rules.reader import key_line, line_of
@@ -34,7 +35,7 @@ CONFIG_KEYS = (
 THRESHOLD_KEYS = ("answer", "clarify", "ambiguity")
 FRUSTRATION_KEYS = ("escalate_at", "half_life_s", "enabled")
 MATCHER_KEYS = ("encoder",)
-ENCODERS = ("none", "minilm")
+ENCODERS = ("none", ENCODER)  # matcher.encoder: off, or the sentence encoder
 MAX_FALLBACKS = 20
 
 
@@ -185,7 +186,7 @@ def _encoder(data: Mapping[str, Any], report: Report) -> str | None:
             line_of(found, "encoder"), f"matcher: encoder {name!r} is not one of {choices}{hint}"
         )
         return None
-    if name == "minilm" and model_zip() is None:
+    if name == ENCODER and model_zip() is None:
         report.error(line_of(found, "encoder"), MISSING)
         return None
     return name
