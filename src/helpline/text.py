@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 _APOSTROPHE = re.compile(r"['\u2019`]")
 _PUNCT = re.compile(r"[^\w\s]+|_", re.UNICODE)
@@ -73,6 +73,12 @@ def detect_language(text: str, default: str = "ko") -> str:
 
 def is_hangul_word(word: str) -> bool:
     return bool(word) and "\uac00" <= word[0] <= "\ud7a3"
+
+
+def mostly_hangul(words: Sequence[str]) -> bool:
+    """At least half the letters of the words are in Hangul words (False for none)."""
+    hangul = sum(len(w) for w in words if is_hangul_word(w))
+    return hangul * 2 >= sum(len(w) for w in words) > 0
 
 
 def strip_particle(word: str) -> str:

@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 from scipy.special import erf
 
-from helpline.text import is_hangul_word
+from helpline.text import mostly_hangul
 
 NAME = "minilm"  # the setting's value that turns it on
 DIMENSIONS = 384
@@ -109,7 +109,7 @@ class SentenceEncoder:
                 known = self._remembered.get(text)
                 if known is not None:
                     out[n] = known
-                elif not _is_korean(text):
+                elif not mostly_hangul(text.split()):
                     missing.setdefault(text, []).append(n)
         if not missing:
             return out
@@ -128,7 +128,7 @@ class SentenceEncoder:
     def encode_one(self, text: str) -> np.ndarray:
         """One message's vector. An example's text is looked up (`helpline check` matches
         every example as a message); a message's is not remembered: they rarely repeat."""
-        if _is_korean(text):
+        if mostly_hangul(text.split()):
             return np.zeros(DIMENSIONS, np.float32)
         with self._lock:
             known = self._remembered.get(text)
@@ -224,10 +224,3 @@ def _read_safetensors(data: bytes) -> dict[str, np.ndarray]:
         numbers = np.frombuffer(data, np.float32, (end - begin) // 4, start + begin)
         tensors[name] = numbers.reshape(entry["shape"])
     return tensors
-
-
-def _is_korean(text: str) -> bool:
-    """Mostly Hangul: the model cannot read it, so it is not asked to."""
-    words = text.split()
-    hangul = sum(len(w) for w in words if is_hangul_word(w))
-    return hangul * 2 >= sum(len(w) for w in words) > 0

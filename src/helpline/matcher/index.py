@@ -14,11 +14,12 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from helpline.matcher.classifier import SoftmaxClassifier
+from helpline.matcher.encoder import DIMENSIONS as ENCODED
 from helpline.matcher.encoder import SentenceEncoder
 from helpline.matcher.features import WORD, form_features, spelling_grams, text_forms
 from helpline.matcher.meaning import WordVectors
 from helpline.matcher.weights import IntentWeights
-from helpline.text import SynonymMap, is_hangul_word, word_form
+from helpline.text import SynonymMap, is_hangul_word, mostly_hangul, word_form
 
 Vector = dict[str, float]
 _HANGUL = re.compile(r"[\uac00-\ud7a3]")
@@ -162,12 +163,13 @@ class Index:
         """What the scorer needs to know about one message."""
         raw = text_forms(text, self.synonyms)
         forms, scale = self._known_forms(raw)
-        hangul = sum(len(w) for w in raw if is_hangul_word(w))
-        korean = hangul * 2 >= sum(len(w) for w in raw) > 0
+        korean = mostly_hangul(raw)
         vector = weigh(form_features(raw, forms), self.idf, scale, self.unseen)
         meaning = self.word_vectors.meaning(*self.weighted_words(raw))
         if self.encoder is not None:
-            meaning = np.concatenate([meaning, self.encoder.encode_one(text)])
+            # a message with no known word is not matched at all: no need to encode it
+            sentence = self.encoder.encode_one(text) if vector else np.zeros(ENCODED, np.float32)
+            meaning = np.concatenate([meaning, sentence])
         return Query(
             vector,
             " ".join(forms),
