@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from helpline.evaluation.frustration import auroc, frustration_report
+from helpline.mood import MessageMood
 from helpline.rules.model import FrustrationSettings
 
 # Three frustrated rows and three calm ones; the polite question appears in both classes, so
@@ -71,3 +74,33 @@ def test_auroc_matches_pairwise_count(
 @pytest.mark.parametrize("labels", [[True, True], [False, False], []])
 def test_auroc_is_none_with_one_class(labels: list[bool]) -> None:
     assert auroc([0.5] * len(labels), labels) is None
+
+
+# The dialogue hands a fresh conversation over when its first message's signal (the score
+# above the calm baseline, rescaled) reaches escalate_at; the report counts exactly that.
+def _scores(table: dict[str, float]) -> Callable[[str], MessageMood]:
+    return lambda text: MessageMood(table[text])
+
+
+def test_report_counts_calm_escalated_and_upset_caught_as_the_dialogue_would() -> None:
+    # score 0.8 is signal 0.714 (escalates); 0.75 is signal 0.643 (does not).
+    score = _scores({"a": 0.8, "b": 0.75, "c": 0.1, "d": 0.95, "e": 0.75})
+    rows = [
+        {"text": "a", "frustrated": False},
+        {"text": "b", "frustrated": False},
+        {"text": "c", "frustrated": False},
+        {"text": "d", "frustrated": True},
+        {"text": "e", "frustrated": True},
+    ]
+    report = frustration_report(rows, FrustrationSettings(escalate_at=0.7), score)
+    assert report["calm_escalated"] == pytest.approx(1 / 3)
+    assert report["upset_caught"] == pytest.approx(1 / 2)
+
+
+def test_report_with_a_fallback_adds_the_fallback_signal() -> None:
+    # signal 0.643 combined with the fallback's 0.25 is 0.732: over 0.7 only on a fallback.
+    score = _scores({"b": 0.75, "c": 0.1})
+    rows = [{"text": "b", "frustrated": False}, {"text": "c", "frustrated": True}]
+    report = frustration_report(rows, FrustrationSettings(escalate_at=0.7), score)
+    assert (report["calm_escalated"], report["calm_escalated_on_fallback"]) == (0.0, 1.0)
+    assert report["upset_caught_on_fallback"] == 0.0

@@ -98,6 +98,6 @@ def _frustration(rows: list[dict[str, Any]], args: argparse.Namespace) -> int:
     report = frustration_report(rows, settings)
     for key, value in report.items():
         shown = "-" if value is None else (f"{value:.4f}" if isinstance(value, float) else value)
-        print(f"{key:<22}{shown!s:>10}")
+        print(f"{key:<28}{shown!s:>10}")
     print(json.dumps(report, ensure_ascii=False))
     return 0
