@@ -324,6 +324,25 @@ def test_one_furious_message_still_hands_over_at_once() -> None:
     assert turn.decision.reasons[0] == "frustration"
 
 
+def test_an_upset_customer_with_a_confident_answer_gets_it_then_a_person() -> None:
+    upset = ConversationState(language="en", frustration=0.9)
+    turn = say("my payment failed", upset)
+    assert [(r.kind, r.text) for r in turn.replies] == [
+        ("answer", "en answer payment_failed"),
+        ("handoff", "en handoff_frustrated"),
+    ]
+    assert turn.replies[0].buttons == ()  # while queued no button would be answered
+    assert (turn.state.status, turn.state.last_answered) == ("queued", "payment_failed")
+    assert (turn.decision.decision, turn.decision.intent) == ("handoff", "payment_failed")
+    assert turn.decision.reasons[0] == "frustration"
+
+
+def test_an_upset_customer_with_no_confident_answer_is_handed_over_without_one() -> None:
+    turn = say("money back", ConversationState(language="en", frustration=0.9))
+    assert [r.text for r in turn.replies] == ["en handoff_frustrated"]
+    assert turn.decision.reasons[0] == "frustration"
+
+
 def test_fallback_raises_the_mood_level() -> None:
     assert say("blorp").decision.mood >= mood.FALLBACK_SIGNAL
 

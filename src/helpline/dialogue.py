@@ -127,28 +127,32 @@ def _on_message(rulebook: Rulebook, state: ConversationState, msg: Utterance) ->
     if zone == "fallback":
         signal, reasons = utterance.combine(signal, mood.FALLBACK_SIGNAL), reasons + ("fallback",)
     state = _felt(config, state, signal, msg.now)
-    if _too_frustrated(config, state):
+    frustrated = _too_frustrated(config, state)
+    if zone == "answer":  # a confident answer is shown even to an upset customer
+        return _answer(rulebook, state, msg, ("frustration",) + reasons if frustrated else ())
+    if frustrated:
         decision = _decide(msg, "handoff", state, ("frustration",) + reasons)
         return _handoff(config, state, decision, "handoff_frustrated")
-    if zone == "answer":
-        return _answer(rulebook, state, msg)
     if zone == "clarify":
         return _clarify(rulebook, state, msg)
     return _fallback(config, state, msg)
 
 
-def _answer(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Turn:
+def _answer(
+    rulebook: Rulebook, state: ConversationState, msg: Utterance, upset: tuple[str, ...] = ()
+) -> Turn:
+    """The answer; then a handoff when the intent escalates or `upset` gives the reasons
+    the customer's mood does (the answer stays on screen while they wait)."""
     intent = rulebook.by_name[msg.candidates[0].intent]
-    reply = Reply(
-        _answer_text(rulebook.config, intent, msg.language),
-        _quick_replies(rulebook, intent, msg.language),
-        "answer",
-        intent.name,
-    )
+    text = _answer_text(rulebook.config, intent, msg.language)
     state = replace(state, fallbacks_in_row=0, last_answered=intent.name)
-    if intent.escalate:
-        decision = _decide(msg, "handoff", state, ("intent_escalates",), action=intent.action)
-        return _handoff(rulebook.config, state, decision, "handoff", first=(reply,))
+    if upset or intent.escalate:
+        # no quick replies: while queued the bot answers no button
+        first = (Reply(text, (), "answer", intent.name),)
+        why, key = (upset, "handoff_frustrated") if upset else (("intent_escalates",), "handoff")
+        decision = _decide(msg, "handoff", state, why, action=intent.action)
+        return _handoff(rulebook.config, state, decision, key, first=first)
+    reply = Reply(text, _quick_replies(rulebook, intent, msg.language), "answer", intent.name)
     return Turn((reply,), state, _decide(msg, "answer", state, action=intent.action))
 
 

@@ -1,0 +1,62 @@
+"""What a customer sees around a handoff, through the real websocket: the answer kept when
+they are upset, routing by their question, honest closed-desk texts, no email promised that
+cannot be sent."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from aiohttp.test_utils import TestClient
+
+from conftest import Customer
+from handoff_kit import Clock, desk_rulebook
+from helpline.settings import Limits, Smtp
+
+Client = Callable[..., Awaitable[TestClient]]
+SUNDAY_NOON_UTC = datetime(2024, 3, 3, 12, 0, tzinfo=UTC).timestamp()
+MONDAY_ONLY = {"timezone": "UTC", "weekdays": {"mon": "09:00-17:00"}}
+SMTP = Smtp(host="127.0.0.1", from_address="desk@example.com", security="none")
+
+
+@pytest.fixture
+def closed_clock() -> Clock:
+    clock = Clock()
+    clock.now = SUNDAY_NOON_UTC
+    return clock
+
+
+async def closed_desk(
+    make_client: Client, make_settings: Callable[..., Any], clock: Clock, **settings: Any
+) -> TestClient:
+    made = make_settings(limits=Limits(burst=1000), **settings)
+    return await make_client(made, rulebook=desk_rulebook(hours=MONDAY_ONLY), clock=clock)
+
+
+async def bot_messages_until(customer: Customer, kind: str) -> list[dict[str, Any]]:
+    """The bot's messages after the greeting, up to and including the first of `kind`."""
+    shown: list[dict[str, Any]] = []
+    while not shown or shown[-1]["kind"] != kind:
+        message = await customer.bot_reply()
+        if message["kind"] != "greeting":
+            shown.append(message)
+    return shown
+
+
+async def test_an_upset_customer_out_of_hours_sees_the_answer_then_when_people_are_back(
+    make_client: Client, make_settings: Callable[..., Any], closed_clock: Clock
+) -> None:
+    client = await closed_desk(make_client, make_settings, closed_clock, smtp=SMTP)
+    customer = await Customer.join(client)
+    await customer.say("m1", "MY PAYMENT FAILED AGAIN!!! THIS IS RIDICULOUS WTF")
+
+    shown = await bot_messages_until(customer, "offline")
+    status = await customer.next_of("conversation.status")
+
+    assert [m["kind"] for m in shown] == ["answer", "handoff", "offline"]
+    assert (shown[0]["intent"], shown[0]["text"]) == ("payment_failed", "About payment failed.")
+    assert "back Monday 04 Mar at 09:00 (UTC)" in shown[2]["text"]
+    assert "email" in shown[2]["text"]
+    assert status["status"] == "offline"
