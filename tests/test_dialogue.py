@@ -276,6 +276,26 @@ def test_pressing_the_human_button_hands_over() -> None:
     assert turn.replies[-1].text == "en handoff"
 
 
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [("my payment failed", "payment_failed"), ("money back", "refund_status")],
+)
+def test_asking_for_a_person_after_a_question_keeps_its_topic(question: str, topic: str) -> None:
+    asked = say(question)
+    for turn in (press("/talk_to_agent", asked.state), say("I want a human", asked.state)):
+        assert (turn.state.status, turn.decision.intent) == ("queued", "talk_to_agent")
+        assert turn.decision.topic == topic
+
+
+def test_a_message_the_bot_did_not_understand_leaves_the_topic_as_it_was() -> None:
+    answered = say("my payment failed")
+    assert say("blorp", answered.state).decision.topic == "payment_failed"
+
+
+def test_asking_for_a_person_first_thing_has_no_topic() -> None:
+    assert say("I want a human").decision.topic is None
+
+
 def test_intent_marked_escalate_answers_then_hands_over() -> None:
     turn = say("delete my account")
     assert [r.text for r in turn.replies] == ["en answer account_deletion", "en handoff"]

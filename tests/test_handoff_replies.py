@@ -12,8 +12,9 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from conftest import Customer
-from handoff_kit import Clock, desk_rulebook
+from handoff_kit import AgentClient, Clock, desk_rulebook, make_agent
 from helpline.settings import Limits, Smtp
+from helpline.store import SQLiteStore
 
 Client = Callable[..., Awaitable[TestClient]]
 SUNDAY_NOON_UTC = datetime(2024, 3, 3, 12, 0, tzinfo=UTC).timestamp()
@@ -60,3 +61,27 @@ async def test_an_upset_customer_out_of_hours_sees_the_answer_then_when_people_a
     assert "back Monday 04 Mar at 09:00 (UTC)" in shown[2]["text"]
     assert "email" in shown[2]["text"]
     assert status["status"] == "offline"
+
+
+@pytest.mark.parametrize(
+    "ask", [{"text": "Talk to a person", "payload": "/talk_to_agent"}, {"text": "talk to a human"}]
+)
+async def test_asking_for_a_person_after_a_billing_question_goes_to_the_billing_team(
+    make_client: Client, make_settings: Callable[..., Any], store: SQLiteStore, ask: dict[str, str]
+) -> None:
+    client = await make_client(make_settings(limits=Limits(burst=1000)), rulebook=desk_rulebook())
+    ann = await AgentClient.join(client, (await make_agent(store, "Ann", ("general",)))[1])
+    bea = await AgentClient.join(client, (await make_agent(store, "Bea", ("billing",)))[1])
+    customer = await Customer.join(client)
+    await customer.say("m1", "my payment failed")
+    await customer.next_of("message.new", kind="answer")
+    await customer.say("m2", **ask)
+
+    offer = await bea.next_of("conversation.offered")
+
+    assert offer["conversation"] == customer.ready["conversation"]
+    entry = offer["entry"]
+    assert (entry["team"], entry["intent"], entry["priority"]) == (
+        "billing", "payment_failed", "high"
+    )
+    assert not any(f["type"] == "conversation.offered" for f in ann.seen)

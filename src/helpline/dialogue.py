@@ -43,6 +43,9 @@ class Decision:
     mood: float = 0.0  # conversation frustration level after this message
     reasons: tuple[str, ...] = ()  # e.g. ("asked_for_human",), ("frustration",)
     action: str | None = None  # the answered intent's custom action, run by the edge
+    # the intent the conversation is about (ConversationState.topic): a handoff is routed
+    # by it, so "talk to a person" after a billing question goes to the billing team
+    topic: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,7 @@ class ConversationState:
     frustration_at: float = 0.0  # clock time (seconds) of the last frustration update
     recent_texts: tuple[str, ...] = ()  # last few normalised customer texts
     last_answered: str | None = None
+    topic: str | None = None  # the latest question answered or clarified: its top intent
     customer_name: str | None = None
     # custom actions' slots (Rasa style); the dialogue only carries them between turns
     slots: Mapping[str, Any] = field(default_factory=dict)
@@ -107,15 +111,18 @@ def respond(
 def _on_message(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Turn:
     config = rulebook.config
     answered_before = state.last_answered
+    zone = utterance.zone(rulebook, msg)
     state = replace(
-        state, language=msg.language, recent_texts=utterance.remember(state, msg.text, msg.language)
+        state,
+        language=msg.language,
+        recent_texts=utterance.remember(state, msg.text, msg.language),
+        topic=_topic(rulebook, state, msg, zone),
     )
     if utterance.asks_for_human(rulebook, msg):
         state = _felt(config, state, msg.signal, msg.now)
         why = ("asked_for_human",)
         decision = _decide(msg, "handoff", state, why, intent=config.human_intent)
         return _handoff(config, state, decision, "handoff")
-    zone = utterance.zone(rulebook, msg)
     if (
         answered_before
         and zone != "answer"
@@ -209,7 +216,9 @@ def _on_feedback(config: Config, state: ConversationState, inbound: Inbound) -> 
         return _negative(config, state, msg, mood.NEGATIVE_FEEDBACK_SIGNAL, answered or "")
     state = _felt(config, state, 0.0, inbound.now)
     reply = Reply(config.text("feedback_thanks", lang), kind="feedback", intent=answered)
-    decision = Decision("feedback", lang, answered, mood=state.frustration, reasons=("helpful",))
+    decision = Decision(
+        "feedback", lang, answered, mood=state.frustration, reasons=("helpful",), topic=state.topic
+    )
     return Turn((reply,), state, decision)
 
 
@@ -230,6 +239,15 @@ def _while_with_people(config: Config, state: ConversationState, inbound: Inboun
 
 
 # --- building -----------------------------------------------------------------------
+
+
+def _topic(rulebook: Rulebook, state: ConversationState, msg: Utterance, zone: str) -> str | None:
+    """This message's top intent when it is answered or clarified (asking for a person is
+    no topic), else the topic the conversation had."""
+    top = msg.candidates[0].intent if msg.candidates else None
+    if zone == "fallback" or top is None or top == rulebook.config.human_intent:
+        return state.topic
+    return top
 
 
 def _felt(config: Config, state: ConversationState, signal: float, now: float) -> ConversationState:
@@ -277,6 +295,7 @@ def _decide(
         # the message's mood cues go with every decision, so analytics can see them all
         reasons=tuple(dict.fromkeys(reasons + msg.reasons)),
         action=action,
+        topic=state.topic,
     )
 
 

@@ -145,7 +145,7 @@ class HandoffService:
         """Commit the turn that hands over, with its ticket and queue row; the status it
         ends in: queued, or offline when nobody can take it (told so honestly)."""
         rulebook, settings, now = self.rules.current.rulebook, self.settings, self.clock()
-        intent = rulebook.by_name.get(turn.decision.intent or "")
+        intent = rulebook.by_name.get(_about(turn) or "")
         teams = self.board.teams(settings.fallback_team)
         team = routing.team_for(intent.category if intent else None, teams, settings.fallback_team)
         priority = intent.priority if intent else "normal"
@@ -393,6 +393,12 @@ def _row(cid: str, ticket_id: str, esc: Escalation, now: float) -> Handoff:
 
 def _info(conversation: Conversation, turn: dialogue.Turn | None) -> EntryInfo:
     state: Mapping[str, Any] = conversation.bot_state
-    intent = turn.decision.intent if turn else state.get("last_answered")
+    intent = _about(turn) if turn else state.get("topic") or state.get("last_answered")
     language = turn.state.language if turn else conversation.language
     return EntryInfo(intent, language, conversation.customer_name)
+
+
+def _about(turn: dialogue.Turn) -> str | None:
+    """The intent a handoff is routed by and shown under: what the customer asked about,
+    not the "talk to a person" that handed them over."""
+    return turn.decision.topic or turn.decision.intent
