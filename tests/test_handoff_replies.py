@@ -80,8 +80,6 @@ async def test_asking_for_a_person_after_a_billing_question_goes_to_the_billing_
     offer = await bea.next_of("conversation.offered")
 
     assert offer["conversation"] == customer.ready["conversation"]
-    entry = offer["entry"]
-    assert (entry["team"], entry["intent"], entry["priority"]) == (
-        "billing", "payment_failed", "high"
-    )
+    card = offer["entry"]
+    assert (card["team"], card["intent"], card["priority"]) == ("billing", "payment_failed", "high")
     assert not any(f["type"] == "conversation.offered" for f in ann.seen)
