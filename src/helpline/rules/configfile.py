@@ -10,7 +10,7 @@ from typing import Any
 
 from helpline.errors import ConfigError
 from helpline.hours import parse_hours
-from helpline.matcher.encoder import MISSING, model_zip
+from helpline.matcher import encoder as sentence_encoder
 from helpline.matcher.encoder import NAME as ENCODER
 from helpline.routing import QueueSettings, settings_from
 from helpline.rules.model import Config, FrustrationSettings, Thresholds
@@ -168,8 +168,9 @@ def _frustration(data: Mapping[str, Any], report: Report) -> FrustrationSettings
 
 
 def _encoder(data: Mapping[str, Any], report: Report) -> str | None:
-    """matcher.encoder: one of ENCODERS, and "minilm" only where its model is installed, so
-    `helpline check` says so before the server fails to start."""
+    """matcher.encoder: one of ENCODERS. "minilm" where its model is not installed is a
+    warning, not an error, and the rules load on words alone ("none"): a missing optional
+    model must not keep a node from starting (`helpline serve` logs it once)."""
     found = report.mapping(data, "matcher", "matcher")
     if found is None:
         return None
@@ -186,9 +187,9 @@ def _encoder(data: Mapping[str, Any], report: Report) -> str | None:
             line_of(found, "encoder"), f"matcher: encoder {name!r} is not one of {choices}{hint}"
         )
         return None
-    if name == ENCODER and model_zip() is None:
-        report.error(line_of(found, "encoder"), MISSING)
-        return None
+    if name == ENCODER and sentence_encoder.model_zip() is None:
+        report.warn(line_of(found, "encoder"), sentence_encoder.WORDS_ONLY)
+        return "none"
     return name
 
 
@@ -320,7 +321,8 @@ def _warn_unknown_texts(data: Mapping[str, Any], report: Report, texts: Any) -> 
     if not isinstance(texts, Mapping):
         return
     for key in texts:
-        if key not in BUILTIN_TEXTS:
+        # category_<name>: how the bot names a category when it lists what it can help with
+        if key not in BUILTIN_TEXTS and not str(key).startswith("category_"):
             line = key_line(texts, str(key)) or line_of(data)
             hint = did_you_mean(str(key), BUILTIN_TEXTS)
             report.warn(line, f"texts: nothing says {key!r}{hint}; it is never shown")
