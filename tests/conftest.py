@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,18 @@ from helpline.web.app import create_app
 pytest_plugins = ("backends",)
 
 WAIT_S = 5.0  # upper bound for any single wait in these tests; normally milliseconds
+
+
+@pytest.fixture(scope="session", autouse=True)
+def encoder_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The sentence encoder's disk cache: one folder for the whole session (servers started
+    as subprocesses inherit it), so bot_rules' examples are encoded once per run and the
+    user's own cache is neither read nor written."""
+    folder = tmp_path_factory.mktemp("encoder-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("HELPLINE_CACHE_DIR", str(folder))
+        yield folder
+
 
 TEXTS = {
     "greeting": {"en": "Hi! How can I help?", "ko": "안녕하세요! 무엇을 도와드릴까요?"},
