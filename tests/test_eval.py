@@ -255,3 +255,37 @@ def test_two_examples_lost_to_the_same_intent_make_one_warning() -> None:
         p for p in confusable_examples(rulebook) if p.message.startswith("intent 'refund'")
     ]
     assert "2 example(s) of 'refund' would be answered as 'cancel'" in problem.message
+
+
+def test_eval_dialogue_sorts_what_each_customer_got(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [
+        {"text": "I forgot my password", "intent": "forgot_password"},
+        {"text": "I forgot my password", "intent": "refund_status"},  # mislabelled on purpose
+        {"text": "let me talk to a real person", "intent": "talk_to_agent"},
+        {"text": "비밀번호를 잊어버렸어요", "intent": "forgot_password"},
+        {"text": "what is the capital of peru", "intent": None},
+    ]
+    test = _write(tmp_path / "rows.jsonl", rows)
+    assert main(["eval", str(test), "--rules", "bot_rules", "--dialogue"]) == 0
+    out = capsys.readouterr().out.strip().splitlines()
+    assert out[0].split() == ["what", "the", "customer", "got", "all", "en", "ko"]
+    report = json.loads(out[-1])
+    assert report["all"]["counts"] == {
+        "answered_right": 3, "clarified_right": 0, "clarified_wrong": 0, "fell_back": 0,
+        "handed_over": 0, "answered_wrong": 1, "held": 1, "answered_oos": 0,
+    }  # fmt: skip
+    assert report["ko"]["answered_right"] == 100.0
+    assert report["en"]["in_scope"] == 3 and report["en"]["oos_held"] == 100.0
+    assert report["all"]["wrong_answer_rate"] == 20.0
+
+
+def test_eval_dialogue_shows_the_rows_gone_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = [{"text": "I forgot my password", "intent": "refund_status"}]
+    test = _write(tmp_path / "rows.jsonl", rows)
+    assert main(["eval", str(test), "--rules", "bot_rules", "--dialogue", "--show-misses"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.split()[:3] == ["answered_wrong", "gold=refund_status", "got=forgot_password"]

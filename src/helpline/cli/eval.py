@@ -29,6 +29,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--no-clarify", action="store_true", help="answer or fall back, never 'did you mean'"
     )
     parser.add_argument(
+        "--dialogue",
+        action="store_true",
+        help="run each row through the bot's policy as a new conversation: what the customer got",
+    )
+    parser.add_argument(
+        "--show-misses", action="store_true", help="with --dialogue: list the rows gone wrong"
+    )
+    parser.add_argument(
         "--encoder",
         choices=ENCODERS,
         help="the sentence encoder (matcher.encoder), instead of the rules' config",
@@ -44,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         if not (args.rules or args.train):
             print("helpline eval: give --rules DIR or --train TRAIN.jsonl", file=sys.stderr)
             return 2
+        if args.dialogue:
+            return _dialogue(rows, args)
         return _intents(rows, args)
     except RulesError as exc:
         print(exc, file=sys.stderr)
@@ -77,6 +87,20 @@ def _intents(rows: list[dict[str, Any]], args: argparse.Namespace) -> int:
     }
     print(intents.format_table(figures, shown))
     print(json.dumps(figures, ensure_ascii=False))
+    return 0
+
+
+def _dialogue(rows: list[dict[str, Any]], args: argparse.Namespace) -> int:
+    from helpline.evaluation import dialogue
+
+    rulebook = _rulebook(args)
+    outcomes = dialogue.run(rulebook, build_matcher(rulebook), rows)
+    report = dialogue.figures(outcomes)
+    if args.show_misses:
+        for o in dialogue.misses(outcomes):
+            print(f"{o.got:<16} gold={o.gold} got={o.intent} {o.score:.0f} {o.text}")
+    print(dialogue.format_table(report))
+    print(json.dumps(report, ensure_ascii=False))
     return 0
 
 
