@@ -27,20 +27,35 @@ NEGATIVE_FEEDBACK_SIGNAL = 0.4
 REPEAT_SIGNAL = 0.3
 
 # The score is a logistic of summed cue weights (logit units). A message with no cue sits
-# at sigmoid(-_BIAS) ~ 0.02; profanity plus caps alone clears 0.7. Weights were set by hand
-# and their scale checked against public sentiment data (English tweets, Korean comments).
-_BIAS = 4.0
-_SLOPE = 2.45  # puts summed evidence 2.0 at score 0.71, just over the default escalate_at 0.7
+# at sigmoid(-_BIAS) ~ 0.03; summed evidence 2.0 (one swear word, one angry phrase such as
+# "장난하냐" or "fed up") scores 0.79, whose signal above CALM_BASELINE is the default
+# escalate_at 0.7: one clearly upset message hands a fresh conversation over, and a message
+# just under that adds little. Weights were set by hand and their scale checked against
+# public sentiment data (English tweets, Korean comments) and support-style messages
+# (bench/data/frustration_*.jsonl).
+_BIAS = 3.575
+_SLOPE = 2.45
 _LEXICON = 0.5  # lexicon words are many and weak; each one moves the score a little
 _PROFANITY_CAP = 5.0  # two swear words say all that ten can
+_ANGER_CAP = 5.0  # so do two angry phrases
 _FEEDBACK = 0.5  # small: the dialogue adds NEGATIVE_FEEDBACK_SIGNAL for the same words
 _HUMAN = 1.5
+# Words that describe a problem (왜, 안 돼요, 또, not working, again, error) count like the
+# lexicon up to a cap: however a problem is described, describing it is not anger. In a
+# polite Korean question or request ("왜 자막이 안 나오나요?") nothing counts past the cap, so
+# alone they stay under the calm baseline; elsewhere they count half past it, because in
+# comments and tweets a pile of them does go with anger (a hard cap everywhere cost AUROC
+# 0.003 on the Korean comments). Anger, swearing and shouting are never capped this way.
+_PROBLEM = 0.5
+_PROBLEM_CAP = 1.2  # sigmoid(2.45 * 1.2 - 3.575) = 0.35: barely above the calm baseline
+_PROBLEM_PAST_CAP = 0.5
 
 
 @dataclass(frozen=True)
 class MessageMood:
     score: float  # 0..1: how frustrated this one message reads
-    reasons: tuple[str, ...] = ()  # e.g. "profanity", "shouting", "lexicon", "asked_for_human"
+    # e.g. "profanity", "anger", "shouting", "lexicon", "problem", "asked_for_human"
+    reasons: tuple[str, ...] = ()
 
 
 def score_message(text: str, language: str | None = None) -> MessageMood:
@@ -50,20 +65,28 @@ def score_message(text: str, language: str | None = None) -> MessageMood:
     accepted for symmetry with the rest of the core and not needed.
     """
     found = cues.surface(text)
+    lexicon, problem, anger = _lexicon(found)
     parts = {
         "profanity": min(_profanity(found), _PROFANITY_CAP),
+        "anger": min(anger, _ANGER_CAP),
         "negative_feedback": _FEEDBACK if _feedback(found) else 0.0,
         "asked_for_human": _HUMAN if _asks_for_human(text, found) else 0.0,
-        "lexicon": _LEXICON * _lexicon(found),
+        "lexicon": _LEXICON * lexicon,
     }
+    heated = parts["profanity"] + parts["anger"] > 0
+    parts["problem"] = _problem(_PROBLEM * problem, not heated and cues.polite(found))
     # Caps, !!! and ㅠㅠ intensify whatever the message says: "THANK YOU!!!" is joy, and a
     # shouted complaint is anger. So they count only on top of some negative evidence.
-    negative = parts["profanity"] + parts["negative_feedback"] + max(parts["lexicon"], 0.0)
+    negative = sum(parts[n] for n in ("profanity", "anger", "negative_feedback", "problem"))
+    negative += max(parts["lexicon"], 0.0)
     parts["shouting"] = cues.shouting(found.raw) if negative > 0 else 0.0
     raw = sum(parts.values())
     # The lexicon always says something; name it only when it said a fair amount.
-    reasons = tuple(n for n, w in parts.items() if w >= (1.0 if n == "lexicon" else 1e-9))
+    reasons = tuple(n for n, w in parts.items() if w >= _NAMED.get(n, 1e-9))
     return MessageMood(_sigmoid(_SLOPE * raw - _BIAS), reasons)
+
+
+_NAMED = {"lexicon": 1.0, "problem": 0.5}  # the least weight for which a cue is a reason
 
 
 def wants_human(text: str, language: str | None = None) -> bool:
@@ -128,10 +151,22 @@ def _feedback(found: cues.Surface) -> bool:
     )
 
 
-def _lexicon(found: cues.Surface) -> float:
-    en = word_list("en_words.txt").scan(found.words)[0] if found.words else 0.0
-    ko = substring_list("ko_words.txt").scan(found.hangul)[0] if found.hangul else 0.0
-    return en + ko
+def _problem(weight: float, asking: bool) -> float:
+    """Problem words' weight: capped in a polite question, half past the cap elsewhere."""
+    if weight <= _PROBLEM_CAP:
+        return weight
+    return _PROBLEM_CAP if asking else _PROBLEM_CAP + _PROBLEM_PAST_CAP * (weight - _PROBLEM_CAP)
+
+
+def _lexicon(found: cues.Surface) -> tuple[float, float, float]:
+    """Summed weights of the general lexicon, the problem words and the angry phrases."""
+    sums = [0.0, 0.0, 0.0]
+    if found.words:
+        sums = word_list("en_words.txt", "en_problem.txt", "en_anger.txt").tally(found.words)
+    if found.hangul:
+        ko = substring_list("ko_words.txt", "ko_problem.txt", "ko_anger.txt").tally(found.hangul)
+        sums = [a + b for a, b in zip(sums, ko, strict=True)]
+    return sums[0], sums[1], sums[2]
 
 
 def _sigmoid(x: float) -> float:
