@@ -8,6 +8,7 @@ import pytest
 
 from helpline import mood
 from helpline.dialogue import (
+    NONE_OF_THESE,
     Button,
     ConversationState,
     Inbound,
@@ -29,6 +30,9 @@ TEXT_KEYS = [
     "feedback_thanks",
     "feedback_sorry",
     "greeting",
+    "none_of_these_button",
+    "none_of_these",
+    "category_billing",
 ]
 
 
@@ -61,6 +65,7 @@ def intent(name: str, **extra: object) -> Intent:
 def make_rulebook(escalate_at: float = 0.7, max_fallbacks: int = 2) -> Rulebook:
     texts = {key: {"en": f"en {key}", "ko": f"ko {key}"} for key in TEXT_KEYS}
     texts["greeting_named"] = {"en": "en hello {name}", "ko": "ko hello {name}"}
+    texts["fallback_topics"] = {"en": "en topics: {topics}", "ko": "ko topics: {topics}"}
     config = Config(
         default_language="ko",
         thresholds=Thresholds(answer=80, clarify=55, ambiguity=5),
@@ -72,7 +77,7 @@ def make_rulebook(escalate_at: float = 0.7, max_fallbacks: int = 2) -> Rulebook:
         intent("payment_failed", quick_replies=("refund_status", "talk_to_agent", "gone")),
         intent("refund_status"),
         intent("refund_request"),
-        intent("plan_change"),
+        intent("plan_change", category="my_plan"),
         intent("strict", thresholds=Thresholds(answer=95, clarify=90, ambiguity=1)),
         intent("account_deletion", escalate=True),
         intent("talk_to_agent", category="general"),
@@ -193,7 +198,10 @@ def test_score_between_clarify_and_answer_asks_did_you_mean() -> None:
     turn = say("money back")
     (reply,) = turn.replies
     assert reply.kind == "clarify" and reply.text == "en clarify"
-    assert reply.buttons == (Button("en title refund_status", "/refund_status"),)
+    assert reply.buttons == (
+        Button("en title refund_status", "/refund_status"),
+        Button("en none_of_these_button", NONE_OF_THESE),
+    )
     assert turn.decision.decision == "clarify"
     assert turn.decision.intent == "refund_status"
 
@@ -202,18 +210,39 @@ def test_two_close_intents_above_answer_ask_did_you_mean_with_both() -> None:
     turn = say("refund?")
     assert turn.decision.decision == "clarify"
     assert turn.decision.reasons[0] == "ambiguous"
-    assert [b.payload for b in turn.replies[0].buttons] == ["/refund_status", "/refund_request"]
+    payloads = [b.payload for b in turn.replies[0].buttons]
+    assert payloads == ["/refund_status", "/refund_request", NONE_OF_THESE]
 
 
 def test_did_you_mean_offers_at_most_three_candidates() -> None:
     buttons = say("many things").replies[0].buttons
-    assert [b.payload for b in buttons] == ["/refund_status", "/refund_request", "/payment_failed"]
+    assert [b.payload for b in buttons] == [
+        "/refund_status", "/refund_request", "/payment_failed", NONE_OF_THESE
+    ]  # fmt: skip
+
+
+def test_none_of_these_asks_to_say_it_another_way_or_offers_a_person() -> None:
+    clarified = say("money back")
+    turn = press(NONE_OF_THESE, clarified.state, text="en none_of_these_button")
+    (reply,) = turn.replies
+    assert (reply.kind, reply.text) == ("fallback", "en none_of_these")
+    assert reply.buttons == (Button("en offer_human_button", "/talk_to_agent"),)
+    assert (turn.decision.decision, turn.decision.reasons) == ("fallback", ("none_of_these",))
+    assert (turn.state.status, turn.state.topic) == ("bot", None)
+    assert turn.decision.mood <= clarified.decision.mood  # a calm "no" is not frustration
+
+
+def test_the_next_miss_after_none_of_these_offers_a_person() -> None:
+    declined = press(NONE_OF_THESE, say("money back").state, text="en none_of_these_button")
+    assert say("blorp", declined.state).replies[0].text == "en fallback_offer_human"
 
 
 @pytest.mark.parametrize("text", ["blorp", "nothing matches this"])
 def test_low_score_falls_back_and_asks_to_rephrase(text: str) -> None:
     turn = say(text)
-    assert [r.text for r in turn.replies] == ["en fallback"]
+    assert [r.text for r in turn.replies] == [
+        "en fallback\n\nen topics: - en category_billing\n- my plan"
+    ]
     assert turn.decision.decision == "fallback"
     assert turn.state.fallbacks_in_row == 1
     assert turn.state.status == "bot"

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from aiohttp import WSCloseCode
 
 from conftest import Customer
+from handoff_kit import desk_rulebook
+from helpline.rules.model import Rulebook, Thresholds
 from helpline.settings import Limits
 from helpline.store import SQLiteStore
 
@@ -408,3 +411,44 @@ async def test_many_customers_at_once_each_get_their_own_answer(make_client: Any
 
     assert {a["intent"] for a in answers} == {"refund"}
     assert len({c.ready["conversation"] for c in customers}) == 20
+
+
+def always_unsure() -> Rulebook:
+    """The desk's rules with every match short of an answer: each question is a "did you mean"."""
+    rules = desk_rulebook()
+    unsure = replace(rules.config, thresholds=Thresholds(answer=101, clarify=1))
+    return Rulebook(unsure, rules.intents)
+
+
+async def test_did_you_mean_has_a_way_out_that_asks_again_or_offers_a_person(
+    make_client: Any,
+) -> None:
+    customer = await Customer.join(await make_client(rulebook=always_unsure()))
+    await customer.say("m1", "my payment failed")
+    clarify = await customer.next_of("message.new", kind="clarify")
+    way_out = clarify["buttons"][-1]
+    await customer.say("m2", way_out["label"], payload=way_out["payload"])
+    reply = await customer.next_of("message.new", sender="bot", kind="fallback")
+    person = reply["buttons"][0]
+    await customer.say("m3", person["label"], payload=person["payload"])
+    handoff = await customer.next_of("message.new", sender="bot", kind="handoff")
+
+    assert way_out == {"label": "None of these", "payload": "/none_of_these"}
+    assert clarify["buttons"][0]["payload"] == "/payment_failed"
+    assert reply["text"].startswith("Sorry, I guessed wrong.")
+    assert reply["buttons"] == [{"label": "Talk to a person", "payload": "/talk_to_agent"}]
+    assert handoff["text"] == "Handing you to a person."
+
+
+async def test_a_message_the_bot_cannot_place_is_told_what_it_can_help_with(
+    make_client: Any,
+) -> None:
+    customer = await Customer.join(await make_client(rulebook=desk_rulebook()))
+    await customer.say("m1", "qwerty zxcv")
+
+    reply = await customer.next_of("message.new", sender="bot", kind="fallback")
+
+    assert reply["text"] == (
+        "Sorry, say it another way?\n\nI can help with:\n"
+        "- payments, plans and refunds\n- your account and signing in"
+    )

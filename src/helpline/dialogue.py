@@ -14,12 +14,15 @@ from helpline.utterance import Utterance
 Status = Literal["bot", "queued", "assigned", "closed", "offline"]
 
 CLARIFY_CHOICES = 3  # buttons on a "did you mean"
+# the "did you mean" way out: a button payload no intent is named by (Rasa style "/...")
+NONE_OF_THESE = "/none_of_these"
+TOPICS_SHOWN = 5  # categories a fallback names as what the bot can help with
 
 
 @dataclass(frozen=True)
 class Button:
     label: str
-    payload: str  # "/intent_name" (Rasa style) or "/talk_to_agent"
+    payload: str  # "/intent_name" (Rasa style), "/talk_to_agent" or NONE_OF_THESE
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ def respond(
         return _while_with_people(rulebook.config, state, inbound)
     if inbound.kind == "feedback":
         return _on_feedback(rulebook.config, state, inbound)
+    if inbound.kind == "button" and inbound.payload == NONE_OF_THESE:
+        return _none_of_these(rulebook.config, state, inbound)
     return _on_message(rulebook, state, utterance.read(rulebook, matcher, state, inbound))
 
 
@@ -142,7 +147,7 @@ def _on_message(rulebook: Rulebook, state: ConversationState, msg: Utterance) ->
         return _handoff(config, state, decision, "handoff_frustrated")
     if zone == "clarify":
         return _clarify(rulebook, state, msg)
-    return _fallback(config, state, msg)
+    return _fallback(rulebook, state, msg)
 
 
 def _answer(
@@ -168,6 +173,8 @@ def _clarify(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Tu
     floor = rulebook.thresholds_for(top.intent).clarify
     shown = [top] + [c for c in msg.candidates[1:CLARIFY_CHOICES] if c.score >= floor]
     buttons = tuple(_intent_button(rulebook.by_name[c.intent], msg.language) for c in shown)
+    way_out = Button(rulebook.config.text("none_of_these_button", msg.language), NONE_OF_THESE)
+    buttons += (way_out,)
     text = rulebook.config.text("clarify", msg.language)
     reason = "ambiguous" if len(shown) > 1 else "unsure"
     state = replace(state, fallbacks_in_row=0, last_answered=None)
@@ -176,7 +183,8 @@ def _clarify(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Tu
     )
 
 
-def _fallback(config: Config, state: ConversationState, msg: Utterance) -> Turn:
+def _fallback(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Turn:
+    config = rulebook.config
     count = state.fallbacks_in_row + 1
     state = replace(state, fallbacks_in_row=count, last_answered=None)
     if count >= config.max_fallbacks:
@@ -186,8 +194,23 @@ def _fallback(config: Config, state: ConversationState, msg: Utterance) -> Turn:
             "fallback",
         )
         return Turn((reply,), state, _decide(msg, "fallback", state, ("max_fallbacks",)))
-    reply = Reply(config.text("fallback", msg.language), kind="fallback")
-    return Turn((reply,), state, _decide(msg, "fallback", state))
+    text = config.text("fallback", msg.language)
+    topics = _topics(rulebook, msg.language)
+    if topics:  # not only "rephrase": what there is to ask about
+        listed = "\n".join("- " + topic for topic in topics)
+        text += "\n\n" + config.text("fallback_topics", msg.language, topics=listed)
+    return Turn((Reply(text, kind="fallback"),), state, _decide(msg, "fallback", state))
+
+
+def _none_of_these(config: Config, state: ConversationState, inbound: Inbound) -> Turn:
+    """None of the "did you mean" guesses: say it another way, or talk to a person."""
+    lang = state.language or config.default_language
+    count = state.fallbacks_in_row + 1
+    state = _felt(config, state, 0.0, inbound.now)  # a calm "no" adds no frustration
+    state = replace(state, fallbacks_in_row=count, last_answered=None, topic=None)
+    reply = Reply(config.text("none_of_these", lang), (_human_button(config, lang),), "fallback")
+    decision = Decision("fallback", lang, mood=state.frustration, reasons=("none_of_these",))
+    return Turn((reply,), state, decision)
 
 
 def _negative(
@@ -310,6 +333,21 @@ def _answer_text(config: Config, intent: Intent, lang: str) -> str:
 def _quick_replies(rulebook: Rulebook, intent: Intent, lang: str) -> tuple[Button, ...]:
     found = (rulebook.by_name.get(name) for name in intent.quick_replies)
     return tuple(_intent_button(i, lang) for i in found if i is not None)
+
+
+def _topics(rulebook: Rulebook, lang: str) -> list[str]:
+    """The categories' labels, in the rules' order; not the category of asking for a person
+    (the catch-all, and "talk to a person" is offered on its own)."""
+    config = rulebook.config
+    human = rulebook.by_name.get(config.human_intent)
+    skip = human.category if human else None
+    categories = dict.fromkeys(i.category for i in rulebook.intents if i.category != skip)
+    labels = [
+        config.text(f"category_{c}", lang) if config.has_text(f"category_{c}") else
+        c.replace("_", " ")
+        for c in categories
+    ]  # fmt: skip
+    return labels[:TOPICS_SHOWN]
 
 
 def _intent_button(intent: Intent, lang: str) -> Button:

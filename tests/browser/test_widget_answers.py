@@ -46,6 +46,15 @@ def test_did_you_mean_buttons_answer_the_chosen_intent(page: Page) -> None:
     expect(widget.button("Change my plan")).to_be_hidden()
 
 
+def test_did_you_mean_none_of_these_asks_again_and_offers_a_person(page: Page) -> None:
+    widget = Widget(page).goto("/?lang=en").open().greeted()
+    widget.say("plan")
+    widget.button("None of these").click()
+    expect(widget.said().last).to_have_text("None of these")
+    reply = widget.bot_messages().filter(has_text="Sorry, I guessed wrong")
+    expect(reply.locator(".hl-choice")).to_have_text(["Talk to a person"])
+
+
 def test_thumbs_down_on_an_answer_offers_a_person(page: Page) -> None:
     widget = Widget(page).goto("/?lang=en").open().greeted()
     widget.say("I forgot my password")

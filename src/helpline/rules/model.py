@@ -90,6 +90,10 @@ class Config:
         )
         return template.format(**values) if values else template
 
+    def has_text(self, key: str) -> bool:
+        """Whether the author or the built-in wording says `key` in some language."""
+        return key in self.texts or key in BUILTIN_TEXTS
+
 
 @dataclass(frozen=True)
 class ConversationTest:

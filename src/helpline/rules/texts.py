@@ -23,9 +23,41 @@ BUILTIN_TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "en": 'Did you mean one of these?',
         "ko": '혹시 이런 내용을 찾으시나요?',
     },
+    "none_of_these_button": {
+        "en": 'None of these',
+        "ko": '찾는 내용이 없어요',
+    },
+    "none_of_these": {
+        "en": "Sorry, I guessed wrong. Could you tell me in other words what you need? Or talk to a person.",
+        "ko": '제가 잘못 짐작했네요, 죄송해요. 필요하신 내용을 다른 말로 알려 주시겠어요? 상담원과 이야기하셔도 돼요.',
+    },
     "fallback": {
         "en": "Sorry, I didn't quite get that. Could you say it another way?",
         "ko": '죄송해요, 제가 잘 이해하지 못했어요. 조금 다르게 말씀해 주시겠어요?',
+    },
+    # after the fallback: {topics} is a markdown list of the categories' labels, one a line
+    # (category_<name> below)
+    "fallback_topics": {
+        "en": 'I can help with:\n{topics}',
+        "ko": '이런 문의를 도와드릴 수 있어요.\n{topics}',
+    },
+    # a category's name where the bot lists what it can help with; an author adds
+    # category_<name> for any other category (without one, the name itself is shown)
+    "category_account": {
+        "en": 'your account and signing in',
+        "ko": '계정과 로그인',
+    },
+    "category_billing": {
+        "en": 'payments, plans and refunds',
+        "ko": '결제, 요금제, 환불',
+    },
+    "category_technical": {
+        "en": 'technical problems',
+        "ko": '기술적인 문제',
+    },
+    "category_content": {
+        "en": "what's available to watch",
+        "ko": '볼 수 있는 콘텐츠',
     },
     "fallback_offer_human": {
         "en": "I don't seem to be helping. Would you like to talk to a person?",
