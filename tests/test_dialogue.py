@@ -27,6 +27,7 @@ TEXT_KEYS = [
     "handoff",
     "handoff_frustrated",
     "queued_wait",
+    "offline_wait",
     "feedback_thanks",
     "feedback_sorry",
     "greeting",
@@ -476,7 +477,7 @@ def test_queued_conversation_is_silent_on_questions() -> None:
     [
         ("queued", "how long do I have to wait?", "en queued_wait"),
         ("queued", "얼마나 기다려야 해요?", "ko queued_wait"),
-        ("offline", "when will someone answer", "en queued_wait"),
+        ("offline", "when will someone answer", "en offline_wait"),
     ],
 )
 def test_waiting_customer_asking_how_long_is_told(status: str, text: str, expected: str) -> None:
@@ -484,6 +485,18 @@ def test_waiting_customer_asking_how_long_is_told(status: str, text: str, expect
     assert [r.text for r in turn.replies] == [expected]
     assert turn.decision.decision == "queue"
     assert turn.state.status == status
+
+
+@pytest.mark.parametrize(("language", "text"), [("en", "how long?"), ("ko", "얼마나 걸려요?")])
+def test_how_long_with_nobody_there_never_promises_a_reply_shortly(
+    language: str, text: str
+) -> None:
+    bare = Rulebook(Config(default_language=language), RULES.intents)
+    offline = ConversationState(status="offline", language=language)
+    turn = respond(bare, TableMatcher(TABLE), offline, Inbound("text", 0.0, text=text))
+    said = turn.replies[0].text
+    assert said == bare.config.text("offline_wait", language)
+    assert said != bare.config.text("queued_wait", language)
 
 
 @pytest.mark.parametrize("text", ["my payment failed", "how long?", "I want a human"])

@@ -83,3 +83,45 @@ async def test_asking_for_a_person_after_a_billing_question_goes_to_the_billing_
     card = offer["entry"]
     assert (card["team"], card["intent"], card["priority"]) == ("billing", "payment_failed", "high")
     assert not any(f["type"] == "conversation.offered" for f in ann.seen)
+
+
+@pytest.mark.parametrize(
+    ("lang", "ask", "how_long", "back"),
+    [
+        ("en", "talk to a human", "how long will it take?", "back Monday 04 Mar at 09:00 (UTC)"),
+        ("ko", "상담원 연결해 주세요", "얼마나 기다려야 해요?", "3월 4일 월요일 09:00"),
+    ],
+)
+async def test_how_long_while_the_desk_is_closed_says_when_it_is_back(
+    make_client: Client,
+    make_settings: Callable[..., Any],
+    closed_clock: Clock,
+    lang: str,
+    ask: str,
+    how_long: str,
+    back: str,
+) -> None:
+    client = await closed_desk(make_client, make_settings, closed_clock)
+    customer = await Customer.join(client, lang=lang)
+    await customer.say("m1", ask)
+    await customer.next_of("conversation.status", status="offline")
+    await customer.say("m2", how_long)
+
+    reply = await customer.next_of("message.new", sender="bot", kind="queue")
+
+    assert back in reply["text"]
+    assert "shortly" not in reply["text"] and "곧" not in reply["text"]
+
+
+async def test_how_long_with_nobody_online_says_so(
+    make_client: Client, make_settings: Callable[..., Any]
+) -> None:
+    client = await make_client(make_settings(limits=Limits(burst=1000)), rulebook=desk_rulebook())
+    customer = await Customer.join(client)
+    await customer.say("m1", "talk to a human")
+    await customer.next_of("conversation.status", status="offline")
+    await customer.say("m2", "how long?")
+
+    reply = await customer.next_of("message.new", sender="bot", kind="queue")
+
+    assert reply["text"].startswith("No one from our team is available right now.")

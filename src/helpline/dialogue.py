@@ -255,8 +255,8 @@ def _while_with_people(config: Config, state: ConversationState, inbound: Inboun
     if state.status == "assigned" or not asks:
         decision = Decision("silent", lang, mood=state.frustration, reasons=(state.status,))
         return Turn((), state, decision)
-    offline = state.status == "offline" and "offline_wait" in config.texts
-    key = "offline_wait" if offline else "queued_wait"
+    # the desk's own answer replaces this one where it runs (when the team is back)
+    key = "offline_wait" if state.status == "offline" else "queued_wait"
     decision = Decision("queue", lang, mood=state.frustration, reasons=("asked_wait",))
     return Turn((Reply(config.text(key, lang), kind="queue"),), state, decision)
 

@@ -79,6 +79,11 @@ BUILTIN_TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "en": "You're in line for a person, who will reply here shortly.",
         "ko": '상담원 연결을 기다리고 있어요. 곧 상담원이 답변드릴게요.',
     },
+    # "how long?" while nobody can take the conversation (status offline)
+    "offline_wait": {
+        "en": "No one from our team can answer right now. Your question waits in line, and they'll answer here when they're back.",
+        "ko": '지금은 답변드릴 수 있는 상담원이 없어요. 문의는 순서대로 대기 중이고, 상담원이 돌아오면 이곳에서 답변드릴게요.',
+    },
     "feedback_thanks": {
         "en": 'Glad that helped!',
         "ko": '도움이 되었다니 다행이에요!',

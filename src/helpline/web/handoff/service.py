@@ -169,14 +169,9 @@ class HandoffService:
         return messages, found.status
 
     def _availability(self, cid: str, esc: Escalation, now: float, lang: str) -> Availability:
-        hours = self.team_hours(esc.team)
-        if not is_open(hours, datetime.fromtimestamp(now, UTC)):
-            when = desk.when_back(hours, now, lang) or "-"
-            return Availability(
-                "offline", desk.text(self.config, "offline_closed", lang, when=when)
-            )
-        if self.board.agents_online(esc.team) == 0:
-            return Availability("offline", desk.text(self.config, "offline_nobody", lang))
+        away = self._nobody_there(esc.team, now, lang)
+        if away is not None:
+            return Availability("offline", away)
         self.board.put(_row(cid, "", esc, now))  # provisional, to see where it would stand
         try:
             eta = self.board.places(esc.team)[cid].eta_s
@@ -189,6 +184,18 @@ class HandoffService:
             )
         return Availability("queued", None)
 
+    def _nobody_there(self, team: str, now: float, lang: str) -> str | None:
+        """What to tell a customer when the team is closed or nobody of it is online: when
+        it is back, and what they can do meanwhile; None when someone is there."""
+        hours = self.team_hours(team)
+        closed = not is_open(hours, datetime.fromtimestamp(now, UTC))
+        when = desk.when_back(hours, now, lang) if closed else None
+        if when is not None:
+            return desk.text(self.config, "offline_closed", lang, when=when)
+        if closed or self.board.agents_online(team) == 0:  # closed for good: no "back at"
+            return desk.text(self.config, "offline_nobody", lang)
+        return None
+
     def team_hours(self, team: str) -> Hours:
         key = (self.rules.current.version, team)
         if key not in self._hours:
@@ -196,10 +203,14 @@ class HandoffService:
         return self._hours[key]
 
     def wait_text(self, conversation_id: str, language: str) -> str | None:
-        """The real answer to "how long?" while waiting; None when not in the line."""
+        """The real answer to "how long?" while waiting; None when not in the line. With
+        the team closed or nobody there it is when they are back, never "shortly"."""
         row = self.board.rows.get(conversation_id)
-        if row is None or row.state == "assigned" or conversation_id in self.offline:
+        if row is None or row.state == "assigned":
             return None
+        away = self._nobody_there(row.team, self.clock(), language)
+        if away is not None:
+            return away
         place = self.board.places(row.team).get(conversation_id)
         if place is None:
             return None
