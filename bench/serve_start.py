@@ -3,7 +3,8 @@
 (the same folder again), and with the words alone (matcher.encoder: none) for reference.
 
 Each run is a fresh process on a fresh SQLite file; the figures are medians of the runs, in
-seconds. Usage:
+seconds: wall time, and the server's CPU time until then (from /proc; on a busy machine it
+moves far less than the wall time). Usage:
     .venv/bin/python bench/serve_start.py [--runs 3]
 """
 
@@ -33,8 +34,14 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_seconds(rules: Path, cache: Path, workdir: Path) -> float:
-    """Launch to the first 200 from /healthz."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a running process, all its threads (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def start_seconds(rules: Path, cache: Path, workdir: Path) -> tuple[float, float]:
+    """(wall, cpu) seconds from launch to the first 200 from /healthz."""
     port = free_port()
     database = workdir / f"start-{time.monotonic_ns()}.db"
     command = [str(HELPLINE), "serve", "--rules", str(rules), "--db", str(database)]
@@ -52,7 +59,7 @@ def start_seconds(rules: Path, cache: Path, workdir: Path) -> float:
                 raise RuntimeError(f"helpline serve exited with {server.returncode}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                    return time.perf_counter() - started
+                    return time.perf_counter() - started, cpu_seconds(server.pid)
             except (urllib.error.URLError, ConnectionError, TimeoutError):
                 time.sleep(0.01)  # polling a process that is not ours to signal
         raise RuntimeError(f"no answer from /healthz in {LIMIT_S:.0f} s")
@@ -74,7 +81,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    figures: dict[str, list[float]] = {"cold cache": [], "warm cache": [], "words alone": []}
+    figures: dict[str, list[tuple[float, float]]] = {
+        "cold cache": [],
+        "warm cache": [],
+        "words alone": [],
+    }
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
         words = words_only_rules(workdir)
@@ -84,9 +95,12 @@ def main() -> None:
             figures["warm cache"].append(start_seconds(REPO / "bot_rules", cache, workdir))
             figures["words alone"].append(start_seconds(words, cache, workdir))
     print(f"helpline serve --rules bot_rules, launch to /healthz, {args.runs} runs")
-    for name, seconds in figures.items():
-        shown = " ".join(f"{s:.2f}" for s in seconds)
-        print(f"{name:12} median {statistics.median(seconds):6.2f} s   ({shown})")
+    print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
+    for name, runs in figures.items():
+        wall = statistics.median(w for w, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        shown = " ".join(f"{w:.2f}" for w, _ in runs)
+        print(f"{name:12} wall {wall:6.2f} s  cpu {cpu:6.2f} s   (wall: {shown})")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,26 @@ def encoder_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
         yield folder
 
 
+# Test modules that start `helpline serve --rules bot_rules` in subprocesses, under a start
+# timeout: bot_rules' examples are encoded into the session's cache before their first test,
+# so a server's start there is a warm one (seconds), not a cold one (every example encoded).
+SERVES_BOT_RULES = {"test_actions", "test_crash_recovery", "test_multinode", "browser"}
+
+
+@pytest.fixture(scope="session")
+def bot_rules_encoded(encoder_cache_dir: Path) -> None:
+    from helpline.matcher import build_matcher
+    from helpline.rules import load_rulebook
+
+    build_matcher(load_rulebook(Path(__file__).parent.parent / "bot_rules"))
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _encode_bot_rules_for_servers(request: pytest.FixtureRequest) -> None:
+    if SERVES_BOT_RULES & {request.path.stem, request.path.parent.name}:
+        request.getfixturevalue("bot_rules_encoded")
+
+
 TEXTS = {
     "greeting": {"en": "Hi! How can I help?", "ko": "안녕하세요! 무엇을 도와드릴까요?"},
     "fallback": {"en": "Sorry, say it another way?", "ko": "다시 말씀해 주시겠어요?"},

@@ -82,6 +82,27 @@ def test_a_reload_encodes_only_the_texts_that_changed(folder: Path) -> None:
     assert (encoder.encoded, restarted.encoded) == (len(ROWS) + 1, 1)
 
 
+def test_a_start_stopped_halfway_keeps_what_it_encoded(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(encoder_module, "BATCH", 2)
+    monkeypatch.setattr(encoder_module, "SAVE_EVERY", 2)
+    stopped = encoder_in(folder)
+    forward = stopped._forward
+
+    def killed_on_the_third_batch(texts: list[str]) -> np.ndarray:
+        if stopped.encoded >= 4:
+            raise KeyboardInterrupt
+        return forward(texts)
+
+    monkeypatch.setattr(stopped, "_forward", killed_on_the_third_batch)
+    with pytest.raises(KeyboardInterrupt):
+        stopped.encode(TEXTS[:6])
+    restarted = encoder_in(folder)
+    restarted.encode(TEXTS[:6])
+    assert restarted.encoded == 2
+
+
 def test_the_cache_keeps_the_numbers_the_model_gave(folder: Path) -> None:
     made = encoder_in(folder).encode(TEXTS)
     read_back = encoder_in(folder).encode(TEXTS)

@@ -56,6 +56,7 @@ REMEMBERED = 50_000
 # Part of the disk cache's key: change it whenever a change here changes the numbers a text
 # gets, so encodings made by the old code are not read back as the new code's.
 VERSION = 2
+SAVE_EVERY = 8 * BATCH  # texts encoded between writes to the disk cache: about 4 s of work
 WEIGHTS = "model.safetensors"
 
 
@@ -137,8 +138,6 @@ class SentenceEncoder:
             return out
         stored = self._cache.get(list(wanted)) if self._cache is not None else {}
         new = self._encode_new([text for text in wanted if text not in stored])
-        if self._cache is not None:
-            self._cache.put(new)
         for found in (stored, new):
             for text, vector in found.items():
                 out[wanted[text]] = vector
@@ -146,12 +145,19 @@ class SentenceEncoder:
         return out
 
     def _encode_new(self, texts: list[str]) -> dict[str, np.ndarray]:
-        """Sorted by length and run in batches, so little padding is computed."""
+        """Sorted by length and run in batches, so little padding is computed; kept on
+        disk every SAVE_EVERY texts, so a start killed halfway keeps what it did."""
         texts = sorted(texts, key=len)
         new: dict[str, np.ndarray] = {}
+        unsaved: dict[str, np.ndarray] = {}
         for start in range(0, len(texts), BATCH):
             batch = texts[start : start + BATCH]
-            new.update(zip(batch, self._forward(batch), strict=True))
+            unsaved.update(zip(batch, self._forward(batch), strict=True))
+            if len(unsaved) >= SAVE_EVERY or start + BATCH >= len(texts):
+                if self._cache is not None:
+                    self._cache.put(unsaved)
+                new.update(unsaved)
+                unsaved = {}
         return new
 
     def _remember(self, vectors: Mapping[str, np.ndarray]) -> None:
