@@ -125,3 +125,51 @@ async def test_how_long_with_nobody_online_says_so(
     reply = await customer.next_of("message.new", sender="bot", kind="queue")
 
     assert reply["text"].startswith("No one from our team is available right now.")
+
+
+async def test_without_smtp_out_of_hours_no_email_is_offered_only_when_people_are_back(
+    make_client: Client, make_settings: Callable[..., Any], closed_clock: Clock
+) -> None:
+    client = await closed_desk(make_client, make_settings, closed_clock)  # no SMTP server
+    customer = await Customer.join(client)
+    await customer.say("m1", "talk to a human")
+    notice = await customer.next_of("message.new", kind="offline")
+    await customer.say("m2", "how long?")
+    wait = await customer.next_of("message.new", sender="bot", kind="queue")
+    await customer.send({"type": "email.submit", "id": "e1", "email": "mina@example.com"})
+    refused = await customer.next_of("error")
+
+    assert customer.ready["email"] is False
+    for said in (notice["text"], wait["text"]):
+        assert "back Monday 04 Mar at 09:00 (UTC)" in said
+        assert "email" not in said.lower()
+    assert refused["code"] == "email_unavailable"
+    assert not any(f.get("kind") == "email_saved" for f in customer.seen)
+
+
+@pytest.mark.parametrize(
+    ("lang", "ask"), [("en", "talk to a human"), ("ko", "상담원 연결해 주세요")]
+)
+async def test_without_smtp_nobody_online_is_told_so_without_an_email_offer(
+    make_client: Client, make_settings: Callable[..., Any], lang: str, ask: str
+) -> None:
+    client = await make_client(make_settings(limits=Limits(burst=1000)), rulebook=desk_rulebook())
+    customer = await Customer.join(client, lang=lang)
+    await customer.say("m1", ask)
+
+    notice = await customer.next_of("message.new", kind="offline")
+
+    assert "email" not in notice["text"].lower() and "이메일" not in notice["text"]
+
+
+async def test_with_smtp_the_customer_is_told_email_replies_are_possible(
+    make_client: Client, make_settings: Callable[..., Any]
+) -> None:
+    client = await make_client(make_settings(smtp=SMTP), rulebook=desk_rulebook())
+    customer = await Customer.join(client)
+    await customer.say("m1", "talk to a human")
+
+    notice = await customer.next_of("message.new", kind="offline")
+
+    assert customer.ready["email"] is True
+    assert "Leave your email" in notice["text"]

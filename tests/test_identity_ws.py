@@ -12,11 +12,12 @@ from aiohttp.test_utils import TestClient
 from conftest import TEXTS, Customer
 from helpline.identity import sign_identity
 from helpline.rules.model import Rulebook
-from helpline.settings import Settings
+from helpline.settings import Settings, Smtp
 from helpline.store import SQLiteStore
 from helpline.store.base import TurnRecord
 
 SECRET = "host-site-secret"
+SMTP = Smtp(host="127.0.0.1", from_address="desk@example.com", security="none")
 NAMED = {"greeting_named": {"en": "Hi {name}! How can I help?", "ko": "{name}님, 안녕하세요!"}}
 
 MakeClient = Callable[..., Awaitable[TestClient]]
@@ -56,7 +57,9 @@ def named_rulebook(rulebook: Rulebook) -> Rulebook:
 async def client(
     make_client: MakeClient, make_settings: Callable[..., Settings], named_rulebook: Rulebook
 ) -> TestClient:
-    return await make_client(make_settings(identity_secret=SECRET), rulebook=named_rulebook)
+    # SMTP set up: without it no email is taken (tests/test_handoff_replies.py)
+    settings = make_settings(identity_secret=SECRET, smtp=SMTP)
+    return await make_client(settings, rulebook=named_rulebook)
 
 
 async def test_signed_identity_is_greeted_by_name_and_stored_on_the_conversation(

@@ -22,7 +22,7 @@ from backends import fresh_schema
 from conftest import Customer
 from handoff_kit import QUEUE, AgentClient, Clock, desk_rulebook, handoff_of, make_agent, wait_for
 from helpline.rules.model import Rulebook
-from helpline.settings import Settings
+from helpline.settings import Settings, Smtp
 from helpline.store.postgres import PostgresStore
 from helpline.web.app import create_app
 from helpline.web.handoff.sync import HEARTBEAT_TICKS
@@ -32,7 +32,8 @@ START_TIMEOUT_S = 30.0
 WAIT_S = 10.0
 PROCESS_WAIT_S = 20.0  # a wait on a `helpline serve` process, which two loaded cores slow
 
-Node = Callable[[], Awaitable[TestClient]]
+Node = Callable[..., Awaitable[TestClient]]  # settings overrides, e.g. smtp=
+SMTP = Smtp(host="127.0.0.1", from_address="desk@example.com", security="none")
 
 
 @pytest.fixture
@@ -245,9 +246,9 @@ def make_desk_node(
     """A node with the desk rulebook (always open), every node on one hand-moved clock."""
     clock = Clock()
 
-    async def make() -> TestClient:
+    async def make(**extra: Any) -> TestClient:
         settings = make_settings(
-            database_url=database_url, redis_url=redis_server, redis_prefix=redis_prefix
+            database_url=database_url, redis_url=redis_server, redis_prefix=redis_prefix, **extra
         )
         app = create_app(settings, rulebook=desk_rulebook(), clock=clock)
         client: TestClient = await aiohttp_client(app)
@@ -312,7 +313,10 @@ async def accepted_across_nodes(
 ) -> tuple[TestClient, AgentClient, Customer, str]:
     """A customer on one node (with `email` left, if given) handed over to Bora, whose
     console is on another; the agent's node, console, customer and conversation id."""
-    here, there = await make_desk_node(), await make_desk_node()
+    # the customer's node takes an email only with SMTP set up; the agent's node has none,
+    # so what it emails stays in the shared outbox for the test to read
+    here = await (make_desk_node(smtp=SMTP) if email is not None else make_desk_node())
+    there = await make_desk_node()
     agent, token = await make_agent(shared_store, "Bora")  # type: ignore[arg-type]
     console = await AgentClient.join(there, token)
     await online_everywhere([here], agent.id)

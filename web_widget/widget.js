@@ -153,6 +153,7 @@
     queue: null,       // {position, eta_s}
     ask: null,         // the form shown under the log: 'email', 'csat' or null
     emailId: null,     // the email.submit waiting for its email.ack
+    canEmail: true,    // the server can send replies by email (session.ready's `email`)
     unread: 0,
     open: false,
     identity: null,
@@ -675,6 +676,7 @@
       ready = true;
       attempt = 0;
       ui.banner.hidden = true;
+      state.canEmail = f.email !== false; // older servers do not say: they always could
       setStatus(f.status);
       flushOutbox();
       clearInterval(pingTimer);
@@ -740,6 +742,10 @@
     } else if (f.code === 'bad_email') {
       state.emailId = null;
       emailRefused();
+    } else if (f.code === 'email_unavailable') {
+      state.emailId = null;
+      state.canEmail = false;
+      askFor(null);
     } else if (f.code === 'too_large') {
       markFailed();
     }
@@ -813,6 +819,7 @@
   }
 
   function askFor(kind) {
+    if (kind === 'email' && !state.canEmail) kind = null; // never offer what cannot be sent
     if (state.ask === kind) return;
     state.ask = kind;
     renderExtra();

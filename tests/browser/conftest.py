@@ -90,16 +90,27 @@ def server(server_db: Path) -> Iterator[str]:
         yield url
 
 
+# An SMTP server nobody listens on: the desk offers email (the widget's form) as it does
+# where one is set up; what it would send stays in the outbox, retried.
+SMTP_ENV = {
+    "HELPLINE_SMTP_HOST": "127.0.0.1", "HELPLINE_SMTP_PORT": "9",
+    "HELPLINE_SMTP_SECURITY": "none", "HELPLINE_SMTP_FROM": "desk@streamflix.example",
+}  # fmt: skip
+
+
 @contextlib.contextmanager
-def run_server(db: Path) -> Iterator[str]:
+def run_server(db: Path, smtp: bool = True) -> Iterator[str]:
     """A real server process on a free port; ready when it prints the URL it listens on.
 
-    Customer identities signed with IDENTITY_SECRET are trusted (see widget_driver.identify)."""
+    Customer identities signed with IDENTITY_SECRET are trusted (see widget_driver.identify).
+    Without `smtp` the server has no SMTP server set up, so it never offers email."""
     command = [
         sys.executable, "-m", "helpline", "serve", "--host", "127.0.0.1", "--port", "0",
         "--rules", str(RULES), "--db", str(db), "--widget-dir", str(REPO / "web_widget"),
     ]  # fmt: skip
     env = {**os.environ, "HELPLINE_IDENTITY_SECRET": IDENTITY_SECRET}
+    env = {k: v for k, v in env.items() if not k.startswith("HELPLINE_SMTP_")}
+    env.update(SMTP_ENV if smtp else {})
     proc = subprocess.Popen(
         command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )

@@ -106,9 +106,22 @@ BUILTIN_TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "en": "No one from our team is available right now. Leave your email and we'll answer there, or stay here: your question waits in line.",
         "ko": '지금은 연결 가능한 상담원이 없어요. 이메일을 남겨 주시면 답변을 보내 드리고, 이곳에서 기다리셔도 순서대로 연결해 드려요.',
     },
+    # the same, where no email can be sent (no SMTP server is set up)
+    "offline_closed_no_email": {
+        "en": "Our team is away right now and back {when}. Your question waits in line for them: they'll answer here then.",
+        "ko": '지금은 상담 시간이 아니에요. {when}에 다시 상담이 시작돼요. 문의는 순서대로 대기 중이고, 그때 이곳에서 답변드릴게요.',
+    },
+    "offline_nobody_no_email": {
+        "en": "No one from our team is available right now. Your question waits in line: stay here, or come back to this chat later.",
+        "ko": '지금은 연결 가능한 상담원이 없어요. 문의는 순서대로 대기 중이에요. 이곳에서 기다리시거나 나중에 이 채팅으로 다시 와 주세요.',
+    },
     "long_wait": {
         "en": "Everyone is busy: the wait is about {minutes} min. You can leave your email instead and we'll answer there.",
         "ko": '상담원이 모두 상담 중이라 약 {minutes}분 기다리셔야 해요. 이메일을 남겨 주시면 답변을 보내 드릴게요.',
+    },
+    "long_wait_no_email": {
+        "en": "Everyone is busy: the wait is about {minutes} min. Your question keeps its place in line.",
+        "ko": '상담원이 모두 상담 중이라 약 {minutes}분 기다리셔야 해요. 문의는 대기 순서를 그대로 유지해요.',
     },
     "queue_position": {
         "en": "You're number {position} in line; the expected wait is about {minutes} min.",

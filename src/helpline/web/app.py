@@ -112,7 +112,10 @@ async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
         app[STORE], bus, app[RULES], app[CLOCK], locks=locks, actions=actions
     )
     app[CONVERSATIONS] = conversations
-    handoff = HandoffService(app[STORE], bus, app[RULES], app[CLOCK], conversations.locks)
+    handoff = HandoffService(
+        app[STORE], bus, app[RULES], app[CLOCK], conversations.locks,
+        can_email=app[SETTINGS].smtp is not None,
+    )  # fmt: skip
     await handoff.start()  # the queue as the store left it, even after a kill -9
     conversations.handoff = handoff
     app[HANDOFF] = handoff

@@ -36,6 +36,8 @@ class Escalator(Protocol):
         """Commit the turn that hands over, queued; returns its messages and the status."""
         ...
 
+    can_email: bool  # whether a customer may leave an email for the reply
+
     async def changed(self) -> None: ...
     def wait_text(self, conversation_id: str, language: str) -> str | None: ...
     async def customer_wrote(self, conversation_id: str) -> None: ...
@@ -96,7 +98,10 @@ class ConversationService:
         )
 
     async def submit_email(self, conversation_id: str, frame: EmailSubmit, send: Send) -> None:
-        """Keep the customer's address for replies and confirm it in their language."""
+        """Keep the customer's address for replies and confirm it in their language;
+        refused where no email can be sent (the confirmation would be a false promise)."""
+        if self.handoff is None or not self.handoff.can_email:
+            raise ProtocolError(frames.EMAIL_UNAVAILABLE, "replies by email are not available")
         async with self.locks.hold(conversation_id):
             conversation = await self.store.conversation(conversation_id)
             if conversation is None:

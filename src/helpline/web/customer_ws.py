@@ -180,9 +180,10 @@ class CustomerSession:
         cork = self._cork
         held = cork is not None and cork.hold()
         try:  # ready, what was missed and the queue place: one burst
+            can_email = self.desk is not None and self.desk.service.can_email
             ready = frames.ready(
                 conversation.id, conversation.token, resumed, conversation.status,
-                conversation.last_seq,
+                conversation.last_seq, can_email,
             )  # fmt: skip
             await self.send(ready)
             for message in missed:

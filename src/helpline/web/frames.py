@@ -24,6 +24,7 @@ IDLE = "idle"
 UNAVAILABLE = "unavailable"
 SERVER_ERROR = "server_error"
 BAD_EMAIL = "bad_email"
+EMAIL_UNAVAILABLE = "email_unavailable"  # no SMTP server: an email.submit is refused
 
 
 # One encoder, made once: json.dumps with options builds a new JSONEncoder per call,
@@ -223,8 +224,9 @@ def email_ack(client_id: str, email: str, seq: int, duplicate: bool) -> dict[str
 
 
 def ready(
-    conversation_id: str, token: str, resumed: bool, status: str, last_seq: int
+    conversation_id: str, token: str, resumed: bool, status: str, last_seq: int, email: bool
 ) -> dict[str, Any]:
+    """`email`: whether the customer may leave an email for replies (the widget's form)."""
     return {
         "type": "session.ready",
         "conversation": conversation_id,
@@ -232,6 +234,7 @@ def ready(
         "resumed": resumed,
         "status": status,
         "last_seq": last_seq,
+        "email": email,
     }
 
 

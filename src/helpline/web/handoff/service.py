@@ -44,7 +44,9 @@ class HandoffService:
         rules: RulesHolder,
         clock: Callable[[], float],
         locks: LockRegistry,
+        can_email: bool = False,  # SMTP is set up: a customer nobody can answer may leave an email
     ) -> None:
+        self.can_email = can_email
         self.base = store
         self.store = handoff_store(store)
         self.accounts = agent_store(store)
@@ -179,9 +181,7 @@ class HandoffService:
             self.board.drop(cid)
         if eta is not None and eta > self.settings.max_wait_s:
             minutes = max(1, round(eta / 60))
-            return Availability(
-                "queued", desk.text(self.config, "long_wait", lang, minutes=minutes)
-            )
+            return Availability("queued", self._say("long_wait", lang, minutes=minutes))
         return Availability("queued", None)
 
     def _nobody_there(self, team: str, now: float, lang: str) -> str | None:
@@ -191,10 +191,14 @@ class HandoffService:
         closed = not is_open(hours, datetime.fromtimestamp(now, UTC))
         when = desk.when_back(hours, now, lang) if closed else None
         if when is not None:
-            return desk.text(self.config, "offline_closed", lang, when=when)
+            return self._say("offline_closed", lang, when=when)
         if closed or self.board.agents_online(team) == 0:  # closed for good: no "back at"
-            return desk.text(self.config, "offline_nobody", lang)
+            return self._say("offline_nobody", lang)
         return None
+
+    def _say(self, key: str, lang: str, **values: object) -> str:
+        """A text that offers email, or its _no_email version where none can be sent."""
+        return desk.text(self.config, key if self.can_email else key + "_no_email", lang, **values)
 
     def team_hours(self, team: str) -> Hours:
         key = (self.rules.current.version, team)
