@@ -25,14 +25,6 @@ _BANGS = re.compile(r"!{2,}|[?!]*\?[?!]*![?!]*|\?{3,}")
 _GLARE = re.compile(r"ㅡ{2,}|;{2,}|-_-|ㅗ")
 _CRYING = re.compile(r"[ㅠㅜ]{2,}")
 _OPENING_NO = re.compile(r"^\W*아니(?![요오]|에요|었)")
-# A Korean question or request in a polite form closing a sentence ("안 나오나요?", "확인 부탁
-# 드려요", "될까요", "안 되는데요", "안 나와요?"): how a customer asks, whatever the problem.
-# Plain 요 statements ("안 돼요") are left out: on Korean comments, counting them cost AUROC.
-_EN_QUESTION = re.compile(r"\?\W*$")
-_KO_ASKING = re.compile(
-    r"(?:[나가까]요|죠|는지요|세요|주세요|드려요|드립니다|부탁드려요|습니다|습니까|[될할볼을]까|는데요)"
-    r"(?=[^\uac00-\ud7a3]*(?:$|[.?!~\n]))|요(?=[^\uac00-\ud7a3]*\?)"
-)
 
 
 @dataclass(frozen=True)
@@ -58,14 +50,6 @@ def surface(text: str) -> Surface:
 
 def _is_odd(token: str) -> bool:
     return bool(token) and not token.isalpha() and not _NUMBERISH.match(token)
-
-
-def asking(found: Surface) -> bool:
-    """The message asks: a polite Korean question or request ("왜 안 나오나요?", "부탁드려요"),
-    or English ending in a question mark."""
-    if found.hangul and _KO_ASKING.search(found.raw):
-        return True
-    return bool(found.words) and bool(_EN_QUESTION.search(found.raw))
 
 
 def shouting(raw: str) -> float:
