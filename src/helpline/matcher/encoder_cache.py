@@ -10,7 +10,8 @@ Encodings live in SQLite (the standard library's sqlite3) rather than one .npy a
 list of texts: a reload adds a few rows instead of rewriting the whole file, a lookup reads
 only the texts asked for (one file serves every rules directory on the machine), and two
 nodes starting at once are serialised by SQLite's own locking instead of one of them losing
-its rows. 2,000 texts read back in about 10 ms, 50,000 in about 0.2 s.
+its rows. 2,000 texts read back in about 30 ms, 50,000 in about 0.4 s (on a busy 2-core
+machine).
 
 Nothing here may stop a start: a file that is not what it should be (corrupt, truncated) is
 replaced, and a folder that cannot be written logs one warning and the encoder runs without
@@ -26,8 +27,9 @@ import os
 import sqlite3
 import tempfile
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -72,19 +74,31 @@ class EncodingCache:
 
     def get(self, texts: Sequence[str]) -> dict[str, np.ndarray]:
         """The encodings known for these texts (texts not known are left out)."""
-        found: dict[str, np.ndarray] = {}
-        unique = list(dict.fromkeys(texts))
+        wanted = set(texts)
         with self._database() as database:
             if database is None:
-                return found
-            for start in range(0, len(unique), SQLITE_VARIABLES):
-                part = unique[start : start + SQLITE_VARIABLES]
-                marks = ",".join("?" * len(part))
-                query = f"SELECT text, vector FROM encoding WHERE text IN ({marks})"  # noqa: S608
-                for text, blob in database.execute(query, part):
-                    if len(blob) == 4 * self.dimensions:  # a short row is not trusted
-                        found[text] = np.frombuffer(blob, np.float32)
+                return {}
+            (kept,) = database.execute("SELECT count(*) FROM encoding").fetchone()
+            # Reading every row and keeping the wanted ones is twice as fast as asking for
+            # them by name when they are most of the table (50,000: 0.45 s against 0.95 s);
+            # by name, when the table also holds other rules' texts.
+            if 2 * len(wanted) >= kept:
+                rows = database.execute("SELECT text, vector FROM encoding")
+                found = self._vectors(row for row in rows if row[0] in wanted)
+            else:
+                found = self._vectors(self._named(database, list(wanted)))
         return found
+
+    def _named(self, database: sqlite3.Connection, texts: list[str]) -> Iterator[Any]:
+        for start in range(0, len(texts), SQLITE_VARIABLES):
+            part = texts[start : start + SQLITE_VARIABLES]
+            marks = ",".join("?" * len(part))
+            query = f"SELECT text, vector FROM encoding WHERE text IN ({marks})"  # noqa: S608
+            yield from database.execute(query, part)
+
+    def _vectors(self, rows: Iterable[Any]) -> dict[str, np.ndarray]:
+        size = 4 * self.dimensions  # a row of another size is not trusted
+        return {text: np.frombuffer(blob, np.float32) for text, blob in rows if len(blob) == size}
 
     def put(self, vectors: Mapping[str, np.ndarray]) -> None:
         """Keep these encodings; a text already kept keeps its first vector."""
