@@ -1,7 +1,9 @@
 """Loader speed: write a 1,500-intent / 15,000-example rules directory, time load_rulebook.
 
 Prints CPU and wall milliseconds (best of 5) for composing the YAML, reading it with lines,
-and the whole load with every check; and the cost of one hot-reload poll. Usage:
+and the whole load with every check; the cost of one hot-reload poll; and writing and
+reading back every example's sentence encoding in the encoder's disk cache (made-up vectors:
+the cache's own cost, not the model's; bench/serve_start.py times the real start). Usage:
     .venv/bin/python bench/rules_load.py [INTENTS] [EXAMPLES_PER_INTENT]
 """
 
@@ -13,7 +15,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
+
+from helpline.matcher.encoder import DIMENSIONS
+from helpline.matcher.encoder_cache import EncodingCache
 from helpline.rules import load_rulebook
+from helpline.rules.model import Rulebook
 from helpline.rules.reader import read_yaml
 from helpline.rules.watch import fingerprint
 
@@ -70,6 +77,19 @@ def main() -> None:
             print(f"{name:30} cpu {cpu:7.0f} ms   wall {wall:7.0f} ms")
         cpu, wall = best_of(5, lambda: [fingerprint(root) for _ in range(100)])
         print(f"{'fingerprint (one poll)':30} cpu {cpu / 100:7.3f} ms   wall {wall / 100:7.3f} ms")
+        time_encoding_cache(Path(tmp) / "cache", rulebook)
+
+
+def time_encoding_cache(folder: Path, rulebook: Rulebook) -> None:
+    texts = [t for i in rulebook.intents for e in i.examples.values() for t in e]
+    numbers = np.random.default_rng(0).random((len(texts), DIMENSIONS), np.float32)
+    vectors = dict(zip(texts, numbers, strict=True))
+    runs = iter(range(1_000))
+    cpu, wall = best_of(5, lambda: EncodingCache(folder, f"k{next(runs)}", DIMENSIONS).put(vectors))
+    print(f"{'encoding cache: write all':30} cpu {cpu:7.0f} ms   wall {wall:7.0f} ms")
+    cache = EncodingCache(folder, "k0", DIMENSIONS)
+    cpu, wall = best_of(5, lambda: cache.get(texts))
+    print(f"{'encoding cache: read all':30} cpu {cpu:7.0f} ms   wall {wall:7.0f} ms")
 
 
 if __name__ == "__main__":
