@@ -109,6 +109,14 @@ def test_the_cache_keeps_the_numbers_the_model_gave(folder: Path) -> None:
     assert np.array_equal(made, read_back)
 
 
+def test_a_message_sent_again_is_not_encoded_again(folder: Path) -> None:
+    encoder = encoder_in(folder)
+    first = encoder.encode_one("talk to a person")
+    again = encoder.encode_one("talk to a person")
+    assert encoder.encoded == 1
+    assert np.array_equal(first, again)
+
+
 @pytest.mark.parametrize("damage", ["garbage", "truncated"])
 def test_a_broken_cache_file_is_ignored_and_made_again(folder: Path, damage: str) -> None:
     expected = encoder_in(folder).encode(TEXTS)

@@ -33,6 +33,7 @@ import mmap
 import struct
 import threading
 import zipfile
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -53,6 +54,7 @@ LAYER_NORM_EPSILON = 1e-12
 # How many encodings are kept between loads of the rules, so a hot reload encodes only the
 # examples that changed (a 384-number vector is 1.5 KB: 50,000 are 75 MB).
 REMEMBERED = 50_000
+RECENT = 4_096  # messages' encodings kept, the least recently used dropped first (6 MB)
 # Part of the disk cache's key: change it whenever a change here changes the numbers a text
 # gets, so encodings made by the old code are not read back as the new code's.
 VERSION = 2
@@ -107,6 +109,7 @@ class SentenceEncoder:
         self._norm = _norm(tensors, "embeddings.LayerNorm")
         self._layers = [_Layer(tensors, f"encoder.layer.{n}.") for n in range(LAYERS)]
         self._remembered: dict[str, np.ndarray] = {}
+        self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # messages, oldest first
         self._lock = threading.Lock()
         self.encoded = 0  # texts run through the model so far (what the caches saved shows)
 
@@ -168,14 +171,21 @@ class SentenceEncoder:
 
     def encode_one(self, text: str) -> np.ndarray:
         """One message's vector. An example's text is looked up (`helpline check` matches
-        every example as a message); a message's is not remembered: they rarely repeat."""
+        every example as a message), and so are the RECENT messages last encoded: a quick
+        reply's button sends the same text every time it is pressed."""
         if mostly_hangul(text.split()):
             return np.zeros(DIMENSIONS, np.float32)
         with self._lock:
             known = self._remembered.get(text)
+            if known is None and (known := self._recent.get(text)) is not None:
+                self._recent.move_to_end(text)
         if known is not None:
             return known
         vector: np.ndarray = self._forward([text])[0]
+        with self._lock:
+            self._recent[text] = vector
+            if len(self._recent) > RECENT:
+                self._recent.popitem(last=False)
         return vector
 
     def _forward(self, texts: list[str]) -> np.ndarray:
