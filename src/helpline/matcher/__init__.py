@@ -7,6 +7,7 @@ from typing import Protocol
 
 from helpline.matcher.encoder import NAME as ENCODER
 from helpline.matcher.encoder import SentenceEncoder
+from helpline.matcher.framing import question_core
 from helpline.matcher.index import Index
 from helpline.matcher.scorer import explain as explain_score
 from helpline.matcher.scorer import score_intents
@@ -50,7 +51,7 @@ class SoftIdfMatcher:
     def match(
         self, text: str, language: str | None = None, limit: int = 5, *, explain: bool = False
     ) -> list[Candidate]:
-        query = self.index.query(text[:MAX_MESSAGE_CHARS])
+        query = self.index.query(question_core(text[:MAX_MESSAGE_CHARS]))
         if not query.vector:
             return []
         scored = score_intents(self.index, query, limit=limit)

@@ -1,0 +1,71 @@
+"""The question inside a polite request: the words that frame it taken out.
+
+Customers wrap a question in courtesy: "hi there, could you help me to get the invoices
+from last month?", "I do not know what I have to do to get my money back", "안녕하세요 문의
+좀 드릴게요, 환불은 어떻게 받나요". The frame says nothing about which answer helps, but
+it lengthens the message, so every similarity with a short example falls (the whole-string
+comparison most), and its words ("help", "assistance", "need") lean towards asking for a
+person. Matched on its question alone, the message scores as the same question asked
+plainly would: confidence means the same for short and long messages.
+
+Only frames are listed, never topic words; a message that is nothing but a frame ("can you
+help me?") is matched as it was written.
+"""
+
+from __future__ import annotations
+
+import re
+
+# English frames, matched case-insensitively anywhere in the message.
+_ENGLISH = (
+    r"\b(hi|hello|hey|hiya|good (morning|afternoon|evening))( there| team| guys| all)?\b[,!.]*",
+    r"\b(can|could|would|will|may) (you|u|ya|someone|somebody|anyone) (please |pls |kindly )?"
+    r"(help|assist) me( out)?( to| with| in| on)?\b",
+    r"\b(can|could|would|will) (you|u|ya) (please |pls )?(tell|show|explain( to)?|let) me"
+    r"( know)?\b",
+    r"\b(tell|show|explain to) me\b",
+    r"\bi (do not|don't|dont|didn't|didnt|did not) know (how|what|where|when|if|whether)"
+    r"( (i|to|we))?( (can|could|should|have to|need to|must|am supposed to|would))?( do)?( to)?\b",
+    r"\bi('d| would|d) (like|love|want)( some)?( (help|assistance|support|info|information))?"
+    r"( with| to| on| about| in)?\b",
+    r"\bi (need|want|require|would need|am looking for|'m looking for)( some| a little| your)?"
+    r" (help|assistance|support|info|information|advice)( from you)?"
+    r"( with| to| in| on| about| for)?\b",
+    r"\bwhat (do|should|must|would|can) i (have to |need to |got to )?do (in order )?to\b",
+    r"\b(is it|would it be|will it be|is there any way|is there a way)( possible)?( for me)? to\b",
+    r"\bi('m| am) (calling|writing|messaging|contacting you|reaching out)"
+    r"( to| about| because| regarding| for)?\b",
+    r"\bi (call|write) to\b",
+    r"\bi was (wondering|hoping)( if| whether| how)?( (i|you))?( (could|can|would))?\b",
+    r"\b(please|pls|plz|kindly)\b",
+    r"^(help|assistance|support)( me)?( to| with| in| on)?\b",
+    r"\b(thanks|thank you|thx)( (so|very) much)?( in advance)?\b",
+    r"\b(any|some) (help|advice)( is| would be)?( (much |greatly )?appreciated)?\b",
+    r"\bi (have|'ve) (got )?(a|one|some) (question|query|inquiry|enquiry)( for you)?"
+    r"( about| regarding| on)?\b",
+    r"\b(quick|a) question\b[:,]?",
+)
+# Korean frames: greetings, "I have a question", "it's about", "perhaps", "please".
+_KOREAN = (
+    r"안녕하(세요|십니까|신가요)|수고(하십니다|많으십니다|하세요)|저기요|여보세요",
+    r"문의\s*(좀\s*)?(드릴게요|드립니다|드려요|드리려고요|드리고\s*싶어요|하려고요|합니다|있어요"
+    r"|있습니다|해요)",
+    r"궁금한\s*(게|것이|점이|거|부분이)\s*(있는데요|있어서요|있어요|있습니다|있는데)",
+    r"다름이\s*아니라(요)?|다름\s*아니고",
+    r"혹시(요)?",
+    r"(부탁|요청)\s*(드립니다|드려요|드릴게요|합니다|해요|드리겠습니다)",
+    r"감사합니다|고맙습니다|감사해요",
+    r"어떻게\s*(하면|해야)\s*(될까요|되나요|돼요|되죠|하나요|할까요|하죠|해요)",
+    r"(가능할까요|가능한가요|가능하나요)",
+    r"알려\s*(주세요|주실\s*수\s*있나요|주시겠어요|줘요|주실래요)",
+)
+_FRAMES = re.compile("|".join(f"(?:{p})" for p in _ENGLISH + _KOREAN), re.IGNORECASE)
+_SPACES = re.compile(r"\s+")
+_LETTER = re.compile(r"[^\W_]")
+MIN_LETTERS = 3  # what is left must still say something, or the message is kept whole
+
+
+def question_core(text: str) -> str:
+    """The message without its courtesy frames; the message itself when nothing is left."""
+    core = _SPACES.sub(" ", _FRAMES.sub(" ", text)).strip(" ,.!")
+    return core if len(_LETTER.findall(core)) >= MIN_LETTERS else text

@@ -1,0 +1,41 @@
+"""The question inside a polite request (matcher/framing.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpline.matcher import build_matcher
+from helpline.matcher.framing import question_core
+from helpline.rules import load_rulebook
+
+
+@pytest.mark.parametrize(
+    ("text", "core"),
+    [
+        ("could you help me to get the invoices from last month?",
+         "get the invoices from last month?"),
+        ("I do not know what I have to do to get my money back", "get my money back"),
+        ("Hi there, I was wondering if you could tell me how I could cancel",
+         "how I could cancel"),
+        ("I need assistance to report a payment issue", "report a payment issue"),
+        ("안녕하세요 문의 좀 드릴게요 환불은 어떻게 받나요", "환불은 어떻게 받나요"),
+        ("다름이 아니라 혹시 자막 크기 바꿀 수 있나요", "자막 크기 바꿀 수 있나요"),
+    ],
+)  # fmt: skip
+def test_the_frame_is_taken_out(text: str, core: str) -> None:
+    assert question_core(text) == core
+
+
+@pytest.mark.parametrize("text", ["can you help me?", "안녕하세요", "thank you!", "refund"])
+def test_a_message_that_is_only_a_frame_is_kept_whole(text: str) -> None:
+    assert question_core(text) == text
+
+
+def test_a_polite_question_scores_as_the_plain_one() -> None:
+    matcher = build_matcher(load_rulebook("bot_rules"))
+    plain = matcher.match("how do I get my invoice", "en")[0]
+    polite = matcher.match(
+        "Hello, could you help me? I do not know how I could get my invoice", "en"
+    )[0]
+    assert plain.intent == polite.intent == "receipt_invoice"
+    assert polite.score > plain.score - 10  # the courtesy costs (next to) nothing
