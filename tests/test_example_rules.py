@@ -1,5 +1,5 @@
 """Quality gate for the shipped StreamFlix rules: they load, their conversations pass, and
-the labelled dev set stays above the floors measured when the thresholds were chosen."""
+customers' messages in both languages get what they should (the project's labelled sets)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from helpline.cli.test import Outcome, run_tests
-from helpline.evaluation import data, intents
+from helpline.evaluation import data, dialogue, intents
 from helpline.matcher import Matcher, build_matcher
 from helpline.rules import load_rulebook
 from helpline.rules.model import Rulebook
@@ -20,14 +20,22 @@ REPO = Path(__file__).resolve().parent.parent
 RULES = REPO / "bot_rules"
 DEV_SET = REPO / "bench" / "data" / "streamflix_dev.jsonl"
 
-# Floors a few points under the figures measured when config.yaml's thresholds were chosen
-# (answer 65, clarify 50: in-scope accuracy 87.4, out-of-scope recall 90.1, wrong answers
-# 2.6% of all messages; bench/README.md). A fall below one means a rules or matcher change
-# made the example bot worse at its job, not that the machine is slow.
+# What a customer gets from the shipped bot (helpline eval --dialogue: each message the first
+# of a new conversation, through the real policy), per language of each labelled set. The
+# project aims at the right answer for 70% of the questions it has an answer for, a wrong
+# answer for at most 5% of all messages, and 90% of out-of-scope messages not answered; the
+# floors sit a few points under what it measured when the thresholds were chosen (lowest:
+# 70.2 right on real_ko, 88.9 held on the dev set's English) so that a fall means a rules,
+# matcher or mood change made the bot worse at its job.
+CUSTOMER_SETS = ("streamflix_dev.jsonl", "real_en.jsonl", "real_ko.jsonl")
+ANSWERED_RIGHT_FLOOR = 67.0
+WRONG_ANSWER_CEILING = 5.0
+OOS_HELD_FLOOR = 86.0
+# The matcher alone on the dev set, without "did you mean": it still rarely answers wrongly
+# (measured at answer 62 with the encoder: 92.2% right, 4.6% wrong).
 FLOORS: dict[str, Callable[[float], bool]] = {
-    "in_scope_accuracy": lambda value: value >= 84.0,
-    "oos_recall": lambda value: value >= 85.0,
-    "wrong_answer_rate": lambda value: value <= 4.0,
+    "in_scope_accuracy": lambda value: value >= 88.0,
+    "wrong_answer_rate": lambda value: value <= 5.0,
 }
 # "Did you mean" buttons are part of answering: the right intent should be among the
 # candidates almost always, even when the bot asks first.
@@ -45,6 +53,23 @@ def _dev_figures(clarify: bool) -> dict[str, Any]:
     rulebook, matcher = _shipped()
     predictions = intents.predict(matcher, data.read_rows(DEV_SET))
     return intents.metrics(predictions, rulebook.thresholds_for, clarify)
+
+
+@cache
+def _customer_figures(name: str) -> dict[str, Any]:
+    rulebook, matcher = _shipped()
+    rows = data.read_rows(REPO / "bench" / "data" / name)
+    return dialogue.figures(dialogue.run(rulebook, matcher, rows))
+
+
+@pytest.mark.parametrize("name", CUSTOMER_SETS)
+def test_customers_get_the_right_answer_and_few_wrong_ones_in_each_language(name: str) -> None:
+    report = _customer_figures(name)
+    for language in [key for key in report if key != "all"] or ["all"]:
+        figures = report[language]
+        assert figures["answered_right"] >= ANSWERED_RIGHT_FLOOR, (language, figures)
+        assert figures["wrong_answer_rate"] <= WRONG_ANSWER_CEILING, (language, figures)
+        assert figures["oos_held"] >= OOS_HELD_FLOOR, (language, figures)
 
 
 @cache
@@ -98,12 +123,6 @@ def test_shipped_conversation_test_passes(name: str) -> None:
     assert outcome.failures == ()
 
 
-@pytest.mark.parametrize("figure", sorted(FLOORS))
-def test_dev_set_figure_stays_above_its_floor(figure: str) -> None:
-    value = _dev_figures(clarify=True)[figure]
-    assert FLOORS[figure](value), f"{figure} = {value}"
-
-
 def test_right_intent_is_top_candidate_for_nearly_every_in_scope_dev_message() -> None:
     value = _dev_figures(clarify=True)["closed_set_accuracy"]
     assert value >= CLOSED_SET_FLOOR, f"closed_set_accuracy = {value}"
@@ -111,5 +130,5 @@ def test_right_intent_is_top_candidate_for_nearly_every_in_scope_dev_message() -
 
 def test_without_did_you_mean_the_bot_still_rarely_answers_wrongly() -> None:
     figures = _dev_figures(clarify=False)
-    assert figures["wrong_answer_rate"] <= 4.0, figures["wrong_answer_rate"]
-    assert figures["in_scope_accuracy"] >= 84.0, figures["in_scope_accuracy"]
+    for figure, holds in FLOORS.items():
+        assert holds(figures[figure]), f"{figure} = {figures[figure]}"

@@ -194,7 +194,8 @@ def _fallback(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> T
             "fallback",
         )
         return Turn((reply,), state, _decide(msg, "fallback", state, ("max_fallbacks",)))
-    text = config.text("fallback", msg.language)
+    about_another = utterance.NOT_OURS in msg.reasons
+    text = config.text("not_ours" if about_another else "fallback", msg.language)
     topics = _topics(rulebook, msg.language)
     if topics:  # not only "rephrase": what there is to ask about
         listed = "\n".join("- " + topic for topic in topics)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:  # dialogue imports this module; its types are only annotation
     from helpline.dialogue import ConversationState, Inbound
 
 RECENT_TEXTS = 5  # how many earlier customer texts a repeat is checked against
+NOT_OURS = "not_ours"  # the message names another product or subject (config scope)
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,8 @@ def read(
         candidates = tuple(c for c in found if c.intent in rulebook.by_name)
     typed = pressed is None
     signal, reasons = _cues(state, text, lang) if typed else (0.0, ())
+    if typed and rulebook.config.scope.other_subject(text):
+        reasons += (NOT_OURS,)  # about another product: zone() will not answer it
     return Utterance(
         text, inbound.payload, lang, inbound.now, candidates, not typed, signal, reasons
     )
@@ -122,6 +125,8 @@ def zone(rulebook: Rulebook, msg: Utterance) -> str:
         return "fallback"
     if msg.pressed:
         return "answer"
+    if NOT_OURS in msg.reasons:
+        return "fallback"
     top = msg.candidates[0]
     limits = rulebook.thresholds_for(top.intent)
     if top.score < limits.clarify:

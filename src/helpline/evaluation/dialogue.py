@@ -78,6 +78,10 @@ def _sort(
         return ANSWERED_OOS if answered else HELD
     if gold in answered or (gold == human and asked_for_human):
         return ANSWERED_RIGHT
+    if decision.decision == "handoff" and not answered and rulebook.by_name[gold].escalate:
+        # the intent's answer ends with a person anyway (a complaint, a double charge), and
+        # the customer was handed to one straight away, for their mood
+        return ANSWERED_RIGHT
     if answered:
         return ANSWERED_WRONG
     if decision.decision == "handoff":

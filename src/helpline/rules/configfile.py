@@ -17,6 +17,7 @@ from helpline.rules.model import Config, FrustrationSettings, Thresholds
 from helpline.rules.reader import key_line, line_of
 from helpline.rules.report import Report, did_you_mean
 from helpline.rules.texts import BUILTIN_TEXTS
+from helpline.scope import Scope
 
 HOURS_KEYS = ("timezone", "weekdays", "holidays")
 CONFIG_KEYS = (
@@ -31,10 +32,12 @@ CONFIG_KEYS = (
     "business_hours",
     "queue",
     "matcher",
+    "scope",
 )
 THRESHOLD_KEYS = ("answer", "clarify", "ambiguity")
 FRUSTRATION_KEYS = ("escalate_at", "half_life_s", "enabled")
 MATCHER_KEYS = ("encoder",)
+SCOPE_KEYS = ("ours", "not_ours")
 ENCODERS = ("none", ENCODER)  # matcher.encoder: off, or the sentence encoder
 MAX_FALLBACKS = 20
 
@@ -75,6 +78,8 @@ def read_config(data: Any, report: Report) -> ParsedConfig:
     values["texts"] = _texts(data, report, languages) if "texts" in data else {}
     if "matcher" in data:
         values["encoder"] = _encoder(data, report)
+    if "scope" in data:
+        values["scope"] = _scope(data, report)
     for key in ("business_hours", "queue"):
         if key in data:
             found = report.mapping(data, key, key)
@@ -191,6 +196,19 @@ def _encoder(data: Mapping[str, Any], report: Report) -> str | None:
         report.warn(line_of(found, "encoder"), sentence_encoder.WORDS_ONLY)
         return "none"
     return name
+
+
+def _scope(data: Mapping[str, Any], report: Report) -> Scope | None:
+    """scope: {ours: [names], not_ours: [names and subjects]}, each a list of texts."""
+    found = report.mapping(data, "scope", "scope")
+    if found is None:
+        return None
+    report.unknown_keys(found, SCOPE_KEYS, "scope")
+    lists = {
+        key: report.text_list(found, key, f"scope: {key}") or () for key in SCOPE_KEYS
+        if key in found
+    }  # fmt: skip
+    return Scope(**lists)
 
 
 def _synonyms(data: Mapping[str, Any], report: Report) -> Mapping[str, tuple[str, ...]] | None:

@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 from helpline.errors import Problem
 from helpline.rules.texts import BUILTIN_TEXTS
+from helpline.scope import Scope
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 # what the bot can decide for one message (dialogue.Decision.decision); tests may expect one
@@ -75,6 +76,8 @@ class Config:
     # matcher.encoder: "minilm" gives the classifier each text's sentence meaning
     # (matcher/encoder.py): better answers for a few milliseconds a message; "none" not.
     encoder: str = "none"
+    # scope.ours / scope.not_ours: a message naming another product is not answered (scope.py)
+    scope: Scope = Scope()
 
     def text(self, key: str, language: str | None, **values: object) -> str:
         """The author's wording in this language, else the built-in one, filled in."""

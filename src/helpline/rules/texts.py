@@ -35,6 +35,12 @@ BUILTIN_TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "en": "Sorry, I didn't quite get that. Could you say it another way?",
         "ko": '죄송해요, 제가 잘 이해하지 못했어요. 조금 다르게 말씀해 주시겠어요?',
     },
+    # instead of the fallback when the message names another company's product or a subject
+    # the desk does not handle (config scope.not_ours); the topics follow it too
+    "not_ours": {
+        "en": "That sounds like a question for another company or service, and I can only answer questions about our own service.",
+        "ko": '다른 회사나 서비스에 관한 문의 같아요. 저는 저희 서비스에 관한 문의만 도와드릴 수 있어요.',
+    },
     # after the fallback: {topics} is a markdown list of the categories' labels, one a line
     # (category_<name> below)
     "fallback_topics": {

@@ -1,0 +1,73 @@
+"""Whose product a message is about: ours, or someone else's.
+
+"How do I delete my instagram account" and "디즈니플러스 해지는 어떻게 해요" share every word
+an answer rests on (delete, account, 해지) with questions the bot does answer; only the name
+says they are not about us, and a similarity score cannot weigh one name against four
+shared words. So the author lists the names and subjects that are not theirs (config.yaml
+`scope.not_ours`: other services, and things the desk does not handle, such as parcels and
+deliveries for a streaming service), and the ones that are (`scope.ours`); a message that
+names one of the first and none of the second is not answered from any intent.
+
+English terms are matched as whole words of the lower-cased text ("max" is not in
+"maximum"); Korean terms as parts of the text without spaces, so particles and spacing need
+no listing (넷플릭스 matches 넷플릭스에서, 넷플 릭스 does not occur in practice).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from helpline.text import is_hangul_word
+
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Scope:
+    ours: tuple[str, ...] = ()  # our own product's names: a message naming one is ours
+    not_ours: tuple[str, ...] = ()  # other products and subjects the desk does not handle
+
+    def other_subject(self, text: str) -> str | None:
+        """The first term of `not_ours` the text names, unless it also names ours."""
+        if not self.not_ours:
+            return None
+        lowered = text.lower()
+        if _finder(self.ours)(lowered):
+            return None
+        return _finder(self.not_ours)(lowered)
+
+
+@functools.cache
+def _finder(terms: Sequence[str]) -> _Finder:
+    return _Finder(terms)
+
+
+class _Finder:
+    """One regular expression for the Latin terms, substring search for the Korean ones."""
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        latin = sorted({t.lower() for t in terms if not _has_hangul(t)}, key=len, reverse=True)
+        self._korean = tuple(
+            sorted({_SPACES.sub("", t) for t in terms if _has_hangul(t)}, key=len, reverse=True)
+        )
+        words = "|".join(r"\s+".join(map(re.escape, t.split())) for t in latin)
+        self._latin = re.compile(rf"(?<![\w+])({words})(?![\w+])") if latin else None
+
+    def __call__(self, lowered: str) -> str | None:
+        if self._latin is not None:
+            found = self._latin.search(lowered)
+            if found:
+                return " ".join(found.group(1).split())  # the term as listed
+        if self._korean:
+            compact = _SPACES.sub("", lowered)
+            for term in self._korean:
+                if term in compact:
+                    return term
+        return None
+
+
+def _has_hangul(term: str) -> bool:
+    return any(is_hangul_word(ch) for ch in term)

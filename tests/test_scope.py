@@ -1,0 +1,83 @@
+"""Whose product a message is about (scope.py), and what the bot does with another's."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpline import dialogue
+from helpline.matcher import build_matcher
+from helpline.rules import load_rulebook
+from helpline.scope import Scope
+
+SCOPE = Scope(
+    ours=("streamflix", "스트림플릭스", "네이버페이"),
+    not_ours=("instagram", "disney+", "tracking number", "디즈니플러스", "네이버", "배송"),
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("how do I delete my instagram account", "instagram"),
+        ("How do I delete my Instagram account?", "instagram"),
+        ("is disney+ cheaper", "disney+"),
+        ("where do I find the tracking  number", "tracking number"),
+        ("디즈니플러스 해지는 어떻게 해요", "디즈니플러스"),
+        ("디즈니 플러스에서 해지는", "디즈니플러스"),  # Korean terms ignore spacing
+        ("배송지를 바꾸고 싶어요", "배송"),
+        ("네이버 2단계 인증 해제", "네이버"),
+    ],
+)
+def test_a_message_naming_another_product_is_found(text: str, named: str) -> None:
+    assert SCOPE.other_subject(text) == named
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how do I delete my account",
+        "instagrammer here, how do I cancel",  # whole words only in English
+        "I moved from instagram ads to streamflix, how do I pay",  # names ours too
+        "네이버페이로 결제가 안 돼요",  # a payment method we accept, though it holds 네이버
+        "disney",
+    ],
+)
+def test_a_message_about_us_is_not_flagged(text: str) -> None:
+    assert SCOPE.other_subject(text) is None
+
+
+def test_no_list_flags_nothing() -> None:
+    assert Scope().other_subject("how do I delete my instagram account") is None
+
+
+def _first_reply(text: str) -> dialogue.Turn:
+    rulebook = load_rulebook("bot_rules")
+    state = dialogue.greet(rulebook, dialogue.ConversationState(), 0.0).state
+    inbound = dialogue.Inbound("text", 1.0, text)
+    return dialogue.respond(rulebook, build_matcher(rulebook), state, inbound)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["how do I delete my instagram account", "디즈니플러스 해지는 어떻게 해요",
+     "I want to change the shipping address"],
+)  # fmt: skip
+def test_the_shipped_bot_does_not_answer_about_another_product(text: str) -> None:
+    turn = _first_reply(text)
+    assert turn.decision.decision == "fallback"
+    assert "not_ours" in turn.decision.reasons
+    assert all(r.kind != "answer" for r in turn.replies)
+    # it says why, and what it can help with instead
+    text = turn.replies[0].text
+    assert ("another company" in text or "다른 회사" in text) and "\n- " in text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [("how do I delete a profile on streamflix", "delete_profile"),
+     ("스트림플릭스 해지는 어떻게 해요", "cancel_subscription")],
+)  # fmt: skip
+def test_the_shipped_bot_answers_the_same_question_about_us(text: str, intent: str) -> None:
+    turn = _first_reply(text)
+    assert turn.decision.decision == "answer"
+    assert turn.decision.intent == intent
