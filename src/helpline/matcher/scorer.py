@@ -10,7 +10,6 @@ from operator import itemgetter
 
 import numpy as np
 from rapidfuzz import fuzz
-from rapidfuzz.fuzz import partial_ratio
 
 from helpline.matcher.classifier import MEANING, SoftmaxClassifier
 from helpline.matcher.features import SPELLING, WORD, word_of
@@ -28,13 +27,6 @@ STRING_WEIGHT_EN = 0.45  # share of the whole-string similarity in the final sco
 # did better on ParaKQC val (0.8: 88.6 -> 89.1 in-scope at 88% out-of-scope recall with 5
 # paraphrases a group, 66.2 -> 68.1 at 90% with one), 0.9 worse again.
 STRING_WEIGHT_KO = 0.8
-# A Korean message this many times an example's length (without spaces) is also compared
-# with its part most like the example, at INSIDE_SHARE of that similarity: "그동안 낸 요금
-# 내역 한번에 볼 수 있는 곳 있나요" holds "요금 내역" and is not a short question. On the
-# project's Korean messages (bench/data) answered right 61.3 -> 66.0 (real_ko), 87.8 ->
-# 87.8 (dev), with no more answered wrong; 0.85 gave less (63.4).
-LONGER = 1.5
-INSIDE_SHARE = 0.95
 SCORED_INTENTS = 15  # intents with the nearest examples, scored against their profile
 RERANKED_INTENTS = 10  # of those, the best, compared as whole strings
 STRING_EXAMPLES = 5  # examples per intent compared as whole strings
@@ -224,15 +216,10 @@ def _closest_string(index: Index, query: Query, hits: list[tuple[float, int]]) -
     examples, ratio = index.examples, fuzz.ratio
     sorted_plain, joined = query.sorted_plain or sorted_words(query.plain.split()), query.joined
     best, best_n = -1.0, hits[0][1]
-    korean = query.korean
     for _, n in sorted(hits, reverse=True)[:STRING_EXAMPLES]:  # heapq.nlargest, cheaper
         example = examples[n]
         by_words = ratio(sorted_plain, example.sorted_plain)
         by_spelling = ratio(joined, example.joined)
-        if korean and len(joined) > LONGER * len(example.joined):
-            # a long message holds its question somewhere: compare the example with the
-            # part of the message most like it, not with all of it
-            by_spelling = max(by_spelling, INSIDE_SHARE * partial_ratio(example.joined, joined))
         similarity = (by_words if by_words >= by_spelling else by_spelling) / 100.0
         if similarity > best:
             best, best_n = similarity, n
