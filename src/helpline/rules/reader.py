@@ -111,6 +111,10 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, shown: str, text: str) -> Problem
         what += "; YAML indents with spaces, not tabs"
     if "expected a single document" in str(exc.context):
         what = "a second document (---) in one file; keep one document per file"
+    if "maximum nesting depth" in str(exc.problem):
+        # newer PyYAML releases (6.0.4 here) stop deep nesting in the parser, before our own
+        # builder's RecursionError check: the same problem, told the same way
+        return Problem(shown, line, "nested too deeply")
     return Problem(shown, line, f"YAML syntax error: {what}")
 
 
