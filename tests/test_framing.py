@@ -39,3 +39,25 @@ def test_a_polite_question_scores_as_the_plain_one() -> None:
     )[0]
     assert plain.intent == polite.intent == "receipt_invoice"
     assert polite.score > plain.score - 10  # the courtesy costs (next to) nothing
+
+
+def test_a_message_of_several_sentences_is_split_into_them() -> None:
+    from helpline.matcher.framing import sentences
+
+    assert sentences("I moved last week. How do I sign in on the new TV?") == [
+        "I moved last week.", "How do I sign in on the new TV?"
+    ]  # fmt: skip
+    assert sentences("How do I sign in on the new TV?") == []
+    assert sentences("Hi. How do I sign in?") == []  # "Hi." is no question of its own
+
+
+def test_the_question_among_sentences_decides() -> None:
+    matcher = build_matcher(load_rulebook("bot_rules"))
+    alone = matcher.match("how do I sign in on my new TV?", "en")[0]
+    told = matcher.match(
+        "We moved to a new flat last week and bought a big television for the living room."
+        " How do I sign in on my new TV?",
+        "en",
+    )[0]
+    assert told.intent == alone.intent == "tv_app_login"
+    assert told.score >= alone.score - 5

@@ -65,6 +65,16 @@ _LETTER = re.compile(r"[^\W_]")
 MIN_LETTERS = 3  # what is left must still say something, or the message is kept whole
 
 
+_SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
+MIN_SENTENCE = 4  # shorter pieces ("Hi.", "ok!") are not questions of their own
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a message of two or more; none for a message of one."""
+    parts = [p for p in _SENTENCE_END.split(text) if len(p.strip()) >= MIN_SENTENCE]
+    return parts if len(parts) > 1 else []
+
+
 def question_core(text: str) -> str:
     """The message without its courtesy frames; the message itself when nothing is left."""
     core = _SPACES.sub(" ", _FRAMES.sub(" ", text)).strip(" ,.!")
