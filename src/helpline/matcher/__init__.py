@@ -72,7 +72,6 @@ class SoftIdfMatcher:
             for s in scored
         ]
 
-
     def _scored(self, text: str, limit: int) -> tuple[Query, list[Scored]]:
         query = self.index.query(question_core(text))
         return query, score_intents(self.index, query, limit=limit) if query.vector else []
