@@ -16,14 +16,18 @@ from __future__ import annotations
 
 import re
 
+from helpline.text import mostly_hangul
+
 # English frames, matched case-insensitively anywhere in the message.
 _ENGLISH = (
-    r"\b(hi|hello|hey|hiya|good (morning|afternoon|evening))( there| team| guys| all)?\b[,!.]*",
+    # a greeting opens a message and thanks close it; inside one they are what is asked
+    # about ("how do I say thank you in Spanish")
+    r"^\s*(hi|hello|hey|hiya|good (morning|afternoon|evening))( there| team| guys| all)?\b[,!.]*",
     r"\b(can|could|would|will|may) (you|u|ya|someone|somebody|anyone) (please |pls |kindly )?"
     r"(help|assist) me( out)?( to| with| in| on)?\b",
     r"\b(can|could|would|will) (you|u|ya) (please |pls )?(tell|show|explain( to)?|let) me"
     r"( know)?\b",
-    r"\b(tell|show|explain to) me\b",
+    r"\byou (could|can|would) (tell|show) me\b",
     r"\bi (do not|don't|dont|didn't|didnt|did not) know (how|what|where|when|if|whether)"
     r"( (i|to|we))?( (can|could|should|have to|need to|must|am supposed to|would))?( do)?( to)?\b",
     r"\bi('d| would|d) (like|love|want)( some)?( (help|assistance|support|info|information))?"
@@ -36,10 +40,11 @@ _ENGLISH = (
     r"\bi('m| am) (calling|writing|messaging|contacting you|reaching out)"
     r"( to| about| because| regarding| for)?\b",
     r"\bi (call|write) to\b",
-    r"\bi was (wondering|hoping)( if| whether| how)?( (i|you))?( (could|can|would))?\b",
+    r"\bi was (wondering|hoping)( if| whether| how)?( (i|you))?( (could|can|would))?"
+    r"( (tell|show) me)?\b",
     r"\b(please|pls|plz|kindly)\b",
     r"^(help|assistance|support)( me)?( to| with| in| on)?\b",
-    r"\b(thanks|thank you|thx)( (so|very) much)?( in advance)?\b",
+    r"\b(thanks|thank you|thx)( (so|very) much)?( in advance)?[.!]*\s*$",
     r"\b(any|some) (help|advice)( is| would be)?( (much |greatly )?appreciated)?\b",
     r"\bi (have|'ve) (got )?(a|one|some) (question|query|inquiry|enquiry)( for you)?"
     r"( about| regarding| on)?\b",
@@ -47,14 +52,14 @@ _ENGLISH = (
 )
 # Korean frames: greetings, "I have a question", "it's about", "perhaps", "please".
 _KOREAN = (
-    r"안녕하(세요|십니까|신가요)|수고(하십니다|많으십니다|하세요)|저기요|여보세요",
+    r"^\s*(안녕하(세요|십니까|신가요)|수고(하십니다|많으십니다|하세요)|저기요|여보세요)[,!.~]*",
     r"문의\s*(좀\s*)?(드릴게요|드립니다|드려요|드리려고요|드리고\s*싶어요|하려고요|합니다|있어요"
     r"|있습니다|해요)",
     r"궁금한\s*(게|것이|점이|거|부분이)\s*(있는데요|있어서요|있어요|있습니다|있는데)",
     r"다름이\s*아니라(요)?|다름\s*아니고",
     r"혹시(요)?",
     r"(부탁|요청)\s*(드립니다|드려요|드릴게요|합니다|해요|드리겠습니다)",
-    r"감사합니다|고맙습니다|감사해요",
+    r"(감사합니다|고맙습니다|감사해요)[.!~]*\s*$",
     r"어떻게\s*(하면|해야)\s*(될까요|되나요|돼요|되죠|하나요|할까요|하죠|해요)",
     r"(가능할까요|가능한가요|가능하나요)",
     r"알려\s*(주세요|주실\s*수\s*있나요|주시겠어요|줘요|주실래요)",
@@ -63,6 +68,14 @@ _FRAMES = re.compile("|".join(f"(?:{p})" for p in _ENGLISH + _KOREAN), re.IGNORE
 _SPACES = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W_]")
 MIN_LETTERS = 3  # what is left must still say something, or the message is kept whole
+# English words under which a message is matched as written: a short one's frame is part of what it
+# asks ("hi what's up", "please ask me again", "what can i do to get a better credit score"),
+# and filler weighs on long messages, where the polite requests are. With every message
+# unframed clinc150 10-shot lost 0.8 points in-scope at its target out-of-scope recall (79.4
+# -> 78.6); from 8 words on, 0.4, while bitext_dev kept 78.6 of the 80.4 answered right.
+# Korean frames are endings and set phrases that never carry the question (ParaKQC gained a
+# little from them at every length), so a Korean message is always unframed.
+SHORT = 8
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。])\s+|\n+")
@@ -76,6 +89,10 @@ def sentences(text: str) -> list[str]:
 
 
 def question_core(text: str) -> str:
-    """The message without its courtesy frames; the message itself when nothing is left."""
+    """The message without its courtesy frames; the message itself when nothing is left,
+    or when it is short enough for the frame not to matter (SHORT)."""
+    words = text.split()
+    if len(words) < SHORT and not mostly_hangul(words):
+        return text
     core = _SPACES.sub(" ", _FRAMES.sub(" ", text)).strip(" ,.!")
     return core if len(_LETTER.findall(core)) >= MIN_LETTERS else text
