@@ -13,12 +13,12 @@ from aiohttp.test_utils import TestClient
 from conftest import Customer
 from helpline.bus import MemoryBus
 from helpline.rules.model import Rulebook
+from helpline.service.conversation import ConversationService
+from helpline.service.frames import Hello, MessageNew
+from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store import SQLiteStore
 from helpline.web.app import create_app
-from helpline.web.conversation import ConversationService
-from helpline.web.frames import Hello, MessageNew
-from helpline.web.rules_holder import RulesHolder
 
 T = TypeVar("T")
 

@@ -12,11 +12,11 @@ from typing import Any
 
 from aiohttp import web
 
+from helpline.client_address import Network, parse_networks
 from helpline.errors import ConfigError
 from helpline.password import HashParams, Passwords
 from helpline.store.agents import Agent, AgentStore, agent_store
 from helpline.web.attempts import FailedAttempts
-from helpline.web.client_address import Network, parse_networks
 from helpline.web.keys import AUTH, AUTH_SETTINGS, CLOCK, SETTINGS, STORE
 
 COOKIE = "helpline_agent"

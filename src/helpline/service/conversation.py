@@ -8,17 +8,17 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from helpline import dialogue, notice
+from helpline import dialogue
 from helpline.actions import ActionStep, call_for
 from helpline.bus.base import Bus, conversation_topic
+from helpline.bus.locks import LockRegistry
 from helpline.errors import ProtocolError
 from helpline.identity import Identity
+from helpline.service import codec, frames, notice
+from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
+from helpline.service.rules_holder import RulesHolder
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.customers import customer_store
-from helpline.web import codec, frames
-from helpline.web.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
-from helpline.web.locks import LockRegistry
-from helpline.web.rules_holder import RulesHolder
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ FEEDBACK_TEXT = {True: "👍", False: "👎"}
 
 
 class Escalator(Protocol):
-    """The live-agent queue, as the bot's turns see it (web.handoff.HandoffService)."""
+    """The live-agent queue, as the bot's turns see it (service.handoff.HandoffService)."""
 
     async def escalate(
         self, conversation: Conversation, turn: dialogue.Turn, record: TurnRecord

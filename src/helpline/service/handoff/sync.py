@@ -14,7 +14,7 @@ from helpline.errors import BusOverflowError, BusUnavailableError, StoreError
 from helpline.store.handoff import Handoff
 
 if TYPE_CHECKING:
-    from helpline.web.handoff.service import HandoffService
+    from helpline.service.handoff.service import HandoffService
 
 log = logging.getLogger(__name__)
 

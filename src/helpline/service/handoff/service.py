@@ -13,17 +13,17 @@ from typing import Any
 
 from helpline import dialogue, routing
 from helpline.bus.base import Bus, conversation_topic
+from helpline.bus.locks import LockRegistry
 from helpline.hours import Hours, is_open
 from helpline.routing import QueueSettings
 from helpline.rules.model import Config
+from helpline.service.handoff import desk, topics
+from helpline.service.handoff.board import Board, EntryInfo, Place
+from helpline.service.handoff.sync import DeskSync
+from helpline.service.rules_holder import RulesHolder
 from helpline.store.agents import Agent, agent_store
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.handoff import Escalation, Handoff, handoff_store
-from helpline.web.handoff import desk, topics
-from helpline.web.handoff.board import Board, EntryInfo, Place
-from helpline.web.handoff.sync import DeskSync
-from helpline.web.locks import LockRegistry
-from helpline.web.rules_holder import RulesHolder
 
 log = logging.getLogger(__name__)
 
