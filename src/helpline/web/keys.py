@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -16,9 +15,7 @@ from helpline.service.mail import Mailer
 from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store.base import Store
-
-if TYPE_CHECKING:  # auth.py imports this module; its types are only needed for checking
-    from helpline.web.auth import AuthSettings, AuthState
+from helpline.web.auth_settings import AuthSettings, AuthState
 
 Clock = Callable[[], float]
 
