@@ -12,11 +12,11 @@ from helpline.actions import merge, wire
 from helpline.actions.base import ActionCall, ActionResult, ActionRunner
 from helpline.actions.inprocess import InProcessRunner
 from helpline.actions.remote import RemoteRunner
-from helpline.dialogue import Turn
 from helpline.errors import ActionError, ActionNotFoundError, ActionServerError
 from helpline.rules.model import Rulebook
 from helpline.settings import Settings
 from helpline.store.base import Conversation
+from helpline.turn import Turn
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.service.rules_holder import RulesHolder
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.customers import customer_store
+from helpline.turn import ConversationState, Turn
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +32,7 @@ class Escalator(Protocol):
     """The live-agent queue, as the bot's turns see it (service.handoff.HandoffService)."""
 
     async def escalate(
-        self, conversation: Conversation, turn: dialogue.Turn, record: TurnRecord
+        self, conversation: Conversation, turn: Turn, record: TurnRecord
     ) -> tuple[list[Message], str]:
         """Commit the turn that hands over, queued; returns its messages and the status."""
         ...
@@ -189,7 +190,7 @@ class ConversationService:
     async def _greet(self, conversation: Conversation) -> Conversation:
         """Store the greeting; the conversation as it now stands (known without reading it)."""
         active = self.rules.current
-        state = dialogue.ConversationState(
+        state = ConversationState(
             language=conversation.language, customer_name=conversation.customer_name
         )
         turn = dialogue.greet(active.rulebook, state, self.clock())
@@ -230,7 +231,7 @@ class ConversationService:
     async def _commit(
         self,
         conversation: Conversation,
-        turn: dialogue.Turn,
+        turn: Turn,
         answers_seq: int | None,
         events: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> list[Message]:
@@ -258,7 +259,7 @@ class ConversationService:
             await self.handoff.changed()  # offers, and the customer's place in line
         return stored
 
-    def _with_wait(self, conversation_id: str, turn: dialogue.Turn) -> dialogue.Turn:
+    def _with_wait(self, conversation_id: str, turn: Turn) -> Turn:
         """A "how long?" while queued is answered with the real place and wait."""
         if self.handoff is None or turn.decision.decision != "queue" or not turn.replies:
             return turn

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from helpline import dialogue, routing
+from helpline import routing
 from helpline.bus.base import Bus, conversation_topic
 from helpline.bus.locks import LockRegistry
 from helpline.hours import Hours, is_open
@@ -24,6 +24,7 @@ from helpline.service.rules_holder import RulesHolder
 from helpline.store.agents import Agent, agent_store
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.handoff import Escalation, Handoff, handoff_store
+from helpline.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,7 @@ class HandoffService:
     # --- escalation -------------------------------------------------------------------
 
     async def escalate(
-        self, conversation: Conversation, turn: dialogue.Turn, record: TurnRecord
+        self, conversation: Conversation, turn: Turn, record: TurnRecord
     ) -> tuple[list[Message], str]:
         """Commit the turn that hands over, with its ticket and queue row; the status it
         ends in: queued, or offline when nobody can take it (told so honestly)."""
@@ -406,14 +407,14 @@ def _row(cid: str, ticket_id: str, esc: Escalation, now: float) -> Handoff:
     )
 
 
-def _info(conversation: Conversation, turn: dialogue.Turn | None) -> EntryInfo:
+def _info(conversation: Conversation, turn: Turn | None) -> EntryInfo:
     state: Mapping[str, Any] = conversation.bot_state
     intent = _about(turn) if turn else state.get("topic") or state.get("last_answered")
     language = turn.state.language if turn else conversation.language
     return EntryInfo(intent, language, conversation.customer_name)
 
 
-def _about(turn: dialogue.Turn) -> str | None:
+def _about(turn: Turn) -> str | None:
     """The intent a handoff is routed by and shown under: what the customer asked about,
     not the "talk to a person" that handed them over."""
     return turn.decision.topic or turn.decision.intent
