@@ -29,7 +29,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from helpline.bus import MemoryBus
 from helpline.bus.locks import LockRegistry
 from helpline.rules.model import Config, Intent, Rulebook
-from helpline.service.handoff.service import HandoffService, _row
+from helpline.service.handoff import entry
+from helpline.service.handoff.service import HandoffService
 from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Limits, Settings
 from helpline.store import SQLiteStore
@@ -146,7 +147,7 @@ async def enqueue_one(store: SQLiteStore, service: HandoffService, n: int) -> fl
     started = time.perf_counter()
     escalation = Escalation("general", "normal", False, 0.0)
     _, ticket = await store.escalate(record, escalation, time.time())
-    service.board.put(_row(conversation.id, ticket.id, escalation, time.time()))
+    service.board.put(entry.new_row(conversation.id, ticket.id, escalation, time.time()))
     return time.perf_counter() - started
 
 
