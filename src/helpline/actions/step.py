@@ -42,6 +42,17 @@ class ActionStep:
         self._local: dict[tuple[str, ...], InProcessRunner] = {}
         self._failing: set[str] = set()  # actions whose failure was logged; quiet until fixed
 
+    async def run(
+        self,
+        rulebook: Rulebook,
+        turn: Turn,
+        conversation: Conversation,
+        body: Mapping[str, Any],
+        now: float,
+    ) -> tuple[Turn, list[Event]]:
+        """The turn's action (if its intent has one) applied to the turn."""
+        return await self.apply(rulebook, turn, call_for(turn, conversation, body, now))
+
     async def apply(
         self, rulebook: Rulebook, turn: Turn, call: ActionCall | None
     ) -> tuple[Turn, list[Event]]:

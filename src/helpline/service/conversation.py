@@ -9,11 +9,11 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from helpline import dialogue
-from helpline.actions import ActionStep, call_for
 from helpline.bus.base import Bus, conversation_topic
 from helpline.bus.locks import LockRegistry
 from helpline.errors import ProtocolError
 from helpline.identity import Identity
+from helpline.rules.model import Rulebook
 from helpline.service import codec, frames, notice
 from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.service.rules_holder import RulesHolder
@@ -44,6 +44,21 @@ class Escalator(Protocol):
     async def customer_wrote(self, conversation_id: str) -> None: ...
 
 
+class TurnActions(Protocol):
+    """Runs the custom action of the intent a turn answered (actions.ActionStep)."""
+
+    async def run(
+        self,
+        rulebook: Rulebook,
+        turn: Turn,
+        conversation: Conversation,
+        body: Mapping[str, Any],
+        now: float,
+    ) -> tuple[Turn, list[tuple[str, Mapping[str, Any]]]]:
+        """The turn with the action's replies and slots, and the events of its run."""
+        ...
+
+
 class ConversationService:
     """Everything that changes a conversation goes through here, one turn at a time."""
 
@@ -54,7 +69,8 @@ class ConversationService:
         rules: RulesHolder,
         clock: Callable[[], float],
         locks: LockRegistry | None = None,
-        actions: ActionStep | None = None,
+        *,
+        actions: TurnActions,
         history_page: int = 500,  # messages per store read when a socket catches up
     ) -> None:
         self.store = store
@@ -63,7 +79,7 @@ class ConversationService:
         self.rules = rules
         self.clock = clock
         self.locks = locks or LockRegistry()
-        self.actions = actions or ActionStep()  # runs an answered intent's custom action
+        self.actions = actions  # runs an answered intent's custom action
         self.handoff: Escalator | None = None  # set when the node runs the live-agent queue
 
     async def start(
@@ -219,8 +235,9 @@ class ConversationService:
         try:
             inbound = codec.inbound(message.body, self.clock())
             turn = dialogue.respond(active.rulebook, active.matcher, state, inbound)
-            call = call_for(turn, conversation, message.body, self.clock())
-            turn, events = await self.actions.apply(active.rulebook, turn, call)
+            turn, events = await self.actions.run(
+                active.rulebook, turn, conversation, message.body, self.clock()
+            )
             turn = self._with_wait(conversation_id, turn)
             await self._commit(conversation, turn, answers_seq=message.seq, events=events)
             if self.handoff is not None and conversation.status == "assigned":
