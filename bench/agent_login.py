@@ -34,7 +34,7 @@ def serve(port: int, db: str) -> None:
 
     from helpline.settings import Settings
     from helpline.web.app import create_app
-    from helpline.web.auth import AuthSettings
+    from helpline.web.auth_settings import AuthSettings
     from helpline.web.keys import AUTH_SETTINGS
 
     settings = Settings(rules_dir=REPO / "bot_rules", database_url=db, port=port)

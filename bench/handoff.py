@@ -27,16 +27,17 @@ import aiohttp
 from aiohttp.test_utils import TestClient, TestServer
 
 from helpline.bus import MemoryBus
+from helpline.bus.locks import LockRegistry
 from helpline.rules.model import Config, Intent, Rulebook
+from helpline.service.handoff import entry
+from helpline.service.handoff.service import HandoffService
+from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Limits, Settings
 from helpline.store import SQLiteStore
 from helpline.store.base import TurnRecord
 from helpline.store.handoff import Escalation
 from helpline.web.app import create_app
 from helpline.web.auth import token_hash
-from helpline.web.handoff.service import HandoffService, _row
-from helpline.web.locks import LockRegistry
-from helpline.web.rules_holder import RulesHolder
 
 
 def rulebook() -> Rulebook:
@@ -146,7 +147,7 @@ async def enqueue_one(store: SQLiteStore, service: HandoffService, n: int) -> fl
     started = time.perf_counter()
     escalation = Escalation("general", "normal", False, 0.0)
     _, ticket = await store.escalate(record, escalation, time.time())
-    service.board.put(_row(conversation.id, ticket.id, escalation, time.time()))
+    service.board.put(entry.new_row(conversation.id, ticket.id, escalation, time.time()))
     return time.perf_counter() - started
 
 

@@ -12,10 +12,10 @@ from aiohttp.test_utils import TestClient
 
 from conftest import TEXTS, WAIT_S, FrameSocket
 from helpline.rules.model import Config, Intent, Rulebook
+from helpline.service.handoff.service import HandoffService
 from helpline.store import SQLiteStore
 from helpline.store.agents import Agent
 from helpline.web.auth import token_hash
-from helpline.web.handoff.service import HandoffService
 from helpline.web.keys import HANDOFF
 
 QUEUE = {"fallback_team": "general", "accept_timeout_s": 30, "tick_s": 0.01}

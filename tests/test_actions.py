@@ -37,6 +37,7 @@ from helpline.rules import load_rulebook
 from helpline.rules.model import Config, Intent, Rulebook
 from helpline.rules.texts import BUILTIN_TEXTS
 from helpline.store import SQLiteStore
+from helpline.turn import Button, ConversationState, Inbound, Turn
 
 ROOT = Path(__file__).resolve().parents[1]
 FAILED_EN = BUILTIN_TEXTS["action_failed"]["en"]
@@ -135,9 +136,9 @@ def call(name: str, **fields: Any) -> ActionCall:
     return ActionCall(name=name, **{**values, **fields})
 
 
-def turn_for(rulebook: Rulebook, text: str, slots: dict[str, Any] | None = None) -> dialogue.Turn:
-    state = dialogue.ConversationState(language="en", slots=slots or {})
-    inbound = dialogue.Inbound(kind="text", now=100.0, text=text)
+def turn_for(rulebook: Rulebook, text: str, slots: dict[str, Any] | None = None) -> Turn:
+    state = ConversationState(language="en", slots=slots or {})
+    inbound = Inbound(kind="text", now=100.0, text=text)
     return dialogue.respond(rulebook, build_matcher(rulebook), state, inbound)
 
 
@@ -355,7 +356,7 @@ async def test_action_messages_replace_the_intents_answer(
     done, _ = await ActionStep().apply(rules, turn, call("action_count_visits"))
 
     assert [r.text for r in done.replies] == ["visit 1 for c1"]
-    assert done.replies[0].buttons == (dialogue.Button("Again", "/refund"),)
+    assert done.replies[0].buttons == (Button("Again", "/refund"),)
     assert done.state.slots == {"visits": 1}
 
 

@@ -22,7 +22,7 @@ from helpline.store import SQLiteStore
 from helpline.store.agents import Agent
 from helpline.web.app import create_app
 from helpline.web.attempts import FailedAttempts
-from helpline.web.auth import AuthSettings
+from helpline.web.auth_settings import AuthSettings
 from helpline.web.keys import AUTH_SETTINGS
 
 NOW = 1_700_000_000.0

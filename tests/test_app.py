@@ -14,11 +14,11 @@ from aiohttp.test_utils import TestServer
 from conftest import WAIT_S, Customer
 from fixtures_rules import BASE_INTENTS, write_rules
 from helpline.bus import MemoryBus
+from helpline.bus.locks import LockRegistry
 from helpline.errors import BusOverflowError, ConfigError
 from helpline.settings import Limits, Settings
 from helpline.web.app import create_app
 from helpline.web.keys import RULES
-from helpline.web.locks import LockRegistry
 from helpline.web.ratelimit import TokenBucket, Verdict
 
 

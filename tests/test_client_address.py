@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from helpline.client_address import client_address, parse_networks
 from helpline.errors import ConfigError
-from helpline.web.client_address import client_address, parse_networks
 
 PROXIES = parse_networks(["10.0.0.0/8", "::1"])
 

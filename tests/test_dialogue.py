@@ -7,17 +7,10 @@ from dataclasses import replace
 import pytest
 
 from helpline import mood
-from helpline.dialogue import (
-    NONE_OF_THESE,
-    Button,
-    ConversationState,
-    Inbound,
-    Turn,
-    greet,
-    respond,
-)
+from helpline.dialogue import NONE_OF_THESE, greet, respond
 from helpline.matcher import Candidate
 from helpline.rules.model import Config, FrustrationSettings, Intent, Rulebook, Thresholds
+from helpline.turn import Button, ConversationState, Inbound, Turn
 
 TEXT_KEYS = [
     "clarify",

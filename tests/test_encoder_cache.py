@@ -16,21 +16,16 @@ import numpy as np
 import pytest
 
 from fixtures_rules import CONFIG, write_rules
+from helpline import sentence_model
 from helpline.cli import main
 from helpline.cli.check import check_directory
 from helpline.cli.serve import _load_rules
 from helpline.matcher import SoftIdfMatcher, build_matcher
 from helpline.matcher import encoder as encoder_module
-from helpline.matcher.encoder import (
-    DIMENSIONS,
-    VERSION,
-    WORDS_ONLY,
-    EncoderMissing,
-    SentenceEncoder,
-    model_zip,
-)
+from helpline.matcher.encoder import DIMENSIONS, VERSION, SentenceEncoder
 from helpline.matcher.encoder_cache import EncodingCache, default_dir, model_key
 from helpline.rules import load_rulebook
+from helpline.sentence_model import WORDS_ONLY, EncoderMissing, model_zip
 
 ROWS = [
     ("refund", "I want a refund"), ("refund", "refund my order please"),
@@ -160,7 +155,8 @@ def test_an_unwritable_cache_folder_is_said_once_and_the_encoder_works(
 CHILD = """
 import sys
 from pathlib import Path
-from helpline.matcher.encoder import DIMENSIONS, VERSION, SentenceEncoder, model_zip
+from helpline.matcher.encoder import DIMENSIONS, VERSION, SentenceEncoder
+from helpline.sentence_model import model_zip
 from helpline.matcher.encoder_cache import EncodingCache, model_key
 found = model_zip()
 cache = EncodingCache(Path(sys.argv[1]), model_key(found, VERSION), DIMENSIONS)
@@ -225,9 +221,9 @@ def no_model(monkeypatch: pytest.MonkeyPatch) -> None:
     kept, is hidden too)."""
 
     def missing() -> SentenceEncoder:
-        raise EncoderMissing(encoder_module.MISSING)
+        raise EncoderMissing(sentence_model.MISSING)
 
-    monkeypatch.setattr(encoder_module, "model_zip", lambda: None)
+    monkeypatch.setattr(sentence_model, "model_zip", lambda: None)
     monkeypatch.setattr(SentenceEncoder, "shipped", staticmethod(missing))
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
+from helpline.service import frames
 from helpline.store.base import Message
-from helpline.web import frames
 
 
 def test_bot_typing_frame_is_one_constant_frame() -> None:

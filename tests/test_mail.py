@@ -19,7 +19,7 @@ from aiosmtpd.controller import Controller
 from backends import STORE_BACKENDS, open_backend
 from helpline.address import normalise_address
 from helpline.errors import ConfigError, MailError
-from helpline.mail import Mailer, notify_offline_reply
+from helpline.service.mail import Mailer, notify_offline_reply
 from helpline.settings import OutboxPolicy, Settings, Smtp, from_environment
 from helpline.store import SQLiteStore
 from helpline.web.keys import MAILER
@@ -194,7 +194,7 @@ async def test_email_is_given_up_after_max_attempts_keeping_the_error_logged_onc
     clock = FakeClock()
     mailer = Mailer(store, inbox.smtp, clock, OutboxPolicy(max_attempts=3, base_delay_s=1.0))
     queued = await mailer.enqueue("mina@example.com", "Hello", "Body")
-    with caplog.at_level(logging.INFO, logger="helpline.mail"):
+    with caplog.at_level(logging.INFO, logger="helpline.service.mail"):
         while (due := await mailer.send_due()) is not None:
             clock.now = due
     row = await store.outbox_email(queued.id)
@@ -251,7 +251,7 @@ async def test_without_smtp_emails_stay_queued_and_a_warning_is_logged_once(
     store: SQLiteStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     mailer = Mailer(store, None, FakeClock())
-    with caplog.at_level(logging.WARNING, logger="helpline.mail"):
+    with caplog.at_level(logging.WARNING, logger="helpline.service.mail"):
         first = await mailer.enqueue("a@example.com", "One", "Body")
         await mailer.enqueue("b@example.com", "Two", "Body")
         assert await mailer.send_due() is None

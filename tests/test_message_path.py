@@ -11,14 +11,15 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from conftest import Customer
+from helpline.actions import ActionStep
 from helpline.bus import MemoryBus
 from helpline.rules.model import Rulebook
+from helpline.service.conversation import ConversationService
+from helpline.service.frames import Hello, MessageNew
+from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store import SQLiteStore
 from helpline.web.app import create_app
-from helpline.web.conversation import ConversationService
-from helpline.web.frames import Hello, MessageNew
-from helpline.web.rules_holder import RulesHolder
 
 T = TypeVar("T")
 
@@ -97,7 +98,9 @@ async def test_new_conversation_is_greeted_in_three_store_round_trips(
 async def test_greeted_conversation_is_reported_as_the_store_keeps_it(
     store: SQLiteStore, rulebook: Rulebook
 ) -> None:
-    service = ConversationService(store, MemoryBus(), RulesHolder(rulebook), time.time)
+    service = ConversationService(
+        store, MemoryBus(), RulesHolder(rulebook), time.time, actions=ActionStep()
+    )
     started, resumed = await service.start(Hello(None, 0, "en", None))
     assert not resumed
     assert started == await store.conversation(started.id)
@@ -107,7 +110,7 @@ async def test_history_pages_through_more_messages_than_one_page_holds(
     store: SQLiteStore, rulebook: Rulebook
 ) -> None:
     service = ConversationService(
-        store, MemoryBus(), RulesHolder(rulebook), time.time, history_page=2
+        store, MemoryBus(), RulesHolder(rulebook), time.time, actions=ActionStep(), history_page=2
     )
     started, _ = await service.start(Hello(None, 0, "en", None))
     for n in range(3):

@@ -22,10 +22,10 @@ from backends import fresh_schema
 from conftest import Customer
 from handoff_kit import QUEUE, AgentClient, Clock, desk_rulebook, handoff_of, make_agent, wait_for
 from helpline.rules.model import Rulebook
+from helpline.service.handoff.sync import HEARTBEAT_TICKS
 from helpline.settings import Settings, Smtp
 from helpline.store.postgres import PostgresStore
 from helpline.web.app import create_app
-from helpline.web.handoff.sync import HEARTBEAT_TICKS
 
 REPO = Path(__file__).resolve().parents[1]
 START_TIMEOUT_S = 30.0

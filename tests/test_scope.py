@@ -8,6 +8,7 @@ from helpline import dialogue
 from helpline.matcher import build_matcher
 from helpline.rules import load_rulebook
 from helpline.scope import Scope
+from helpline.turn import ConversationState, Inbound, Turn
 
 SCOPE = Scope(
     ours=("streamflix", "스트림플릭스", "네이버페이"),
@@ -50,10 +51,10 @@ def test_no_list_flags_nothing() -> None:
     assert Scope().other_subject("how do I delete my instagram account") is None
 
 
-def _first_reply(text: str) -> dialogue.Turn:
+def _first_reply(text: str) -> Turn:
     rulebook = load_rulebook("bot_rules")
-    state = dialogue.greet(rulebook, dialogue.ConversationState(), 0.0).state
-    inbound = dialogue.Inbound("text", 1.0, text)
+    state = dialogue.greet(rulebook, ConversationState(), 0.0).state
+    inbound = Inbound("text", 1.0, text)
     return dialogue.respond(rulebook, build_matcher(rulebook), state, inbound)
 
 

@@ -2,85 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from dataclasses import replace
 
 from helpline import mood, utterance
 from helpline.matcher import Matcher
 from helpline.rules.model import Config, Intent, Rulebook
+from helpline.turn import Button, ConversationState, Decision, Inbound, Reply, Turn
 from helpline.utterance import Utterance
-
-Status = Literal["bot", "queued", "assigned", "closed", "offline"]
 
 CLARIFY_CHOICES = 3  # buttons on a "did you mean"
 # the "did you mean" way out: a button payload no intent is named by (Rasa style "/...")
 NONE_OF_THESE = "/none_of_these"
 TOPICS_SHOWN = 5  # categories a fallback names as what the bot can help with
-
-
-@dataclass(frozen=True)
-class Button:
-    label: str
-    payload: str  # "/intent_name" (Rasa style), "/talk_to_agent" or NONE_OF_THESE
-
-
-@dataclass(frozen=True)
-class Reply:
-    text: str
-    buttons: tuple[Button, ...] = ()
-    kind: str = "answer"  # greeting | answer | clarify | fallback | handoff | queue | feedback
-    intent: str | None = None  # the intent this reply answers, so feedback can name it
-
-
-@dataclass(frozen=True)
-class Decision:
-    """Why the bot did what it did: stored with its reply, the source of analytics."""
-
-    # greeting | answer | clarify | fallback | handoff | silent | feedback | queue
-    decision: str
-    language: str
-    intent: str | None = None  # answered intent; for clarify/fallback the top candidate
-    score: float = 0.0
-    candidates: tuple[tuple[str, float], ...] = ()
-    mood: float = 0.0  # conversation frustration level after this message
-    reasons: tuple[str, ...] = ()  # e.g. ("asked_for_human",), ("frustration",)
-    action: str | None = None  # the answered intent's custom action, run by the edge
-    # the intent the conversation is about (ConversationState.topic): a handoff is routed
-    # by it, so "talk to a person" after a billing question goes to the billing team
-    topic: str | None = None
-
-
-@dataclass(frozen=True)
-class ConversationState:
-    status: Status = "bot"
-    language: str | None = None
-    fallbacks_in_row: int = 0
-    frustration: float = 0.0
-    frustration_at: float = 0.0  # clock time (seconds) of the last frustration update
-    recent_texts: tuple[str, ...] = ()  # last few normalised customer texts
-    last_answered: str | None = None
-    topic: str | None = None  # the latest question answered or clarified: its top intent
-    customer_name: str | None = None
-    # custom actions' slots (Rasa style); the dialogue only carries them between turns
-    slots: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Inbound:
-    kind: Literal["text", "button", "feedback"]
-    now: float  # clock time in seconds; passed in so tests control time
-    text: str = ""
-    payload: str = ""  # button payload
-    helpful: bool | None = None  # feedback: thumbs up / down
-    intent: str | None = None  # feedback: which answer
-
-
-@dataclass(frozen=True)
-class Turn:
-    replies: tuple[Reply, ...]
-    state: ConversationState
-    decision: Decision
 
 
 def greet(rulebook: Rulebook, state: ConversationState, now: float) -> Turn:

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
+from helpline.client_address import parse_networks
 from helpline.errors import ConfigError
-from helpline.web.client_address import parse_networks
 
 # The repository's web_widget/ when running from a checkout (src/helpline/settings.py -> ../../..).
 DEFAULT_WIDGET_DIR = Path(__file__).resolve().parents[2] / "web_widget"

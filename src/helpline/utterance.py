@@ -12,8 +12,8 @@ from helpline.matcher import Candidate, Matcher
 from helpline.rules.model import Config, Intent, Rulebook
 from helpline.text import detect_language, normalize
 
-if TYPE_CHECKING:  # dialogue imports this module; its types are only annotations here
-    from helpline.dialogue import ConversationState, Inbound
+if TYPE_CHECKING:
+    from helpline.turn import ConversationState, Inbound
 
 RECENT_TEXTS = 5  # how many earlier customer texts a repeat is checked against
 NOT_OURS = "not_ours"  # the message names another product or subject (config scope)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from helpline.dialogue import Button
+from helpline.turn import Button
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 from helpline.actions import wire
 from helpline.actions.base import ActionMessage, ActionResult
-from helpline.dialogue import Reply, Turn
 from helpline.rules.model import Rulebook
+from helpline.turn import Reply, Turn
 
 _Instead = Callable[[Reply], tuple[Reply, ...]]  # the answer reply -> what goes in its place
 

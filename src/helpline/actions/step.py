@@ -12,11 +12,11 @@ from helpline.actions import merge, wire
 from helpline.actions.base import ActionCall, ActionResult, ActionRunner
 from helpline.actions.inprocess import InProcessRunner
 from helpline.actions.remote import RemoteRunner
-from helpline.dialogue import Turn
 from helpline.errors import ActionError, ActionNotFoundError, ActionServerError
 from helpline.rules.model import Rulebook
 from helpline.settings import Settings
 from helpline.store.base import Conversation
+from helpline.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,17 @@ class ActionStep:
         self.timer = timer
         self._local: dict[tuple[str, ...], InProcessRunner] = {}
         self._failing: set[str] = set()  # actions whose failure was logged; quiet until fixed
+
+    async def run(
+        self,
+        rulebook: Rulebook,
+        turn: Turn,
+        conversation: Conversation,
+        body: Mapping[str, Any],
+        now: float,
+    ) -> tuple[Turn, list[Event]]:
+        """The turn's action (if its intent has one) applied to the turn."""
+        return await self.apply(rulebook, turn, call_for(turn, conversation, body, now))
 
     async def apply(
         self, rulebook: Rulebook, turn: Turn, call: ActionCall | None

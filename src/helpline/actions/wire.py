@@ -8,10 +8,10 @@ from importlib import metadata
 from typing import Any
 
 from helpline.actions.base import ActionCall, ActionMessage, ActionResult
-from helpline.dialogue import Button
 from helpline.errors import ActionError, ActionNotFoundError, ActionServerError
 from helpline.rules.model import Rulebook
 from helpline.store.base import Conversation
+from helpline.turn import Button
 
 CHANNEL = "helpline"
 # A conversation opened through Rasa's REST channel has this token + the sender's id, so

@@ -12,8 +12,8 @@ from collections.abc import AsyncIterator
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from helpline.bus.locks import LockRegistry
 from helpline.errors import BusUnavailableError
-from helpline.web.locks import LockRegistry
 
 log = logging.getLogger(__name__)
 

@@ -7,11 +7,12 @@ import sys
 import time
 from typing import TextIO
 
-from helpline.dialogue import Button, ConversationState, Inbound, Turn, greet, respond
+from helpline.dialogue import greet, respond
 from helpline.errors import RulesError
 from helpline.matcher import Candidate, Matcher, build_matcher
 from helpline.rules import load_rulebook
 from helpline.rules.model import Rulebook
+from helpline.turn import Button, ConversationState, Inbound, Turn
 
 _DIM, _RESET = "\x1b[2m", "\x1b[0m"
 _QUIT = "/quit"

@@ -12,10 +12,10 @@ from typing import Any
 from helpline.errors import RulesError
 from helpline.evaluation import data, intents
 from helpline.matcher import build_matcher
-from helpline.matcher.encoder import EncoderMissing
 from helpline.rules import load_rulebook
 from helpline.rules.configfile import ENCODERS
 from helpline.rules.model import Rulebook, Thresholds
+from helpline.sentence_model import EncoderMissing
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -97,8 +97,8 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _load_rules(directory: Path) -> Rulebook:
-    from helpline.matcher.encoder import WORDS_ONLY
     from helpline.rules import load_rulebook
+    from helpline.sentence_model import WORDS_ONLY
 
     rulebook = load_rulebook(directory)
     # The one warning the operator must see at start: the bot answers worse than its rules

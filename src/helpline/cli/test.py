@@ -6,9 +6,10 @@ import argparse
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from helpline.dialogue import ConversationState, Decision, Inbound, Turn, greet, respond
+from helpline.dialogue import greet, respond
 from helpline.matcher import Matcher
 from helpline.rules.model import ConversationTest, Rulebook
+from helpline.turn import ConversationState, Decision, Inbound, Turn
 
 STEP_SECONDS = 5.0  # scripted customers type every few seconds; frustration decays with it
 

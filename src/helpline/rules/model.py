@@ -11,7 +11,7 @@ from helpline.rules.texts import BUILTIN_TEXTS
 from helpline.scope import Scope
 
 PRIORITIES = ("low", "normal", "high", "urgent")
-# what the bot can decide for one message (dialogue.Decision.decision); tests may expect one
+# what the bot can decide for one message (helpline.turn.Decision.decision); tests may expect one
 DECISIONS = ("greeting", "answer", "clarify", "fallback", "handoff", "silent", "feedback", "queue")
 
 

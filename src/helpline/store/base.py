@@ -15,7 +15,7 @@ class Conversation:
     language: str | None
     customer_id: str | None
     customer_name: str | None
-    bot_state: Mapping[str, Any]  # dialogue.ConversationState as a dict
+    bot_state: Mapping[str, Any]  # helpline.turn.ConversationState as a dict
     last_seq: int
     created_at: float
     updated_at: float

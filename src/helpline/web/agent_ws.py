@@ -14,14 +14,14 @@ from aiohttp import WSCloseCode, WSMsgType, web
 
 from helpline.bus.base import Frame, Subscription, conversation_topic
 from helpline.errors import BusOverflowError, ProtocolError, StoreError
+from helpline.service import frames
+from helpline.service.handoff import topics, views
+from helpline.service.handoff.actions import AgentDesk
+from helpline.service.handoff.service import HandoffService
+from helpline.service.handoff.wire import AgentFrame, parse_agent_frame
 from helpline.settings import Limits
 from helpline.store.agents import Agent
-from helpline.web import frames
 from helpline.web.auth import agent_view, request_token, require_agent, session_agent
-from helpline.web.handoff import topics, views
-from helpline.web.handoff.actions import AgentDesk
-from helpline.web.handoff.service import HandoffService
-from helpline.web.handoff.wire import AgentFrame, parse_agent_frame
 from helpline.web.keys import AUTH_SETTINGS, CLOCK, DESK, HANDOFF, SETTINGS, SOCKETS
 from helpline.web.ratelimit import TokenBucket, Verdict
 

@@ -13,13 +13,15 @@ from aiohttp import WSCloseCode, web
 
 from helpline.actions import step_for
 from helpline.bus import Bus, MemoryBus
+from helpline.bus.locks import LockRegistry
 from helpline.rules.model import Rulebook
+from helpline.service.conversation import ConversationService
+from helpline.service.handoff.actions import AgentDesk
+from helpline.service.handoff.service import HandoffService
+from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store import open_store
 from helpline.store.base import Store
-from helpline.web.conversation import ConversationService
-from helpline.web.handoff.actions import AgentDesk
-from helpline.web.handoff.service import HandoffService
 from helpline.web.keys import (
     BUS,
     CLOCK,
@@ -32,11 +34,9 @@ from helpline.web.keys import (
     SOCKETS,
     STORE,
 )
-from helpline.web.locks import LockRegistry
 from helpline.web.mailer import mailer_ctx
 from helpline.web.reload import watch_rules_ctx
 from helpline.web.routes import setup_routes
-from helpline.web.rules_holder import RulesHolder
 
 log = logging.getLogger(__name__)
 

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
 
-from helpline.errors import ConfigError
-from helpline.password import HashParams, Passwords
+from helpline.client_address import parse_networks
+from helpline.password import Passwords
 from helpline.store.agents import Agent, AgentStore, agent_store
 from helpline.web.attempts import FailedAttempts
-from helpline.web.client_address import Network, parse_networks
+from helpline.web.auth_settings import AuthSettings, AuthState
 from helpline.web.keys import AUTH, AUTH_SETTINGS, CLOCK, SETTINGS, STORE
 
 COOKIE = "helpline_agent"
@@ -25,40 +23,6 @@ LOGIN_PATH = "/api/agent/login"
 
 # the agent a request was authenticated as (None: looked up, nobody), cached per request
 AGENT: web.RequestKey[Agent | None] = web.RequestKey("agent")
-
-
-@dataclass(frozen=True)
-class AuthSettings:
-    """Agent login and session settings; tests inject small values and cheap hashing."""
-
-    session_ttl_s: float = 12 * 3600.0  # idle time after which a session ends
-    session_refresh_s: float = 60.0  # a used session is extended at most this often
-    max_failed_logins: int = 5  # per email and per client address ...
-    failed_login_window_s: float = 300.0  # ... within this window, then 429
-    max_password_chars: int = 1024
-    password: HashParams = field(default_factory=HashParams)
-    max_concurrent_hashes: int = 2
-
-    def __post_init__(self) -> None:
-        for name in ("session_ttl_s", "session_refresh_s", "failed_login_window_s"):
-            value = getattr(self, name)
-            if not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
-                raise ConfigError(f"auth.{name}", f"must be a positive number, not {value!r}")
-        for name in ("max_failed_logins", "max_password_chars", "max_concurrent_hashes"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ConfigError(f"auth.{name}", f"must be a positive integer, not {value!r}")
-        if self.session_refresh_s >= self.session_ttl_s:
-            raise ConfigError("auth.session_refresh_s", "must be shorter than session_ttl_s")
-
-
-@dataclass(frozen=True)
-class AuthState:
-    """The login machinery one node builds at start-up from its AuthSettings."""
-
-    passwords: Passwords
-    attempts: FailedAttempts
-    trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For names the client
 
 
 def token_hash(token: str) -> str:

@@ -14,11 +14,9 @@ from helpline.address import normalise_address
 from helpline.bus.base import Subscription, conversation_topic
 from helpline.errors import BusOverflowError, ProtocolError, StoreError
 from helpline.identity import Identity, verify_identity
-from helpline.settings import Limits
-from helpline.web import frames
-from helpline.web.conversation import ConversationService
-from helpline.web.cork import Cork
-from helpline.web.frames import (
+from helpline.service import frames
+from helpline.service.conversation import ConversationService
+from helpline.service.frames import (
     ClientFrame,
     CsatSubmit,
     EmailSubmit,
@@ -26,8 +24,10 @@ from helpline.web.frames import (
     Hello,
     MessageNew,
 )
-from helpline.web.handoff import topics
-from helpline.web.handoff.actions import AgentDesk
+from helpline.service.handoff import topics
+from helpline.service.handoff.actions import AgentDesk
+from helpline.settings import Limits
+from helpline.web.cork import Cork
 from helpline.web.keys import CLOCK, CONVERSATIONS, DESK, SETTINGS, SOCKETS
 from helpline.web.ratelimit import TokenBucket, Verdict
 

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 
 from helpline.bus.base import Bus
-from helpline.mail import Mailer
+from helpline.service.conversation import ConversationService
+from helpline.service.handoff.actions import AgentDesk
+from helpline.service.handoff.service import HandoffService
+from helpline.service.mail import Mailer
+from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store.base import Store
-from helpline.web.conversation import ConversationService
-from helpline.web.handoff.actions import AgentDesk
-from helpline.web.handoff.service import HandoffService
-from helpline.web.rules_holder import RulesHolder
-
-if TYPE_CHECKING:  # auth.py imports this module; its types are only needed for checking
-    from helpline.web.auth import AuthSettings, AuthState
+from helpline.web.auth_settings import AuthSettings, AuthState
 
 Clock = Callable[[], float]
 

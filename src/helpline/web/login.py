@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from helpline.client_address import client_address
 from helpline.store.agents import Agent, agent_store
 from helpline.web.auth import (
     COOKIE,
@@ -17,7 +18,6 @@ from helpline.web.auth import (
     require_agent,
     token_hash,
 )
-from helpline.web.client_address import client_address
 from helpline.web.keys import AUTH, AUTH_SETTINGS, CLOCK, STORE
 
 log = logging.getLogger(__name__)

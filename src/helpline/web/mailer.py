@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from helpline.mail import Mailer
+from helpline.service.mail import Mailer
 from helpline.web.keys import CLOCK, MAILER, SETTINGS, STORE
 
 

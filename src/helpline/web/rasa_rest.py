@@ -13,11 +13,11 @@ from aiohttp import web
 
 from helpline.actions.wire import REST_TOKEN_PREFIX
 from helpline.errors import ProtocolError, StoreError
+from helpline.service import frames
+from helpline.service.conversation import ConversationService
+from helpline.service.frames import MessageNew
 from helpline.settings import Limits
 from helpline.store.base import Conversation, Message
-from helpline.web import frames
-from helpline.web.conversation import ConversationService
-from helpline.web.frames import MessageNew
 from helpline.web.keys import CONVERSATIONS, SETTINGS
 
 log = logging.getLogger(__name__)

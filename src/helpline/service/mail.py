@@ -10,10 +10,10 @@ from email.utils import formatdate
 
 import aiosmtplib
 
-from helpline import notice
 from helpline.address import normalise_address
 from helpline.errors import MailError, StoreError
 from helpline.rules.model import Config
+from helpline.service import notice
 from helpline.settings import OutboxPolicy, Smtp
 from helpline.store.base import Conversation
 from helpline.store.customers import customer_store

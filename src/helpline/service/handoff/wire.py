@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpline.errors import ProtocolError
+from helpline.service.frames import BAD_FRAME, UNKNOWN_TYPE, decode_object
 from helpline.settings import Limits
-from helpline.web.frames import BAD_FRAME, UNKNOWN_TYPE, decode_object
 
 MAX_TAGS = 20
 MAX_TAG_CHARS = 50

@@ -8,17 +8,18 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
 
-from helpline import dialogue, notice
-from helpline.actions import ActionStep, call_for
+from helpline import dialogue
 from helpline.bus.base import Bus, conversation_topic
+from helpline.bus.locks import LockRegistry
 from helpline.errors import ProtocolError
 from helpline.identity import Identity
+from helpline.rules.model import Rulebook
+from helpline.service import codec, frames, notice
+from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
+from helpline.service.rules_holder import RulesHolder
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.customers import customer_store
-from helpline.web import codec, frames
-from helpline.web.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
-from helpline.web.locks import LockRegistry
-from helpline.web.rules_holder import RulesHolder
+from helpline.turn import ConversationState, Turn
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,10 @@ FEEDBACK_TEXT = {True: "👍", False: "👎"}
 
 
 class Escalator(Protocol):
-    """The live-agent queue, as the bot's turns see it (web.handoff.HandoffService)."""
+    """The live-agent queue, as the bot's turns see it (service.handoff.HandoffService)."""
 
     async def escalate(
-        self, conversation: Conversation, turn: dialogue.Turn, record: TurnRecord
+        self, conversation: Conversation, turn: Turn, record: TurnRecord
     ) -> tuple[list[Message], str]:
         """Commit the turn that hands over, queued; returns its messages and the status."""
         ...
@@ -41,6 +42,21 @@ class Escalator(Protocol):
     async def changed(self) -> None: ...
     def wait_text(self, conversation_id: str, language: str) -> str | None: ...
     async def customer_wrote(self, conversation_id: str) -> None: ...
+
+
+class TurnActions(Protocol):
+    """Runs the custom action of the intent a turn answered (actions.ActionStep)."""
+
+    async def run(
+        self,
+        rulebook: Rulebook,
+        turn: Turn,
+        conversation: Conversation,
+        body: Mapping[str, Any],
+        now: float,
+    ) -> tuple[Turn, list[tuple[str, Mapping[str, Any]]]]:
+        """The turn with the action's replies and slots, and the events of its run."""
+        ...
 
 
 class ConversationService:
@@ -53,7 +69,8 @@ class ConversationService:
         rules: RulesHolder,
         clock: Callable[[], float],
         locks: LockRegistry | None = None,
-        actions: ActionStep | None = None,
+        *,
+        actions: TurnActions,
         history_page: int = 500,  # messages per store read when a socket catches up
     ) -> None:
         self.store = store
@@ -62,7 +79,7 @@ class ConversationService:
         self.rules = rules
         self.clock = clock
         self.locks = locks or LockRegistry()
-        self.actions = actions or ActionStep()  # runs an answered intent's custom action
+        self.actions = actions  # runs an answered intent's custom action
         self.handoff: Escalator | None = None  # set when the node runs the live-agent queue
 
     async def start(
@@ -189,7 +206,7 @@ class ConversationService:
     async def _greet(self, conversation: Conversation) -> Conversation:
         """Store the greeting; the conversation as it now stands (known without reading it)."""
         active = self.rules.current
-        state = dialogue.ConversationState(
+        state = ConversationState(
             language=conversation.language, customer_name=conversation.customer_name
         )
         turn = dialogue.greet(active.rulebook, state, self.clock())
@@ -218,8 +235,9 @@ class ConversationService:
         try:
             inbound = codec.inbound(message.body, self.clock())
             turn = dialogue.respond(active.rulebook, active.matcher, state, inbound)
-            call = call_for(turn, conversation, message.body, self.clock())
-            turn, events = await self.actions.apply(active.rulebook, turn, call)
+            turn, events = await self.actions.run(
+                active.rulebook, turn, conversation, message.body, self.clock()
+            )
             turn = self._with_wait(conversation_id, turn)
             await self._commit(conversation, turn, answers_seq=message.seq, events=events)
             if self.handoff is not None and conversation.status == "assigned":
@@ -230,7 +248,7 @@ class ConversationService:
     async def _commit(
         self,
         conversation: Conversation,
-        turn: dialogue.Turn,
+        turn: Turn,
         answers_seq: int | None,
         events: Sequence[tuple[str, Mapping[str, Any]]] = (),
     ) -> list[Message]:
@@ -258,7 +276,7 @@ class ConversationService:
             await self.handoff.changed()  # offers, and the customer's place in line
         return stored
 
-    def _with_wait(self, conversation_id: str, turn: dialogue.Turn) -> dialogue.Turn:
+    def _with_wait(self, conversation_id: str, turn: Turn) -> Turn:
         """A "how long?" while queued is answered with the real place and wait."""
         if self.handoff is None or turn.decision.decision != "queue" or not turn.replies:
             return turn

@@ -6,24 +6,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from helpline import dialogue, routing
+from helpline import routing
 from helpline.bus.base import Bus, conversation_topic
+from helpline.bus.locks import LockRegistry
 from helpline.hours import Hours, is_open
 from helpline.routing import QueueSettings
 from helpline.rules.model import Config
+from helpline.service.handoff import desk, entry, topics
+from helpline.service.handoff.board import Board, EntryInfo, Place
+from helpline.service.handoff.sync import DeskSync
+from helpline.service.rules_holder import RulesHolder
 from helpline.store.agents import Agent, agent_store
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.handoff import Escalation, Handoff, handoff_store
-from helpline.web.handoff import desk, topics
-from helpline.web.handoff.board import Board, EntryInfo, Place
-from helpline.web.handoff.sync import DeskSync
-from helpline.web.locks import LockRegistry
-from helpline.web.rules_holder import RulesHolder
+from helpline.turn import Turn
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ class HandoffService:
             self.board.put(row)
             conversation = await self.base.conversation(row.conversation_id)
             if conversation is not None:
-                self.board.info[row.conversation_id] = _info(conversation, None)
+                self.board.info[row.conversation_id] = entry.info(conversation, None)
                 if conversation.status == "offline":
                     self.offline.add(row.conversation_id)
         recent = await self.store.recent_handle_times(self.board.handle_times.maxlen or 50)
@@ -142,12 +143,12 @@ class HandoffService:
     # --- escalation -------------------------------------------------------------------
 
     async def escalate(
-        self, conversation: Conversation, turn: dialogue.Turn, record: TurnRecord
+        self, conversation: Conversation, turn: Turn, record: TurnRecord
     ) -> tuple[list[Message], str]:
         """Commit the turn that hands over, with its ticket and queue row; the status it
         ends in: queued, or offline when nobody can take it (told so honestly)."""
         rulebook, settings, now = self.rules.current.rulebook, self.settings, self.clock()
-        intent = rulebook.by_name.get(_about(turn) or "")
+        intent = rulebook.by_name.get(entry.about(turn) or "")
         teams = self.board.teams(settings.fallback_team)
         team = routing.team_for(intent.category if intent else None, teams, settings.fallback_team)
         priority = intent.priority if intent else "normal"
@@ -162,8 +163,8 @@ class HandoffService:
             notice = Outgoing("bot", {"text": found.notice, "kind": "offline", "buttons": []})
             record = replace(record, messages=[*record.messages, notice])
         messages, ticket = await self.store.escalate(record, esc, now)
-        self.board.put(_row(conversation.id, ticket.id, esc, now))
-        self.board.info[conversation.id] = _info(conversation, turn)
+        self.board.put(entry.new_row(conversation.id, ticket.id, esc, now))
+        self.board.info[conversation.id] = entry.info(conversation, turn)
         if found.status == "offline":
             self.offline.add(conversation.id)
         await self.sync.notify(conversation=conversation.id)
@@ -174,7 +175,7 @@ class HandoffService:
         away = self._nobody_there(esc.team, now, lang)
         if away is not None:
             return Availability("offline", away)
-        self.board.put(_row(cid, "", esc, now))  # provisional, to see where it would stand
+        self.board.put(entry.new_row(cid, "", esc, now))  # provisional, to see where it would stand
         try:
             eta = self.board.places(esc.team)[cid].eta_s
         finally:
@@ -321,13 +322,7 @@ class HandoffService:
 
     def entry_view(self, row: Handoff, position: int | None = None) -> dict[str, Any]:
         info = self.board.info.get(row.conversation_id) or EntryInfo()
-        return {
-            "conversation": row.conversation_id, "team": row.team, "priority": row.priority,
-            "urgent": row.urgent, "waited_s": round(self.clock() - row.enqueued_at, 1),
-            "enqueued_at": row.enqueued_at, "intent": info.intent, "mood": row.frustration,
-            "language": info.language, "customer_name": info.customer_name,
-            "position": position, "state": row.state,
-        }  # fmt: skip
+        return entry.view(row, info, self.clock(), position)
 
     def queue_view(self, agent: Agent) -> tuple[list[dict[str, Any]], int]:
         """The agent's teams' line (supervisors: every team), first `snapshot_limit`."""
@@ -370,7 +365,7 @@ class HandoffService:
         await self.changed()
 
     def info_of(self, conversation: Conversation) -> EntryInfo:
-        return _info(conversation, None)
+        return entry.info(conversation, None)
 
     async def customer_joined(self, conversation_id: str) -> None:
         self.customers[conversation_id] = self.customers.get(conversation_id, 0) + 1
@@ -398,22 +393,3 @@ class HandoffService:
         row = self.board.rows.get(conversation_id)
         if row is not None and row.state == "assigned":
             await self.store.reopen_ticket(conversation_id, self.clock())
-
-
-def _row(cid: str, ticket_id: str, esc: Escalation, now: float) -> Handoff:
-    return Handoff(
-        cid, ticket_id, "waiting", esc.team, esc.priority, esc.urgent, esc.frustration, now
-    )
-
-
-def _info(conversation: Conversation, turn: dialogue.Turn | None) -> EntryInfo:
-    state: Mapping[str, Any] = conversation.bot_state
-    intent = _about(turn) if turn else state.get("topic") or state.get("last_answered")
-    language = turn.state.language if turn else conversation.language
-    return EntryInfo(intent, language, conversation.customer_name)
-
-
-def _about(turn: dialogue.Turn) -> str | None:
-    """The intent a handoff is routed by and shown under: what the customer asked about,
-    not the "talk to a person" that handed them over."""
-    return turn.decision.topic or turn.decision.intent

@@ -6,15 +6,17 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from helpline.bus.base import Bus, Frame, Subscription
 from helpline.bus.memory import MemoryBus
 from helpline.errors import BusOverflowError, BusUnavailableError, StoreError
-from helpline.store.handoff import Handoff
-
-if TYPE_CHECKING:
-    from helpline.web.handoff.service import HandoffService
+from helpline.routing import QueueSettings
+from helpline.service.handoff.board import Board, EntryInfo, Place
+from helpline.store.agents import AgentStore
+from helpline.store.base import Conversation, Store
+from helpline.store.handoff import Handoff, HandoffStore
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,31 @@ def is_shared(bus: Bus) -> bool:
     return not isinstance(bus, MemoryBus)
 
 
+class SyncedDesk(Protocol):
+    """What DeskSync reads and changes of this node's desk (the HandoffService)."""
+
+    bus: Bus
+    clock: Callable[[], float]
+    board: Board
+    base: Store
+    store: HandoffStore
+    accounts: AgentStore
+    sockets: dict[str, int]
+    dropped: dict[str, float]
+    told: dict[str, Place]
+    offline: set[str]
+    customers: dict[str, int]
+
+    @property
+    def settings(self) -> QueueSettings: ...
+
+    def info_of(self, conversation: Conversation) -> EntryInfo: ...
+
+    async def changed(self) -> None: ...
+
+    async def set_presence(self, agent_id: str, status: str) -> None: ...
+
+
 class DeskSync:
     """Tells the other nodes what this one committed; applies what they committed.
 
@@ -44,7 +71,7 @@ class DeskSync:
     that arrives late or twice does no harm because the rows are read afresh.
     """
 
-    def __init__(self, service: HandoffService) -> None:
+    def __init__(self, service: SyncedDesk) -> None:
         self.service = service
         self.node = uuid.uuid4().hex
         self.shared = is_shared(service.bus)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpline.service.handoff.board import Place
 from helpline.store.handoff import Handoff
-from helpline.web.handoff.board import Place
 
 QUEUE = "queue"  # {"type": QUEUE_CHANGED}: agents rebuild their queue.snapshot
 QUEUE_CHANGED = "queue.changed"

@@ -9,14 +9,14 @@ from typing import Any
 
 from helpline.bus.base import conversation_topic
 from helpline.errors import MailError, ProtocolError
-from helpline.mail import Mailer, notify_offline_reply
+from helpline.service import frames
+from helpline.service.handoff import canned, desk, topics
+from helpline.service.handoff.service import HandoffService
+from helpline.service.handoff.views import note_view
+from helpline.service.mail import Mailer, notify_offline_reply
 from helpline.store.agents import Agent
 from helpline.store.base import Message, Outgoing, TurnRecord
 from helpline.store.handoff import Handoff, Note
-from helpline.web import frames
-from helpline.web.handoff import canned, desk, topics
-from helpline.web.handoff.service import HandoffService
-from helpline.web.handoff.views import note_view
 
 log = logging.getLogger(__name__)
 

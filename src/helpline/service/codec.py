@@ -6,24 +6,24 @@ from collections.abc import Mapping
 from dataclasses import fields
 from typing import Any
 
-from helpline import dialogue
 from helpline.store.base import Conversation
+from helpline.turn import ConversationState, Inbound, Reply
 
 
-def inbound(body: Mapping[str, Any], now: float) -> dialogue.Inbound:
+def inbound(body: Mapping[str, Any], now: float) -> Inbound:
     """The dialogue's view of a stored customer message (also after a restart)."""
     if body.get("kind") == "feedback":
-        return dialogue.Inbound(
+        return Inbound(
             kind="feedback", now=now, helpful=bool(body.get("helpful")), intent=body.get("intent")
         )
     text = str(body.get("text", ""))
     payload = body.get("payload")
     if payload:
-        return dialogue.Inbound(kind="button", now=now, text=text, payload=str(payload))
-    return dialogue.Inbound(kind="text", now=now, text=text)
+        return Inbound(kind="button", now=now, text=text, payload=str(payload))
+    return Inbound(kind="text", now=now, text=text)
 
 
-def reply_body(reply: dialogue.Reply, decision: Mapping[str, Any]) -> dict[str, Any]:
+def reply_body(reply: Reply, decision: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "text": reply.text,
         "buttons": [{"label": b.label, "payload": b.payload} for b in reply.buttons],
@@ -49,21 +49,21 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return names
 
 
-def state_dict(state: dialogue.ConversationState) -> dict[str, Any]:
+def state_dict(state: ConversationState) -> dict[str, Any]:
     data = shallow(state)
     data["recent_texts"] = list(state.recent_texts)
     return data
 
 
-def restore_state(conversation: Conversation) -> dialogue.ConversationState:
+def restore_state(conversation: Conversation) -> ConversationState:
     """The saved bot state; keys from another version of the dialogue are dropped, not fatal."""
-    known = _field_names(dialogue.ConversationState)
+    known = _field_names(ConversationState)
     saved = {k: v for k, v in conversation.bot_state.items() if k in known}
     if not saved:
-        return dialogue.ConversationState(language=conversation.language)
+        return ConversationState(language=conversation.language)
     # people change the status outside bot turns (accept, close, hand back): the
     # conversation's own status is the truth, the bot's saved copy may be older
     saved["status"] = conversation.status
     if "recent_texts" in saved:
         saved["recent_texts"] = tuple(saved["recent_texts"])
-    return dialogue.ConversationState(**saved)
+    return ConversationState(**saved)

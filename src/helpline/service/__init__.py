@@ -1,0 +1,1 @@
+"""The application services: conversation turns, the agent desk, mail; no transport."""
