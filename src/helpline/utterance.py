@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -36,12 +35,6 @@ class Utterance:
 # "How long?" while waiting for a person: the one question the bot still answers then.
 _WAIT_QUESTION = re.compile(
     r"how long|when|wait|\beta\b|still|anyone there|얼마나|언제|기다|대기|아직|몇\s*분|멀었",
-    re.IGNORECASE,
-)
-# "That didn't help" right after an answer, until mood offers is_negative_feedback.
-_NEGATIVE = re.compile(
-    r"(didn.?t|did not|doesn.?t|does not|not) help|not helpful|useless|wrong answer"
-    r"|that.?s not what i|didn.?t work|도움이?\s*안|도움\s*안\s*[돼되]|소용\s*없|그게\s*아니",
     re.IGNORECASE,
 )
 
@@ -103,8 +96,7 @@ def combine(a: float, b: float) -> float:
 
 
 def is_negative_feedback(text: str, lang: str) -> bool:
-    check: Callable[[str, str], bool] | None = getattr(mood, "is_negative_feedback", None)
-    return bool(check(text, lang)) if check else bool(_NEGATIVE.search(text))
+    return mood.is_negative_feedback(text, lang)
 
 
 def asks_for_human(rulebook: Rulebook, msg: Utterance) -> bool:
