@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpline import dialogue
+from helpline.evaluation.intents import percent
 from helpline.matcher import Matcher
 from helpline.rules.model import Rulebook
 from helpline.turn import ConversationState, Inbound, Turn
@@ -113,18 +114,14 @@ def _summary(outcomes: Sequence[Outcome]) -> dict[str, Any]:
         "rows": len(outcomes),
         "in_scope": len(in_scope),
         "out_of_scope": len(out_of_scope),
-        **{name: _pct(got[name], len(in_scope)) for name in IN_SCOPE_OUTCOMES},
+        **{name: percent(got[name], len(in_scope)) for name in IN_SCOPE_OUTCOMES},
         "handed_over_why": dict(why.most_common()),
-        "oos_held": _pct(got[HELD], len(out_of_scope)),
+        "oos_held": percent(got[HELD], len(out_of_scope)),
         # wrong answers to every row: in scope with another intent's answer, and out of
         # scope answered; this is the figure the "at most 5% wrong" target reads
-        "wrong_answer_rate": _pct(got[ANSWERED_WRONG] + got[ANSWERED_OOS], len(outcomes)),
+        "wrong_answer_rate": percent(got[ANSWERED_WRONG] + got[ANSWERED_OOS], len(outcomes)),
         "counts": {name: got[name] for name in IN_SCOPE_OUTCOMES + OUT_OF_SCOPE_OUTCOMES},
     }
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 2) if whole else None
 
 
 def format_table(report: dict[str, Any]) -> str:

@@ -79,17 +79,18 @@ def metrics(
         if p.gold is None and decide(p, thresholds_for(p.intent), clarify) == "answer"
     )
     return {
-        "in_scope_accuracy": _pct(counts["answered_right"], counts["in_scope"]),
-        "oos_recall": _pct(counts["out_of_scope"] - oos_answered, counts["out_of_scope"]),
-        "wrong_answer_rate": _pct(counts["answered_wrong"], counts["rows"]),
-        "clarify_rate": _pct(counts["clarified"], counts["rows"]),
-        "closed_set_accuracy": _pct(counts["top1_right"], counts["in_scope"]),
+        "in_scope_accuracy": percent(counts["answered_right"], counts["in_scope"]),
+        "oos_recall": percent(counts["out_of_scope"] - oos_answered, counts["out_of_scope"]),
+        "wrong_answer_rate": percent(counts["answered_wrong"], counts["rows"]),
+        "clarify_rate": percent(counts["clarified"], counts["rows"]),
+        "closed_set_accuracy": percent(counts["top1_right"], counts["in_scope"]),
         "latency_ms": latency_ms(predictions),
         "counts": counts,
     }
 
 
-def _pct(part: int, whole: int) -> float | None:
+def percent(part: int, whole: int) -> float | None:
+    """part of whole in per cent, to two places; None when there is no whole."""
     return round(100.0 * part / whole, 2) if whole else None
 
 

@@ -159,21 +159,21 @@ def _lexicon(found: cues.Surface) -> tuple[float, float, float]:
     """Weighted sums of the general lexicon, the problem words and the angry phrases."""
     lexicon = problem = anger = 0.0
     if found.words:
-        words, trouble, angry = _EN_LISTS().tally(found.words)
+        words, trouble, angry = _english_lists().tally(found.words)
         lexicon, problem, anger = _LEXICON_EN * words, _PROBLEM_EN * trouble, angry
     if found.hangul:
-        words, trouble, angry = _KO_LISTS().tally(found.hangul)
+        words, trouble, angry = _korean_lists().tally(found.hangul)
         lexicon += _LEXICON_KO * words
         problem += _PROBLEM_KO * trouble
         anger += angry
     return lexicon, problem, anger
 
 
-def _EN_LISTS() -> WordList:  # noqa: N802 - a constant, loaded on first use
+def _english_lists() -> WordList:  # read on first use, then cached by word_list
     return word_list("en_words.txt", "en_problem.txt", "en_anger.txt")
 
 
-def _KO_LISTS() -> SubstringList:  # noqa: N802 - a constant, loaded on first use
+def _korean_lists() -> SubstringList:  # read on first use, then cached by substring_list
     return substring_list("ko_words.txt", "ko_problem.txt", "ko_anger.txt")
 
 
