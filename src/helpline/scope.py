@@ -35,14 +35,18 @@ class Scope:
         if not self.not_ours:
             return None
         lowered = text.lower()
-        if _finder(self.ours)(lowered):
+        if self._ours(lowered):
             return None
-        return _finder(self.not_ours)(lowered)
+        return self._not_ours(lowered)
 
+    # compiled once per rulebook, not per message (a frozen dataclass still has a __dict__)
+    @functools.cached_property
+    def _ours(self) -> _Finder:
+        return _Finder(self.ours)
 
-@functools.cache
-def _finder(terms: Sequence[str]) -> _Finder:
-    return _Finder(terms)
+    @functools.cached_property
+    def _not_ours(self) -> _Finder:
+        return _Finder(self.not_ours)
 
 
 class _Finder:
