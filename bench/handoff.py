@@ -28,6 +28,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from helpline.bus import MemoryBus
 from helpline.bus.locks import LockRegistry
+from helpline.routing import QueueSettings
 from helpline.rules.model import Config, Intent, Rulebook
 from helpline.service.handoff import entry
 from helpline.service.handoff.service import HandoffService
@@ -45,7 +46,7 @@ def rulebook() -> Rulebook:
     human = Intent("talk_to_agent", "general", {"en": ("talk to a human",)}, {"en": "ok"})
     config = Config(
         languages=("en",), default_language="en", texts=texts,
-        queue={"fallback_team": "general", "tick_s": 3600.0},  # no sweep mid-measure
+        queue=QueueSettings(fallback_team="general", tick_s=3600.0),  # no sweep mid-measure
     )  # fmt: skip
     return Rulebook(config, (human,))
 

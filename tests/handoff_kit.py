@@ -11,6 +11,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient
 
 from conftest import TEXTS, WAIT_S, FrameSocket
+from helpline.hours import parse_business_hours
+from helpline.routing import settings_from
 from helpline.rules.model import Config, Intent, Rulebook
 from helpline.service.handoff.service import HandoffService
 from helpline.store import SQLiteStore
@@ -47,7 +49,8 @@ def desk_rulebook(
     texts = {**TEXTS, "queued_wait": {"en": "You're in line.", "ko": "대기 중이에요."}}
     config = Config(
         languages=("ko", "en"), default_language="en", texts=texts, max_fallbacks=2,
-        queue={**QUEUE, **(queue or {})}, business_hours=hours or {},
+        queue=settings_from({**QUEUE, **(queue or {})}),
+        business_hours=parse_business_hours(hours),
     )  # fmt: skip
     intents = (
         _intent(

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from helpline.hours import is_open, next_opening, parse_hours
+from helpline.hours import is_open, next_opening, parse_business_hours, parse_hours
 
 SEOUL_OFFICE = {
     "timezone": "Asia/Seoul",
@@ -63,3 +63,19 @@ def test_bad_hours_are_explained(bad: dict[str, object], message: str) -> None:
 def test_a_bad_holiday_date_is_explained() -> None:
     with pytest.raises(ValueError, match="write dates like 2026-12-25"):
         parse_hours({"holidays": ["25/12/2026"]})
+
+
+def test_a_team_with_its_own_weekdays_keeps_the_desks_time_zone_and_holidays() -> None:
+    hours = parse_business_hours(
+        {**SEOUL_OFFICE, "teams": {"billing": {"weekdays": {"sat": "10:00-14:00"}}}}
+    )
+    billing = hours.of("billing")
+
+    assert (billing.timezone, billing.holidays) == ("Asia/Seoul", hours.desk.holidays)
+    assert is_open(billing, utc(2026, 11, 28, 2, 0))  # Saturday 11:00 in Seoul
+    assert not is_open(billing, utc(2026, 11, 23, 1, 0))  # Monday 10:00: the team is not in
+    assert hours.of("account") == hours.desk  # no hours of its own: the desk's
+
+
+def test_no_business_hours_leave_every_team_open_around_the_clock() -> None:
+    assert parse_business_hours(None).of("billing").always_open

@@ -8,6 +8,8 @@ import pytest
 
 from fixtures_rules import intent, write_rules
 from helpline.errors import RulesError
+from helpline.hours import BusinessHours, Hours
+from helpline.routing import QueueSettings
 from helpline.rules import Thresholds, load_rulebook, rulebook_from_data
 from helpline.rules.reader import MAX_FILE_BYTES
 
@@ -34,8 +36,8 @@ def test_config_values_are_read(tmp_path: Path) -> None:
     assert (config.frustration.escalate_at, config.frustration.half_life_s) == (0.6, 120)
     assert config.synonyms == {"password": ("pw", "pwd")}
     assert config.text("greeting", "ko", name="민수") == "안녕 민수"
-    assert config.business_hours == {"timezone": "Asia/Seoul"}
-    assert config.queue == {"fallback_team": "general"}
+    assert config.business_hours == BusinessHours(Hours("Asia/Seoul"))
+    assert config.queue == QueueSettings(fallback_team="general")
 
 
 def test_intents_are_read_with_their_file_and_line(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -22,6 +23,17 @@ class Hours:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """config.yaml's `business_hours`: the desk's hours, and those of teams with their own."""
+
+    desk: Hours = Hours(always_open=True)
+    teams: Mapping[str, Hours] = field(default_factory=dict)  # team -> its hours, desk's merged in
+
+    def of(self, team: str) -> Hours:
+        return self.teams.get(team, self.desk)
 
 
 def parse_range(text: str) -> tuple[time, time]:
@@ -63,6 +75,21 @@ def parse_hours(data: Mapping[str, object] | None) -> Hours:
     except ValueError as exc:
         raise ValueError(f"holidays: {exc}; write dates like 2026-12-25") from exc
     return Hours(timezone, weekly, holidays)
+
+
+def parse_business_hours(data: Mapping[str, object] | None) -> BusinessHours:
+    """The desk's hours and, under `teams`, a team's keys overriding the desk's for that team
+    (a team that sets only `weekdays` keeps the desk's time zone and holidays)."""
+    desk = dict(data or {})
+    teams = desk.pop("teams", None) or {}
+    if not isinstance(teams, Mapping):
+        raise ValueError("teams should map team names to their hours")
+    own: dict[str, Hours] = {}
+    for team, override in teams.items():
+        if not isinstance(override, Mapping):
+            raise ValueError(f"teams.{team} should be a mapping of hours")
+        own[str(team)] = parse_hours({**desk, **override})
+    return BusinessHours(parse_hours(desk), MappingProxyType(own))
 
 
 def is_open(hours: Hours, now: datetime) -> bool:

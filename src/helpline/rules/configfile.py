@@ -10,7 +10,7 @@ from typing import Any
 
 from helpline import sentence_model
 from helpline.errors import ConfigError
-from helpline.hours import parse_hours
+from helpline.hours import BusinessHours, parse_business_hours, parse_hours
 from helpline.routing import QueueSettings, settings_from
 from helpline.rules.model import Config, FrustrationSettings, Thresholds
 from helpline.rules.reader import key_line, line_of
@@ -80,12 +80,10 @@ def read_config(data: Any, report: Report) -> ParsedConfig:
         values["encoder"] = _encoder(data, report)
     if "scope" in data:
         values["scope"] = _scope(data, report)
-    for key in ("business_hours", "queue"):
-        if key in data:
-            found = report.mapping(data, key, key)
-            values[key] = MappingProxyType(dict(found)) if found is not None else None
-    _check_business_hours(data.get("business_hours"), report)
-    _check_queue(data.get("queue"), report)
+    if "business_hours" in data:
+        values["business_hours"] = _business_hours(data, report)
+    if "queue" in data:
+        values["queue"] = _queue(data, report)
     _warn_unknown_texts(data, report, data.get("texts"))
     clean = {k: v for k, v in values.items() if v is not None}
     line = key_line(data, "human_intent") if "human_intent" in clean else 0
@@ -287,10 +285,17 @@ def _placeholders_ok(text: str, report: Report, line: int, what: str) -> bool:
     return True
 
 
-def _check_business_hours(hours: Any, report: Report) -> None:
+def _business_hours(data: Mapping[str, Any], report: Report) -> BusinessHours | None:
     """Hours are read when a customer is handed over; a mistake must surface here instead."""
-    if not isinstance(hours, Mapping):
-        return
+    found = report.mapping(data, "business_hours", "business_hours")
+    if found is None:
+        return None
+    errors = report.error_count()
+    _check_business_hours(found, report)
+    return parse_business_hours(found) if report.error_count() == errors else None
+
+
+def _check_business_hours(hours: Mapping[str, Any], report: Report) -> None:
     _try_hours(hours, "business_hours", report)
     teams = hours.get("teams") or {}
     if not isinstance(teams, Mapping):
@@ -319,19 +324,21 @@ def _try_hours(hours: Mapping[str, Any], what: str, report: Report) -> None:
             report.error(line_of(hours, str(key)), f"{what}: {exc}")
 
 
-def _check_queue(queue: Any, report: Report) -> None:
-    if not isinstance(queue, Mapping):
-        return
+def _queue(data: Mapping[str, Any], report: Report) -> QueueSettings | None:
+    queue = report.mapping(data, "queue", "queue")
+    if queue is None:
+        return None
     known = [f.name for f in fields(QueueSettings)]
     for key in queue:
         if key not in known:
             hint = did_you_mean(str(key), known)
             report.error(key_line(queue, str(key)), f"queue: unknown key {key!r}{hint}")
     try:
-        settings_from(queue)
+        return settings_from(queue)
     except ConfigError as exc:
         name = exc.setting.removeprefix("queue.")
         report.error(line_of(queue, name), f"{exc.setting}: {exc.reason}")
+        return None
 
 
 def _warn_unknown_texts(data: Mapping[str, Any], report: Report, texts: Any) -> None:

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from helpline.errors import Problem
+from helpline.hours import BusinessHours
+from helpline.routing import QueueSettings
 from helpline.rules.texts import BUILTIN_TEXTS
 from helpline.scope import Scope
 
@@ -71,8 +73,9 @@ class Config:
     frustration: FrustrationSettings = FrustrationSettings()
     synonyms: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # canonical -> variants
     human_intent: str = "talk_to_agent"  # the intent whose match means "get me a person"
-    business_hours: Mapping[str, object] = field(default_factory=dict)
-    queue: Mapping[str, object] = field(default_factory=dict)
+    # parsed once at load: the queue reads them on every turn and in every assignment pass
+    business_hours: BusinessHours = BusinessHours()  # none given: open around the clock
+    queue: QueueSettings = QueueSettings()
     # matcher.encoder: "minilm" gives the classifier each text's sentence meaning
     # (matcher/encoder.py): better answers for a few milliseconds a message; "none" not.
     encoder: str = "none"

@@ -1,32 +1,16 @@
-"""The desk's rules from config.yaml: queue settings, hours per team, and what we say."""
+"""What the desk says from config.yaml: its texts, and when a closed team is back."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from helpline.hours import Hours, next_opening, parse_hours
-from helpline.routing import QueueSettings, settings_from
+from helpline.hours import Hours, next_opening
 from helpline.rules.model import Config
 
 _WEEKDAY = {
     "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
     "ko": ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일"),
 }
-
-
-def queue_settings(config: Config) -> QueueSettings:
-    return settings_from(config.queue)
-
-
-def team_hours(config: Config, team: str) -> Hours:
-    """The desk's hours, with business_hours.teams.<team> overriding any of their keys."""
-    base = dict(config.business_hours)
-    teams = base.pop("teams", None) or {}
-    override = teams.get(team) if isinstance(teams, Mapping) else None
-    if isinstance(override, Mapping):
-        base.update(override)
-    return parse_hours(base)
 
 
 def text(config: Config, key: str, language: str, **values: object) -> str:

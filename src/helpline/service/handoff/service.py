@@ -61,7 +61,6 @@ class HandoffService:
         self.told: dict[str, Place] = {}  # the last queue.position each customer was sent
         self.offline: set[str] = set()  # conversations told nobody is there (status offline)
         self.customers: dict[str, int] = {}  # conversation id -> customer sockets open here
-        self._hours: dict[tuple[int, str], Hours] = {}
         self._changed_cond = asyncio.Condition()
         # one assignment pass at a time: two passes reading the same loads would offer an
         # agent more conversations than their capacity
@@ -76,7 +75,7 @@ class HandoffService:
 
     @property
     def settings(self) -> QueueSettings:
-        return desk.queue_settings(self.config)
+        return self.config.queue
 
     # --- lifetime ---------------------------------------------------------------------
 
@@ -202,10 +201,7 @@ class HandoffService:
         return desk.text(self.config, key if self.can_email else key + "_no_email", lang, **values)
 
     def team_hours(self, team: str) -> Hours:
-        key = (self.rules.current.version, team)
-        if key not in self._hours:
-            self._hours[key] = desk.team_hours(self.config, team)
-        return self._hours[key]
+        return self.config.business_hours.of(team)
 
     def wait_text(self, conversation_id: str, language: str) -> str | None:
         """The real answer to "how long?" while waiting; None when not in the line. With
