@@ -45,7 +45,9 @@ def encoder_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
 # Test modules that start `helpline serve --rules bot_rules` in subprocesses, under a start
 # timeout: bot_rules' examples are encoded into the session's cache before their first test,
 # so a server's start there is a warm one (seconds), not a cold one (every example encoded).
-SERVES_BOT_RULES = {"test_actions", "test_crash_recovery", "test_multinode", "browser"}
+SERVES_BOT_RULES = {
+    "test_actions", "test_crash_recovery", "test_handoff_restart", "test_multinode", "browser",
+}
 
 
 @pytest.fixture(scope="session")
