@@ -132,8 +132,8 @@ async def queue_operations(root: Path, waiting: int, agents: int) -> dict[str, A
         await service.changed()  # everyone told their first place
         for n in range(agents):
             agent_id, _ = await add_agent(store, n, capacity=1)
-            service.board.agents[agent_id] = await store.agent(agent_id)  # type: ignore[assignment]
-            service.board.presence[agent_id] = "online"
+            service.board.know([await store.agent(agent_id)])  # type: ignore[list-item]
+            service.board.set_presence(agent_id, "online")
         figures.update(await recompute(service, bus))
         figures.update(await assignment(service, agents))
     finally:
@@ -154,7 +154,8 @@ async def enqueue_one(store: SQLiteStore, service: HandoffService, n: int) -> fl
 
 async def recompute(service: HandoffService, bus: CountingBus) -> dict[str, Any]:
     """A new customer at the end of the line (one frame), and the head leaving (all move)."""
-    service.told = dict(service.board.places("general"))
+    for cid, place in service.board.places("general").items():
+        service.board.told(cid, place)
     tail, head = [], []
     told_tail = told_head = 0
     for _ in range(20):

@@ -290,7 +290,7 @@ async def test_a_dropped_agent_goes_offline_after_the_grace_period(
     agent, token = await make_agent(store, "Ann")
     ann = await AgentClient.join(desk, token)
     await ann.close()
-    await wait_for(desk, lambda s: agent.id in s.dropped)
+    await wait_for(desk, lambda s: s.board.in_grace(agent.id))
 
     clock.advance(61)
     await wait_for(desk, lambda s: s.board.presence[agent.id] == "offline")

@@ -565,7 +565,7 @@ async def test_an_agent_on_a_live_node_is_never_counted_gone_by_another(
 
     def heard_since_the_jump(service: Any) -> bool:
         heard = service.sync.nodes.get(near_node)
-        return heard is not None and heard[0] == now and agent.id not in service.dropped
+        return heard is not None and heard[0] == now and not service.board.in_grace(agent.id)
 
     await wait_for(there, heard_since_the_jump)
     assert far.sync.held_elsewhere(agent.id, now) is True

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from helpline import dialogue
@@ -28,20 +28,51 @@ Send = Callable[[Mapping[str, Any]], Awaitable[None]]
 FEEDBACK_TEXT = {True: "👍", False: "👎"}
 
 
-class Escalator(Protocol):
-    """The live-agent queue, as the bot's turns see it (service.handoff.HandoffService)."""
+Event = tuple[str, Mapping[str, Any]]
 
-    async def escalate(
-        self, conversation: Conversation, turn: Turn, record: TurnRecord
-    ) -> tuple[list[Message], str]:
-        """Commit the turn that hands over, queued; returns its messages and the status."""
-        ...
+
+@dataclass(frozen=True)
+class DraftTurn:
+    """A bot turn decided but not yet stored: the conversation as it stood, the turn, the
+    customer message it answers, the events of its custom action."""
+
+    conversation: Conversation
+    turn: Turn
+    answers_seq: int | None = None
+    events: Sequence[Event] = ()
+
+    def record(self, extra: Sequence[Outgoing] = ()) -> TurnRecord:
+        """The turn as the store writes it (extra: messages the desk adds after its replies)."""
+        turn = self.turn
+        decision = codec.shallow(turn.decision)
+        replies = [Outgoing("bot", codec.reply_body(r, decision)) for r in turn.replies]
+        return TurnRecord(
+            conversation_id=self.conversation.id,
+            status=turn.state.status,
+            bot_state=codec.state_dict(turn.state),
+            language=turn.state.language,
+            messages=[*replies, *extra],
+            events=[("bot.decision", {**decision, "reply_to": self.answers_seq}), *self.events],
+            answers_seq=self.answers_seq,
+        )
+
+    def frames(self, stored: Sequence[Message]) -> list[dict[str, Any]]:
+        """What the conversation's sockets are sent once it is stored."""
+        found = [frames.message(message) for message in stored]
+        if self.turn.state.status != self.conversation.status:
+            found.append(frames.status(self.turn.state.status))
+        return found
+
+
+class TurnDesk(Protocol):
+    """The live-agent desk, as the bot's turns see it (service.handoff.HandoffService)."""
 
     can_email: bool  # whether a customer may leave an email for the reply
 
-    async def changed(self) -> None: ...
-    def wait_text(self, conversation_id: str, language: str) -> str | None: ...
-    async def customer_wrote(self, conversation_id: str) -> None: ...
+    async def take_turn(self, draft: DraftTurn) -> list[Message]:
+        """Store the turn and send it to the conversation's sockets, doing the desk's part
+        of it in the same step (a handover, a wait asked about, a reply to an agent)."""
+        ...
 
 
 class TurnActions(Protocol):
@@ -80,7 +111,7 @@ class ConversationService:
         self.clock = clock
         self.locks = locks or LockRegistry()
         self.actions = actions  # runs an answered intent's custom action
-        self.handoff: Escalator | None = None  # set when the node runs the live-agent queue
+        self.handoff: TurnDesk | None = None  # set when the node runs the live-agent queue
 
     async def start(
         self, hello: Hello, identity: Identity | None = None
@@ -238,10 +269,7 @@ class ConversationService:
             turn, events = await self.actions.run(
                 active.rulebook, turn, conversation, message.body, self.clock()
             )
-            turn = self._with_wait(conversation_id, turn)
             await self._commit(conversation, turn, answers_seq=message.seq, events=events)
-            if self.handoff is not None and conversation.status == "assigned":
-                await self.handoff.customer_wrote(conversation_id)
         finally:
             await self._publish(conversation_id, frames.typing("typing.stop", "bot"))
 
@@ -250,40 +278,16 @@ class ConversationService:
         conversation: Conversation,
         turn: Turn,
         answers_seq: int | None,
-        events: Sequence[tuple[str, Mapping[str, Any]]] = (),
+        events: Sequence[Event] = (),
     ) -> list[Message]:
-        decision = codec.shallow(turn.decision)
-        record = TurnRecord(
-            conversation_id=conversation.id,
-            status=turn.state.status,
-            bot_state=codec.state_dict(turn.state),
-            language=turn.state.language,
-            messages=[Outgoing("bot", codec.reply_body(r, decision)) for r in turn.replies],
-            events=[("bot.decision", {**decision, "reply_to": answers_seq}), *events],
-            answers_seq=answers_seq,
-        )
-        status: str = turn.state.status
-        handing_over = status == "queued" and conversation.status == "bot"
-        if handing_over and self.handoff is not None:
-            stored, status = await self.handoff.escalate(conversation, turn, record)
-        else:
-            stored = await self.store.commit_turn(record, self.clock())
-        for message in stored:
-            await self._publish(conversation.id, frames.message(message))
-        if status != conversation.status:
-            await self._publish(conversation.id, frames.status(status))
-        if handing_over and self.handoff is not None:
-            await self.handoff.changed()  # offers, and the customer's place in line
+        """Store the turn and fan it out; with a live-agent desk, through it, in one call."""
+        draft = DraftTurn(conversation, turn, answers_seq, events)
+        if self.handoff is not None:
+            return await self.handoff.take_turn(draft)
+        stored = await self.store.commit_turn(draft.record(), self.clock())
+        for frame in draft.frames(stored):
+            await self._publish(conversation.id, frame)
         return stored
-
-    def _with_wait(self, conversation_id: str, turn: Turn) -> Turn:
-        """A "how long?" while queued is answered with the real place and wait."""
-        if self.handoff is None or turn.decision.decision != "queue" or not turn.replies:
-            return turn
-        text = self.handoff.wait_text(conversation_id, turn.decision.language)
-        if text is None:
-            return turn
-        return replace(turn, replies=(replace(turn.replies[0], text=text), *turn.replies[1:]))
 
     async def _publish(self, conversation_id: str, frame: Mapping[str, Any]) -> None:
         await self.bus.publish(conversation_topic(conversation_id), frame)

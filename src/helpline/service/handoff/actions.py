@@ -36,12 +36,16 @@ class AgentDesk:
         self.mailer = mailer  # looked up when needed: the app builds it after this
         self.store = service.store
         self.board = service.board
+        self.sync = service.sync
+        self.bus = service.bus
+        self.locks = service.locks
+        self.clock = service.clock
 
     async def publish(self, conversation_id: str, frame: Mapping[str, Any]) -> None:
-        await self.service.bus.publish(conversation_topic(conversation_id), frame)
+        await self.bus.publish(conversation_topic(conversation_id), frame)
 
     async def to_agent(self, agent_id: str, frame: Mapping[str, Any]) -> None:
-        await self.service.bus.publish(topics.agent(agent_id), frame)
+        await self.bus.publish(topics.agent(agent_id), frame)
 
     def owned(self, agent: Agent, conversation_id: str) -> Handoff:
         row = self.board.rows.get(conversation_id)
@@ -54,22 +58,21 @@ class AgentDesk:
         try:
             self._may_accept(agent, self.board.rows.get(conversation_id))
         except ProtocolError:
-            if not self.service.sync.shared:
+            if not self.sync.shared:
                 raise
             # the offer may come from another node whose notice has not been applied yet
-            self._may_accept(agent, await self.service.sync.refresh_conversation(conversation_id))
-        async with self.service.locks.hold(conversation_id):
-            now = self.service.clock()
+            self._may_accept(agent, await self.sync.refresh_conversation(conversation_id))
+        async with self.locks.hold(conversation_id):
+            now = self.clock()
             won = await self.store.claim(
                 conversation_id, agent.id, now, any_state=agent.is_supervisor
             )
             if won is None:
                 raise ProtocolError(TAKEN, "someone else took this conversation")
             before = self.board.rows.get(conversation_id)
-            self.board.put(won.handoff)
-            self.board.last_assigned[agent.id] = now
-            self._left_line(conversation_id)
-            await self.service.sync.notify(conversation=conversation_id)
+            self.board.put(won.handoff)  # assigned: out of the line
+            self.board.assigned(agent.id, now)
+            await self.sync.notify(conversation=conversation_id)
         if before and before.state == "offered" and before.agent_id not in (None, agent.id):
             await self.to_agent(before.agent_id, topics.released(conversation_id, "claimed"))
         await self._join(conversation_id, agent)
@@ -100,17 +103,13 @@ class AgentDesk:
         frame = self.service.place_frame(conversation_id)
         return [frame] if frame is not None else []
 
-    def _left_line(self, conversation_id: str) -> None:
-        self.service.offline.discard(conversation_id)
-        self.service.told.pop(conversation_id, None)
-
     async def reply(self, agent: Agent, conversation_id: str, client_id: str, text: str) -> int:
         """Store and deliver an agent's reply (once per client id); its seq."""
         self.owned(agent, conversation_id)
         body = {"text": text, "name": agent.name, "agent": agent.id}
-        async with self.service.locks.hold(conversation_id):
+        async with self.locks.hold(conversation_id):
             got = await self.store.append_agent_message(
-                conversation_id, agent.id, client_id, body, self.service.clock()
+                conversation_id, agent.id, client_id, body, self.clock()
             )
             if got is None:
                 raise ProtocolError(NOT_YOURS, "this conversation is not assigned to you")
@@ -125,7 +124,7 @@ class AgentDesk:
         """The customer is not in the chat: the reply goes to their email too, if any
         (it is in the widget as well when they come back)."""
         mailer = self.mailer()
-        conversation = await self.service.base.conversation(conversation_id)
+        conversation = await self.service.conversations.conversation(conversation_id)
         if mailer is None or conversation is None:
             return
         try:
@@ -138,10 +137,10 @@ class AgentDesk:
     async def note(self, agent: Agent, conversation_id: str, client_id: str, text: str) -> None:
         if not agent.is_supervisor:
             self.owned(agent, conversation_id)
-        note = Note(conversation_id, client_id, agent.id, agent.name, text, self.service.clock())
+        note = Note(conversation_id, client_id, agent.id, agent.name, text, self.clock())
         stored, duplicate = await self.store.add_note(note)
         if not duplicate:
-            await self.service.bus.publish(topics.staff(conversation_id), note_view(stored))
+            await self.bus.publish(topics.staff(conversation_id), note_view(stored))
 
     async def typing(self, agent: Agent, conversation_id: str, kind: str) -> None:
         self.owned(agent, conversation_id)
@@ -159,8 +158,8 @@ class AgentDesk:
     ) -> None:  # fmt: skip
         self.owned(agent, conversation_id)
         target = self._target(agent, to_agent, to_team)
-        async with self.service.locks.hold(conversation_id):
-            now = self.service.clock()
+        async with self.locks.hold(conversation_id):
+            now = self.clock()
             moved = await self.store.transfer(
                 conversation_id, agent.id, now, to_agent=to_agent, to_team=to_team, note=note
             )
@@ -172,13 +171,13 @@ class AgentDesk:
                 self.board.with_state(
                     conversation_id, state="waiting", agent_id=None, team=to_team, passed=()
                 )
-            await self.service.sync.notify(conversation=conversation_id)
+            await self.sync.notify(conversation=conversation_id)
         if note:
             client_id = f"transfer-{now:.6f}"
             stored, _ = await self.store.add_note(
                 Note(conversation_id, client_id, agent.id, agent.name, note, now)
             )
-            await self.service.bus.publish(topics.staff(conversation_id), note_view(stored))
+            await self.bus.publish(topics.staff(conversation_id), note_view(stored))
         await self.to_agent(agent.id, topics.released(conversation_id, "transferred"))
         await self.publish(conversation_id, {"type": "agent.left"})
         if target is not None:
@@ -203,14 +202,12 @@ class AgentDesk:
         """A supervisor moves a conversation to the head of its team's line (or back)."""
         if not agent.is_supervisor:
             raise ProtocolError(FORBIDDEN, "only supervisors mark conversations urgent")
-        async with self.service.locks.hold(conversation_id):
-            row = await self.store.mark_urgent(
-                conversation_id, urgent, agent.id, self.service.clock()
-            )
+        async with self.locks.hold(conversation_id):
+            row = await self.store.mark_urgent(conversation_id, urgent, agent.id, self.clock())
             if row is None:
                 raise ProtocolError(NOT_QUEUED, "this conversation is not with people")
             self.board.put(row)
-            await self.service.sync.notify(conversation=conversation_id)
+            await self.sync.notify(conversation=conversation_id)
         await self.service.changed()
 
     async def release(self, agent: Agent, conversation_id: str) -> None:
@@ -240,15 +237,15 @@ class AgentDesk:
         tags: Sequence[str], reason: str,
     ) -> None:  # fmt: skip
         self.owned(agent, conversation_id)
-        async with self.service.locks.hold(conversation_id):
-            conversation = await self.service.base.conversation(conversation_id)
+        async with self.locks.hold(conversation_id):
+            conversation = await self.service.conversations.conversation(conversation_id)
             if conversation is None:
                 raise ProtocolError(NOT_YOURS, "this conversation no longer exists")
             state = {**conversation.bot_state, "status": status, "fallbacks_in_row": 0}
             record = TurnRecord(
                 conversation_id, status, state, conversation.language, [Outgoing("bot", body)]
             )
-            now = self.service.clock()
+            now = self.clock()
             got = await self.store.finish(
                 conversation_id, agent.id, record, now, tags=tags, reason=reason
             )
@@ -256,10 +253,9 @@ class AgentDesk:
                 raise ProtocolError(NOT_YOURS, "this conversation is not assigned to you")
             messages, ticket = got
             self.board.drop(conversation_id)
-            self._left_line(conversation_id)
             if ticket.assigned_at is not None:
-                self.board.handle_times.append(now - ticket.assigned_at)
-            await self.service.sync.notify(conversation=conversation_id)
+                self.board.handled(now - ticket.assigned_at)
+            await self.sync.notify(conversation=conversation_id)
             await self._announce_finish(conversation_id, messages, status)
         await self.to_agent(agent.id, topics.released(conversation_id, reason))
         await self.service.changed()
@@ -275,7 +271,7 @@ class AgentDesk:
         was rated before (the first rating stands)."""
         if rating not in CSAT_SCALE:
             raise ProtocolError(frames.BAD_FRAME, "field 'rating' must be 1-5")
-        rated = await self.store.rate(conversation_id, rating, comment, self.service.clock())
+        rated = await self.store.rate(conversation_id, rating, comment, self.clock())
         if rated is None:
             raise ProtocolError(frames.BAD_FRAME, "there is no closed conversation to rate")
         return rated[1]

@@ -7,32 +7,25 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from typing import Any
 
 from helpline import routing
 from helpline.bus.base import Bus, conversation_topic
 from helpline.bus.locks import LockRegistry
-from helpline.hours import Hours, is_open
 from helpline.routing import QueueSettings
 from helpline.rules.model import Config
+from helpline.service.conversation import DraftTurn
 from helpline.service.handoff import desk, entry, topics
-from helpline.service.handoff.board import Board, EntryInfo, Place
+from helpline.service.handoff.board import RECENT_HANDLE_TIMES, Board, EntryInfo
 from helpline.service.handoff.sync import DeskSync
 from helpline.service.rules_holder import RulesHolder
 from helpline.store.agents import Agent, agent_store
-from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
+from helpline.store.base import Message, Outgoing, Store
 from helpline.store.handoff import Escalation, Handoff, handoff_store
 from helpline.turn import Turn
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Availability:
-    status: str  # queued | offline
-    notice: str | None  # an honest bot message (kind "offline") when nobody can take it soon
 
 
 class HandoffService:
@@ -48,26 +41,30 @@ class HandoffService:
         can_email: bool = False,  # SMTP is set up: a customer nobody can answer may leave an email
     ) -> None:
         self.can_email = can_email
-        self.base = store
+        # one backend, seen through the contract of each area: conversations and their
+        # turns, the queue and tickets, agent accounts and presence
+        self.conversations = store
         self.store = handoff_store(store)
         self.accounts = agent_store(store)
         self.bus = bus
         self.rules = rules
         self.clock = clock
         self.locks = locks
-        self.board = Board()
-        self.sockets: dict[str, int] = {}  # agent id -> open agent sockets on this node
-        self.dropped: dict[str, float] = {}  # agent id -> when its last socket closed
-        self.told: dict[str, Place] = {}  # the last queue.position each customer was sent
-        self.offline: set[str] = set()  # conversations told nobody is there (status offline)
-        self.customers: dict[str, int] = {}  # conversation id -> customer sockets open here
+        self.board = Board()  # this node's view of the desk; changed only after the store
         self._changed_cond = asyncio.Condition()
         # one assignment pass at a time: two passes reading the same loads would offer an
         # agent more conversations than their capacity
         self._assigning = asyncio.Lock()
         self._sweeper: asyncio.Task[None] | None = None
         self._flush: asyncio.Task[None] | None = None
-        self.sync = DeskSync(self)
+        self.sync = DeskSync(
+            self.board, store, bus, clock, lambda: self.settings, self._notice_applied
+        )
+
+    @property
+    def base(self) -> Store:
+        """The conversations' store by the name the agent socket still reads it by."""
+        return self.conversations
 
     @property
     def config(self) -> Config:
@@ -82,22 +79,20 @@ class HandoffService:
     async def start(self) -> None:
         """Rebuild the board from the store: nothing the queue knew is lost on a restart."""
         await self.sync.start()  # listening before reading: no change falls in between
-        now = self.clock()
-        for agent in await self.accounts.agents():
-            self.board.agents[agent.id] = agent
+        now, board = self.clock(), self.board
+        board.know(await self.accounts.agents())
         for presence in await self.accounts.presences():
-            self.board.presence[presence.agent_id] = presence.status
+            board.set_presence(presence.agent_id, presence.status)
             if presence.status != "offline":  # its socket died with the old process
-                self.dropped[presence.agent_id] = now
+                board.start_grace(presence.agent_id, now)
         for row in await self.store.handoffs():
-            self.board.put(row)
-            conversation = await self.base.conversation(row.conversation_id)
+            board.put(row)
+            conversation = await self.conversations.conversation(row.conversation_id)
             if conversation is not None:
-                self.board.info[row.conversation_id] = entry.info(conversation, None)
+                board.describe(row.conversation_id, entry.info(conversation, None))
                 if conversation.status == "offline":
-                    self.offline.add(row.conversation_id)
-        recent = await self.store.recent_handle_times(self.board.handle_times.maxlen or 50)
-        self.board.handle_times.extend(reversed(recent))
+                    board.mark_offline(row.conversation_id)
+        board.set_handle_times(await self.store.recent_handle_times(RECENT_HANDLE_TIMES))
         await self.sweep()
         self._sweeper = asyncio.create_task(self._sweep_forever())
         log.info("handoff queue restored: %d conversations", len(self.board.rows))
@@ -133,106 +128,87 @@ class HandoffService:
                 await self._expire(row, now)
         await self.sync.heartbeat(now)
         self.sync.track_dead_nodes(now)
-        for agent_id, at in list(self.dropped.items()):
-            if now - at >= settings.presence_grace_s and not self.sockets.get(agent_id):
-                del self.dropped[agent_id]
-                await self.set_presence(agent_id, "offline")
+        for agent_id in self.board.grace_over(now, settings.presence_grace_s):
+            await self._store_presence(agent_id, "offline")
         await self.changed()
 
     # --- escalation -------------------------------------------------------------------
 
-    async def escalate(
-        self, conversation: Conversation, turn: Turn, record: TurnRecord
-    ) -> tuple[list[Message], str]:
-        """Commit the turn that hands over, with its ticket and queue row; the status it
-        ends in: queued, or offline when nobody can take it (told so honestly)."""
-        rulebook, settings, now = self.rules.current.rulebook, self.settings, self.clock()
-        intent = rulebook.by_name.get(entry.about(turn) or "")
+    async def take_turn(self, draft: DraftTurn) -> list[Message]:
+        """Store a bot turn and fan it out, doing the desk's part once: a handover commits
+        with its ticket and queue row in the status decided here; a "how long?" in line
+        gets the real wait; a customer's reply to their agent reopens the ticket."""
+        before, after = draft.conversation.status, draft.turn.state.status
+        if before == "bot" and after == "queued":
+            return await self._hand_over(draft)
+        draft = self._with_wait(draft)
+        stored = await self.conversations.commit_turn(draft.record(), self.clock())
+        await self._announce(draft, stored)
+        if before == "assigned":
+            await self.customer_wrote(draft.conversation.id)
+        return stored
+
+    async def _hand_over(self, draft: DraftTurn) -> list[Message]:
+        """The turn, its ticket and its queue row at once, in the status it ends in: queued,
+        or offline when nobody can take it (told so honestly)."""
+        conversation, turn, now = draft.conversation, draft.turn, self.clock()
+        lang = turn.state.language or self.config.default_language
+        esc = self._escalation(turn)
+        row = entry.new_row(conversation.id, "", esc, now)
+        found = desk.availability(self.config, self.board, row, now, lang, self.can_email)
+        draft = replace(draft, turn=replace(turn, state=replace(turn.state, status=found.status)))
+        notice = Outgoing("bot", {"text": found.notice, "kind": "offline", "buttons": []})
+        record = draft.record(extra=[notice] if found.notice else [])
+        messages, ticket = await self.store.escalate(record, esc, now)
+        self.board.put(replace(row, ticket_id=ticket.id))
+        self.board.describe(conversation.id, entry.info(conversation, turn))
+        if found.status == "offline":
+            self.board.mark_offline(conversation.id)
+        await self.sync.notify(conversation=conversation.id)
+        await self.sync.row_arrived(conversation.id)
+        await self._announce(draft, messages)
+        await self.changed()  # offers, and the customer's place in line
+        return messages
+
+    def _escalation(self, turn: Turn) -> Escalation:
+        """Which team takes it (the intent's category, when such a team exists), how soon."""
+        settings = self.settings
+        intent = self.rules.current.rulebook.by_name.get(entry.about(turn) or "")
         teams = self.board.teams(settings.fallback_team)
         team = routing.team_for(intent.category if intent else None, teams, settings.fallback_team)
         priority = intent.priority if intent else "normal"
-        lang = turn.state.language or self.config.default_language
-        esc = Escalation(team, priority, priority == "urgent", turn.state.frustration)
-        found = self._availability(conversation.id, esc, now, lang)
-        if found.status != "queued":
-            record = replace(
-                record, status=found.status, bot_state={**record.bot_state, "status": found.status}
-            )
-        if found.notice:
-            notice = Outgoing("bot", {"text": found.notice, "kind": "offline", "buttons": []})
-            record = replace(record, messages=[*record.messages, notice])
-        messages, ticket = await self.store.escalate(record, esc, now)
-        self.board.put(entry.new_row(conversation.id, ticket.id, esc, now))
-        self.board.info[conversation.id] = entry.info(conversation, turn)
-        if found.status == "offline":
-            self.offline.add(conversation.id)
-        await self.sync.notify(conversation=conversation.id)
-        await self.sync.row_arrived(conversation.id)
-        return messages, found.status
+        return Escalation(team, priority, priority == "urgent", turn.state.frustration)
 
-    def _availability(self, cid: str, esc: Escalation, now: float, lang: str) -> Availability:
-        away = self._nobody_there(esc.team, now, lang)
-        if away is not None:
-            return Availability("offline", away)
-        self.board.put(entry.new_row(cid, "", esc, now))  # provisional, to see where it would stand
-        try:
-            eta = self.board.places(esc.team)[cid].eta_s
-        finally:
-            self.board.drop(cid)
-        if eta is not None and eta > self.settings.max_wait_s:
-            minutes = max(1, round(eta / 60))
-            return Availability("queued", self._say("long_wait", lang, minutes=minutes))
-        return Availability("queued", None)
+    async def _announce(self, draft: DraftTurn, stored: list[Message]) -> None:
+        for frame in draft.frames(stored):
+            await self.bus.publish(conversation_topic(draft.conversation.id), frame)
 
-    def _nobody_there(self, team: str, now: float, lang: str) -> str | None:
-        """What to tell a customer when the team is closed or nobody of it is online: when
-        it is back, and what they can do meanwhile; None when someone is there."""
-        hours = self.team_hours(team)
-        closed = not is_open(hours, datetime.fromtimestamp(now, UTC))
-        when = desk.when_back(hours, now, lang) if closed else None
-        if when is not None:
-            return self._say("offline_closed", lang, when=when)
-        if closed or self.board.agents_online(team) == 0:  # closed for good: no "back at"
-            return self._say("offline_nobody", lang)
-        return None
-
-    def _say(self, key: str, lang: str, **values: object) -> str:
-        """A text that offers email, or its _no_email version where none can be sent."""
-        return desk.text(self.config, key if self.can_email else key + "_no_email", lang, **values)
-
-    def team_hours(self, team: str) -> Hours:
-        return self.config.business_hours.of(team)
+    def _with_wait(self, draft: DraftTurn) -> DraftTurn:
+        """A "how long?" while queued is answered with the real place and wait."""
+        turn = draft.turn
+        if turn.decision.decision != "queue" or not turn.replies:
+            return draft
+        text = self.wait_text(draft.conversation.id, turn.decision.language)
+        if text is None:
+            return draft
+        replies = (replace(turn.replies[0], text=text), *turn.replies[1:])
+        return replace(draft, turn=replace(turn, replies=replies))
 
     def wait_text(self, conversation_id: str, language: str) -> str | None:
-        """The real answer to "how long?" while waiting; None when not in the line. With
-        the team closed or nobody there it is when they are back, never "shortly"."""
-        row = self.board.rows.get(conversation_id)
-        if row is None or row.state == "assigned":
-            return None
-        away = self._nobody_there(row.team, self.clock(), language)
-        if away is not None:
-            return away
-        place = self.board.places(row.team).get(conversation_id)
-        if place is None:
-            return None
-        if place.eta_s is None:
-            return desk.text(
-                self.config, "queue_position_unknown", language, position=place.position
-            )
-        minutes = max(1, round(place.eta_s / 60))
-        return desk.text(
-            self.config, "queue_position", language, position=place.position, minutes=minutes
+        """The real answer to "how long?" while waiting; None when not in the line."""
+        return desk.wait_text(
+            self.config, self.board, conversation_id, self.clock(), language, self.can_email
         )
 
     def place_frame(self, conversation_id: str) -> dict[str, Any] | None:
         """queue.position for a customer who (re)connects while queued."""
         row = self.board.rows.get(conversation_id)
-        if row is None or row.state == "assigned" or conversation_id in self.offline:
+        if row is None or row.state == "assigned" or self.board.is_offline(conversation_id):
             return None
         place = self.board.places(row.team).get(conversation_id)
         if place is None:
             return None
-        self.told[conversation_id] = place
+        self.board.told(conversation_id, place)
         return topics.position(place)
 
     # --- assignment -------------------------------------------------------------------
@@ -273,7 +249,7 @@ class HandoffService:
                     loads.pop(pick.agent_id, None)
                 continue
             self.board.put(offered)
-            self.board.last_assigned[pick.agent_id] = now
+            self.board.assigned(pick.agent_id, now)
             loads[pick.agent_id] = replace(pick, active=pick.active + 1, last_assigned_at=now)
             frame = topics.offered(
                 offered, self.settings.accept_timeout_s, self.entry_view(offered)
@@ -300,11 +276,11 @@ class HandoffService:
         loads = self.board.loads(offers=False)
         for team in {r.team for r in self.board.rows.values() if r.state != "assigned"}:
             for cid, place in self.board.places(team, loads).items():
-                if cid in self.offline or self.told.get(cid) == place:
+                if self.board.is_offline(cid) or self.board.was_told(cid, place):
                     continue
-                if self.sync.shared and cid not in self.customers:
+                if self.sync.shared and not self.board.has_customer(cid):
                     continue  # the node its customer is connected to tells them
-                self.told[cid] = place
+                self.board.told(cid, place)
                 await self.bus.publish(conversation_topic(cid), topics.position(place))
 
     def _schedule_snapshot(self) -> None:
@@ -313,7 +289,7 @@ class HandoffService:
 
     async def _publish_snapshot(self) -> None:
         await asyncio.sleep(0)  # let the rest of this burst of changes land first
-        self.board.views.clear()
+        self.board.forget_views()
         await self.bus.publish(topics.QUEUE, {"type": topics.QUEUE_CHANGED})
 
     def entry_view(self, row: Handoff, position: int | None = None) -> dict[str, Any]:
@@ -323,7 +299,8 @@ class HandoffService:
     def queue_view(self, agent: Agent) -> tuple[list[dict[str, Any]], int]:
         """The agent's teams' line (supervisors: every team), first `snapshot_limit`."""
         key = "*" if agent.is_supervisor else ",".join(sorted(agent.teams))
-        if key not in self.board.views:
+        found = self.board.view(key)
+        if found is None:
             counters: dict[str, int] = {}
             mine = []
             for row in self.board.line():
@@ -331,56 +308,56 @@ class HandoffService:
                 if key == "*" or row.team in agent.teams:
                     mine.append((row, counters[row.team]))
             limit = self.settings.snapshot_limit
-            entries = [self.entry_view(row, n) for row, n in mine[:limit]]
-            self.board.views[key] = (entries, len(mine))
-        return self.board.views[key]
+            found = ([self.entry_view(row, n) for row, n in mine[:limit]], len(mine))
+            self.board.keep_view(key, found)
+        return found
 
     # --- presence ---------------------------------------------------------------------
 
     async def connected(self, agent: Agent) -> None:
-        self.board.agents[agent.id] = agent  # the account may be new or changed
-        self.sockets[agent.id] = self.sockets.get(agent.id, 0) + 1
-        self.dropped.pop(agent.id, None)
+        self.board.know([agent])  # the account may be new or changed
+        self.board.console_opened(agent.id)
         await self.set_presence(agent.id, "online")
         await self.sync.notify(agent=agent.id, connected=True)
 
     async def disconnected(self, agent: Agent) -> None:
-        self.sockets[agent.id] = max(self.sockets.get(agent.id, 1) - 1, 0)
-        if not self.sockets[agent.id]:
-            self.dropped[agent.id] = self.clock()  # offline after the grace period
+        self.board.console_closed(agent.id, self.clock())  # offline after the grace period
 
     async def set_presence(self, agent_id: str, status: str) -> None:
+        if await self._store_presence(agent_id, status):
+            await self.changed()
+
+    async def _store_presence(self, agent_id: str, status: str) -> bool:
+        """Whether the agent's presence changed (stored, told to nodes and consoles)."""
         if self.board.presence.get(agent_id) == status:
-            return
+            return False
         await self.accounts.set_presence(agent_id, status, self.clock())
-        self.board.presence[agent_id] = status
+        self.board.set_presence(agent_id, status)
         await self.sync.notify(agent=agent_id)
         await self.bus.publish(
             topics.agent(agent_id), {"type": "presence.changed", "status": status}
         )
+        return True
+
+    async def _notice_applied(self) -> None:
+        """Another node's change is on the board: correct what a console here says
+        otherwise, then act on it as on one of ours."""
+        for agent_id in self.board.offline_with_console():
+            await self._store_presence(agent_id, "online")
         await self.changed()
 
-    def info_of(self, conversation: Conversation) -> EntryInfo:
-        return entry.info(conversation, None)
-
     async def customer_joined(self, conversation_id: str) -> None:
-        self.customers[conversation_id] = self.customers.get(conversation_id, 0) + 1
-        if self.customers[conversation_id] == 1:
+        if self.board.customer_joined(conversation_id):
             await self.sync.customer_here(conversation_id, True)
 
     async def customer_left(self, conversation_id: str) -> None:
         """A queued customer's place is told afresh on their next connection."""
-        self.told.pop(conversation_id, None)
-        left = self.customers.get(conversation_id, 1) - 1
-        if left > 0:
-            self.customers[conversation_id] = left
-        else:
-            self.customers.pop(conversation_id, None)
+        if self.board.customer_left(conversation_id):
             await self.sync.customer_here(conversation_id, False)
 
     def customer_present(self, conversation_id: str) -> bool:
         """Whether the customer is in the chat: connected here or to another node."""
-        return bool(self.customers.get(conversation_id)) or self.sync.customer_elsewhere(
+        return self.board.has_customer(conversation_id) or self.sync.customer_elsewhere(
             conversation_id
         )
 

@@ -6,17 +6,18 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from helpline.bus.base import Bus, Frame, Subscription
 from helpline.bus.memory import MemoryBus
 from helpline.errors import BusOverflowError, BusUnavailableError, StoreError
 from helpline.routing import QueueSettings
-from helpline.service.handoff.board import Board, EntryInfo, Place
-from helpline.store.agents import AgentStore
-from helpline.store.base import Conversation, Store
-from helpline.store.handoff import Handoff, HandoffStore
+from helpline.service.handoff import entry
+from helpline.service.handoff.board import RECENT_HANDLE_TIMES, Board
+from helpline.store.agents import agent_store
+from helpline.store.base import Store
+from helpline.store.handoff import Handoff, handoff_store
 
 log = logging.getLogger(__name__)
 
@@ -39,42 +40,28 @@ def is_shared(bus: Bus) -> bool:
     return not isinstance(bus, MemoryBus)
 
 
-class SyncedDesk(Protocol):
-    """What DeskSync reads and changes of this node's desk (the HandoffService)."""
-
-    bus: Bus
-    clock: Callable[[], float]
-    board: Board
-    base: Store
-    store: HandoffStore
-    accounts: AgentStore
-    sockets: dict[str, int]
-    dropped: dict[str, float]
-    told: dict[str, Place]
-    offline: set[str]
-    customers: dict[str, int]
-
-    @property
-    def settings(self) -> QueueSettings: ...
-
-    def info_of(self, conversation: Conversation) -> EntryInfo: ...
-
-    async def changed(self) -> None: ...
-
-    async def set_presence(self, agent_id: str, status: str) -> None: ...
-
-
 class DeskSync:
     """Tells the other nodes what this one committed; applies what they committed.
 
     A notice carries only ids: the store stays the one source of truth, and a notice
-    that arrives late or twice does no harm because the rows are read afresh.
+    that arrives late or twice does no harm because the rows are read afresh. What it
+    reads goes on the board; then on_change lets the desk act on it (offers, places).
     """
 
-    def __init__(self, service: SyncedDesk) -> None:
-        self.service = service
+    def __init__(
+        self, board: Board, store: Store, bus: Bus, clock: Callable[[], float],
+        settings: Callable[[], QueueSettings], on_change: Callable[[], Awaitable[None]],
+    ) -> None:  # fmt: skip
+        self.board = board
+        self.conversations = store
+        self.handoffs = handoff_store(store)
+        self.accounts = agent_store(store)
+        self.bus = bus
+        self.clock = clock
+        self.settings = settings  # read when needed: a rules reload may change them
+        self.on_change = on_change
         self.node = uuid.uuid4().hex
-        self.shared = is_shared(service.bus)
+        self.shared = is_shared(bus)
         self._subscription: Subscription | None = None
         self._task: asyncio.Task[None] | None = None
         self.nodes: dict[str, tuple[float, frozenset[str]]] = {}  # other node -> (heard, agents)
@@ -84,9 +71,9 @@ class DeskSync:
         self._last_beat: float | None = None
 
     async def start(self) -> None:
-        self._started_at = self.service.clock()
+        self._started_at = self.clock()
         if self.shared:
-            self._subscription = await self.service.bus.subscribe(DESK)
+            self._subscription = await self.bus.subscribe(DESK)
             self._task = asyncio.create_task(self._listen(), name="helpline-desk-sync")
 
     async def stop(self) -> None:
@@ -110,7 +97,7 @@ class DeskSync:
             frame["conversation"] = conversation
         if agent is not None:
             frame.update(agent=agent, connected=connected)
-        await self.service.bus.publish(DESK, frame)
+        await self.bus.publish(DESK, frame)
 
     async def _listen(self) -> None:
         while True:
@@ -137,13 +124,13 @@ class DeskSync:
     # --- which agents' consoles are open on a live node ------------------------------
 
     def _interval(self) -> float:
-        return HEARTBEAT_TICKS * self.service.settings.tick_s
+        return HEARTBEAT_TICKS * self.settings().tick_s
 
     def _heard(self, frame: Frame) -> None:
         agents, customers = frame.get("agents"), frame.get("customers")
         node = str(frame.get("node"))
         if isinstance(agents, list):
-            self.nodes[node] = (self.service.clock(), frozenset(map(str, agents)))
+            self.nodes[node] = (self.clock(), frozenset(map(str, agents)))
         if isinstance(customers, list):  # the whole list: it corrects any notice lost
             self.customers_at[node] = set(map(str, customers))
 
@@ -155,12 +142,12 @@ class DeskSync:
         ):
             return
         self._last_beat = now
-        service = self.service
-        here = sorted(agent for agent, count in service.sockets.items() if count)
-        # only conversations on the queue's board can get an agent's reply: a bounded list
-        customers = sorted(cid for cid in service.customers if cid in service.board.rows)
-        frame = {"type": DESK_ALIVE, "node": self.node, "agents": here, "customers": customers}
-        await service.bus.publish(DESK, frame)
+        # only conversations on the queue's board can get an agent's reply
+        frame = {
+            "type": DESK_ALIVE, "node": self.node, "agents": self.board.agents_here(),
+            "customers": self.board.customers_here(),
+        }  # fmt: skip
+        await self.bus.publish(DESK, frame)
 
     # --- which customers are in the chat on some node -------------------------------
 
@@ -168,23 +155,23 @@ class DeskSync:
         """Tell the other nodes a customer of a conversation on the board is connected to
         this node now (or no longer); the heartbeat repeats it, so a lost one does no harm
         for long."""
-        if not self.shared or conversation not in self.service.board.rows:
+        if not self.shared or conversation not in self.board.rows:
             return
         frame = {"type": DESK_CUSTOMER, "node": self.node, "conversation": conversation,
                  "here": here}  # fmt: skip
-        await self.service.bus.publish(DESK, frame)
+        await self.bus.publish(DESK, frame)
 
     async def row_arrived(self, conversation: str) -> None:
         """A conversation reached this node's board: if its customer is connected here,
         say so at once rather than at the next heartbeat."""
-        if self.service.customers.get(conversation):
+        if self.board.has_customer(conversation):
             await self.customer_here(conversation, True)
 
     def _customer_moved(self, frame: Frame) -> None:
         conversation, node = frame.get("conversation"), str(frame.get("node"))
         if not isinstance(conversation, str):
             return
-        self.nodes.setdefault(node, (self.service.clock(), frozenset()))  # pruned if it dies
+        self.nodes.setdefault(node, (self.clock(), frozenset()))  # pruned if it dies
         at = self.customers_at.setdefault(node, set())
         if frame.get("here"):
             at.add(conversation)
@@ -217,26 +204,25 @@ class DeskSync:
             if now - heard > gone_after:
                 del self.nodes[node]  # a node died or stopped: its sockets went with it
                 self.customers_at.pop(node, None)
-        service = self.service
-        for agent_id, status in service.board.presence.items():
-            if service.sockets.get(agent_id):
+        for agent_id, status in self.board.presence.items():
+            if self.board.has_console(agent_id):
                 continue
             held = self.held_elsewhere(agent_id, now)
             if held is True:
-                service.dropped.pop(agent_id, None)
+                self.board.end_grace(agent_id)
             elif held is False and status != "offline":
-                service.dropped.setdefault(agent_id, now)
+                self.board.start_grace(agent_id, now)
 
     async def _resubscribe(self) -> None:
         assert self._subscription is not None
         await self._subscription.close()
         while True:
             try:
-                self._subscription = await self.service.bus.subscribe(DESK)
+                self._subscription = await self.bus.subscribe(DESK)
                 break
             except BusUnavailableError as exc:
                 log.warning("desk notices unavailable (%s); retrying", exc)
-                await asyncio.sleep(self.service.settings.tick_s)  # Redis is down: back off
+                await asyncio.sleep(self.settings().tick_s)  # Redis is down: back off
         await self.reload()
 
     async def apply(self, frame: Frame) -> None:
@@ -245,75 +231,60 @@ class DeskSync:
             await self.refresh_conversation(conversation)
         if isinstance(agent, str):
             await self.refresh_agent(agent, connected=bool(frame.get("connected")))
-        await self.service.changed()
+        await self.on_change()
 
     async def refresh_conversation(self, cid: str) -> Handoff | None:
         """The board's row for cid as the store has it now."""
-        service, board = self.service, self.service.board
+        board = self.board
         while True:
             # a row put here while the read was on its way (this node's own commit, or a
             # fresher read) may be newer than what the read returns: read again, so a
             # stale row never overwrites it
             stamp = board.stamp(cid)
-            row = await service.store.handoff(cid)
+            row = await self.handoffs.handoff(cid)
             if board.stamp(cid) == stamp:
                 break
         if row is None:
             if board.drop(cid) is not None:
                 await self._reload_handle_times()
-            service.offline.discard(cid)
-            service.told.pop(cid, None)
             return None
         known = cid in board.rows
         board.put(row)
         if not known:
             await self.row_arrived(cid)
         if not known or cid not in board.info:
-            conversation = await service.base.conversation(cid)
+            conversation = await self.conversations.conversation(cid)
             if conversation is not None:
-                board.info[cid] = service.info_of(conversation)
+                board.describe(cid, entry.info(conversation, None))
                 if conversation.status == "offline" and row.state != "assigned":
-                    service.offline.add(cid)
-        if row.state == "assigned":
-            service.offline.discard(cid)
-            service.told.pop(cid, None)
+                    board.mark_offline(cid)
         return row
 
     async def refresh_agent(self, agent_id: str, *, connected: bool) -> None:
-        service, board = self.service, self.service.board
-        if agent_id not in board.agents or connected:  # a new account, or a changed one
-            for agent in await service.accounts.agents():
-                board.agents[agent.id] = agent
+        """The agent's account and presence as the store has them (a console open here
+        that the store calls offline is the desk's to correct, in on_change)."""
+        if agent_id not in self.board.agents or connected:  # a new account, or a changed one
+            self.board.know(await self.accounts.agents())
         if connected:
-            service.dropped.pop(agent_id, None)
+            self.board.end_grace(agent_id)
         status = "offline"
-        for presence in await service.accounts.presences():
+        for presence in await self.accounts.presences():
             if presence.agent_id == agent_id:
                 status = presence.status
-        board.presence[agent_id] = status
-        if status == "offline" and service.sockets.get(agent_id):
-            # another node's grace ran out (the agent moved here) or a node started and
-            # counted it gone: a console open here says otherwise
-            await service.set_presence(agent_id, "online")
+        self.board.set_presence(agent_id, status)
 
     async def reload(self) -> None:
         """Every row and presence afresh, after notices may have been missed."""
-        service, board = self.service, self.service.board
-        rows = {row.conversation_id: row for row in await service.store.handoffs()}
-        for cid in set(board.rows) - set(rows):
-            board.drop(cid)
-            service.offline.discard(cid)
+        rows = {row.conversation_id: row for row in await self.handoffs.handoffs()}
+        for cid in set(self.board.rows) - set(rows):
+            self.board.drop(cid)
         for cid in rows:
             await self.refresh_conversation(cid)
-        for agent in await service.accounts.agents():
-            board.agents[agent.id] = agent
-        for presence in await service.accounts.presences():
-            board.presence[presence.agent_id] = presence.status
+        self.board.know(await self.accounts.agents())
+        for presence in await self.accounts.presences():
+            self.board.set_presence(presence.agent_id, presence.status)
         await self._reload_handle_times()
-        await service.changed()
+        await self.on_change()
 
     async def _reload_handle_times(self) -> None:
-        times = self.service.board.handle_times
-        recent = await self.service.store.recent_handle_times(times.maxlen or 50)
-        times.clear()
-        times.extend(reversed(recent))
+        self.board.set_handle_times(await self.handoffs.recent_handle_times(RECENT_HANDLE_TIMES))
