@@ -251,6 +251,21 @@ async def test_with_nobody_online_the_customer_is_told_honestly_and_the_ticket_w
     assert offer["conversation"] == customer.ready["conversation"]
 
 
+async def test_a_handover_nobody_can_take_is_stored_offline_in_its_state_too(
+    desk: TestClient, store: SQLiteStore
+) -> None:
+    customer = await ask(desk, "talk to a human")
+    status = await customer.next_of("conversation.status")
+    conversation = await store.conversation(customer.ready["conversation"])
+    events = await store.events(customer.ready["conversation"])
+
+    assert status["status"] == "offline"
+    assert conversation is not None
+    assert (conversation.status, conversation.bot_state["status"]) == ("offline", "offline")
+    changes = [dict(e.data) for e in events if e.kind == "status.changed"]
+    assert changes == [{"from": "bot", "to": "offline"}]  # never queued first
+
+
 async def test_out_of_hours_the_customer_is_told_when_the_team_is_back(
     make_client: Client, make_settings: Callable[..., Any], store: SQLiteStore, clock: Clock
 ) -> None:
