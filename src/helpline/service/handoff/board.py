@@ -42,7 +42,8 @@ class EntryInfo:
 
 
 class Board:
-    """Plain data and queries; the service changes it only after the store has."""
+    """Plain data and queries; the desk (service, sync, actions) changes it only after
+    the store has."""
 
     def __init__(self) -> None:
         self._rows: dict[str, Handoff] = {}  # conversation id -> its queue row
