@@ -24,13 +24,13 @@ DEV_SET = REPO / "bench" / "data" / "streamflix_dev.jsonl"
 # of a new conversation, through the real policy), per language of each labelled set. The
 # project aims at the right answer for 70% of the questions it has an answer for, a wrong
 # answer for at most 5% of all messages, and 90% of out-of-scope messages not answered; the
-# floors sit a few points under what it measured when the thresholds were chosen (lowest:
-# 66.0 right on real_ko, 86.1 held on the dev set's English) so that a fall means a rules,
-# matcher or mood change made the bot worse at its job.
+# floors sit a few points under what it measures (lowest: 72.3 right on real_ko, 88.9 held
+# on the dev set's English) so that a fall means a rules, matcher or mood change made the
+# bot worse at its job.
 CUSTOMER_SETS = ("streamflix_dev.jsonl", "real_en.jsonl", "real_ko.jsonl")
-ANSWERED_RIGHT_FLOOR = 63.0
+ANSWERED_RIGHT_FLOOR = 69.0
 WRONG_ANSWER_CEILING = 5.0
-OOS_HELD_FLOOR = 83.0
+OOS_HELD_FLOOR = 86.0
 # The matcher alone on the dev set, without "did you mean": it still rarely answers wrongly
 # (measured at answer 62 with the encoder: 92.2% right, 4.6% wrong).
 FLOORS: dict[str, Callable[[float], bool]] = {

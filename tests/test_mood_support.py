@@ -40,6 +40,7 @@ def _first_message_level(text: str, fallback: bool = False) -> float:
         "자막 왜 안나옴",
         "비번 바꿨는데 왜 또 로그인이 안되죠",
         "앱이 계속 멈추고 소리도 안 나와요",
+        "요금이 지난달보다 비싸게 나왔는데 왜 그런가요?",  # a price question, not anger
         "why is my payment not working?",
         "the app keeps crashing again, what should I do?",
         "still can't log in after resetting my password",

@@ -61,7 +61,8 @@ def _first_reply(text: str) -> Turn:
 @pytest.mark.parametrize(
     "text",
     ["how do I delete my instagram account", "디즈니플러스 해지는 어떻게 해요",
-     "I want to change the shipping address"],
+     "I want to change the shipping address", "핸드폰 요금이 두 번 빠져나갔어요",
+     "이마트에서 카드 결제가 안 돼요"],
 )  # fmt: skip
 def test_the_shipped_bot_does_not_answer_about_another_product(text: str) -> None:
     turn = _first_reply(text)
@@ -76,7 +77,8 @@ def test_the_shipped_bot_does_not_answer_about_another_product(text: str) -> Non
 @pytest.mark.parametrize(
     ("text", "intent"),
     [("how do I delete a profile on streamflix", "delete_profile"),
-     ("스트림플릭스 해지는 어떻게 해요", "cancel_subscription")],
+     ("스트림플릭스 해지는 어떻게 해요", "cancel_subscription"),
+     ("스트림플릭스 카드 결제가 자꾸 실패해요", "payment_failed")],
 )  # fmt: skip
 def test_the_shipped_bot_answers_the_same_question_about_us(text: str, intent: str) -> None:
     turn = _first_reply(text)
