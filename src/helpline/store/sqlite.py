@@ -17,13 +17,18 @@ from helpline.store.handoff_methods import HandoffMethods, HandoffOps
 from helpline.store.mail_methods import MailMethods, MailOps
 from helpline.store.migrations import migrate
 from helpline.store.operation import Result
-from helpline.store.sqlite_checkpoint import Checkpointer
+from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
 from helpline.store.sqlite_worker import Worker
 
 T = TypeVar("T")
 
 
-def connect(path: str, busy_timeout_ms: int, autocheckpoint: bool = True) -> sqlite3.Connection:
+def connect(
+    path: str,
+    busy_timeout_ms: int,
+    autocheckpoint: bool = True,
+    wal_limit_bytes: int = WAL_LIMIT_BYTES,
+) -> sqlite3.Connection:
     """Open the file, set the pragmas, and migrate the schema to the current version.
     autocheckpoint=False: a sqlite_checkpoint.Checkpointer copies the WAL instead."""
     # isolation_level=None: the worker issues BEGIN/COMMIT itself, to commit in batches;
@@ -35,6 +40,9 @@ def connect(path: str, busy_timeout_ms: int, autocheckpoint: bool = True) -> sql
     try:
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")
         conn.execute("PRAGMA journal_mode = WAL")
+        # when a checkpoint has copied the whole log, the next writer starts it again and
+        # cuts the file to this size (SQLite's default keeps the largest it ever was)
+        conn.execute(f"PRAGMA journal_size_limit = {wal_limit_bytes:d}")
         # NORMAL under WAL is durable against a crash of the process (kill -9 included):
         # a commit is in the WAL file, i.e. in the OS page cache, before COMMIT returns.
         # Only an OS crash or power loss can drop the last few transactions, and never
@@ -69,18 +77,29 @@ class SQLiteStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods
     _mail_ops: ClassVar[MailOps] = sqlite_mail
     _handoff_ops: ClassVar[HandoffOps] = sqlite_handoff_ops
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout_ms: int = 5000,
+        wal_limit_bytes: int = WAL_LIMIT_BYTES,
+        checkpoint_interval_s: float = 1.0,
+    ) -> None:
         self.path = os.fspath(path)
         self._busy_timeout_ms = busy_timeout_ms
+        self._wal_limit_bytes = wal_limit_bytes
+        self._checkpoint_interval_s = checkpoint_interval_s
         self._worker: Worker | None = None
         self._checkpointer: Checkpointer | None = None
 
     async def open(self) -> None:
         if self._worker is not None:
             raise StoreError(f"store {self.path} is already open")
-        checkpointer = Checkpointer(self.path)
+        limit = self._wal_limit_bytes
+        checkpointer = Checkpointer(self.path, self._checkpoint_interval_s, limit)
+        opening = partial(connect, autocheckpoint=False, wal_limit_bytes=limit)
         worker = Worker(
-            partial(connect, self.path, self._busy_timeout_ms, autocheckpoint=False),
+            partial(opening, self.path, self._busy_timeout_ms),
             asyncio.get_running_loop(),
             on_commit=partial(setattr, checkpointer, "dirty", True),
         )
