@@ -100,7 +100,6 @@ async def append_customer_message(
     conv = to_conversation(row)
     seq = conv.last_seq
     await add_message(conn, cid, seq, "customer", dump(body), client_id, now)
-    await add_event(conn, cid, "message.in", {"seq": seq, "client_id": client_id}, now)
     message = Message(cid, seq, "customer", dict(body), client_id, now)
     return Appended(message, duplicate=False, answered=False, conversation=conv)
 

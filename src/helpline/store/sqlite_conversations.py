@@ -93,7 +93,6 @@ def append_customer_message(
     conv = to_conversation(row)
     seq = conv.last_seq
     add_message(conn, conversation_id, seq, "customer", dump(body), client_id, now)
-    add_event(conn, conversation_id, "message.in", {"seq": seq, "client_id": client_id}, now)
     message = Message(conversation_id, seq, "customer", dict(body), client_id, now)
     return Appended(message, duplicate=False, answered=False, conversation=conv)
 
