@@ -78,9 +78,8 @@ async def escalate(
     )  # fmt: skip
     data = {"ticket": ticket.id, "team": esc.team, "priority": esc.priority, "urgent": esc.urgent}
     await add_event(conn, cid, "ticket.opened", data, now)
-    await add_event(
-        conn, cid, "queue.entered", {"team": esc.team, "frustration": esc.frustration}, now
-    )
+    data = {"team": esc.team, "frustration": esc.frustration}
+    await add_event(conn, cid, "queue.entered", data, now)
     return messages, ticket
 
 
@@ -135,9 +134,8 @@ async def mark_urgent(
         " WHERE conversation_id = $1)",
         conversation_id, urgent,
     )  # fmt: skip
-    await add_event(
-        conn, conversation_id, "ticket.urgent", {"urgent": urgent, "agent": agent_id}, now
-    )
+    data = {"urgent": urgent, "agent": agent_id}
+    await add_event(conn, conversation_id, "ticket.urgent", data, now)
     return await handoff(conn, conversation_id)
 
 
@@ -163,13 +161,8 @@ async def claim(
         return None
     found = to_handoff(row)
     await _assign_ticket(conn, found.ticket_id, agent_id, now)
-    await add_event(
-        conn,
-        conversation_id,
-        "ticket.assigned",
-        {"ticket": found.ticket_id, "agent": agent_id},
-        now,
-    )
+    data = {"ticket": found.ticket_id, "agent": agent_id}
+    await add_event(conn, conversation_id, "ticket.assigned", data, now)
     return Claim(found, await _set_status(conn, conversation_id, "assigned", now))
 
 
@@ -236,13 +229,8 @@ async def finish(
         now, dump(list(tags)), ticket_id,
     )  # fmt: skip
     kind = "ticket.solved" if reason == "closed" else "ticket.released"
-    await add_event(
-        conn,
-        conversation_id,
-        kind,
-        {"ticket": ticket_id, "agent": agent_id, "tags": list(tags)},
-        now,
-    )
+    data = {"ticket": ticket_id, "agent": agent_id, "tags": list(tags)}
+    await add_event(conn, conversation_id, kind, data, now)
     messages = await commit_turn(conn, record, now)
     return messages, await _one_ticket(conn, ticket_id)
 
@@ -297,9 +285,8 @@ async def _ticket_status(
         "UPDATE tickets SET status = $1 WHERE id = $2 AND status = $3", new, ticket_id, old
     )
     if changed_one(status):
-        await add_event(
-            conn, cid, "ticket.status", {"ticket": ticket_id, "from": old, "to": new}, now
-        )
+        data = {"ticket": ticket_id, "from": old, "to": new}
+        await add_event(conn, cid, "ticket.status", data, now)
 
 
 async def reopen_ticket(conn: asyncpg.Connection, conversation_id: str, now: float) -> None:

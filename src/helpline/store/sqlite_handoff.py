@@ -157,13 +157,8 @@ def claim(
     found = handoff(conn, conversation_id)
     assert found is not None
     _assign_ticket(conn, found.ticket_id, agent_id, now)
-    add_event(
-        conn,
-        conversation_id,
-        "ticket.assigned",
-        {"ticket": found.ticket_id, "agent": agent_id},
-        now,
-    )
+    data = {"ticket": found.ticket_id, "agent": agent_id}
+    add_event(conn, conversation_id, "ticket.assigned", data, now)
     return Claim(found, _set_status(conn, conversation_id, "assigned", now))
 
 
@@ -228,13 +223,8 @@ def finish(
         (now, dump(list(tags)), found.ticket_id),
     )
     kind = "ticket.solved" if reason == "closed" else "ticket.released"
-    add_event(
-        conn,
-        conversation_id,
-        kind,
-        {"ticket": found.ticket_id, "agent": agent_id, "tags": list(tags)},
-        now,
-    )
+    data = {"ticket": found.ticket_id, "agent": agent_id, "tags": list(tags)}
+    add_event(conn, conversation_id, kind, data, now)
     messages = commit_turn(conn, record, now)
     return messages, _one_ticket(conn, found.ticket_id)
 
