@@ -102,6 +102,32 @@ def test_wal_comes_back_under_its_limit_after_a_burst_of_writes(tmp_path: Path) 
         conn.close()
 
 
+async def test_store_wal_comes_back_under_its_limit_once_a_long_reader_lets_go(
+    tmp_path: Path,
+) -> None:
+    path, limit = tmp_path / "s.db", 64 * 1024
+    store = SQLiteStore(path, wal_limit_bytes=limit, checkpoint_interval_s=0.02)
+    await store.open()
+    try:
+        conv = await store.create_conversation(token="t", language="en", now=1.0)
+        # a reader holding an old snapshot keeps any checkpoint from finishing, as a long
+        # export does during a flood: the WAL can only grow meanwhile
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM messages").fetchone()
+        for n in range(300):
+            await store.append_customer_message(conv.id, f"m{n}", {"text": "x" * 1000}, 2.0)
+        assert _wal_bytes(path) > 4 * limit
+        reader.execute("COMMIT")
+        reader.close()
+        async with asyncio.timeout(WAIT_S):
+            while _wal_bytes(path) > limit:
+                await asyncio.sleep(0.02)  # poll interval, bounded by the timeout above
+        assert len(await store.messages_after(conv.id, 0)) == 300
+    finally:
+        await store.close()
+
+
 async def test_write_waits_off_the_loop_while_another_process_holds_the_lock(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
