@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -31,9 +32,9 @@ class CountingStore(SQLiteStore):
         super().__init__(path)
         self.trips: list[str] = []
 
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        self.trips.append(fn.__name__)
-        return await super()._run(fn, *args)
+    async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        self.trips.append(operation.__name__)
+        return await super()._run(operation)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 
 from helpline.store import SQLiteStore
 from helpline.store.sqlite import connect
-from helpline.store.sqlite_checkpoint import Checkpointer
+from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
 
 WAIT_S = 10.0
 
@@ -25,9 +25,9 @@ def _rows_in_main_file(path: Path) -> int:
         conn.close()
 
 
-def _fresh(path: Path) -> sqlite3.Connection:
+def _fresh(path: Path, wal_limit_bytes: int = WAL_LIMIT_BYTES) -> sqlite3.Connection:
     """A writer like the store's, its schema already copied into the file."""
-    conn = connect(str(path), 1000, autocheckpoint=False)
+    conn = connect(str(path), 1000, autocheckpoint=False, wal_limit_bytes=wal_limit_bytes)
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return conn
 
@@ -72,6 +72,60 @@ def test_checkpointer_with_nothing_committed_does_no_work(tmp_path: Path) -> Non
     checkpointer.join(WAIT_S)
     assert _rows_in_main_file(path) == 0
     conn.close()
+
+
+def _wal_bytes(path: Path) -> int:
+    return (path.parent / f"{path.name}-wal").stat().st_size
+
+
+def test_store_connection_limits_the_wal_file_it_keeps(tmp_path: Path) -> None:
+    conn = connect(str(tmp_path / "c.db"), 1000)
+    assert conn.execute("PRAGMA journal_size_limit").fetchone()[0] == WAL_LIMIT_BYTES
+    conn.close()
+
+
+def test_wal_comes_back_under_its_limit_after_a_burst_of_writes(tmp_path: Path) -> None:
+    path, limit = tmp_path / "w.db", 256 * 1024
+    conn = _fresh(path, wal_limit_bytes=limit)
+    _write_rows(conn, 1500)  # one commit each, as a flood of messages
+    assert _wal_bytes(path) > 4 * limit
+    checkpointer = Checkpointer(str(path), interval_s=0.01, wal_limit_bytes=limit)
+    checkpointer.dirty = True  # as the writer leaves it after its last commit
+    checkpointer.start()
+    try:
+        assert checkpointer.truncated.wait(WAIT_S)
+        assert _wal_bytes(path) <= limit
+        assert _rows_in_main_file(path) == 1500
+    finally:
+        checkpointer.stop()
+        checkpointer.join(WAIT_S)
+        conn.close()
+
+
+async def test_store_wal_comes_back_under_its_limit_once_a_long_reader_lets_go(
+    tmp_path: Path,
+) -> None:
+    path, limit = tmp_path / "s.db", 64 * 1024
+    store = SQLiteStore(path, wal_limit_bytes=limit, checkpoint_interval_s=0.02)
+    await store.open()
+    try:
+        conv = await store.create_conversation(token="t", language="en", now=1.0)
+        # a reader holding an old snapshot keeps any checkpoint from finishing, as a long
+        # export does during a flood: the WAL can only grow meanwhile
+        reader = sqlite3.connect(path, isolation_level=None)
+        reader.execute("BEGIN")
+        reader.execute("SELECT count(*) FROM messages").fetchone()
+        for n in range(300):
+            await store.append_customer_message(conv.id, f"m{n}", {"text": "x" * 1000}, 2.0)
+        assert _wal_bytes(path) > 4 * limit
+        reader.execute("COMMIT")
+        reader.close()
+        async with asyncio.timeout(WAIT_S):
+            while _wal_bytes(path) > limit:
+                await asyncio.sleep(0.02)  # poll interval, bounded by the timeout above
+        assert len(await store.messages_after(conv.id, 0)) == 300
+    finally:
+        await store.close()
 
 
 async def test_write_waits_off_the_loop_while_another_process_holds_the_lock(

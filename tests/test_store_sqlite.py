@@ -181,15 +181,17 @@ async def test_turn_records_its_decision_event(store: SQLiteStore, conv: Convers
     assert [(e.data, e.created_at) for e in recorded] == [(decision, 2.0)]
 
 
-async def test_customer_message_records_a_message_in_event(
+async def test_customer_message_is_kept_as_its_message_row_without_an_event_copy(
     store: SQLiteStore, conv: Conversation
 ) -> None:
+    # its seq, client id and time are the message row's own: an event would say it twice
     await store.append_customer_message(conv.id, "m1", {"text": "hi"}, 101.0)
     await store.append_customer_message(conv.id, "m1", {"text": "hi"}, 102.0)
     assert [(e.kind, e.data) for e in await store.events(conv.id)] == [
         ("conversation.started", {"language": "ko"}),
-        ("message.in", {"seq": 1, "client_id": "m1"}),
     ]
+    stored = await store.messages_after(conv.id, 0)
+    assert [(m.seq, m.client_id, m.created_at) for m in stored] == [(1, "m1", 101.0)]
 
 
 async def test_status_change_is_recorded_as_an_event(

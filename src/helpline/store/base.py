@@ -35,7 +35,7 @@ class Message:
 @dataclass(frozen=True)
 class Event:
     conversation_id: str
-    kind: str  # conversation.started, message.in, bot.decision, status.changed, feedback...
+    kind: str  # conversation.started, bot.decision, status.changed, ticket.opened...
     data: Mapping[str, Any]
     created_at: float
     id: int = 0

@@ -42,7 +42,8 @@ class OutboxStore(Protocol):
     ) -> OutboxEmail: ...
 
     async def due_emails(self, now: float, limit: int) -> list[OutboxEmail]:
-        """Queued emails with next_attempt_at <= now, oldest due first."""
+        """Queued emails with next_attempt_at <= now, oldest due first, claimed for this
+        caller: two nodes never get the same one."""
         ...
 
     async def next_email_due_at(self) -> float | None:

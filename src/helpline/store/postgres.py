@@ -4,23 +4,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, TypeVar, cast
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.errors import StoreError
-from helpline.store import postgres_agents, postgres_handoff_ops, postgres_mail, postgres_ops
-from helpline.store.agent_methods import AgentMethods, AgentOps
-from helpline.store.conversation_methods import ConversationMethods, ConversationOps
-from helpline.store.handoff_methods import HandoffMethods, HandoffOps
-from helpline.store.mail_methods import MailMethods, MailOps
-from helpline.store.operation import Result
+from helpline.store import (
+    postgres_agents,
+    postgres_conversations,
+    postgres_handoff,
+    postgres_mail,
+)
+from helpline.store.agents import AgentStore
+from helpline.store.base import Store
+from helpline.store.customers import CustomerStore
+from helpline.store.handoff import HandoffStore
+from helpline.store.outbox import OutboxStore
 from helpline.store.postgres_migrations import migrate
 
 log = logging.getLogger(__name__)
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 # What a broken or refused database raises: the server's errors, the driver's (a closed
@@ -37,7 +43,25 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods):
+def _operation(
+    fn: Callable[Concatenate[asyncpg.Connection, P], Awaitable[T]],
+) -> Callable[Concatenate[PostgresStore, P], Coroutine[Any, Any, T]]:
+    """The store method that awaits fn(connection, *args) in a transaction of its own;
+    mypy checks fn against the Protocol method it is assigned to (see sqlite._operation)."""
+
+    async def method(store: PostgresStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        def operation(conn: asyncpg.Connection) -> Awaitable[T]:
+            return fn(conn, *args, **kwargs)
+
+        operation.__name__ = fn.__name__  # for a log or a test counting round trips
+        return await store._run(operation)
+
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+class PostgresStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore) on
     PostgreSQL, the same tables as SQLiteStore.
 
@@ -48,10 +72,59 @@ class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMetho
     URL other than libpq's (e.g. ?search_path=tenant) are sent as server settings.
     """
 
-    _conversation_ops: ClassVar[ConversationOps] = postgres_ops
-    _agent_ops: ClassVar[AgentOps] = postgres_agents
-    _mail_ops: ClassVar[MailOps] = postgres_mail
-    _handoff_ops: ClassVar[HandoffOps] = postgres_handoff_ops
+    create_conversation = _operation(postgres_conversations.create_conversation)
+    conversation = _operation(postgres_conversations.conversation)
+    conversation_by_token = _operation(postgres_conversations.conversation_by_token)
+    append_customer_message = _operation(postgres_conversations.append_customer_message)
+    commit_turn = _operation(postgres_conversations.commit_turn)
+    unanswered_customer_messages = _operation(postgres_conversations.unanswered_customer_messages)
+    messages_after = _operation(postgres_conversations.messages_after)
+    events = _operation(postgres_conversations.events)
+
+    create_agent = _operation(postgres_agents.create_agent)
+    agent = _operation(postgres_agents.agent)
+    agent_by_email = _operation(postgres_agents.agent_by_email)
+    agents = _operation(postgres_agents.agents)
+    update_password_hash = _operation(postgres_agents.update_password_hash)
+    set_password = _operation(postgres_agents.set_password)
+    create_session = _operation(postgres_agents.create_session)
+    session = _operation(postgres_agents.session)
+    session_agent = _operation(postgres_agents.session_agent)
+    extend_session = _operation(postgres_agents.extend_session)
+    delete_session = _operation(postgres_agents.delete_session)
+    delete_expired_sessions = _operation(postgres_agents.delete_expired_sessions)
+    set_presence = _operation(postgres_agents.set_presence)
+    presences = _operation(postgres_agents.presences)
+
+    create_identified_conversation = _operation(postgres_mail.create_identified_conversation)
+    submit_customer_email = _operation(postgres_mail.submit_customer_email)
+    customer_email = _operation(postgres_mail.customer_email)
+    customer_conversations = _operation(postgres_mail.customer_conversations)
+    latest_open_conversation = _operation(postgres_mail.latest_open_conversation)
+    enqueue_email = _operation(postgres_mail.enqueue_email)
+    due_emails = _operation(postgres_mail.due_emails)
+    next_email_due_at = _operation(postgres_mail.next_email_due_at)
+    mark_email_sent = _operation(postgres_mail.mark_email_sent)
+    mark_email_failed = _operation(postgres_mail.mark_email_failed)
+    outbox_email = _operation(postgres_mail.outbox_email)
+
+    escalate = _operation(postgres_handoff.escalate)
+    handoffs = _operation(postgres_handoff.handoffs)
+    handoff = _operation(postgres_handoff.handoff)
+    offer = _operation(postgres_handoff.offer)
+    expire_offer = _operation(postgres_handoff.expire_offer)
+    mark_urgent = _operation(postgres_handoff.mark_urgent)
+    claim = _operation(postgres_handoff.claim)
+    transfer = _operation(postgres_handoff.transfer)
+    finish = _operation(postgres_handoff.finish)
+    append_agent_message = _operation(postgres_handoff.append_agent_message)
+    add_note = _operation(postgres_handoff.add_note)
+    notes = _operation(postgres_handoff.notes)
+    tickets = _operation(postgres_handoff.tickets)
+    customer_tickets = _operation(postgres_handoff.customer_tickets)
+    reopen_ticket = _operation(postgres_handoff.reopen_ticket)
+    rate = _operation(postgres_handoff.rate)
+    recent_handle_times = _operation(postgres_handoff.recent_handle_times)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
@@ -85,14 +158,13 @@ class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMetho
         if pool is not None:
             await pool.close()  # waits for the operations in flight to finish
 
-    async def _run(self, fn: Callable[..., Result[T]], *args: Any) -> T:
-        """fn(conn, *args) in one transaction on a pooled connection; PostgreSQL's
-        operations are coroutine functions, so fn returns an awaitable of the result."""
+    async def _run(self, operation: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
+        """operation(conn) in one transaction on a pooled connection."""
         pool = self._pool
         if pool is None:
             raise StoreError(f"store {self.where} is closed")
         try:
             async with pool.acquire() as conn, conn.transaction():
-                return await cast(Awaitable[T], fn(conn, *args))
+                return await operation(conn)
         except DRIVER_ERRORS as exc:
             raise StoreError(f"database {self.where}: {exc}") from exc

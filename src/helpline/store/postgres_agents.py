@@ -1,36 +1,34 @@
-"""Agent accounts on PostgreSQL: the operations PostgresStore runs for AgentMethods."""
+"""The AgentStore operations on PostgreSQL: coroutines on a connection."""
 
-# Like postgres_ops: coroutines on a connection, each run in its own transaction.
+# Like postgres_conversations: the connection, then the AgentStore method's own arguments.
 
 from __future__ import annotations
-
-import json
 
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.errors import StoreError
-from helpline.store.agents import Agent, AgentSession, Presence, agent_row
+from helpline.store.agents import Agent, AgentSession, Presence, agent_row, check_presence
+from helpline.store.rows import AGENT_COLUMNS, new_agent, qualified, to_agent
 
-_AGENT_COLUMNS = "id, email, name, teams, role, capacity, created_at"
-_JOINED_AGENT = ", ".join("a." + c for c in _AGENT_COLUMNS.split(", "))
-
-
-def _agent(row: asyncpg.Record) -> Agent:
-    return Agent(
-        id=row["id"],
-        email=row["email"],
-        name=row["name"],
-        teams=tuple(json.loads(row["teams"])),
-        role=row["role"],
-        capacity=row["capacity"],
-        created_at=row["created_at"],
-    )
+_SESSION_AGENT = (
+    f"SELECT {qualified(AGENT_COLUMNS, 'a')}, s.expires_at FROM agent_sessions s"
+    " JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = $1 AND s.expires_at > $2"
+)
 
 
-async def insert_agent(conn: asyncpg.Connection, agent: Agent, password_hash: str) -> Agent:
+def _count(status: str) -> int:
+    """The rows a command touched, from its status ("DELETE 3")."""
+    return int(status.rpartition(" ")[2])
+
+
+async def create_agent(
+    conn: asyncpg.Connection, *, email: str, name: str, teams: tuple[str, ...], role: str,
+    capacity: int, password_hash: str, now: float,
+) -> Agent:  # fmt: skip
+    agent = new_agent(email=email, name=name, teams=teams, role=role, capacity=capacity, now=now)
     try:
         await conn.execute(
-            f"INSERT INTO agents ({_AGENT_COLUMNS}, password_hash)"
+            f"INSERT INTO agents ({AGENT_COLUMNS}, password_hash)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             *agent_row(agent, password_hash),
         )
@@ -39,40 +37,39 @@ async def insert_agent(conn: asyncpg.Connection, agent: Agent, password_hash: st
     return agent
 
 
-async def select_agent(conn: asyncpg.Connection, agent_id: str) -> Agent | None:
-    row = await conn.fetchrow(f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = $1", agent_id)
-    return _agent(row) if row else None
+async def agent(conn: asyncpg.Connection, agent_id: str) -> Agent | None:
+    row = await conn.fetchrow(f"SELECT {AGENT_COLUMNS} FROM agents WHERE id = $1", agent_id)
+    return to_agent(row) if row else None
 
 
-async def select_agent_by_email(conn: asyncpg.Connection, email: str) -> tuple[Agent, str] | None:
+async def agent_by_email(conn: asyncpg.Connection, email: str) -> tuple[Agent, str] | None:
     # lower() on both sides, as the unique index: the lookup ignores case like SQLite's NOCASE
     row = await conn.fetchrow(
-        f"SELECT {_AGENT_COLUMNS}, password_hash FROM agents WHERE lower(email) = lower($1)",
+        f"SELECT {AGENT_COLUMNS}, password_hash FROM agents WHERE lower(email) = lower($1)",
         email.strip(),
     )
-    return (_agent(row), row["password_hash"]) if row else None
+    return (to_agent(row), row[7]) if row else None
 
 
-async def select_agents(conn: asyncpg.Connection) -> list[Agent]:
-    rows = await conn.fetch(f"SELECT {_AGENT_COLUMNS} FROM agents ORDER BY created_at, email")
-    return [_agent(r) for r in rows]
+async def agents(conn: asyncpg.Connection) -> list[Agent]:
+    rows = await conn.fetch(f"SELECT {AGENT_COLUMNS} FROM agents ORDER BY created_at, email")
+    return [to_agent(r) for r in rows]
 
 
-async def update_password(conn: asyncpg.Connection, agent_id: str, password_hash: str) -> None:
+async def update_password_hash(conn: asyncpg.Connection, agent_id: str, password_hash: str) -> None:
     status = await conn.execute(
         "UPDATE agents SET password_hash = $1 WHERE id = $2", password_hash, agent_id
     )
-    if status == "UPDATE 0":
+    if _count(status) == 0:
         raise StoreError(f"no agent {agent_id!r}")
 
 
-async def replace_password(conn: asyncpg.Connection, agent_id: str, password_hash: str) -> int:
-    await update_password(conn, agent_id, password_hash)
-    status = await conn.execute("DELETE FROM agent_sessions WHERE agent_id = $1", agent_id)
-    return int(status.rpartition(" ")[2])
+async def set_password(conn: asyncpg.Connection, agent_id: str, password_hash: str) -> int:
+    await update_password_hash(conn, agent_id, password_hash)
+    return _count(await conn.execute("DELETE FROM agent_sessions WHERE agent_id = $1", agent_id))
 
 
-async def insert_session(
+async def create_session(
     conn: asyncpg.Connection, agent_id: str, token_hash: str, expires_at: float
 ) -> None:
     try:
@@ -86,19 +83,17 @@ async def insert_session(
         raise StoreError(f"cannot start a session for agent {agent_id!r}: {exc}") from exc
 
 
-async def select_session(
-    conn: asyncpg.Connection, token_hash: str, now: float
-) -> AgentSession | None:
-    row = await conn.fetchrow(
-        f"SELECT s.expires_at, {_JOINED_AGENT} FROM agent_sessions s"
-        " JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = $1 AND s.expires_at > $2",
-        token_hash,
-        now,
-    )
-    return AgentSession(_agent(row), row["expires_at"]) if row else None
+async def session(conn: asyncpg.Connection, token_hash: str, now: float) -> AgentSession | None:
+    row = await conn.fetchrow(_SESSION_AGENT, token_hash, now)
+    return AgentSession(to_agent(row), row[7]) if row else None
 
 
-async def lengthen_session(conn: asyncpg.Connection, token_hash: str, expires_at: float) -> None:
+async def session_agent(conn: asyncpg.Connection, token_hash: str, now: float) -> Agent | None:
+    found = await session(conn, token_hash, now)
+    return found.agent if found else None
+
+
+async def extend_session(conn: asyncpg.Connection, token_hash: str, expires_at: float) -> None:
     # never shortens: two requests extending at once must not undo each other
     await conn.execute(
         "UPDATE agent_sessions SET expires_at = GREATEST(expires_at, $1) WHERE token_hash = $2",
@@ -107,16 +102,16 @@ async def lengthen_session(conn: asyncpg.Connection, token_hash: str, expires_at
     )
 
 
-async def delete_session_row(conn: asyncpg.Connection, token_hash: str) -> None:
+async def delete_session(conn: asyncpg.Connection, token_hash: str) -> None:
     await conn.execute("DELETE FROM agent_sessions WHERE token_hash = $1", token_hash)
 
 
-async def delete_expired(conn: asyncpg.Connection, now: float) -> int:
-    status = await conn.execute("DELETE FROM agent_sessions WHERE expires_at <= $1", now)
-    return int(status.rpartition(" ")[2])
+async def delete_expired_sessions(conn: asyncpg.Connection, now: float) -> int:
+    return _count(await conn.execute("DELETE FROM agent_sessions WHERE expires_at <= $1", now))
 
 
-async def upsert_presence(conn: asyncpg.Connection, agent_id: str, status: str, now: float) -> None:
+async def set_presence(conn: asyncpg.Connection, agent_id: str, status: str, now: float) -> None:
+    check_presence(status)
     try:
         await conn.execute(
             "INSERT INTO agent_presence (agent_id, status, updated_at) VALUES ($1, $2, $3)"
@@ -130,8 +125,8 @@ async def upsert_presence(conn: asyncpg.Connection, agent_id: str, status: str, 
         raise StoreError(f"no agent {agent_id!r}") from exc
 
 
-async def select_presences(conn: asyncpg.Connection) -> list[Presence]:
+async def presences(conn: asyncpg.Connection) -> list[Presence]:
     rows = await conn.fetch(
         "SELECT agent_id, status, updated_at FROM agent_presence ORDER BY agent_id"
     )
-    return [Presence(r["agent_id"], r["status"], r["updated_at"]) for r in rows]
+    return [Presence(r[0], r[1], r[2]) for r in rows]

@@ -1,6 +1,6 @@
-"""Outbox and customers on PostgreSQL: the operations PostgresStore runs for MailMethods."""
+"""The OutboxStore and CustomerStore operations on PostgreSQL: coroutines on a connection."""
 
-# Like postgres_ops: coroutines on a connection, each run in its own transaction.
+# Like postgres_conversations: the connection, then the Protocol method's own arguments.
 
 from __future__ import annotations
 
@@ -10,75 +10,68 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.errors import StoreError
-from helpline.store import postgres_ops as ops
 from helpline.store.base import Appended, Conversation, Message
 from helpline.store.outbox import OutboxEmail
+from helpline.store.postgres_conversations import insert_conversation, messages_after
+from helpline.store.postgres_sql import add_event, add_message, changed_one, next_seq
+from helpline.store.rows import (
+    CONVERSATION_COLUMNS,
+    OUTBOX_COLUMNS,
+    dump,
+    new_conversation,
+    qualified,
+    to_conversation,
+    to_email,
+    unknown,
+)
 
 # How long an email taken by one node's sender stays out of every other node's batches.
 # Longer than a batch takes to send (each attempt is bounded by the SMTP timeout); if the
 # node dies holding it, the email is due again after this and is sent at least once.
 CLAIM_LEASE_S = 900.0
 
-_OUTBOX_COLUMNS = (
-    "id, recipient, subject, body, conversation_id, status, attempts, next_attempt_at,"
-    " last_error, created_at, sent_at"
-)
-_CONVERSATIONS = f"SELECT {ops.CONVERSATION_COLUMNS} FROM conversations"
+_CONVERSATIONS = f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
 
 
-def _email(row: asyncpg.Record) -> OutboxEmail:
-    return OutboxEmail(**{name: row[name] for name in _OUTBOX_COLUMNS.split(", ")})
-
-
-async def insert_email(
-    conn: asyncpg.Connection,
-    recipient: str,
-    subject: str,
-    body: str,
-    conversation_id: str | None,
-    now: float,
-) -> OutboxEmail:
+async def enqueue_email(
+    conn: asyncpg.Connection, *, recipient: str, subject: str, body: str,
+    conversation_id: str | None, now: float,
+) -> OutboxEmail:  # fmt: skip
     row = await conn.fetchrow(
         "INSERT INTO outbox (recipient, subject, body, conversation_id, status, attempts,"
         " next_attempt_at, created_at) VALUES ($1, $2, $3, $4, 'queued', 0, $5, $5)"
-        f" RETURNING {_OUTBOX_COLUMNS}",
-        recipient,
-        subject,
-        body,
-        conversation_id,
-        now,
-    )
+        f" RETURNING {OUTBOX_COLUMNS}",
+        recipient, subject, body, conversation_id, now,
+    )  # fmt: skip
     if conversation_id is not None:
-        await ops.event(conn, conversation_id, "email.queued", {"email": row["id"]}, now)
-    return _email(row)
+        await add_event(conn, conversation_id, "email.queued", {"email": row[0]}, now)
+    return to_email(row)
 
 
-async def claim_due(conn: asyncpg.Connection, now: float, limit: int) -> list[OutboxEmail]:
+async def due_emails(conn: asyncpg.Connection, now: float, limit: int) -> list[OutboxEmail]:
     """The due emails no other sender holds, each pushed a lease ahead so no other node
     takes it; returned as they were before the lease (mark_email_* settles them)."""
     rows = await conn.fetch(
         "WITH due AS (SELECT * FROM outbox WHERE status = 'queued' AND next_attempt_at <= $1"
         " ORDER BY next_attempt_at, id LIMIT $2 FOR UPDATE SKIP LOCKED)"
         " UPDATE outbox o SET next_attempt_at = $1 + $3 FROM due WHERE o.id = due.id"
-        f" RETURNING {', '.join('due.' + c for c in _OUTBOX_COLUMNS.split(', '))}",
-        now,
-        limit,
-        CLAIM_LEASE_S,
-    )
-    return sorted((_email(r) for r in rows), key=lambda e: (e.next_attempt_at, e.id))
+        f" RETURNING {qualified(OUTBOX_COLUMNS, 'due')}",
+        now, limit, CLAIM_LEASE_S,
+    )  # fmt: skip
+    return sorted((to_email(r) for r in rows), key=lambda e: (e.next_attempt_at, e.id))
 
 
-async def select_next_due(conn: asyncpg.Connection) -> float | None:
+async def next_email_due_at(conn: asyncpg.Connection) -> float | None:
     due = await conn.fetchval("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'queued'")
     return float(due) if due is not None else None
 
 
-async def select_email(conn: asyncpg.Connection, email_id: int) -> OutboxEmail | None:
-    row = await conn.fetchrow(f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE id = $1", email_id)
-    return _email(row) if row else None
+async def outbox_email(conn: asyncpg.Connection, email_id: int) -> OutboxEmail | None:
+    row = await conn.fetchrow(f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE id = $1", email_id)
+    return to_email(row) if row else None
 
 
-async def update_sent(conn: asyncpg.Connection, email_id: int, now: float) -> None:
+async def mark_email_sent(conn: asyncpg.Connection, email_id: int, now: float) -> None:
     row = await conn.fetchrow(
         "UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = $1,"
         " last_error = NULL WHERE id = $2 RETURNING conversation_id",
@@ -87,11 +80,11 @@ async def update_sent(conn: asyncpg.Connection, email_id: int, now: float) -> No
     )
     if row is None:
         raise StoreError(f"no email {email_id} in the outbox")
-    if row["conversation_id"] is not None:
-        await ops.event(conn, row["conversation_id"], "email.sent", {"email": email_id}, now)
+    if row[0] is not None:
+        await add_event(conn, row[0], "email.sent", {"email": email_id}, now)
 
 
-async def update_failed(
+async def mark_email_failed(
     conn: asyncpg.Connection, email_id: int, error: str, retry_at: float | None, now: float
 ) -> OutboxEmail:
     status = "queued" if retry_at is not None else "failed"
@@ -99,61 +92,54 @@ async def update_failed(
     row = await conn.fetchrow(
         "UPDATE outbox SET status = $1, attempts = attempts + 1, last_error = $2,"
         " next_attempt_at = COALESCE($3, LEAST(next_attempt_at, $4))"
-        f" WHERE id = $5 RETURNING {_OUTBOX_COLUMNS}",
-        status,
-        error[:1000],
-        retry_at,
-        now,
-        email_id,
-    )
+        f" WHERE id = $5 RETURNING {OUTBOX_COLUMNS}",
+        status, error[:1000], retry_at, now, email_id,
+    )  # fmt: skip
     if row is None:
         raise StoreError(f"no email {email_id} in the outbox")
-    email = _email(row)
+    email = to_email(row)
     if status == "failed" and email.conversation_id is not None:
         data = {"email": email_id, "attempts": email.attempts}
-        await ops.event(conn, email.conversation_id, "email.failed", data, now)
+        await add_event(conn, email.conversation_id, "email.failed", data, now)
     return email
 
 
-async def insert_identified(
-    conn: asyncpg.Connection, conv: Conversation, email: str | None
-) -> None:
-    await ops.create_conversation(conn, conv)
-    data = {"customer_id": conv.customer_id}
-    await ops.event(conn, conv.id, "customer.identified", data, conv.created_at)
-    if email:
-        await _keep_email(conn, conv.id, email, "identity", None, None, conv.created_at)
+async def create_identified_conversation(
+    conn: asyncpg.Connection, *, token: str, language: str | None, customer_id: str,
+    customer_name: str | None, customer_email: str | None, now: float,
+) -> Conversation:  # fmt: skip
+    conv = new_conversation(
+        token=token, language=language, customer_id=customer_id,
+        customer_name=customer_name, now=now,
+    )  # fmt: skip
+    await insert_conversation(conn, conv)
+    await add_event(conn, conv.id, "customer.identified", {"customer_id": customer_id}, now)
+    if customer_email:
+        await _keep_email(conn, conv.id, customer_email, "identity", None, None, now)
+    return conv
 
 
 async def _keep_email(
-    conn: asyncpg.Connection,
-    cid: str,
-    email: str,
-    source: str,
-    client_id: str | None,
-    seq: int | None,
-    now: float,
-) -> None:
+    conn: asyncpg.Connection, conversation_id: str, email: str, source: str,
+    client_id: str | None, seq: int | None, now: float,
+) -> None:  # fmt: skip
     status = await conn.execute(
-        "UPDATE conversations SET customer_email = $1 WHERE id = $2", email, cid
+        "UPDATE conversations SET customer_email = $1 WHERE id = $2", email, conversation_id
     )
-    if status == "UPDATE 0":
-        raise ops.unknown(cid)
+    if not changed_one(status):
+        raise unknown(conversation_id)
     data = {"email": email, "source": source, "client_id": client_id, "seq": seq}
-    await ops.event(conn, cid, "customer.email", data, now)
+    await add_event(conn, conversation_id, "customer.email", data, now)
 
 
-async def submit_email(
-    conn: asyncpg.Connection,
-    cid: str,
-    client_id: str,
-    email: str,
-    confirmation: Mapping[str, Any],
-    now: float,
-) -> Appended:
+async def submit_customer_email(
+    conn: asyncpg.Connection, conversation_id: str, *, client_id: str, email: str,
+    confirmation: Mapping[str, Any], now: float,
+) -> Appended:  # fmt: skip
+    cid = conversation_id
     # the row lock first, so a resend on another node waits and then finds the first one
     if await conn.fetchval("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE", cid) is None:
-        raise ops.unknown(cid)
+        raise unknown(cid)
     earlier = await conn.fetchval(
         "SELECT (data::jsonb ->> 'seq')::int FROM events WHERE conversation_id = $1"
         " AND kind = 'customer.email' AND data::jsonb ->> 'client_id' = $2",
@@ -161,43 +147,39 @@ async def submit_email(
         client_id,
     )
     if earlier is not None:
-        stored = await ops.messages_after(conn, cid, earlier - 1, 1)
+        stored = await messages_after(conn, cid, earlier - 1, 1)
         return Appended(stored[0], duplicate=True, answered=True)
-    seq = await ops.next_seq(conn, cid, now)
-    await conn.execute(
-        f"INSERT INTO messages ({ops.MESSAGE_COLUMNS}) VALUES ($1, $2, 'bot', $3, NULL, $4)",
-        cid,
-        seq,
-        ops.dump(confirmation),
-        now,
-    )
+    seq = await next_seq(conn, cid, now)
+    await add_message(conn, cid, seq, "bot", dump(confirmation), None, now)
     await _keep_email(conn, cid, email, "customer", client_id, seq, now)
     message = Message(cid, seq, "bot", dict(confirmation), None, now)
     return Appended(message, duplicate=False, answered=True)
 
 
-async def select_customer_email(conn: asyncpg.Connection, cid: str) -> str | None:
+async def customer_email(conn: asyncpg.Connection, conversation_id: str) -> str | None:
     found: str | None = await conn.fetchval(
-        "SELECT customer_email FROM conversations WHERE id = $1", cid
+        "SELECT customer_email FROM conversations WHERE id = $1", conversation_id
     )
     return found
 
 
-async def select_by_customer(
-    conn: asyncpg.Connection, customer_id: str, limit: int
+async def customer_conversations(
+    conn: asyncpg.Connection, customer_id: str, limit: int = 20
 ) -> list[Conversation]:
     rows = await conn.fetch(
         f"{_CONVERSATIONS} WHERE customer_id = $1 ORDER BY created_at DESC, id LIMIT $2",
         customer_id,
         limit,
     )
-    return [ops.to_conversation(r) for r in rows]
+    return [to_conversation(r) for r in rows]
 
 
-async def select_latest_open(conn: asyncpg.Connection, customer_id: str) -> Conversation | None:
+async def latest_open_conversation(
+    conn: asyncpg.Connection, customer_id: str
+) -> Conversation | None:
     row = await conn.fetchrow(
         f"{_CONVERSATIONS} WHERE customer_id = $1 AND status != 'closed'"
         " ORDER BY updated_at DESC, id LIMIT 1",
         customer_id,
     )
-    return ops.to_conversation(row) if row else None
+    return to_conversation(row) if row else None

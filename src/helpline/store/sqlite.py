@@ -5,25 +5,31 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from helpline.errors import StoreError
-from helpline.store import sqlite_agents, sqlite_handoff_ops, sqlite_mail, sqlite_ops
-from helpline.store.agent_methods import AgentMethods, AgentOps
-from helpline.store.conversation_methods import ConversationMethods, ConversationOps
-from helpline.store.handoff_methods import HandoffMethods, HandoffOps
-from helpline.store.mail_methods import MailMethods, MailOps
+from helpline.store import sqlite_agents, sqlite_conversations, sqlite_handoff, sqlite_mail
+from helpline.store.agents import AgentStore
+from helpline.store.base import Store
+from helpline.store.customers import CustomerStore
+from helpline.store.handoff import HandoffStore
 from helpline.store.migrations import migrate
-from helpline.store.operation import Result
-from helpline.store.sqlite_checkpoint import Checkpointer
+from helpline.store.outbox import OutboxStore
+from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
 from helpline.store.sqlite_worker import Worker
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def connect(path: str, busy_timeout_ms: int, autocheckpoint: bool = True) -> sqlite3.Connection:
+def connect(
+    path: str,
+    busy_timeout_ms: int,
+    autocheckpoint: bool = True,
+    wal_limit_bytes: int = WAL_LIMIT_BYTES,
+) -> sqlite3.Connection:
     """Open the file, set the pragmas, and migrate the schema to the current version.
     autocheckpoint=False: a sqlite_checkpoint.Checkpointer copies the WAL instead."""
     # isolation_level=None: the worker issues BEGIN/COMMIT itself, to commit in batches;
@@ -35,6 +41,9 @@ def connect(path: str, busy_timeout_ms: int, autocheckpoint: bool = True) -> sql
     try:
         conn.execute(f"PRAGMA busy_timeout = {busy_timeout_ms:d}")
         conn.execute("PRAGMA journal_mode = WAL")
+        # when a checkpoint has copied the whole log, the next writer starts it again and
+        # cuts the file to this size (SQLite's default keeps the largest it ever was)
+        conn.execute(f"PRAGMA journal_size_limit = {wal_limit_bytes:d}")
         # NORMAL under WAL is durable against a crash of the process (kill -9 included):
         # a commit is in the WAL file, i.e. in the OS page cache, before COMMIT returns.
         # Only an OS crash or power loss can drop the last few transactions, and never
@@ -55,32 +64,115 @@ def connect(path: str, busy_timeout_ms: int, autocheckpoint: bool = True) -> sql
     return conn
 
 
-class SQLiteStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods):
-    """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore) on one
-    SQLite file: the mixins hold the methods, this class the operations they run and how.
+def _operation(
+    fn: Callable[Concatenate[sqlite3.Connection, P], T],
+) -> Callable[Concatenate[SQLiteStore, P], Coroutine[Any, Any, T]]:
+    """The store method that runs fn(connection, *args) in the next group commit.
+
+    Assigned in the class body under a Protocol method's name, the method takes that
+    method's parameters (mypy infers them from the Protocol and checks fn against them:
+    names, types, defaults, the result), so an operation is written once per backend.
+    """
+
+    async def method(store: SQLiteStore, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        def operation(conn: sqlite3.Connection) -> T:
+            return fn(conn, *args, **kwargs)
+
+        operation.__name__ = fn.__name__  # for a log or a test counting round trips
+        return await store._run(operation)
+
+    method.__name__ = method.__qualname__ = fn.__name__
+    method.__doc__ = fn.__doc__
+    return method
+
+
+class SQLiteStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore):
+    """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore) on one
+    SQLite file: each method is an operation of sqlite_conversations, sqlite_agents,
+    sqlite_mail or sqlite_handoff, run on the store's connection.
 
     One connection, run by sqlite_worker.Worker on the event loop: operations are
     serialised so seqs cannot collide, and operations submitted in the same turn of the
     loop share one commit.
     """
 
-    _conversation_ops: ClassVar[ConversationOps] = sqlite_ops
-    _agent_ops: ClassVar[AgentOps] = sqlite_agents
-    _mail_ops: ClassVar[MailOps] = sqlite_mail
-    _handoff_ops: ClassVar[HandoffOps] = sqlite_handoff_ops
+    create_conversation = _operation(sqlite_conversations.create_conversation)
+    conversation = _operation(sqlite_conversations.conversation)
+    conversation_by_token = _operation(sqlite_conversations.conversation_by_token)
+    append_customer_message = _operation(sqlite_conversations.append_customer_message)
+    commit_turn = _operation(sqlite_conversations.commit_turn)
+    unanswered_customer_messages = _operation(sqlite_conversations.unanswered_customer_messages)
+    messages_after = _operation(sqlite_conversations.messages_after)
+    events = _operation(sqlite_conversations.events)
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
+    create_agent = _operation(sqlite_agents.create_agent)
+    agent = _operation(sqlite_agents.agent)
+    agent_by_email = _operation(sqlite_agents.agent_by_email)
+    agents = _operation(sqlite_agents.agents)
+    update_password_hash = _operation(sqlite_agents.update_password_hash)
+    set_password = _operation(sqlite_agents.set_password)
+    create_session = _operation(sqlite_agents.create_session)
+    session = _operation(sqlite_agents.session)
+    session_agent = _operation(sqlite_agents.session_agent)
+    extend_session = _operation(sqlite_agents.extend_session)
+    delete_session = _operation(sqlite_agents.delete_session)
+    delete_expired_sessions = _operation(sqlite_agents.delete_expired_sessions)
+    set_presence = _operation(sqlite_agents.set_presence)
+    presences = _operation(sqlite_agents.presences)
+
+    create_identified_conversation = _operation(sqlite_mail.create_identified_conversation)
+    submit_customer_email = _operation(sqlite_mail.submit_customer_email)
+    customer_email = _operation(sqlite_mail.customer_email)
+    customer_conversations = _operation(sqlite_mail.customer_conversations)
+    latest_open_conversation = _operation(sqlite_mail.latest_open_conversation)
+    enqueue_email = _operation(sqlite_mail.enqueue_email)
+    due_emails = _operation(sqlite_mail.due_emails)
+    next_email_due_at = _operation(sqlite_mail.next_email_due_at)
+    mark_email_sent = _operation(sqlite_mail.mark_email_sent)
+    mark_email_failed = _operation(sqlite_mail.mark_email_failed)
+    outbox_email = _operation(sqlite_mail.outbox_email)
+
+    escalate = _operation(sqlite_handoff.escalate)
+    handoffs = _operation(sqlite_handoff.handoffs)
+    handoff = _operation(sqlite_handoff.handoff)
+    offer = _operation(sqlite_handoff.offer)
+    expire_offer = _operation(sqlite_handoff.expire_offer)
+    mark_urgent = _operation(sqlite_handoff.mark_urgent)
+    claim = _operation(sqlite_handoff.claim)
+    transfer = _operation(sqlite_handoff.transfer)
+    finish = _operation(sqlite_handoff.finish)
+    append_agent_message = _operation(sqlite_handoff.append_agent_message)
+    add_note = _operation(sqlite_handoff.add_note)
+    notes = _operation(sqlite_handoff.notes)
+    tickets = _operation(sqlite_handoff.tickets)
+    customer_tickets = _operation(sqlite_handoff.customer_tickets)
+    reopen_ticket = _operation(sqlite_handoff.reopen_ticket)
+    rate = _operation(sqlite_handoff.rate)
+    recent_handle_times = _operation(sqlite_handoff.recent_handle_times)
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        busy_timeout_ms: int = 5000,
+        wal_limit_bytes: int = WAL_LIMIT_BYTES,
+        checkpoint_interval_s: float = 1.0,
+    ) -> None:
         self.path = os.fspath(path)
         self._busy_timeout_ms = busy_timeout_ms
+        self._wal_limit_bytes = wal_limit_bytes
+        self._checkpoint_interval_s = checkpoint_interval_s
         self._worker: Worker | None = None
         self._checkpointer: Checkpointer | None = None
 
     async def open(self) -> None:
         if self._worker is not None:
             raise StoreError(f"store {self.path} is already open")
-        checkpointer = Checkpointer(self.path)
+        limit = self._wal_limit_bytes
+        checkpointer = Checkpointer(self.path, self._checkpoint_interval_s, limit)
+        opening = partial(connect, autocheckpoint=False, wal_limit_bytes=limit)
         worker = Worker(
-            partial(connect, self.path, self._busy_timeout_ms, autocheckpoint=False),
+            partial(opening, self.path, self._busy_timeout_ms),
             asyncio.get_running_loop(),
             on_commit=partial(setattr, checkpointer, "dirty", True),
         )
@@ -103,13 +195,12 @@ class SQLiteStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods
             checkpointer.stop()
             await asyncio.get_running_loop().run_in_executor(None, checkpointer.join)
 
-    async def _run(self, fn: Callable[..., Result[T]], *args: Any) -> T:
-        """fn(conn, *args) in its own savepoint of the next group commit; SQLite's
-        operations are plain functions, so what fn returns is the result."""
+    async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        """operation(conn), atomically, in the next group commit."""
         if self._worker is None:
             raise StoreError(f"store {self.path} is closed")
         try:
-            result: T = await self._worker.submit(lambda conn: fn(conn, *args))
+            result: T = await self._worker.submit(operation)
         except sqlite3.Error as exc:
             raise StoreError(f"database {self.path}: {exc}") from exc
         return result

@@ -1,36 +1,29 @@
-"""Agent accounts on SQLite: the operations SQLiteStore runs for AgentMethods."""
+"""The AgentStore operations on SQLite: plain functions on a connection."""
 
-# Like sqlite_ops: plain functions on a connection, each run atomically on the store's
-# worker thread (inside a savepoint), so a failure halfway leaves nothing behind.
+# Like sqlite_conversations: the connection, then the AgentStore method's own arguments.
 
 from __future__ import annotations
 
-import json
 import sqlite3
-from typing import Any
 
 from helpline.errors import StoreError
-from helpline.store.agents import Agent, AgentSession, Presence, agent_row
+from helpline.store.agents import Agent, AgentSession, Presence, agent_row, check_presence
+from helpline.store.rows import AGENT_COLUMNS, new_agent, qualified, to_agent
 
-_AGENT_COLUMNS = "id, email, name, teams, role, capacity, created_at"
-
-
-def _agent(row: tuple[Any, ...]) -> Agent:
-    return Agent(
-        id=row[0],
-        email=row[1],
-        name=row[2],
-        teams=tuple(json.loads(row[3])),
-        role=row[4],
-        capacity=row[5],
-        created_at=row[6],
-    )
+_SESSION_AGENT = (
+    f"SELECT {qualified(AGENT_COLUMNS, 'a')}, s.expires_at FROM agent_sessions s"
+    " JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ? AND s.expires_at > ?"
+)
 
 
-def insert_agent(conn: sqlite3.Connection, agent: Agent, password_hash: str) -> Agent:
+def create_agent(
+    conn: sqlite3.Connection, *, email: str, name: str, teams: tuple[str, ...], role: str,
+    capacity: int, password_hash: str, now: float,
+) -> Agent:  # fmt: skip
+    agent = new_agent(email=email, name=name, teams=teams, role=role, capacity=capacity, now=now)
     try:
         conn.execute(
-            f"INSERT INTO agents ({_AGENT_COLUMNS}, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            f"INSERT INTO agents ({AGENT_COLUMNS}, password_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             agent_row(agent, password_hash),
         )
     except sqlite3.IntegrityError as exc:
@@ -40,25 +33,25 @@ def insert_agent(conn: sqlite3.Connection, agent: Agent, password_hash: str) -> 
     return agent
 
 
-def select_agent(conn: sqlite3.Connection, agent_id: str) -> Agent | None:
-    row = conn.execute(f"SELECT {_AGENT_COLUMNS} FROM agents WHERE id = ?", (agent_id,)).fetchone()
-    return _agent(row) if row else None
+def agent(conn: sqlite3.Connection, agent_id: str) -> Agent | None:
+    row = conn.execute(f"SELECT {AGENT_COLUMNS} FROM agents WHERE id = ?", (agent_id,)).fetchone()
+    return to_agent(row) if row else None
 
 
-def select_agent_by_email(conn: sqlite3.Connection, email: str) -> tuple[Agent, str] | None:
+def agent_by_email(conn: sqlite3.Connection, email: str) -> tuple[Agent, str] | None:
     # the column is COLLATE NOCASE, so this comparison (and the unique index) ignore case
     row = conn.execute(
-        f"SELECT {_AGENT_COLUMNS}, password_hash FROM agents WHERE email = ?", (email.strip(),)
+        f"SELECT {AGENT_COLUMNS}, password_hash FROM agents WHERE email = ?", (email.strip(),)
     ).fetchone()
-    return (_agent(row), row[7]) if row else None
+    return (to_agent(row), row[7]) if row else None
 
 
-def select_agents(conn: sqlite3.Connection) -> list[Agent]:
-    rows = conn.execute(f"SELECT {_AGENT_COLUMNS} FROM agents ORDER BY created_at, email")
-    return [_agent(r) for r in rows]
+def agents(conn: sqlite3.Connection) -> list[Agent]:
+    rows = conn.execute(f"SELECT {AGENT_COLUMNS} FROM agents ORDER BY created_at, email")
+    return [to_agent(r) for r in rows]
 
 
-def update_password(conn: sqlite3.Connection, agent_id: str, password_hash: str) -> None:
+def update_password_hash(conn: sqlite3.Connection, agent_id: str, password_hash: str) -> None:
     cur = conn.execute(
         "UPDATE agents SET password_hash = ? WHERE id = ?", (password_hash, agent_id)
     )
@@ -66,12 +59,12 @@ def update_password(conn: sqlite3.Connection, agent_id: str, password_hash: str)
         raise StoreError(f"no agent {agent_id!r}")
 
 
-def replace_password(conn: sqlite3.Connection, agent_id: str, password_hash: str) -> int:
-    update_password(conn, agent_id, password_hash)
+def set_password(conn: sqlite3.Connection, agent_id: str, password_hash: str) -> int:
+    update_password_hash(conn, agent_id, password_hash)
     return conn.execute("DELETE FROM agent_sessions WHERE agent_id = ?", (agent_id,)).rowcount
 
 
-def insert_session(
+def create_session(
     conn: sqlite3.Connection, agent_id: str, token_hash: str, expires_at: float
 ) -> None:
     try:
@@ -83,17 +76,17 @@ def insert_session(
         raise StoreError(f"cannot start a session for agent {agent_id!r}: {exc}") from exc
 
 
-def select_session(conn: sqlite3.Connection, token_hash: str, now: float) -> AgentSession | None:
-    row = conn.execute(
-        f"SELECT s.expires_at, {', '.join('a.' + c for c in _AGENT_COLUMNS.split(', '))}"
-        " FROM agent_sessions s JOIN agents a ON a.id = s.agent_id"
-        " WHERE s.token_hash = ? AND s.expires_at > ?",
-        (token_hash, now),
-    ).fetchone()
-    return AgentSession(_agent(row[1:]), row[0]) if row else None
+def session(conn: sqlite3.Connection, token_hash: str, now: float) -> AgentSession | None:
+    row = conn.execute(_SESSION_AGENT, (token_hash, now)).fetchone()
+    return AgentSession(to_agent(row), row[7]) if row else None
 
 
-def lengthen_session(conn: sqlite3.Connection, token_hash: str, expires_at: float) -> None:
+def session_agent(conn: sqlite3.Connection, token_hash: str, now: float) -> Agent | None:
+    found = session(conn, token_hash, now)
+    return found.agent if found else None
+
+
+def extend_session(conn: sqlite3.Connection, token_hash: str, expires_at: float) -> None:
     # never shortens: two requests extending at once must not undo each other
     conn.execute(
         "UPDATE agent_sessions SET expires_at = MAX(expires_at, ?) WHERE token_hash = ?",
@@ -101,15 +94,16 @@ def lengthen_session(conn: sqlite3.Connection, token_hash: str, expires_at: floa
     )
 
 
-def delete_session_row(conn: sqlite3.Connection, token_hash: str) -> None:
+def delete_session(conn: sqlite3.Connection, token_hash: str) -> None:
     conn.execute("DELETE FROM agent_sessions WHERE token_hash = ?", (token_hash,))
 
 
-def delete_expired(conn: sqlite3.Connection, now: float) -> int:
+def delete_expired_sessions(conn: sqlite3.Connection, now: float) -> int:
     return conn.execute("DELETE FROM agent_sessions WHERE expires_at <= ?", (now,)).rowcount
 
 
-def upsert_presence(conn: sqlite3.Connection, agent_id: str, status: str, now: float) -> None:
+def set_presence(conn: sqlite3.Connection, agent_id: str, status: str, now: float) -> None:
+    check_presence(status)
     try:
         conn.execute(
             "INSERT INTO agent_presence (agent_id, status, updated_at) VALUES (?, ?, ?)"
@@ -121,6 +115,6 @@ def upsert_presence(conn: sqlite3.Connection, agent_id: str, status: str, now: f
         raise StoreError(f"no agent {agent_id!r}") from exc
 
 
-def select_presences(conn: sqlite3.Connection) -> list[Presence]:
+def presences(conn: sqlite3.Connection) -> list[Presence]:
     rows = conn.execute("SELECT agent_id, status, updated_at FROM agent_presence ORDER BY agent_id")
     return [Presence(*r) for r in rows]

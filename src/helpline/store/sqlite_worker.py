@@ -28,9 +28,9 @@ class Worker:
     """Runs operations one at a time on one connection, committing them in batches.
 
     Whatever was submitted during one turn of the event loop is run just after it, in ONE
-    transaction, each operation inside its own SAVEPOINT (a failing operation undoes only
-    itself), and the callers' futures are settled only after COMMIT returns: nothing is
-    reported stored before it is.
+    transaction, each operation inside its own SAVEPOINT when there are several (a failing
+    operation undoes only itself), and the callers' futures are settled only after COMMIT
+    returns: nothing is reported stored before it is.
 
     Why on the loop and not on a thread of its own: the sqlite3 module lets go of the GIL
     around every statement, and a thread that wants it back while the loop is busy (the
@@ -194,15 +194,12 @@ def _run_batch(conn: sqlite3.Connection, batch: list[_Job], busy_ok: bool) -> li
         return [(job.future, None, exc) for job in batch]
     outcomes: list[Outcome] = []
     try:
-        for job in batch:
-            conn.execute("SAVEPOINT op")
-            try:
-                outcomes.append((job.future, job.operation(conn), None))
-            except Exception as exc:
-                conn.execute("ROLLBACK TO op")
-                outcomes.append((job.future, None, exc))
-            conn.execute("RELEASE op")
-        conn.execute("COMMIT")
+        if len(batch) == 1:
+            outcomes.append(_run_alone(conn, batch[0]))
+        else:
+            outcomes.extend(_run_each_in_a_savepoint(conn, batch))
+        if conn.in_transaction:
+            conn.execute("COMMIT")
     except sqlite3.Error as exc:
         # COMMIT failed (disk full, I/O error): nothing is stored
         log.warning("database transaction failed: %s", exc)
@@ -210,6 +207,31 @@ def _run_batch(conn: sqlite3.Connection, batch: list[_Job], busy_ok: bool) -> li
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
         return [(job.future, None, exc) for job in batch]
+    return outcomes
+
+
+def _run_alone(conn: sqlite3.Connection, job: _Job) -> Outcome:
+    """The only operation of its transaction: a failure rolls the transaction back, which
+    undoes as much as a savepoint would, without the SAVEPOINT and RELEASE statements."""
+    try:
+        return (job.future, job.operation(conn), None)
+    except Exception as exc:
+        if conn.in_transaction:  # some errors (disk full) have rolled it back already
+            conn.execute("ROLLBACK")
+        return (job.future, None, exc)
+
+
+def _run_each_in_a_savepoint(conn: sqlite3.Connection, batch: list[_Job]) -> list[Outcome]:
+    """Each operation in a savepoint of its own: a failing one undoes only itself."""
+    outcomes: list[Outcome] = []
+    for job in batch:
+        conn.execute("SAVEPOINT op")
+        try:
+            outcomes.append((job.future, job.operation(conn), None))
+        except Exception as exc:
+            conn.execute("ROLLBACK TO op")
+            outcomes.append((job.future, None, exc))
+        conn.execute("RELEASE op")
     return outcomes
 
 
