@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from aiohttp import web
@@ -23,6 +23,7 @@ from helpline.service.frames import (
     FeedbackNew,
     Hello,
     MessageNew,
+    Signal,
 )
 from helpline.service.handoff import topics
 from helpline.service.handoff.actions import AgentDesk
@@ -96,25 +97,34 @@ class CustomerSession(SocketSession[ClientFrame]):
         if isinstance(frame, Hello):
             await self.hello(frame)
             return
-        conversation_id = self.conversation_id
-        if conversation_id is None:
+        if self.conversation_id is None:
             raise ProtocolError(frames.NOT_READY, "send session.hello first")
-        if isinstance(frame, MessageNew):
-            await self.service.post_message(conversation_id, frame, self.send)
-        elif isinstance(frame, FeedbackNew):
-            await self.service.post_feedback(conversation_id, frame, self.send)
-        elif isinstance(frame, EmailSubmit):
-            await self.service.submit_email(conversation_id, frame, self.send)
-        elif isinstance(frame, CsatSubmit):
-            if self.desk is None:
-                raise ProtocolError(frames.BAD_FRAME, "this node takes no ratings")
-            duplicate = await self.desk.rate(conversation_id, frame.rating, frame.comment)
-            await self.send(frames.csat_ack(frame.id, frame.rating, duplicate))
-        elif frame.type == "ping":
-            await self.send({"type": "pong"})
-        else:  # typing: for agents only, never echoed to the customer's other tabs
-            typing = {"type": frame.type, "conversation": conversation_id, "sender": "customer"}
-            await self.service.bus.publish(topics.staff(conversation_id), typing)
+        await HANDLERS[type(frame)](self, self.conversation_id, frame)
+
+    # --- what the customer sends after the hello, in its conversation -----------------
+
+    async def _message(self, conversation_id: str, frame: MessageNew) -> None:
+        await self.service.post_message(conversation_id, frame, self.send)
+
+    async def _feedback(self, conversation_id: str, frame: FeedbackNew) -> None:
+        await self.service.post_feedback(conversation_id, frame, self.send)
+
+    async def _email(self, conversation_id: str, frame: EmailSubmit) -> None:
+        await self.service.submit_email(conversation_id, frame, self.send)
+
+    async def _csat(self, conversation_id: str, frame: CsatSubmit) -> None:
+        if self.desk is None:
+            raise ProtocolError(frames.BAD_FRAME, "this node takes no ratings")
+        duplicate = await self.desk.rate(conversation_id, frame.rating, frame.comment)
+        await self.send(frames.csat_ack(frame.id, frame.rating, duplicate))
+
+    async def _signal(self, conversation_id: str, frame: Signal) -> None:
+        if frame.type == "ping":
+            await self.send(PONG)
+            return
+        # typing: for agents only, never echoed to the customer's other tabs
+        typing = {"type": frame.type, "conversation": conversation_id, "sender": "customer"}
+        await self.service.bus.publish(topics.staff(conversation_id), typing)
 
     async def hello(self, hello: Hello) -> None:
         if self.conversation_id is not None:
@@ -182,6 +192,16 @@ class CustomerSession(SocketSession[ClientFrame]):
             self.sent_seq = seq
         await self.send(frame)
 
+
+PONG = frames.Wire(type="pong")  # encoded once
+# frame type -> what the session does with it (session.hello aside: it starts the session)
+HANDLERS: dict[type[ClientFrame], Callable[[CustomerSession, str, Any], Awaitable[None]]] = {
+    MessageNew: CustomerSession._message,
+    FeedbackNew: CustomerSession._feedback,
+    EmailSubmit: CustomerSession._email,
+    CsatSubmit: CustomerSession._csat,
+    Signal: CustomerSession._signal,
+}
 
 MAX_CUSTOMER_ID_CHARS = 128
 MAX_CUSTOMER_NAME_CHARS = 100
