@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+import aiohttp
 import pytest
+from aiohttp import WSCloseCode, WSMsgType
 from aiohttp.test_utils import TestClient
 
-from conftest import Customer
+from conftest import WAIT_S, Customer
 from handoff_kit import AgentClient, desk_rulebook, make_agent
+from helpline.service.agent_frames import PARSERS, parse_agent_frame
+from helpline.settings import Limits, Settings
 from helpline.store import SQLiteStore
+from helpline.web.agent_ws import HANDLERS
 
 Client = Callable[..., Awaitable[TestClient]]
 
@@ -362,3 +368,89 @@ async def test_an_agent_of_another_team_cannot_take_a_queued_conversation(
     error = await cy.next_of("error")
 
     assert error["code"] == "forbidden"
+
+
+async def test_a_flooding_agent_socket_is_closed_with_1008_while_another_agent_is_served(
+    make_client: Client, make_settings: Callable[..., Settings], store: SQLiteStore
+) -> None:
+    limits = Limits(rate_per_s=5, burst=5, flood_strikes=5)
+    client = await make_client(make_settings(limits=limits), rulebook=desk_rulebook())
+    flooder = await AgentClient.join(client, (await make_agent(store, "Ann"))[1])
+    calm = await AgentClient.join(client, (await make_agent(store, "Bo"))[1])
+
+    for n in range(40):
+        if flooder.ws.closed:
+            break
+        await flooder.send({"type": "ping", "n": n})
+    ending = await asyncio.wait_for(frames_until_closed(flooder), WAIT_S)
+    await calm.send({"type": "ping"})
+
+    assert ending.type is WSMsgType.CLOSE and ending.data == WSCloseCode.POLICY_VIOLATION
+    codes = [f["code"] for f in flooder.seen if f["type"] == "error"]
+    assert codes[0] == "rate_limited" and codes[-1] == "flood"
+    assert await calm.next_of("pong") == {"type": "pong"}
+
+
+async def frames_until_closed(agent: AgentClient) -> aiohttp.WSMessage:
+    """Every text frame (into agent.seen) up to the socket's end; the message that ended it."""
+    while (msg := await agent.ws.receive()).type is WSMsgType.TEXT:
+        agent.seen.append(json.loads(msg.data))
+    return msg
+
+
+@pytest.mark.parametrize(
+    ("frame", "code"),
+    [
+        ({"type": "agent.delete"}, "unknown_type"),
+        ({"type": "presence.set", "status": "asleep"}, "bad_frame"),
+        ({"type": "message.new", "conversation": "c1", "text": "no id"}, "bad_frame"),
+        ({"type": "conversation.close", "conversation": "c1", "tags": "vip"}, "bad_frame"),
+        ({"type": "conversation.urgent", "conversation": "c1", "urgent": "yes"}, "bad_frame"),
+        ({"type": "conversation.transfer", "conversation": "c1", "to_team": 7}, "bad_frame"),
+        ({"type": "ping", "id": 7}, "bad_frame"),
+    ],
+)
+async def test_a_malformed_agent_frame_gets_an_error_and_the_socket_stays_open(
+    desk: TestClient, store: SQLiteStore, frame: dict[str, Any], code: str
+) -> None:
+    agent = await AgentClient.join(desk, (await make_agent(store, "Ann"))[1])
+
+    await agent.send(frame)
+    error = await agent.next_of("error")
+    await agent.send({"type": "ping", "id": "p1"})
+
+    assert error["code"] == code and error["message"]
+    assert await agent.next_of("ack") == {"type": "ack", "id": "p1"}
+
+
+async def test_a_binary_agent_frame_gets_bad_json(desk: TestClient, store: SQLiteStore) -> None:
+    agent = await AgentClient.join(desk, (await make_agent(store, "Ann"))[1])
+
+    await agent.ws.send_bytes(b"\x00\x01")
+
+    assert (await agent.next_of("error"))["code"] == "bad_json"
+
+
+def test_every_agent_frame_type_has_a_handler() -> None:
+    parsed = {type(parse_agent_frame(raw, Limits())) for raw in AGENT_FRAME_EXAMPLES}
+
+    assert {type_name for type_name in PARSERS} == {
+        json.loads(raw)["type"] for raw in AGENT_FRAME_EXAMPLES
+    }
+    assert parsed == set(HANDLERS)
+
+
+AGENT_FRAME_EXAMPLES = (
+    '{"type": "ping"}',
+    '{"type": "presence.set", "status": "away"}',
+    '{"type": "conversation.accept", "conversation": "c1"}',
+    '{"type": "message.new", "conversation": "c1", "id": "r1", "text": "hi"}',
+    '{"type": "note.new", "conversation": "c1", "id": "n1", "text": "note"}',
+    '{"type": "typing.start", "conversation": "c1"}',
+    '{"type": "typing.stop", "conversation": "c1"}',
+    '{"type": "canned.search", "conversation": "c1", "query": "refund"}',
+    '{"type": "conversation.transfer", "conversation": "c1", "to_team": "billing"}',
+    '{"type": "conversation.release", "conversation": "c1"}',
+    '{"type": "conversation.close", "conversation": "c1", "tags": ["vip"]}',
+    '{"type": "conversation.urgent", "conversation": "c1", "urgent": false}',
+)

@@ -38,6 +38,7 @@ def widget_dir(tmp_path: Path) -> Path:
     (folder / "widget.js").write_text("(function(){})();")
     (folder / "demo.html").write_text("<!doctype html><title>demo</title>")
     (folder / "widget.css").write_text(".hl-root{}")
+    (folder / "common.js").write_text("var helplineCommon = {};")
     (tmp_path / "secret.txt").write_text("not for you")
     return folder
 
@@ -281,3 +282,29 @@ async def test_serve_with_a_bad_trusted_proxy_names_it_and_exits_2(tmp_path: Pat
     assert process.returncode == 2
     assert "'proxy.internal' is not an address or network" in err.decode()
     assert b"running at" not in out
+
+
+async def test_widget_script_is_one_file_with_its_styles_and_the_shared_helpers_inside(
+    make_client: Any, make_settings: Any, widget_dir: Path
+) -> None:
+    client = await make_client(make_settings(widget_dir=widget_dir))
+
+    text = await (await client.get("/widget.js")).text()
+
+    assert text.startswith("(function () {") and text.rstrip().endswith("})();")
+    assert 'var HELPLINE_WIDGET_CSS = ".hl-root{}";' in text
+    assert text.index("var helplineCommon") < text.index("(function(){})();")
+
+
+async def test_widget_script_changes_as_its_stylesheet_does_and_is_revalidated(
+    make_client: Any, make_settings: Any, widget_dir: Path
+) -> None:
+    client = await make_client(make_settings(widget_dir=widget_dir))
+    first = await client.get("/widget.js")
+    etag = first.headers["ETag"]
+    unchanged = await client.get("/widget.js", headers={"If-None-Match": etag})
+    (widget_dir / "widget.css").write_text(".hl-root{color:red}")
+    changed = await client.get("/widget.js", headers={"If-None-Match": etag})
+
+    assert unchanged.status == 304
+    assert changed.status == 200 and ".hl-root{color:red}" in await changed.text()

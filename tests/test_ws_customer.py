@@ -452,3 +452,45 @@ async def test_a_message_the_bot_cannot_place_is_told_what_it_can_help_with(
         "Sorry, say it another way?\n\nI can help with:\n"
         "- payments, plans and refunds\n- your account and signing in"
     )
+
+
+async def test_socket_that_never_says_hello_is_closed_after_the_hello_timeout(
+    make_client: Any, make_settings: Any
+) -> None:
+    client = await make_client(make_settings(limits=Limits(hello_timeout_s=0.3)))
+    silent = Customer(await client.ws_connect("/ws/customer"))
+
+    code = await silent.closed()
+
+    assert code == WSCloseCode.GOING_AWAY
+    assert [f["code"] for f in silent.seen if f["type"] == "error"] == ["hello_timeout"]
+
+
+async def test_frames_other_than_hello_do_not_hold_the_socket_open(
+    make_client: Any, make_settings: Any
+) -> None:
+    limits = Limits(hello_timeout_s=0.5, rate_per_s=1000, burst=1000)
+    chatty = Customer(
+        await (await make_client(make_settings(limits=limits))).ws_connect("/ws/customer")
+    )
+
+    refusal = {"code": "not_ready"}
+    while refusal["code"] == "not_ready":  # ping after ping, each refused, none a hello
+        await chatty.send({"type": "ping"})
+        refusal = await chatty.next_of("error")
+    code = await chatty.closed()
+
+    assert refusal["code"] == "hello_timeout" and code == WSCloseCode.GOING_AWAY
+    assert len(chatty.seen) > 2
+
+
+async def test_a_hello_in_time_is_served_past_the_hello_timeout(
+    make_client: Any, make_settings: Any
+) -> None:
+    limits = Limits(hello_timeout_s=0.3)
+    customer = await Customer.join(await make_client(make_settings(limits=limits)))
+    await asyncio.sleep(0.5)  # past the hello timeout: the session must not be closed by it
+
+    await customer.say("m1", "i want a refund")
+
+    assert (await customer.next_of("message.new", sender="bot", kind="answer"))["seq"] == 3

@@ -74,9 +74,14 @@
     return 'en';
   }
 
-  function fmt(text, values) {
-    return text.replace(/\{(\w+)\}/g, function (_, k) { return values[k] == null ? '' : String(values[k]); });
-  }
+  // the helpers shared with the widget (web_widget/common.js, loaded before this script)
+  var fmt = helplineCommon.fmt;
+  var el = helplineCommon.elementMaker('');
+  var markdown = helplineCommon.markdown(el);
+
+  function renderMarkdown(text) { return markdown(text, lang); }
+
+  function newId() { return helplineCommon.newId('a'); }
 
   // ---------------------------------------------------------------- state
   var S = {
@@ -88,27 +93,13 @@
     convs: {},          // conversation -> {customer, transcript, history, seen}
     unread: {},
     current: null,
+    accepting: null,    // the conversation this console last accepted: shown once assigned
     mode: 'reply',
     canned: { query: null, results: [], index: -1, source: null },
     pending: {}         // client id -> {conversation, seq}
   };
 
   var $ = function (id) { return document.getElementById(id); };
-
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text != null) node.textContent = text;
-    return node;
-  }
-
-  function newId() {
-    var bytes = new Uint8Array(8);
-    crypto.getRandomValues(bytes);
-    return 'a' + Date.now().toString(36) + Array.prototype.map.call(bytes, function (b) {
-      return (b + 256).toString(16).slice(1);
-    }).join('');
-  }
 
   function duration(seconds) {
     var s = Math.max(0, Math.floor(seconds));
@@ -121,55 +112,6 @@
     region.textContent = '';
     // a fresh text node after clearing makes screen readers speak repeated messages too
     setTimeout(function () { region.textContent = text; }, 50);
-  }
-
-  // ---------------------------------------------------------------- markdown
-  // The answers' short markdown built as nodes: message text never reaches innerHTML.
-  function renderMarkdown(text) {
-    var frag = document.createDocumentFragment();
-    var list = null;
-    var para = null;
-    String(text).split('\n').forEach(function (line) {
-      var item = /^\s*[-*]\s+(.*)$/.exec(line);
-      if (item) {
-        if (!list) list = frag.appendChild(el('ul'));
-        para = null;
-        list.appendChild(renderInline(el('li'), item[1]));
-      } else if (!line.trim()) {
-        list = null; para = null;
-      } else {
-        list = null;
-        if (para) para.appendChild(document.createElement('br'));
-        else para = frag.appendChild(el('p'));
-        renderInline(para, line);
-      }
-    });
-    return frag;
-  }
-
-  function renderInline(parent, text) {
-    var re = /\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
-    var at = 0;
-    var m;
-    while ((m = re.exec(text))) {
-      parent.appendChild(document.createTextNode(text.slice(at, m.index)));
-      if (m[1] != null) parent.appendChild(el('strong', null, m[1]));
-      else parent.appendChild(link(m[2], m[3]) || document.createTextNode(m[0]));
-      at = re.lastIndex;
-    }
-    parent.appendChild(document.createTextNode(text.slice(at)));
-    return parent;
-  }
-
-  function link(label, href) {
-    var url;
-    try { url = new URL(href); } catch (e) { return null; }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') return null;
-    var a = el('a', null, label);
-    a.href = url.href;
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer';
-    return a;
   }
 
   // ---------------------------------------------------------------- language

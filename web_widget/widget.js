@@ -37,7 +37,6 @@
       reconnecting: '연결이 끊겼어요. 다시 연결하는 중…',
       sending: '보내는 중',
       failed: '보내지 못했어요 (너무 길어요)',
-      newTab: '(새 탭에서 열림)',
       emailAsk: '이메일을 남겨 주시면 상담원이 답변을 보내 드릴게요.',
       emailLabel: '이메일 주소',
       emailSend: '이메일 남기기',
@@ -83,7 +82,6 @@
       reconnecting: 'Connection lost. Reconnecting…',
       sending: 'Sending',
       failed: 'Not sent (too long)',
-      newTab: '(opens in a new tab)',
       emailAsk: 'Leave your email and an agent will reply there.',
       emailLabel: 'Email address',
       emailSend: 'Leave my email',
@@ -119,9 +117,12 @@
     return 'ko';
   }
 
-  function fmt(text, values) {
-    return text.replace(/\{(\w+)\}/g, function (_, k) { return String(values[k]); });
-  }
+  // the shared helpers (web_widget/common.js), inlined before this script by the server
+  var fmt = helplineCommon.fmt;
+  var el = helplineCommon.elementMaker('hl-');
+  var markdown = helplineCommon.markdown(el);
+
+  function renderMarkdown(text) { return markdown(text, lang); }
 
   // ---------------------------------------------------------------- storage
   // localStorage is shared by every tab of the page's origin: that is what keeps one
@@ -136,13 +137,7 @@
     try { localStorage.setItem(KEY + name, JSON.stringify(value)); } catch (e) { /* full or off */ }
   }
 
-  function newId() {
-    var bytes = new Uint8Array(8);
-    crypto.getRandomValues(bytes);
-    return 'w' + Date.now().toString(36) + Array.prototype.map.call(bytes, function (b) {
-      return (b + 256).toString(16).slice(1);
-    }).join('');
-  }
+  function newId() { return helplineCommon.newId('w'); }
 
   // ---------------------------------------------------------------- state
   var conv = load('conv', null) || { token: null, messages: [] };
@@ -192,70 +187,6 @@
     });
   }
 
-  // ---------------------------------------------------------------- DOM helpers
-  function el(tag, cls, text) {
-    var node = document.createElement(tag);
-    if (cls) node.className = cls.split(' ').map(function (c) { return 'hl-' + c; }).join(' ');
-    if (text != null) node.textContent = text;
-    return node;
-  }
-
-  function safeUrl(href) {
-    try {
-      var url = new URL(href);
-      return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
-    } catch (e) { return null; }
-  }
-
-  // Short markdown (**bold**, [text](url), "- " lists) built as nodes: message text never
-  // reaches innerHTML, so a message can only ever show as text.
-  function renderMarkdown(text) {
-    var frag = document.createDocumentFragment();
-    var list = null;
-    var para = null;
-    String(text).split('\n').forEach(function (line) {
-      var item = /^\s*[-*]\s+(.*)$/.exec(line);
-      if (item) {
-        if (!list) { list = frag.appendChild(el('ul', 'md-list')); }
-        para = null;
-        list.appendChild(renderInline(el('li'), item[1]));
-      } else if (!line.trim()) {
-        list = null; para = null;
-      } else {
-        list = null;
-        if (para) para.appendChild(document.createElement('br'));
-        else para = frag.appendChild(el('p', 'md-p'));
-        renderInline(para, line);
-      }
-    });
-    return frag;
-  }
-
-  function renderInline(parent, text) {
-    var re = /\*\*([^*]+)\*\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
-    var at = 0;
-    var m;
-    while ((m = re.exec(text))) {
-      parent.appendChild(document.createTextNode(text.slice(at, m.index)));
-      if (m[1] != null) parent.appendChild(el('strong', null, m[1]));
-      else parent.appendChild(link(m[2], m[3]) || document.createTextNode(m[0]));
-      at = re.lastIndex;
-    }
-    parent.appendChild(document.createTextNode(text.slice(at)));
-    return parent;
-  }
-
-  function link(label, href) {
-    var url = safeUrl(href);
-    if (!url) return null;
-    var a = el('a', 'link', label);
-    a.href = url;
-    a.target = '_blank';
-    a.rel = 'noopener noreferrer';
-    a.appendChild(el('span', 'sr', ' ' + T.newTab));
-    return a;
-  }
-
   // ---------------------------------------------------------------- styles
   var accent = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(data.color || '') ? data.color : '#b0142c';
   var onAccent = readableOn(accent);
@@ -270,87 +201,8 @@
     return L > 0.179 ? '#111' : '#fff';
   }
 
-  var CSS = [
-    // Inherited styles are set on .hl-root, not :host: the page's rules can still reach the host.
-    ':host{all:initial;display:block}',
-    '.hl-root{--hl-accent:' + accent + ';--hl-on-accent:' + onAccent + ';',
-    'font:15px/1.45 system-ui,-apple-system,"Segoe UI","Apple SD Gothic Neo","Noto Sans KR",sans-serif;',
-    'color:#1a1a1a;text-align:left;letter-spacing:normal;word-spacing:normal;text-transform:none}',
-    '*{box-sizing:border-box}',
-    '.hl-sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}',
-    'button{font:inherit;cursor:pointer}',
-    ':focus-visible{outline:3px solid #1a5fd0;outline-offset:2px}',
-    '.hl-launcher{position:fixed;right:20px;bottom:20px;width:60px;height:60px;border-radius:50%;border:0;',
-    'background:var(--hl-accent);color:var(--hl-on-accent);box-shadow:0 4px 14px rgba(0,0,0,.3);z-index:2147483646}',
-    '.hl-launcher svg{width:28px;height:28px;fill:currentColor}',
-    '.hl-badge{position:absolute;top:-4px;right:-4px;min-width:22px;height:22px;padding:0 6px;border-radius:11px;',
-    'background:#111;color:#fff;font-size:12px;font-weight:700;line-height:22px;text-align:center}',
-    '.hl-panel{position:fixed;right:20px;bottom:92px;width:380px;height:600px;max-height:calc(100vh - 112px);',
-    'display:flex;flex-direction:column;background:#fff;border-radius:14px;overflow:hidden;',
-    'box-shadow:0 10px 40px rgba(0,0,0,.28);z-index:2147483647}',
-    '.hl-panel[hidden]{display:none}',
-    '.hl-head{display:flex;align-items:center;gap:8px;padding:12px 14px;background:var(--hl-accent);color:var(--hl-on-accent)}',
-    '.hl-who{flex:1;min-width:0}',
-    '.hl-title{margin:0;font-size:16px;font-weight:700}',
-    '.hl-sub{font-size:13px}',
-    '.hl-x{width:36px;height:36px;border:0;border-radius:8px;background:transparent;color:inherit;font-size:22px;line-height:1}',
-    '.hl-x:hover{background:rgba(0,0,0,.15)}',
-    '.hl-banner{padding:6px 14px;background:#fff4c2;color:#4a3b00;font-size:13px}',
-    '.hl-log{flex:1;overflow-y:auto;padding:14px;display:flex;flex-direction:column;gap:10px;background:#f6f6f7}',
-    '.hl-msg{max-width:85%;align-self:flex-start;display:flex;flex-direction:column;gap:6px}',
-    '.hl-msg.hl-customer{align-self:flex-end;align-items:flex-end}',
-    '.hl-bubble{padding:9px 12px;border-radius:14px;background:#fff;border:1px solid #dcdce0;word-break:keep-all;overflow-wrap:anywhere}',
-    '.hl-customer .hl-bubble{background:var(--hl-accent);color:var(--hl-on-accent);border-color:transparent}',
-    '.hl-agent .hl-bubble{border-color:#1a5fd0}',
-    '.hl-system .hl-bubble{background:transparent;border:0;color:#4a4a4f;font-size:13px;text-align:center}',
-    '.hl-pending .hl-bubble{opacity:.75}',
-    '.hl-failed .hl-bubble{outline:2px solid #b00020}',
-    '.hl-from{font-size:12px;color:#4a4a4f}',
-    '.hl-md-p{margin:0}.hl-md-p+.hl-md-p,.hl-md-list+.hl-md-p,.hl-md-p+.hl-md-list{margin-top:6px}',
-    '.hl-md-list{margin:0;padding-left:20px}',
-    '.hl-link{color:#0b4fb3;text-decoration:underline}',
-    '.hl-customer .hl-link{color:inherit}',
-    '.hl-choices{display:flex;flex-wrap:wrap;gap:6px}',
-    '.hl-msg:not(:last-child) .hl-choices{display:none}',
-    '.hl-choice{padding:6px 12px;border-radius:16px;border:1px solid var(--hl-accent);background:#fff;color:#1a1a1a}',
-    '.hl-choice:hover{background:#f0f0f3}',
-    '.hl-rate{display:flex;gap:4px;align-items:center;font-size:13px;color:#4a4a4f}',
-    '.hl-thumb{width:32px;height:32px;padding:7px;border:1px solid #8a8a92;border-radius:8px;background:#fff;color:#4a4a4f}',
-    '.hl-thumb svg{width:100%;height:100%;fill:currentColor}.hl-down svg{transform:rotate(180deg)}',
-    '.hl-thumb[aria-pressed="true"]{background:#e8eefc;border-color:#1a5fd0}',
-    '.hl-thumb:disabled{cursor:default}',
-    '.hl-typing{padding:4px 16px;font-size:13px;color:#4a4a4f;background:#f6f6f7}',
-    '.hl-typing[hidden]{display:none}',
-    '.hl-dots::after{content:"…";display:inline-block;animation:hl-blink 1.2s steps(4) infinite}',
-    '@keyframes hl-blink{0%{opacity:.2}50%{opacity:1}100%{opacity:.2}}',
-    '.hl-extra{padding:10px 12px;background:#fff;border-top:1px solid #e4e4e8;max-height:60%;overflow-y:auto}',
-    '.hl-extra[hidden]{display:none}',
-    '.hl-card{display:flex;flex-direction:column;gap:6px;margin:0}',
-    '.hl-card p{margin:0}',
-    '.hl-card label,.hl-scale legend{font-size:13px;font-weight:600}',
-    '.hl-field{padding:8px 10px;border:1px solid #8a8a92;border-radius:8px;font:inherit;color:#1a1a1a;resize:vertical}',
-    '.hl-field[aria-invalid="true"]{border-color:#b00020;border-width:2px}',
-    '.hl-err{color:#b00020;font-size:13px}.hl-err:empty{display:none}',
-    '.hl-submit{align-self:flex-start;border:0;border-radius:10px;padding:8px 14px;background:var(--hl-accent);color:var(--hl-on-accent);font-weight:700}',
-    '.hl-scale{border:0;margin:0;padding:0;display:flex;flex-wrap:wrap;gap:6px}',
-    '.hl-scale legend{padding:0;margin-bottom:6px}',
-    '.hl-star{position:relative;display:inline-block}',
-    '.hl-star input{position:absolute;inset:0;opacity:0;margin:0;cursor:pointer}',
-    '.hl-star span{display:inline-block;min-width:44px;padding:8px 0;text-align:center;border:1px solid #8a8a92;border-radius:8px;background:#fff}',
-    '.hl-star input:checked+span{background:var(--hl-accent);color:var(--hl-on-accent);border-color:var(--hl-accent);font-weight:700}',
-    '.hl-star input:focus-visible+span{outline:3px solid #1a5fd0;outline-offset:2px}',
-    '.hl-ends{width:100%;display:flex;justify-content:space-between;font-size:12px;color:#4a4a4f}',
-    '.hl-done{margin:0;color:#1a1a1a}',
-    '.hl-actions{display:flex;padding:8px 12px 0;background:#fff;border-top:1px solid #e4e4e8}',
-    '.hl-talk{border:1px solid #8a8a92;border-radius:16px;background:#fff;color:#1a1a1a;padding:4px 12px;font-size:13px}',
-    '.hl-form{display:flex;gap:8px;padding:8px 12px 12px;background:#fff}',
-    '.hl-input{flex:1;resize:none;height:44px;max-height:120px;padding:10px 12px;border:1px solid #8a8a92;',
-    'border-radius:10px;font:inherit;color:#1a1a1a}',
-    '.hl-send{border:0;border-radius:10px;padding:0 16px;background:var(--hl-accent);color:var(--hl-on-accent);font-weight:700}',
-    '@media (max-width:480px){.hl-panel{inset:0;width:100%;height:100%;max-height:none;border-radius:0}',
-    '.hl-open .hl-launcher{display:none}}',
-    '@media (prefers-reduced-motion:reduce){.hl-dots::after{animation:none}}'
-  ].join('');
+  // widget.css, inlined as a string before this script by the server (one file for the page)
+  var CSS = HELPLINE_WIDGET_CSS;
 
   // ---------------------------------------------------------------- view
   var ICON = 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z';
@@ -363,6 +215,8 @@
     var style = document.createElement('style');
     style.textContent = CSS;
     var wrap = el('div', 'root');
+    wrap.style.setProperty('--hl-accent', accent);
+    wrap.style.setProperty('--hl-on-accent', onAccent);
     root.append(style, wrap);
 
     var launcher = el('button', 'launcher');

@@ -24,6 +24,9 @@ class Limits:
     burst: int = 10  # token bucket size
     flood_strikes: int = 10  # rate-limited frames in a row before close 1008
     idle_timeout_s: float = 600.0  # no frame for this long: error `idle`, close 1001
+    # no session.hello this long after the upgrade: error `hello_timeout`, close 1001 (a
+    # widget says hello as the socket opens; an idle socket must not hold a descriptor)
+    hello_timeout_s: float = 10.0
     heartbeat_s: float = 30.0  # websocket ping interval (dead peers are dropped)
     max_client_id_chars: int = 64
 

@@ -48,6 +48,32 @@ def test_agent_sees_the_whole_story_with_the_bots_decisions(page: Page, console:
     expect(console.messages("customer").first).to_have_text(f"{name}I forgot my password")
 
 
+LINK_PARTS = """a => ({
+    text: a.textContent, href: a.href, target: a.target, rel: a.rel,
+    hint: a.lastElementChild.textContent,
+    hintHidden: getComputedStyle(a.lastElementChild).width === '1px',
+})"""
+
+
+def test_both_pages_render_an_answers_link_the_same_with_its_new_tab_hint(
+    page: Page, console: Console
+) -> None:
+    widget, _ = connected(page, console, "I forgot my password")
+    in_widget = widget.bot_messages().filter(has_text="sign-in screen").locator("a")
+    in_console = console.messages("bot").filter(has_text="sign-in screen").locator("a")
+
+    seen_by_customer = in_widget.evaluate(LINK_PARTS)
+    seen_by_agent = in_console.evaluate(LINK_PARTS)
+
+    assert seen_by_customer == seen_by_agent
+    assert seen_by_agent == {
+        "text": "the help page (opens in a new tab)",
+        "href": "https://help.streamflix.example/password", "target": "_blank",
+        "rel": "noopener noreferrer", "hint": " (opens in a new tab)", "hintHidden": True,
+    }  # fmt: skip
+    expect(page.get_by_role("link", name="the help page (opens in a new tab)")).to_be_visible()
+
+
 def test_customer_message_reaches_the_open_conversation(page: Page, console: Console) -> None:
     widget, _ = connected(page, console)
     widget.say("Are you still there?")

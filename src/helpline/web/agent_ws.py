@@ -4,30 +4,42 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from functools import partial
 from typing import Any
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, web
 
 from helpline.bus.base import Frame, Subscription, conversation_topic
 from helpline.errors import BusOverflowError, ProtocolError, StoreError
 from helpline.service import frames
+from helpline.service.agent_frames import (
+    Accept,
+    AgentFrame,
+    CannedSearch,
+    Close,
+    NoteNew,
+    Ping,
+    PresenceSet,
+    Release,
+    Reply,
+    Transfer,
+    Typing,
+    Urgent,
+    parse_agent_frame,
+)
 from helpline.service.handoff import topics, views
 from helpline.service.handoff.actions import AgentDesk
 from helpline.service.handoff.service import HandoffService
-from helpline.service.handoff.wire import AgentFrame, parse_agent_frame
 from helpline.settings import Limits
 from helpline.store.agents import Agent
 from helpline.web.auth import agent_view, request_token, require_agent, session_agent
-from helpline.web.keys import AUTH_SETTINGS, CLOCK, DESK, HANDOFF, SETTINGS, SOCKETS
-from helpline.web.ratelimit import TokenBucket, Verdict
+from helpline.web.keys import AUTH_SETTINGS, CLOCK, DESK, HANDOFF, SETTINGS
+from helpline.web.socket_session import SocketSession, serve
 
 log = logging.getLogger(__name__)
 
-_dumps = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 Handler = Callable[[Frame], Awaitable[None]]
 # customer-topic frames an agent needs; the rest (queue.position...) are the customer's
 RELAYED = ("message.new", "conversation.status")
@@ -39,59 +51,43 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     token = request_token(request)
     assert token is not None  # require_agent found a session for it
     app = request.app
-    limits = app[SETTINGS].limits
-    ws = web.WebSocketResponse(heartbeat=limits.heartbeat_s, max_msg_size=limits.max_frame_bytes)
-    await ws.prepare(request)
-    app[SOCKETS].add(ws)
-    session = AgentSession(ws, agent, app[HANDOFF], app[DESK], limits, app[CLOCK])
-    watcher = asyncio.create_task(
-        _watch_session(ws, lambda: session_agent(app, token), app[AUTH_SETTINGS].session_refresh_s)
-    )
-    try:
-        await session.start()
-        await session.run()
-    finally:
-        watcher.cancel()
-        app[SOCKETS].discard(ws)
-        await session.stop()
-    return ws
+
+    def session(ws: web.WebSocketResponse) -> AgentSession:
+        return AgentSession(
+            ws, agent, app[HANDOFF], app[DESK], app[SETTINGS].limits, app[CLOCK],
+            signed_in=lambda: session_agent(app, token),
+            refresh_s=app[AUTH_SETTINGS].session_refresh_s,
+        )  # fmt: skip
+
+    return await serve(request, session)
 
 
-async def _watch_session(
-    ws: web.WebSocketResponse, signed_in: Callable[[], Awaitable[Agent | None]], every_s: float
-) -> None:
-    """Close the console once its session has ended (signed out elsewhere, a new password,
-    expired); checking also extends the session, as any use does."""
-    while not ws.closed:
-        await asyncio.sleep(every_s)
-        try:
-            still = await signed_in()
-        except StoreError as exc:
-            log.warning("session not checked (%s); next time", exc)
-            continue
-        if still is None:
-            with contextlib.suppress(ConnectionError):
-                await ws.send_str(_dumps(frames.error(SESSION_ENDED, "signed out: sign in again")))
-            await ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session ended")
-            return
-
-
-class AgentSession:
-    """This task reads the socket; one pump task per subscribed topic only sends."""
+class AgentSession(SocketSession[AgentFrame]):
+    """This task reads the socket; one pump task per subscribed topic only sends, and a
+    watcher closes the socket once the agent's sign-in has ended."""
 
     def __init__(
         self, ws: web.WebSocketResponse, agent: Agent, service: HandoffService,
-        desk: AgentDesk, limits: Limits, clock: Callable[[], float],
+        desk: AgentDesk, limits: Limits, clock: Callable[[], float], *,
+        signed_in: Callable[[], Awaitable[Agent | None]], refresh_s: float,
     ) -> None:  # fmt: skip
-        self.ws, self.agent, self.service, self.desk = ws, agent, service, desk
-        self.limits = limits
-        self.bucket = TokenBucket(limits, clock)
+        super().__init__(ws, limits, clock)
+        self.agent, self.service, self.desk = agent, service, desk
         # topic -> subscription, its handler, the task pumping it (None until started)
         self.pumps: dict[str, tuple[Subscription, Handler, asyncio.Task[None] | None]] = {}
         self.sent_seq: dict[str, int] = {}  # conversation -> highest message seq sent
         self.connected = False
+        self._signed_in, self._refresh_s = signed_in, refresh_s
+        self._watcher: asyncio.Task[None] | None = None
+
+    def parse(self, raw: str) -> AgentFrame:
+        return parse_agent_frame(raw, self.limits)
+
+    def describe(self) -> str:
+        return f"agent {self.agent.id}"
 
     async def start(self) -> None:
+        self._watcher = asyncio.create_task(self._watch_session())
         await self._follow(topics.agent(self.agent.id), self._on_agent_frame, start=False)
         await self._follow(topics.QUEUE, self._on_queue_frame, start=False)
         pending = self.service.board.offers_to(self.agent.id)  # made before this socket
@@ -114,77 +110,75 @@ class AgentSession:
             self._start_pump(topic)
 
     async def stop(self) -> None:
+        if self._watcher is not None:
+            self._watcher.cancel()
         for topic in list(self.pumps):
             await self._unfollow(topic)
         if self.connected:
             await self.service.disconnected(self.agent)
 
-    async def run(self) -> None:
+    async def _watch_session(self) -> None:
+        """Close the console once its session has ended (signed out elsewhere, a new
+        password, expired); checking also extends the session, as any use does."""
         while not self.ws.closed:
-            msg = await self.ws.receive()
-            if msg.type is WSMsgType.TEXT:
-                await self.on_text(msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                await self.send(frames.error(frames.BAD_JSON, "binary frames are not accepted"))
-            else:
+            await asyncio.sleep(self._refresh_s)
+            try:
+                still = await self._signed_in()
+            except StoreError as exc:
+                log.warning("session not checked (%s); next time", exc)
+                continue
+            if still is None:
+                await self.send(frames.error(SESSION_ENDED, "signed out: sign in again"))
+                await self.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"session ended")
                 return
 
-    async def send(self, frame: Mapping[str, Any]) -> None:
-        if self.ws.closed:
-            return
-        with contextlib.suppress(ConnectionError):
-            await self.ws.send_str(_dumps(frame))
-
-    async def on_text(self, raw: str) -> None:
-        if self.bucket.take() is not Verdict.ALLOW:
-            await self.send(frames.error(frames.RATE_LIMITED, "slow down"))
-            return
-        try:
-            frame = parse_agent_frame(raw, self.limits)
-            await self.dispatch(frame)
-        except ProtocolError as exc:
-            await self.send(frames.error(exc.code, exc.message))
-        except StoreError as exc:
-            log.warning("store failed for agent %s: %s", self.agent.id, exc)
-            await self.send(frames.error(frames.UNAVAILABLE, "storage unavailable; resend later"))
-        except Exception:
-            log.exception("unexpected failure handling a frame of agent %s", self.agent.id)
-            await self.send(frames.error(frames.SERVER_ERROR, "something went wrong on our side"))
-
     async def dispatch(self, frame: AgentFrame) -> None:
-        kind, desk, agent = frame.type, self.desk, self.agent
-        cid = frame.get("conversation") or ""
-        seq: int | None = None
-        if kind == "ping":
-            await self.send({"type": "pong"})
-        elif kind == "presence.set":
-            await self.service.set_presence(agent.id, frame["status"])
-        elif kind == "conversation.accept":
-            await desk.accept(agent, cid)
-        elif kind == "message.new":
-            seq = await desk.reply(agent, cid, frame["id"], frame["text"])
-        elif kind == "note.new":
-            await desk.note(agent, cid, frame["id"], frame["text"])
-        elif kind in ("typing.start", "typing.stop"):
-            await desk.typing(agent, cid, kind)
-        elif kind == "canned.search":
-            results = desk.canned(cid, frame["query"])
-            reply = {"conversation": cid, "query": frame["query"], "results": results}
-            await self.send({"type": "canned.results", **reply})
-        elif kind == "conversation.transfer":
-            await desk.transfer(
-                agent, cid, to_agent=frame.get("to_agent"), to_team=frame.get("to_team"),
-                note=frame.get("note"),
-            )  # fmt: skip
-        elif kind == "conversation.release":
-            await desk.release(agent, cid)
-        elif kind == "conversation.close":
-            await desk.close(agent, cid, frame.tags)
-        elif kind == "conversation.urgent":
-            await desk.mark_urgent(agent, cid, frame.urgent)
-        if frame.get("id") is not None:
-            ack: dict[str, Any] = {"type": "ack", "id": frame["id"]}
+        seq = await HANDLERS[type(frame)](self, frame)
+        if frame.id is not None:
+            ack: dict[str, Any] = {"type": "ack", "id": frame.id}
             await self.send(ack if seq is None else {**ack, "seq": seq})
+
+    # --- what the agent sends: each returns the seq of a stored message, if any -------
+
+    async def _ping(self, frame: Ping) -> None:
+        await self.send(PONG)
+
+    async def _presence(self, frame: PresenceSet) -> None:
+        await self.service.set_presence(self.agent.id, frame.status)
+
+    async def _accept(self, frame: Accept) -> None:
+        await self.desk.accept(self.agent, frame.conversation)
+
+    async def _reply(self, frame: Reply) -> int:
+        return await self.desk.reply(self.agent, frame.conversation, frame.id, frame.text)
+
+    async def _note(self, frame: NoteNew) -> None:
+        await self.desk.note(self.agent, frame.conversation, frame.id, frame.text)
+
+    async def _typing(self, frame: Typing) -> None:
+        await self.desk.typing(self.agent, frame.conversation, frame.kind)
+
+    async def _canned(self, frame: CannedSearch) -> None:
+        cid, query = frame.conversation, frame.query
+        results = self.desk.canned(cid, query)
+        await self.send(
+            {"type": "canned.results", "conversation": cid, "query": query, "results": results}
+        )
+
+    async def _transfer(self, frame: Transfer) -> None:
+        await self.desk.transfer(
+            self.agent, frame.conversation, to_agent=frame.to_agent, to_team=frame.to_team,
+            note=frame.note,
+        )  # fmt: skip
+
+    async def _release(self, frame: Release) -> None:
+        await self.desk.release(self.agent, frame.conversation)
+
+    async def _close(self, frame: Close) -> None:
+        await self.desk.close(self.agent, frame.conversation, frame.tags)
+
+    async def _urgent(self, frame: Urgent) -> None:
+        await self.desk.mark_urgent(self.agent, frame.conversation, frame.urgent)
 
     # --- what the bus brings ----------------------------------------------------------
 
@@ -287,10 +281,26 @@ class AgentSession:
             try:
                 frame = await subscription.get()
             except BusOverflowError:
-                log.warning("agent %s fell behind; closing its socket", self.agent.id)
-                await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")
+                await self.fell_behind()
                 return
             try:
                 await handler(frame)
             except (ProtocolError, StoreError) as exc:  # one frame lost, not the feed
                 log.warning("agent %s: frame not relayed: %s", self.agent.id, exc)
+
+
+PONG = frames.Wire(type="pong")  # encoded once
+# frame type -> what the session does with it: the one place a new agent frame is wired
+HANDLERS: dict[type[AgentFrame], Callable[[AgentSession, Any], Awaitable[int | None]]] = {
+    Ping: AgentSession._ping,
+    PresenceSet: AgentSession._presence,
+    Accept: AgentSession._accept,
+    Reply: AgentSession._reply,
+    NoteNew: AgentSession._note,
+    Typing: AgentSession._typing,
+    CannedSearch: AgentSession._canned,
+    Transfer: AgentSession._transfer,
+    Release: AgentSession._release,
+    Close: AgentSession._close,
+    Urgent: AgentSession._urgent,
+}

@@ -5,14 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import web
 
 from helpline.address import normalise_address
 from helpline.bus.base import Subscription, conversation_topic
-from helpline.errors import BusOverflowError, ProtocolError, StoreError
+from helpline.errors import BusOverflowError, ProtocolError
 from helpline.identity import Identity, verify_identity
 from helpline.service import frames
 from helpline.service.conversation import ConversationService
@@ -23,42 +23,32 @@ from helpline.service.frames import (
     FeedbackNew,
     Hello,
     MessageNew,
+    Signal,
 )
 from helpline.service.handoff import topics
 from helpline.service.handoff.actions import AgentDesk
 from helpline.settings import Limits
 from helpline.web.cork import Cork
-from helpline.web.keys import CLOCK, CONVERSATIONS, DESK, SETTINGS, SOCKETS
-from helpline.web.ratelimit import TokenBucket, Verdict
+from helpline.web.keys import CLOCK, CONVERSATIONS, DESK, SETTINGS
+from helpline.web.socket_session import SocketSession, serve
 
 log = logging.getLogger(__name__)
 
 
 async def customer_ws(request: web.Request) -> web.WebSocketResponse:
     app = request.app
-    limits = app[SETTINGS].limits
-    ws = web.WebSocketResponse(heartbeat=limits.heartbeat_s, max_msg_size=limits.max_frame_bytes)
-    await ws.prepare(request)
-    app[SOCKETS].add(ws)
-    secret = app[SETTINGS].identity_secret
-    session = CustomerSession(
-        ws,
-        app[CONVERSATIONS],
-        limits,
-        app[CLOCK],
-        identity_secret=secret,
-        desk=app.get(DESK),
-        transport=request.transport,
-    )
-    try:
-        await session.run()
-    finally:
-        app[SOCKETS].discard(ws)
-        await session.stop()
-    return ws
+
+    def session(ws: web.WebSocketResponse) -> CustomerSession:
+        return CustomerSession(
+            ws, app[CONVERSATIONS], app[SETTINGS].limits, app[CLOCK],
+            identity_secret=app[SETTINGS].identity_secret, desk=app.get(DESK),
+            transport=request.transport,
+        )  # fmt: skip
+
+    return await serve(request, session)
 
 
-class CustomerSession:
+class CustomerSession(SocketSession[ClientFrame]):
     """Reads the socket (this task only); a second task relays the conversation's frames."""
 
     def __init__(
@@ -71,35 +61,27 @@ class CustomerSession:
         desk: AgentDesk | None = None,  # the live-agent side: queue place, agent, rating
         transport: asyncio.BaseTransport | None = None,  # to send bursts of frames at once
     ) -> None:
+        super().__init__(ws, limits, clock)
+        self.idle_timeout_s = limits.idle_timeout_s
         self.desk = desk
         self.transport = transport
         self._cork = Cork.of(transport)  # its socket, looked up once for every burst
-        self.ws = ws
         self.service = service
-        self.limits = limits
-        self.bucket = TokenBucket(limits, clock)
         self.conversation_id: str | None = None
         self.sent_seq = 0  # highest message seq this socket has shown; the bus may repeat it
         self._subscription: Subscription | None = None
         self._listener: asyncio.Task[None] | None = None
         self.identity_secret = identity_secret
 
-    async def run(self) -> None:
-        while not self.ws.closed:
-            try:
-                # asyncio.timeout, not receive(timeout=): heartbeat pongs must not count as activity
-                async with asyncio.timeout(self.limits.idle_timeout_s):
-                    msg = await self.ws.receive()
-            except TimeoutError:
-                await self.send(frames.error(frames.IDLE, "no activity; closing"))
-                await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"idle")
-                return
-            if msg.type is WSMsgType.TEXT:
-                await self.on_text(msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                await self.on_text(None)
-            else:  # close, closing, error (e.g. a frame over the size limit: 1009)
-                return
+    @property
+    def started(self) -> bool:
+        return self.conversation_id is not None
+
+    def parse(self, raw: str) -> ClientFrame:
+        return frames.parse_client_frame(raw, self.limits)
+
+    def describe(self) -> str:
+        return f"conversation {self.conversation_id}"
 
     async def stop(self) -> None:
         if self.desk is not None and self.conversation_id is not None:
@@ -111,58 +93,38 @@ class CustomerSession:
         if self._subscription is not None:
             await self._subscription.close()
 
-    async def send(self, frame: Mapping[str, Any]) -> None:
-        if self.ws.closed:
-            return  # stored anyway; the client catches up with last_seq on reconnect
-        with contextlib.suppress(ConnectionError):
-            await self.ws.send_str(frames.encode(frame))
-
-    async def on_text(self, raw: str | None) -> None:
-        verdict = self.bucket.take()
-        if verdict is Verdict.FLOOD:
-            await self.send(frames.error(frames.FLOOD, "too many frames; closing"))
-            await self.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"flood")
-            return
-        if verdict is Verdict.LIMITED:
-            limit = f"{self.limits.rate_per_s:g} frames a second"
-            await self.send(frames.error(frames.RATE_LIMITED, f"slow down: at most {limit}"))
-            return
-        try:
-            if raw is None:
-                raise ProtocolError(frames.BAD_JSON, "binary frames are not accepted")
-            await self.dispatch(frames.parse_client_frame(raw, self.limits))
-        except ProtocolError as exc:
-            await self.send(frames.error(exc.code, exc.message))
-        except StoreError as exc:
-            log.warning("store failed for %s: %s", self.conversation_id, exc)
-            await self.send(frames.error(frames.UNAVAILABLE, "storage unavailable; resend later"))
-        except Exception:
-            log.exception("unexpected failure handling a frame of %s", self.conversation_id)
-            await self.send(frames.error(frames.SERVER_ERROR, "something went wrong on our side"))
-
     async def dispatch(self, frame: ClientFrame) -> None:
         if isinstance(frame, Hello):
             await self.hello(frame)
             return
-        conversation_id = self.conversation_id
-        if conversation_id is None:
+        if self.conversation_id is None:
             raise ProtocolError(frames.NOT_READY, "send session.hello first")
-        if isinstance(frame, MessageNew):
-            await self.service.post_message(conversation_id, frame, self.send)
-        elif isinstance(frame, FeedbackNew):
-            await self.service.post_feedback(conversation_id, frame, self.send)
-        elif isinstance(frame, EmailSubmit):
-            await self.service.submit_email(conversation_id, frame, self.send)
-        elif isinstance(frame, CsatSubmit):
-            if self.desk is None:
-                raise ProtocolError(frames.BAD_FRAME, "this node takes no ratings")
-            duplicate = await self.desk.rate(conversation_id, frame.rating, frame.comment)
-            await self.send(frames.csat_ack(frame.id, frame.rating, duplicate))
-        elif frame.type == "ping":
-            await self.send({"type": "pong"})
-        else:  # typing: for agents only, never echoed to the customer's other tabs
-            typing = {"type": frame.type, "conversation": conversation_id, "sender": "customer"}
-            await self.service.bus.publish(topics.staff(conversation_id), typing)
+        await HANDLERS[type(frame)](self, self.conversation_id, frame)
+
+    # --- what the customer sends after the hello, in its conversation -----------------
+
+    async def _message(self, conversation_id: str, frame: MessageNew) -> None:
+        await self.service.post_message(conversation_id, frame, self.send)
+
+    async def _feedback(self, conversation_id: str, frame: FeedbackNew) -> None:
+        await self.service.post_feedback(conversation_id, frame, self.send)
+
+    async def _email(self, conversation_id: str, frame: EmailSubmit) -> None:
+        await self.service.submit_email(conversation_id, frame, self.send)
+
+    async def _csat(self, conversation_id: str, frame: CsatSubmit) -> None:
+        if self.desk is None:
+            raise ProtocolError(frames.BAD_FRAME, "this node takes no ratings")
+        duplicate = await self.desk.rate(conversation_id, frame.rating, frame.comment)
+        await self.send(frames.csat_ack(frame.id, frame.rating, duplicate))
+
+    async def _signal(self, conversation_id: str, frame: Signal) -> None:
+        if frame.type == "ping":
+            await self.send(PONG)
+            return
+        # typing: for agents only, never echoed to the customer's other tabs
+        typing = {"type": frame.type, "conversation": conversation_id, "sender": "customer"}
+        await self.service.bus.publish(topics.staff(conversation_id), typing)
 
     async def hello(self, hello: Hello) -> None:
         if self.conversation_id is not None:
@@ -220,8 +182,7 @@ class CustomerSession:
                     if held and cork is not None:
                         cork.release()
         except BusOverflowError:
-            log.warning("socket of %s fell behind; closing it to resume", self.conversation_id)
-            await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")
+            await self.fell_behind()
 
     async def relay_one(self, frame: Mapping[str, Any]) -> None:
         seq = frame.get("seq")
@@ -231,6 +192,16 @@ class CustomerSession:
             self.sent_seq = seq
         await self.send(frame)
 
+
+PONG = frames.Wire(type="pong")  # encoded once
+# frame type -> what the session does with it (session.hello aside: it starts the session)
+HANDLERS: dict[type[ClientFrame], Callable[[CustomerSession, str, Any], Awaitable[None]]] = {
+    MessageNew: CustomerSession._message,
+    FeedbackNew: CustomerSession._feedback,
+    EmailSubmit: CustomerSession._email,
+    CsatSubmit: CustomerSession._csat,
+    Signal: CustomerSession._signal,
+}
 
 MAX_CUSTOMER_ID_CHARS = 128
 MAX_CUSTOMER_NAME_CHARS = 100

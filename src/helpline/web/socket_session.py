@@ -1,0 +1,164 @@
+"""What both websockets share: set-up, the read loop and its time limits, the frame rate,
+parsing, encoding, and which failure becomes which error frame."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from aiohttp import WSCloseCode, WSMsgType, web
+
+from helpline.errors import BusUnavailableError, ProtocolError, StoreError
+from helpline.service import frames
+from helpline.settings import Limits
+from helpline.web.keys import SETTINGS, SOCKETS
+from helpline.web.ratelimit import TokenBucket, Verdict
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F")
+
+
+class SocketSession(ABC, Generic[F]):
+    """One connection. Only this task reads the socket (its pub/sub listeners only send).
+
+    A subclass parses a text frame into its own frame type F and dispatches it; this class
+    reads, limits the rate, and turns every failure into the error frame the protocol
+    names: the socket stays open unless the peer is abusive or the session cannot start.
+    """
+
+    # no frame for this long once the session started: error `idle`, close 1001
+    # (None: never; heartbeat pings still drop a peer that is gone)
+    idle_timeout_s: float | None = None
+
+    def __init__(
+        self, ws: web.WebSocketResponse, limits: Limits, clock: Callable[[], float]
+    ) -> None:
+        self.ws = ws
+        self.limits = limits
+        self.bucket = TokenBucket(limits, clock)
+        # the deadline of the first frame that starts the session (the event loop's clock)
+        self._start_by = asyncio.get_running_loop().time() + limits.hello_timeout_s
+
+    @property
+    def started(self) -> bool:
+        """Whether the session is set up (a customer's hello; an agent is at the upgrade)."""
+        return True
+
+    @abstractmethod
+    def parse(self, raw: str) -> F:
+        """The frame as a value; ProtocolError says what is wrong with it."""
+
+    @abstractmethod
+    async def dispatch(self, frame: F) -> None: ...
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Who is at the other end, for the log (never personal data)."""
+
+    async def start(self) -> None:
+        """Set-up before the first frame is read."""
+
+    async def stop(self) -> None:
+        """Clean-up once the socket has closed."""
+
+    async def run(self) -> None:
+        while not self.ws.closed:
+            try:
+                # asyncio.timeout, not receive(timeout=): heartbeat pongs must not count
+                async with asyncio.timeout_at(self._deadline()):
+                    msg = await self.ws.receive()
+            except TimeoutError:
+                await self._timed_out()
+                return
+            if msg.type is WSMsgType.TEXT:
+                await self.on_text(msg.data)
+            elif msg.type is WSMsgType.BINARY:
+                await self.on_text(None)
+            else:  # close, closing, error (e.g. a frame over the size limit: 1009)
+                return
+
+    def _deadline(self) -> float | None:
+        if not self.started:  # counted from the upgrade: frames before the hello do not extend it
+            return self._start_by
+        if self.idle_timeout_s is None:
+            return None
+        return asyncio.get_running_loop().time() + self.idle_timeout_s
+
+    async def _timed_out(self) -> None:
+        if self.started:
+            await self.send(frames.error(frames.IDLE, "no activity; closing"))
+            await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"idle")
+            return
+        limit = f"{self.limits.hello_timeout_s:g} s"
+        await self.send(frames.error(frames.HELLO_TIMEOUT, f"no session.hello within {limit}"))
+        await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"no hello")
+
+    async def send(self, frame: Mapping[str, Any]) -> None:
+        if self.ws.closed:
+            return  # stored anyway; the client catches up with last_seq on reconnect
+        with contextlib.suppress(ConnectionError):
+            await self.ws.send_str(frames.encode(frame))
+
+    async def on_text(self, raw: str | None) -> None:
+        """One frame from the client (None: a binary frame), within the frame rate."""
+        verdict = self.bucket.take()
+        if verdict is Verdict.FLOOD:
+            await self.send(frames.error(frames.FLOOD, "too many frames; closing"))
+            await self.ws.close(code=WSCloseCode.POLICY_VIOLATION, message=b"flood")
+            return
+        if verdict is Verdict.LIMITED:
+            limit = f"{self.limits.rate_per_s:g} frames a second"
+            await self.send(frames.error(frames.RATE_LIMITED, f"slow down: at most {limit}"))
+            return
+        try:
+            if raw is None:
+                raise ProtocolError(frames.BAD_JSON, "binary frames are not accepted")
+            await self.dispatch(self.parse(raw))
+        except ProtocolError as exc:
+            await self.send(frames.error(exc.code, exc.message))
+        except StoreError as exc:
+            log.warning("store failed for %s: %s", self.describe(), exc)
+            await self.unavailable("storage unavailable; resend later")
+        except BusUnavailableError as exc:
+            log.warning("bus failed for %s: %s", self.describe(), exc)
+            await self.unavailable("chat service unavailable; resend later")
+        except Exception:
+            log.exception("unexpected failure handling a frame of %s", self.describe())
+            await self.send(frames.error(frames.SERVER_ERROR, "something went wrong on our side"))
+
+    async def unavailable(self, message: str) -> None:
+        """A backend is down: the client may resend the same frame later. A session that
+        could not even start is closed with 1013, so the client reconnects with back-off
+        instead of waiting on a socket that can do nothing."""
+        await self.send(frames.error(frames.UNAVAILABLE, message))
+        if not self.started:
+            await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"unavailable")
+
+    async def fell_behind(self) -> None:
+        """The bus dropped frames for this socket: close it; the client resumes from the store."""
+        log.warning("socket of %s fell behind; closing it to resume", self.describe())
+        await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")
+
+
+async def serve(
+    request: web.Request, make: Callable[[web.WebSocketResponse], SocketSession[Any]]
+) -> web.WebSocketResponse:
+    """Upgrade the request and run the session `make` builds for it until the socket closes."""
+    app = request.app
+    limits = app[SETTINGS].limits
+    ws = web.WebSocketResponse(heartbeat=limits.heartbeat_s, max_msg_size=limits.max_frame_bytes)
+    await ws.prepare(request)
+    app[SOCKETS].add(ws)  # closed with 1001 on shutdown
+    session = make(ws)
+    try:
+        await session.start()
+        await session.run()
+    finally:
+        app[SOCKETS].discard(ws)
+        await session.stop()
+    return ws
