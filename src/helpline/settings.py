@@ -118,6 +118,9 @@ class Settings:
     # HMAC key shared with the host site for signed customer identities; None: every
     # identity is ignored (customers are anonymous)
     identity_secret: str | None = field(default=None, repr=False)
+    # shared secret a Rasa REST client sends (Authorization: Bearer, or ?token=); None: the
+    # REST channel is open to anyone who can reach it (its senders are never verified anyway)
+    rest_token: str | None = field(default=None, repr=False)
     smtp: Smtp | None = None  # None: emails stay queued in the outbox (a warning says so)
     outbox: OutboxPolicy = field(default_factory=OutboxPolicy)
     # Redis shared by several nodes (redis://host:6379/0, rediss://, unix:///path.sock):
@@ -165,11 +168,18 @@ class Settings:
 def from_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
     """Settings with the secrets and SMTP server the environment names.
 
-    HELPLINE_IDENTITY_SECRET; HELPLINE_SMTP_HOST (unset: no SMTP), HELPLINE_SMTP_FROM,
-    HELPLINE_SMTP_PORT, HELPLINE_SMTP_SECURITY, HELPLINE_SMTP_USERNAME, HELPLINE_SMTP_PASSWORD.
+    HELPLINE_IDENTITY_SECRET, HELPLINE_REST_TOKEN; HELPLINE_SMTP_HOST (unset: no SMTP),
+    HELPLINE_SMTP_FROM, HELPLINE_SMTP_PORT, HELPLINE_SMTP_SECURITY, HELPLINE_SMTP_USERNAME,
+    HELPLINE_SMTP_PASSWORD.
     """
     secret = environ.get("HELPLINE_IDENTITY_SECRET") or settings.identity_secret
-    return replace(settings, identity_secret=secret, smtp=_smtp(environ) or settings.smtp)
+    rest_token = environ.get("HELPLINE_REST_TOKEN") or settings.rest_token
+    return replace(
+        settings,
+        identity_secret=secret,
+        rest_token=rest_token,
+        smtp=_smtp(environ) or settings.smtp,
+    )
 
 
 def _smtp(environ: Mapping[str, str]) -> Smtp | None:
