@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from helpline.client_address import parse_networks
+from helpline.client_address import parse_networks, parse_origins
 from helpline.errors import ConfigError
 
 # The repository's web_widget/ when running from a checkout (src/helpline/settings.py -> ../../..).
@@ -130,6 +130,9 @@ class Settings:
     # reverse proxies whose X-Forwarded-For names the client (CIDRs or addresses); empty:
     # the peer's address is the client's
     trusted_proxies: tuple[str, ...] = ()
+    # origins besides the server's own whose pages may use the agent cookie (the console
+    # served from another host); every other origin is refused on /api/ and /ws/agent
+    allowed_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules_dir", Path(self.rules_dir))
@@ -149,6 +152,7 @@ class Settings:
         if not math.isfinite(self.shutdown_timeout_s) or self.shutdown_timeout_s <= 0:
             raise ConfigError("shutdown_timeout_s", "must be positive")
         parse_networks(self.trusted_proxies)  # a bad network is named at start-up
+        object.__setattr__(self, "allowed_origins", parse_origins(self.allowed_origins))
         if not math.isfinite(self.action_timeout_s) or self.action_timeout_s <= 0:
             raise ConfigError("action_timeout_s", "must be positive")
         if self.action_endpoint is not None and not _is_http_url(self.action_endpoint):
