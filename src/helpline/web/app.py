@@ -39,6 +39,7 @@ from helpline.web.keys import (
 )
 from helpline.web.mailer import mailer_ctx
 from helpline.web.origin import origin_policy
+from helpline.web.paths import path_guard
 from helpline.web.reload import watch_rules_ctx
 from helpline.web.routes import setup_routes
 
@@ -61,6 +62,7 @@ def create_app(
     app[RULES] = RulesHolder(rulebook if rulebook is not None else _load(settings))
     app[SOCKETS] = weakref.WeakSet()
     app[TRUSTED_PROXIES] = parse_networks(settings.trusted_proxies)
+    app.middlewares.append(path_guard)
     app.middlewares.append(origin_policy)  # before the agent guard: no store read for it
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_store_ctx(store))

@@ -10,6 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from helpline.client_address import client_address, client_scheme
+from helpline.errors import ProtocolError
+from helpline.service import inputs
 from helpline.store.agents import Agent, agent_store
 from helpline.web.auth import (
     COOKIE,
@@ -71,9 +73,9 @@ async def _credentials(request: web.Request) -> tuple[str, str]:
             web.HTTPUnsupportedMediaType, "bad_request", "send the body as application/json"
         )
     try:
-        body: Any = await request.json()
-    except ValueError:
-        raise json_error(web.HTTPBadRequest, "bad_request", "the body must be JSON") from None
+        body: Any = inputs.load_object(await request.read(), "the body")
+    except ProtocolError as exc:
+        raise json_error(web.HTTPBadRequest, "bad_request", exc.message) from None
     email = body.get("email") if isinstance(body, dict) else None
     password = body.get("password") if isinstance(body, dict) else None
     if not isinstance(email, str) or not isinstance(password, str) or not email.strip():

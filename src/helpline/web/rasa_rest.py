@@ -20,7 +20,7 @@ from aiohttp import web
 
 from helpline.actions.wire import REST_TOKEN_PREFIX
 from helpline.errors import ProtocolError, StoreError
-from helpline.service import frames
+from helpline.service import frames, inputs
 from helpline.service.conversation import ConversationService
 from helpline.service.frames import MessageNew
 from helpline.settings import Limits
@@ -82,12 +82,7 @@ def rasa_message(recipient: str, message: Message) -> dict[str, Any]:
 
 def parse(raw: bytes, limits: Limits) -> RestMessage:
     """The request body as a value; ProtocolError says what is wrong with it."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise ProtocolError(frames.BAD_JSON, "body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ProtocolError(frames.BAD_JSON, "body must be a JSON object")
+    data = inputs.load_object(raw, "body")
     text = data.get("message")
     if not isinstance(text, str) or not text.strip():
         raise ProtocolError(frames.BAD_FRAME, "field 'message' must be a non-empty string")
