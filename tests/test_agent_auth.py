@@ -239,7 +239,7 @@ async def test_login_is_allowed_again_once_the_failures_leave_the_window(
 async def test_failures_on_different_emails_from_one_address_are_limited(
     client: TestClient,
 ) -> None:
-    for n in range(5):
+    for n in range(AuthSettings().max_failed_logins_per_address):
         assert (await log_in(client, email=f"user{n}@example.com")).status == 401
 
     response = await log_in(client, email="someone-else@example.com")
@@ -261,7 +261,7 @@ async def test_behind_a_trusted_proxy_failures_count_per_forwarded_client(
 ) -> None:
     # the test client connects from 127.0.0.1: here that is the proxy
     client = await make_auth_client(trusted_proxies=("127.0.0.1",))
-    for n in range(5):
+    for n in range(AuthSettings().max_failed_logins_per_address):
         assert await _proxied(client, "198.51.100.7", f"user{n}@example.com") == 401
 
     assert await _proxied(client, "198.51.100.7", "another@example.com") == 429
@@ -271,7 +271,7 @@ async def test_behind_a_trusted_proxy_failures_count_per_forwarded_client(
 async def test_without_a_trusted_proxy_a_forwarded_header_does_not_escape_the_limit(
     client: TestClient,
 ) -> None:
-    for n in range(5):
+    for n in range(AuthSettings().max_failed_logins_per_address):
         assert await _proxied(client, f"198.51.100.{n}", f"user{n}@example.com") == 401
 
     assert await _proxied(client, "203.0.113.5", "another@example.com") == 429

@@ -58,3 +58,29 @@ def _is_address(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def client_scheme(
+    peer: str | None, transport_scheme: str, forwarded_proto: str | None, trusted: Sequence[Network]
+) -> str:
+    """The scheme the client used: X-Forwarded-Proto's first entry when the peer is a
+    trusted proxy (the one that terminated TLS wrote it), else the connection's own."""
+    if peer is None or not trusted or not forwarded_proto or not _trusted(peer, trusted):
+        return transport_scheme
+    first = forwarded_proto.split(",")[0].strip().lower()
+    return first if first in ("http", "https") else transport_scheme
+
+
+def parse_origins(texts: Sequence[str]) -> tuple[str, ...]:
+    """Origins as browsers send them (https://support.example.com[:port]), lower-cased; a
+    path, a missing scheme or a wildcard names itself."""
+    origins = []
+    for text in texts:
+        origin = text.strip().rstrip("/").lower()
+        scheme, sep, host = origin.partition("://")
+        if scheme not in ("http", "https") or not sep or not host or "/" in host or "*" in host:
+            raise ConfigError(
+                "allowed_origins", f"{text!r} is not an origin (e.g. https://support.example.com)"
+            )
+        origins.append(origin)
+    return tuple(origins)

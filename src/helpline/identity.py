@@ -4,8 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+# The REST channel's senders live under this prefix (their conversations' tokens, the id
+# custom actions see), and a signed identity may not claim it: a REST client, which proves
+# nothing about who it is, can never be taken for a verified customer.
+REST_PREFIX = "rest:"
+
+_HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+_canonical = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass(frozen=True)
@@ -16,18 +26,29 @@ class Identity:
 
 
 def identity_payload(customer_id: str, name: str | None, email: str | None) -> bytes:
-    """What the host site signs: id, name and email, newline-separated (empty when absent).
+    """What the host site signs: the JSON array [id, name, email] (null when absent), in
+    UTF-8 with no spaces, which is JavaScript's `JSON.stringify([id, name, email])` and
+    Python's `json.dumps(..., ensure_ascii=False, separators=(",", ":"))`.
 
+    An array cannot be re-split: a newline or quote inside the name stays inside the name.
     Name and email are signed too because the email receives offline replies; an unsigned
-    email could be used to read someone else's answers.
-    """
-    return "\n".join((customer_id, name or "", email or "")).encode()
+    email could be used to read someone else's answers. UnicodeEncodeError for a lone
+    surrogate (a string no host site can have signed)."""
+    return _canonical([customer_id, name or None, email or None]).encode()
+
+
+def legacy_payload(customer_id: str, name: str | None, email: str | None) -> bytes | None:
+    """The first form, fields joined by newlines: accepted during the transition (see
+    docs/security.md), but never when a field holds a newline, where it is ambiguous."""
+    fields = (customer_id, name or "", email or "")
+    if any("\n" in field for field in fields):
+        return None
+    return "\n".join(fields).encode()
 
 
 def sign_identity(secret: str, customer_id: str, name: str | None, email: str | None) -> str:
     """Hex HMAC-SHA256, as the host site's server computes it."""
-    payload = identity_payload(customer_id, name, email)
-    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()
+    return _mac(secret, identity_payload(customer_id, name, email))
 
 
 def verify_identity(secret: str | None, claim: Mapping[str, object] | None) -> Identity | None:
@@ -38,9 +59,33 @@ def verify_identity(secret: str | None, claim: Mapping[str, object] | None) -> I
     name, email = claim.get("name"), claim.get("email")
     if not isinstance(customer_id, str) or not customer_id or not isinstance(signature, str):
         return None
-    if not all(v is None or isinstance(v, str) for v in (name, email)):
+    if customer_id.startswith(REST_PREFIX):
         return None
-    expected = sign_identity(secret, customer_id, name, email)  # type: ignore[arg-type]
-    if not hmac.compare_digest(expected, signature.lower()):
+    if not (_optional_str(name) and _optional_str(email)):
+        return None
+    try:
+        payloads = [identity_payload(customer_id, name, email)]  # type: ignore[arg-type]
+    except UnicodeEncodeError:
+        return None  # a lone surrogate (a name cut mid-emoji): anonymous, as documented
+    legacy = legacy_payload(customer_id, name, email)  # type: ignore[arg-type]
+    if legacy is not None:
+        payloads.append(legacy)
+    given = signature.lower()
+    if not _HEX_DIGEST.fullmatch(given):
+        return None  # and compare_digest refuses non-ASCII text
+    if not any(hmac.compare_digest(_mac(secret, p), given) for p in payloads):
         return None
     return Identity(customer_id, name or None, email or None)  # type: ignore[arg-type]
+
+
+def is_rest_token(token: str) -> bool:
+    """Whether a conversation token is a REST sender's (which no widget may resume)."""
+    return token.startswith(REST_PREFIX)
+
+
+def _optional_str(value: object) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _mac(secret: str, payload: bytes) -> str:
+    return hmac.new(secret.encode(), payload, hashlib.sha256).hexdigest()

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
-from helpline.client_address import parse_networks
+from helpline.client_address import parse_networks, parse_origins
 from helpline.errors import ConfigError
 
 # The repository's web_widget/ when running from a checkout (src/helpline/settings.py -> ../../..).
@@ -121,6 +121,9 @@ class Settings:
     # HMAC key shared with the host site for signed customer identities; None: every
     # identity is ignored (customers are anonymous)
     identity_secret: str | None = field(default=None, repr=False)
+    # shared secret a Rasa REST client sends (Authorization: Bearer, or ?token=); None: the
+    # REST channel is open to anyone who can reach it (its senders are never verified anyway)
+    rest_token: str | None = field(default=None, repr=False)
     smtp: Smtp | None = None  # None: emails stay queued in the outbox (a warning says so)
     outbox: OutboxPolicy = field(default_factory=OutboxPolicy)
     # Redis shared by several nodes (redis://host:6379/0, rediss://, unix:///path.sock):
@@ -130,6 +133,9 @@ class Settings:
     # reverse proxies whose X-Forwarded-For names the client (CIDRs or addresses); empty:
     # the peer's address is the client's
     trusted_proxies: tuple[str, ...] = ()
+    # origins besides the server's own whose pages may use the agent cookie (the console
+    # served from another host); every other origin is refused on /api/ and /ws/agent
+    allowed_origins: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules_dir", Path(self.rules_dir))
@@ -149,6 +155,7 @@ class Settings:
         if not math.isfinite(self.shutdown_timeout_s) or self.shutdown_timeout_s <= 0:
             raise ConfigError("shutdown_timeout_s", "must be positive")
         parse_networks(self.trusted_proxies)  # a bad network is named at start-up
+        object.__setattr__(self, "allowed_origins", parse_origins(self.allowed_origins))
         if not math.isfinite(self.action_timeout_s) or self.action_timeout_s <= 0:
             raise ConfigError("action_timeout_s", "must be positive")
         if self.action_endpoint is not None and not _is_http_url(self.action_endpoint):
@@ -168,11 +175,18 @@ class Settings:
 def from_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
     """Settings with the secrets and SMTP server the environment names.
 
-    HELPLINE_IDENTITY_SECRET; HELPLINE_SMTP_HOST (unset: no SMTP), HELPLINE_SMTP_FROM,
-    HELPLINE_SMTP_PORT, HELPLINE_SMTP_SECURITY, HELPLINE_SMTP_USERNAME, HELPLINE_SMTP_PASSWORD.
+    HELPLINE_IDENTITY_SECRET, HELPLINE_REST_TOKEN; HELPLINE_SMTP_HOST (unset: no SMTP),
+    HELPLINE_SMTP_FROM, HELPLINE_SMTP_PORT, HELPLINE_SMTP_SECURITY, HELPLINE_SMTP_USERNAME,
+    HELPLINE_SMTP_PASSWORD.
     """
     secret = environ.get("HELPLINE_IDENTITY_SECRET") or settings.identity_secret
-    return replace(settings, identity_secret=secret, smtp=_smtp(environ) or settings.smtp)
+    rest_token = environ.get("HELPLINE_REST_TOKEN") or settings.rest_token
+    return replace(
+        settings,
+        identity_secret=secret,
+        rest_token=rest_token,
+        smtp=_smtp(environ) or settings.smtp,
+    )
 
 
 def _smtp(environ: Mapping[str, str]) -> Smtp | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +17,10 @@ from helpline.errors import ActionServerError
 log = logging.getLogger(__name__)
 
 _NOT_JSON = object()
+# An action's answer is a few replies and events: a few KB. A megabyte is far more than any
+# needs, and bounds what is parsed on the event loop and stored as one message (a 200 MB
+# answer took 5.8 s to parse, past the action timeout, and was stored whole).
+MAX_ANSWER_BYTES = 1024 * 1024
 
 
 def webhook_url(endpoint: str) -> URL:
@@ -38,7 +43,7 @@ class RemoteRunner:
         body = wire.action_call(call, domain)
         try:
             async with self._client().post(self.url, json=body) as response:
-                data = await _json(response)
+                data = await _json(response, call.name)
                 status = response.status
         except TimeoutError as exc:
             raise ActionServerError(call.name, f"no answer from {self.url} in time") from exc
@@ -59,8 +64,16 @@ class RemoteRunner:
         return self._session
 
 
-async def _json(response: aiohttp.ClientResponse) -> Any:
+async def _json(response: aiohttp.ClientResponse, action: str) -> Any:
+    too_large = ActionServerError(action, f"the answer is larger than {MAX_ANSWER_BYTES} bytes")
+    if response.content_length is not None and response.content_length > MAX_ANSWER_BYTES:
+        raise too_large  # not read at all
+    body = bytearray()
+    while chunk := await response.content.read(MAX_ANSWER_BYTES + 1 - len(body)):
+        body += chunk
+        if len(body) > MAX_ANSWER_BYTES:
+            raise too_large
     try:
-        return await response.json(content_type=None)
-    except ValueError:
+        return json.loads(body)
+    except (ValueError, RecursionError):
         return _NOT_JSON  # an error status says enough; a 200 like this is refused by wire.result

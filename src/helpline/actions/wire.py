@@ -9,14 +9,16 @@ from typing import Any
 
 from helpline.actions.base import ActionCall, ActionMessage, ActionResult
 from helpline.errors import ActionError, ActionNotFoundError, ActionServerError
+from helpline.identity import REST_PREFIX, is_rest_token
 from helpline.rules.model import Rulebook
 from helpline.store.base import Conversation
 from helpline.turn import Button
 
 CHANNEL = "helpline"
-# A conversation opened through Rasa's REST channel has this token + the sender's id, so
-# actions see that sender as tracker.sender_id, as they would under Rasa.
-REST_TOKEN_PREFIX = "rest:"
+# A conversation opened through Rasa's REST channel has this token + the sender's id; its
+# actions see that token ("rest:alice") as tracker.sender_id: the REST client's own name for
+# itself, unproven, in a namespace no verified customer id can enter (identity.REST_PREFIX).
+REST_TOKEN_PREFIX = REST_PREFIX
 
 
 def _sdk_version() -> str:
@@ -31,11 +33,12 @@ RASA_VERSION = _sdk_version()
 
 
 def sender_id(conversation: Conversation) -> str:
-    """Who an action sees: the known customer, the REST sender, or else the conversation."""
+    """Who an action sees: the verified customer, the REST sender under its prefix
+    ("rest:alice"), or else the conversation."""
     if conversation.customer_id:
         return conversation.customer_id
-    if conversation.token.startswith(REST_TOKEN_PREFIX):
-        return conversation.token.removeprefix(REST_TOKEN_PREFIX)
+    if is_rest_token(conversation.token):
+        return conversation.token
     return conversation.id
 
 

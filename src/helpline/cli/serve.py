@@ -57,6 +57,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="a reverse proxy whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 "
         "(repeat for several; default: none, the peer is the client)",
     )
+    parser.add_argument(
+        "--allowed-origin",
+        action="append",
+        default=[],
+        metavar="ORIGIN",
+        help="a page origin besides this server's own that may use the agent login, e.g. "
+        "https://desk.example.com (repeat for several; default: none)",
+    )
     parser.set_defaults(func=run)
 
 
@@ -92,6 +100,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         action_timeout_s=args.action_timeout,
         redis_url=args.redis,
         trusted_proxies=tuple(args.trusted_proxy),
+        allowed_origins=tuple(args.allowed_origin),
     )
     return from_environment(settings, os.environ)  # HELPLINE_IDENTITY_SECRET, HELPLINE_SMTP_*
 

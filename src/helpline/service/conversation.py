@@ -12,7 +12,7 @@ from helpline import dialogue
 from helpline.bus.base import Bus, conversation_topic
 from helpline.bus.locks import LockRegistry
 from helpline.errors import ProtocolError
-from helpline.identity import Identity
+from helpline.identity import Identity, is_rest_token
 from helpline.rules.model import Rulebook
 from helpline.service import codec, frames, notice
 from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
@@ -118,7 +118,7 @@ class ConversationService:
     ) -> tuple[Conversation, bool]:
         """Resume the conversation hello's token names, or a verified customer's latest open
         one (their other device), or start (and greet) a new one."""
-        if hello.token:
+        if hello.token and not is_rest_token(hello.token):  # REST senders resume by REST only
             found = await self.store.conversation_by_token(hello.token)
             if found is not None and _may_resume(found, identity):
                 return found, True

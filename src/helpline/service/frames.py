@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from helpline.address import normalise_address
 from helpline.errors import ProtocolError
+from helpline.service import inputs
 from helpline.settings import Limits
 from helpline.store.base import Message
 
@@ -103,14 +104,10 @@ ClientFrame = Hello | MessageNew | FeedbackNew | EmailSubmit | CsatSubmit | Sign
 
 
 def decode_object(raw: str) -> dict[str, Any]:
-    """A text frame's JSON object (either socket's); ProtocolError(BAD_JSON) otherwise."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise ProtocolError(BAD_JSON, "frame is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ProtocolError(BAD_JSON, "frame must be a JSON object")
-    return data
+    """A text frame's JSON object (either socket's), checked by service.inputs;
+    ProtocolError(BAD_JSON or BAD_FRAME) otherwise. A hello's identity claim is left to
+    its signature: one no host site can have signed makes the customer anonymous."""
+    return inputs.load_object(raw, "frame", opaque=("identity",))
 
 
 def parse_client_frame(raw: str, limits: Limits) -> ClientFrame:
@@ -185,17 +182,11 @@ def _client_id(data: dict[str, Any], limits: Limits) -> str:
 
 
 def _optional_str(data: dict[str, Any], name: str) -> str | None:
-    value = data.get(name)
-    if value is not None and not isinstance(value, str):
-        raise ProtocolError(BAD_FRAME, f"field {name!r} must be a string or null")
-    return value
+    return inputs.optional_text(data.get(name), name)
 
 
 def _int(data: dict[str, Any], name: str, minimum: int) -> int:
-    value = data.get(name)
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        raise ProtocolError(BAD_FRAME, f"field {name!r} must be an integer >= {minimum}")
-    return value
+    return inputs.bounded_int(data.get(name), name, minimum)
 
 
 def _bool(data: dict[str, Any], name: str) -> bool:

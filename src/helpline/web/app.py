@@ -14,6 +14,7 @@ from aiohttp import WSCloseCode, web
 from helpline.actions import step_for
 from helpline.bus import Bus, MemoryBus
 from helpline.bus.locks import LockRegistry
+from helpline.client_address import parse_networks
 from helpline.rules.model import Rulebook
 from helpline.service.conversation import ConversationService
 from helpline.service.handoff.actions import AgentDesk
@@ -22,6 +23,7 @@ from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store import open_store
 from helpline.store.base import Store
+from helpline.web.headers import add_security_headers
 from helpline.web.keys import (
     BUS,
     CLOCK,
@@ -33,8 +35,11 @@ from helpline.web.keys import (
     SETTINGS,
     SOCKETS,
     STORE,
+    TRUSTED_PROXIES,
 )
 from helpline.web.mailer import mailer_ctx
+from helpline.web.origin import origin_policy
+from helpline.web.paths import path_guard
 from helpline.web.reload import watch_rules_ctx
 from helpline.web.routes import setup_routes
 
@@ -56,6 +61,10 @@ def create_app(
     app[CLOCK] = clock or time.time
     app[RULES] = RulesHolder(rulebook if rulebook is not None else _load(settings))
     app[SOCKETS] = weakref.WeakSet()
+    app[TRUSTED_PROXIES] = parse_networks(settings.trusted_proxies)
+    app.middlewares.append(path_guard)
+    app.middlewares.append(origin_policy)  # before the agent guard: no store read for it
+    app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_store_ctx(store))
     app.cleanup_ctx.append(_bus_ctx)
     app.cleanup_ctx.append(mailer_ctx)

@@ -1,4 +1,4 @@
-"""Failed login attempts per key (an email, a client address) in a sliding time window."""
+"""Failed login attempts per key (an email at an address, an address) in a sliding window."""
 
 from __future__ import annotations
 
@@ -26,10 +26,11 @@ class FailedAttempts:
         self._sweep_above = sweep_above  # keys kept before stale ones are swept out
         self._failures: dict[str, deque[float]] = {}
 
-    def retry_after(self, *keys: str) -> int | None:
-        """Whole seconds until every key may try again, or None if all may try now."""
+    def retry_after(self, *keys: str, limit: int | None = None) -> int | None:
+        """Whole seconds until every key may try again, or None if all may try now
+        (limit: this call's failures allowed per key, instead of the default)."""
         now = self._clock()
-        waits = [self._wait(key, now) for key in keys]
+        waits = [self._wait(key, now, limit or self._limit) for key in keys]
         longest = max((w for w in waits if w is not None), default=None)
         return None if longest is None else max(1, math.ceil(longest))
 
@@ -56,14 +57,14 @@ class FailedAttempts:
     def __len__(self) -> int:
         return len(self._failures)
 
-    def _wait(self, key: str, now: float) -> float | None:
+    def _wait(self, key: str, now: float, limit: int) -> float | None:
         times = self._failures.get(key)
         if not times:
             return None
         self._drop_old(times, now)
-        if len(times) < self._limit:
+        if len(times) < limit:
             return None
-        return times[-self._limit] + self._window_s - now
+        return times[-limit] + self._window_s - now
 
     def _drop_old(self, times: deque[float], now: float) -> None:
         while times and times[0] <= now - self._window_s:

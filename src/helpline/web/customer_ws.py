@@ -137,6 +137,7 @@ class CustomerSession(SocketSession[ClientFrame]):
         self.conversation_id = conversation.id
         # last_seq counts in the token's conversation; one found by identity starts at 0
         since = hello.last_seq if resumed and conversation.token == hello.token else 0
+        since = min(since, conversation.last_seq)  # a later seq would mute what comes next
         self.sent_seq = since
         missed = await self.service.history(conversation.id, since)
         cork = self._cork

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from helpline.bus.base import Bus
+from helpline.client_address import Network
 from helpline.service.conversation import ConversationService
 from helpline.service.handoff.actions import AgentDesk
 from helpline.service.handoff.service import HandoffService
@@ -31,3 +32,4 @@ DESK = web.AppKey("desk", AgentDesk)  # what agents (and rating customers) do to
 MAILER = web.AppKey("mailer", Mailer)  # emails to customers (outbox + SMTP sender)
 AUTH_SETTINGS: web.AppKey[AuthSettings] = web.AppKey("auth_settings")
 AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_SETTINGS
+TRUSTED_PROXIES: web.AppKey[tuple[Network, ...]] = web.AppKey("trusted_proxies")

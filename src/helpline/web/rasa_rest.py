@@ -1,7 +1,14 @@
-"""POST /webhooks/rest/webhook: Rasa's REST channel, answered by the same conversation service."""
+"""POST /webhooks/rest/webhook: Rasa's REST channel, answered by the same conversation service.
+
+What it trusts: nothing about who the sender is. A sender is the client's own name for a
+conversation, kept under the "rest:" prefix: custom actions see "rest:<sender>", never a
+verified customer id, and no widget can resume it. With a REST token set (HELPLINE_REST_TOKEN)
+only clients that send it get in; without one, anyone who can reach the URL can chat.
+"""
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import secrets
@@ -13,7 +20,7 @@ from aiohttp import web
 
 from helpline.actions.wire import REST_TOKEN_PREFIX
 from helpline.errors import ProtocolError, StoreError
-from helpline.service import frames
+from helpline.service import frames, inputs
 from helpline.service.conversation import ConversationService
 from helpline.service.frames import MessageNew
 from helpline.settings import Limits
@@ -34,7 +41,10 @@ class RestMessage:
 
 
 async def rest_webhook(request: web.Request) -> web.Response:
-    limits = request.app[SETTINGS].limits
+    settings = request.app[SETTINGS]
+    if settings.rest_token is not None and not _authorised(request, settings.rest_token):
+        return _error(401, "unauthorized", "send the REST channel's token")
+    limits = settings.limits
     try:
         incoming = parse(await _body(request, limits), limits)
         replies = await answer(request.app[CONVERSATIONS], incoming)
@@ -72,12 +82,7 @@ def rasa_message(recipient: str, message: Message) -> dict[str, Any]:
 
 def parse(raw: bytes, limits: Limits) -> RestMessage:
     """The request body as a value; ProtocolError says what is wrong with it."""
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        raise ProtocolError(frames.BAD_JSON, "body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise ProtocolError(frames.BAD_JSON, "body must be a JSON object")
+    data = inputs.load_object(raw, "body")
     text = data.get("message")
     if not isinstance(text, str) or not text.strip():
         raise ProtocolError(frames.BAD_FRAME, "field 'message' must be a non-empty string")
@@ -140,6 +145,13 @@ def _replies(after: list[Message]) -> list[Message]:
         if message.sender == "bot":
             replies.append(message)
     return replies
+
+
+def _authorised(request: web.Request, expected: str) -> bool:
+    """The channel's token as Rasa deployments send it: a Bearer header or ?token=."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    given = value.strip() if scheme.lower() == "bearer" else request.query.get("token", "")
+    return hmac.compare_digest(given.encode(errors="replace"), expected.encode())
 
 
 def _error(status: int, code: str, message: str) -> web.Response:
