@@ -11,13 +11,20 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.errors import StoreError
-from helpline.store import postgres_agents, postgres_handoff_ops, postgres_mail, postgres_ops
+from helpline.store import (
+    postgres_agents,
+    postgres_handoff_ops,
+    postgres_mail,
+    postgres_ops,
+    postgres_reports,
+)
 from helpline.store.agent_methods import AgentMethods, AgentOps
 from helpline.store.conversation_methods import ConversationMethods, ConversationOps
 from helpline.store.handoff_methods import HandoffMethods, HandoffOps
 from helpline.store.mail_methods import MailMethods, MailOps
 from helpline.store.operation import Result
 from helpline.store.postgres_migrations import migrate
+from helpline.store.report_methods import ReportMethods, ReportOps
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +44,7 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods):
+class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods, ReportMethods):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore) on
     PostgreSQL, the same tables as SQLiteStore.
 
@@ -52,6 +59,7 @@ class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMetho
     _agent_ops: ClassVar[AgentOps] = postgres_agents
     _mail_ops: ClassVar[MailOps] = postgres_mail
     _handoff_ops: ClassVar[HandoffOps] = postgres_handoff_ops
+    _report_ops: ClassVar[ReportOps] = postgres_reports
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

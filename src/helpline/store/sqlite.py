@@ -10,13 +10,20 @@ from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from helpline.errors import StoreError
-from helpline.store import sqlite_agents, sqlite_handoff_ops, sqlite_mail, sqlite_ops
+from helpline.store import (
+    sqlite_agents,
+    sqlite_handoff_ops,
+    sqlite_mail,
+    sqlite_ops,
+    sqlite_reports,
+)
 from helpline.store.agent_methods import AgentMethods, AgentOps
 from helpline.store.conversation_methods import ConversationMethods, ConversationOps
 from helpline.store.handoff_methods import HandoffMethods, HandoffOps
 from helpline.store.mail_methods import MailMethods, MailOps
 from helpline.store.migrations import migrate
 from helpline.store.operation import Result
+from helpline.store.report_methods import ReportMethods, ReportOps
 from helpline.store.sqlite_checkpoint import Checkpointer
 from helpline.store.sqlite_worker import Worker
 
@@ -55,7 +62,7 @@ def connect(path: str, busy_timeout_ms: int, autocheckpoint: bool = True) -> sql
     return conn
 
 
-class SQLiteStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods):
+class SQLiteStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods, ReportMethods):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore) on one
     SQLite file: the mixins hold the methods, this class the operations they run and how.
 
@@ -68,6 +75,7 @@ class SQLiteStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods
     _agent_ops: ClassVar[AgentOps] = sqlite_agents
     _mail_ops: ClassVar[MailOps] = sqlite_mail
     _handoff_ops: ClassVar[HandoffOps] = sqlite_handoff_ops
+    _report_ops: ClassVar[ReportOps] = sqlite_reports
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
         self.path = os.fspath(path)
