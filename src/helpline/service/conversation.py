@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from helpline.identity import Identity
 from helpline.rules.model import Rulebook
 from helpline.service import codec, frames, notice
 from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
+from helpline.service.observer import TurnObserver
 from helpline.service.rules_holder import RulesHolder
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.customers import customer_store
@@ -81,6 +83,7 @@ class ConversationService:
         self.locks = locks or LockRegistry()
         self.actions = actions  # runs an answered intent's custom action
         self.handoff: Escalator | None = None  # set when the node runs the live-agent queue
+        self.observer: TurnObserver | None = None  # the node's metrics, when it keeps them
 
     async def start(
         self, hello: Hello, identity: Identity | None = None
@@ -234,7 +237,10 @@ class ConversationService:
         await self._publish(conversation_id, frames.typing("typing.start", "bot"))
         try:
             inbound = codec.inbound(message.body, self.clock())
+            started = time.perf_counter()
             turn = dialogue.respond(active.rulebook, active.matcher, state, inbound)
+            if self.observer is not None:
+                self.observer.decided(time.perf_counter() - started)
             turn, events = await self.actions.run(
                 active.rulebook, turn, conversation, message.body, self.clock()
             )
@@ -268,6 +274,8 @@ class ConversationService:
             stored, status = await self.handoff.escalate(conversation, turn, record)
         else:
             stored = await self.store.commit_turn(record, self.clock())
+        if self.observer is not None:
+            self.observer.committed(record)
         for message in stored:
             await self._publish(conversation.id, frames.message(message))
         if status != conversation.status:

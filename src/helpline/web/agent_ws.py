@@ -22,7 +22,7 @@ from helpline.service.handoff.wire import AgentFrame, parse_agent_frame
 from helpline.settings import Limits
 from helpline.store.agents import Agent
 from helpline.web.auth import agent_view, request_token, require_agent, session_agent
-from helpline.web.keys import AUTH_SETTINGS, CLOCK, DESK, HANDOFF, SETTINGS, SOCKETS
+from helpline.web.keys import AUTH_SETTINGS, CLOCK, DESK, HANDOFF, METRICS, SETTINGS, SOCKETS
 from helpline.web.ratelimit import TokenBucket, Verdict
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,7 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
     await ws.prepare(request)
     app[SOCKETS].add(ws)
     session = AgentSession(ws, agent, app[HANDOFF], app[DESK], limits, app[CLOCK])
+    session.count_error = app[METRICS].error
     watcher = asyncio.create_task(
         _watch_session(ws, lambda: session_agent(app, token), app[AUTH_SETTINGS].session_refresh_s)
     )
@@ -90,6 +91,7 @@ class AgentSession:
         self.pumps: dict[str, tuple[Subscription, Handler, asyncio.Task[None] | None]] = {}
         self.sent_seq: dict[str, int] = {}  # conversation -> highest message seq sent
         self.connected = False
+        self.count_error: Callable[[str], None] = lambda code: None  # the node's /metrics
 
     async def start(self) -> None:
         await self._follow(topics.agent(self.agent.id), self._on_agent_frame, start=False)
@@ -130,6 +132,8 @@ class AgentSession:
                 return
 
     async def send(self, frame: Mapping[str, Any]) -> None:
+        if frame.get("type") == "error":
+            self.count_error(str(frame.get("code")))
         if self.ws.closed:
             return
         with contextlib.suppress(ConnectionError):

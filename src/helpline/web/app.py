@@ -35,6 +35,7 @@ from helpline.web.keys import (
     STORE,
 )
 from helpline.web.mailer import mailer_ctx
+from helpline.web.metrics_route import metrics_ctx
 from helpline.web.reload import watch_rules_ctx
 from helpline.web.routes import setup_routes
 
@@ -58,6 +59,7 @@ def create_app(
     app[SOCKETS] = weakref.WeakSet()
     app.cleanup_ctx.append(_store_ctx(store))
     app.cleanup_ctx.append(_bus_ctx)
+    app.cleanup_ctx.append(metrics_ctx)  # watches the turns _bus_ctx's services run
     app.cleanup_ctx.append(mailer_ctx)
     app.cleanup_ctx.append(watch_rules_ctx)
     app.on_shutdown.append(_close_sockets)

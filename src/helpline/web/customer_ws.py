@@ -28,7 +28,7 @@ from helpline.service.handoff import topics
 from helpline.service.handoff.actions import AgentDesk
 from helpline.settings import Limits
 from helpline.web.cork import Cork
-from helpline.web.keys import CLOCK, CONVERSATIONS, DESK, SETTINGS, SOCKETS
+from helpline.web.keys import CLOCK, CONVERSATIONS, DESK, METRICS, SETTINGS, SOCKETS
 from helpline.web.ratelimit import TokenBucket, Verdict
 
 log = logging.getLogger(__name__)
@@ -50,6 +50,7 @@ async def customer_ws(request: web.Request) -> web.WebSocketResponse:
         desk=app.get(DESK),
         transport=request.transport,
     )
+    session.count_error = app[METRICS].error
     try:
         await session.run()
     finally:
@@ -83,6 +84,7 @@ class CustomerSession:
         self._subscription: Subscription | None = None
         self._listener: asyncio.Task[None] | None = None
         self.identity_secret = identity_secret
+        self.count_error: Callable[[str], None] = lambda code: None  # the node's /metrics
 
     async def run(self) -> None:
         while not self.ws.closed:
@@ -112,6 +114,8 @@ class CustomerSession:
             await self._subscription.close()
 
     async def send(self, frame: Mapping[str, Any]) -> None:
+        if frame.get("type") == "error":
+            self.count_error(str(frame.get("code")))
         if self.ws.closed:
             return  # stored anyway; the client catches up with last_seq on reconnect
         with contextlib.suppress(ConnectionError):

@@ -16,6 +16,7 @@ from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store.base import Store
 from helpline.web.auth_settings import AuthSettings, AuthState
+from helpline.web.metrics import NodeMetrics
 
 Clock = Callable[[], float]
 
@@ -31,3 +32,4 @@ DESK = web.AppKey("desk", AgentDesk)  # what agents (and rating customers) do to
 MAILER = web.AppKey("mailer", Mailer)  # emails to customers (outbox + SMTP sender)
 AUTH_SETTINGS: web.AppKey[AuthSettings] = web.AppKey("auth_settings")
 AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_SETTINGS
+METRICS = web.AppKey("metrics", NodeMetrics)  # this node's /metrics
