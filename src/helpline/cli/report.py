@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, TextIO
 
-from helpline.errors import RulesError, StoreError
+from helpline.errors import ConfigError, RulesError, StoreError
 from helpline.service.report import Desk, desk_of, period, read_report
 from helpline.service.report.figures import HEADLINE, headline
 from helpline.service.report.period import GROUPINGS, Period
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 1
-    except (StoreError, ValueError) as exc:
+    except (ConfigError, StoreError, ValueError) as exc:
         print(f"helpline report: {exc}", file=sys.stderr)
         return 1
     {"json": _json, "csv": _csv, "table": _table}[args.format](report, sys.stdout)
