@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
-import json
-
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.store.base import Event
-from helpline.store.reports import REPORT_KINDS
+from helpline.store.reports import REPORT_FIELDS, REPORT_KINDS
+from helpline.store.sqlite_reports import fields
 
-# the same query as sqlite_reports, on the same indexes
-_EVENTS = (
-    "SELECT e.id, e.conversation_id, e.kind, e.data, e.created_at"
-    " FROM conversations c JOIN events e ON e.conversation_id = c.id"
+# the same query as sqlite_reports, on the same indexes; each event's JSON parsed once
+# (data is TEXT, kept as written), reasons back as JSON text and rating as a number
+_COLUMNS = {
+    "reasons": "j -> 'reasons'",
+    "rating": "(j ->> 'rating')::int",
+    "reply_to": "(j ->> 'reply_to')::int",
+}
+EVENTS = (
+    "SELECT e.id, e.conversation_id, e.kind, e.created_at, "
+    + ", ".join(_COLUMNS.get(name, f"j ->> '{name}'") for name in REPORT_FIELDS)
+    + " FROM conversations c JOIN events e ON e.conversation_id = c.id,"
+    " LATERAL (SELECT e.data::jsonb AS j) parsed"
     " WHERE c.created_at >= $1 AND c.created_at < $2 AND e.created_at < $2"
     " AND e.kind = ANY($3::text[])"
     " ORDER BY c.created_at, c.id, e.id"
@@ -20,11 +27,8 @@ _EVENTS = (
 
 
 async def report_events(conn: asyncpg.Connection, since: float, until: float) -> list[Event]:
-    rows = await conn.fetch(_EVENTS, since, until, list(REPORT_KINDS))
-    return [
-        Event(r["conversation_id"], r["kind"], json.loads(r["data"]), r["created_at"], id=r["id"])
-        for r in rows
-    ]
+    rows = await conn.fetch(EVENTS, since, until, list(REPORT_KINDS))
+    return [Event(r[1], r[2], fields(tuple(r)[4:]), r[3], id=r[0]) for r in rows]
 
 
 async def outbox_counts(conn: asyncpg.Connection) -> dict[str, int]:

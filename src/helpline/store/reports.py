@@ -20,6 +20,13 @@ REPORT_KINDS = (
     "ticket.solved",
     "csat.submitted",
 )
+# The fields of their data reports read: the database takes them out of each event's JSON
+# (a year of events is mostly JSON a report never looks at). `reasons` is a list, `rating`
+# and `reply_to` numbers, the rest strings.
+REPORT_FIELDS = (
+    "decision", "intent", "reasons", "reply_to", "language", "ticket", "team", "agent",
+    "rating",
+)  # fmt: skip
 
 
 @runtime_checkable
@@ -30,7 +37,7 @@ class ReportStore(Protocol):
     async def report_events(self, since: float, until: float) -> list[Event]:
         """The REPORT_KINDS events of the conversations started in [since, until), written
         before `until`: grouped by conversation (in the order they started), and in the
-        order written within each."""
+        order written within each. Their data holds only the REPORT_FIELDS they have."""
         ...
 
     async def outbox_counts(self) -> Mapping[str, int]:
