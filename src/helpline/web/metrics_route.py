@@ -32,7 +32,4 @@ async def metrics(request: web.Request) -> web.Response:
         found.state.outbox = await report_store(request.app[STORE]).outbox_counts()
     except StoreError:
         found.state.outbox = None  # an unreachable database must not hide the other figures
-    response = web.Response(body=found.page())
-    response.content_type, _, _ = CONTENT_TYPE_LATEST.partition(";")
-    response.charset = "utf-8"
-    return response
+    return web.Response(body=found.page(), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -23,7 +23,10 @@ from helpline.service.report.period import Period, buckets, check_grouping, key_
 from helpline.store.base import Event
 from helpline.store.reports import ReportStore
 
-__all__ = ["Desk", "Period", "build_report", "desk_of", "period", "read_report"]
+__all__ = [
+    "Desk", "Period", "build_report", "conversations_behind", "desk_of", "period",
+    "read_conversations", "read_report",
+]  # fmt: skip
 
 DRILL_LIMIT = 500  # conversations listed behind one figure; `total` says how many there are
 

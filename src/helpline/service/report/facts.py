@@ -32,7 +32,8 @@ class Ticket:
 
 @dataclass
 class Facts:
-    """One conversation: what was asked, how the bot decided, and its tickets."""
+    """One conversation: what was asked, how the bot decided, and its tickets. Filled in
+    place while its events are folded (once, in order), then only read."""
 
     id: str
     started_at: float
@@ -49,8 +50,9 @@ class Facts:
     thumbs: list[tuple[str, bool]] = field(default_factory=list)  # (intent, helpful)
     handoffs: list[str] = field(default_factory=list)  # each handoff's reason
     tickets: list[Ticket] = field(default_factory=list)
-    _last_question: str | None = None
-    _clarify_open: bool = False
+    # while folding: the last question's decision, and whether a "did you mean" is open
+    _last_question: str | None = field(default=None, init=False, repr=False)
+    _clarify_open: bool = field(default=False, init=False, repr=False)
 
     @property
     def contained(self) -> bool:
