@@ -29,7 +29,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "contract",  # what the services use of the edges: Protocols, values, in-process defaults
         (
             "helpline.store.base", "helpline.store.agents", "helpline.store.customers",
-            "helpline.store.handoff", "helpline.store.outbox", "helpline.bus.base",
+            "helpline.store.handoff", "helpline.store.outbox", "helpline.store.reports",
+            "helpline.bus.base",
             "helpline.bus.memory", "helpline.bus.locks", "helpline.actions.base",
         ),
     ),

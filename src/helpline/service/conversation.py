@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
@@ -16,6 +17,7 @@ from helpline.identity import Identity, is_rest_token
 from helpline.rules.model import Rulebook
 from helpline.service import codec, frames, notice
 from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
+from helpline.service.observer import TurnObserver
 from helpline.service.rules_holder import RulesHolder
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.customers import customer_store
@@ -112,6 +114,7 @@ class ConversationService:
         self.locks = locks or LockRegistry()
         self.actions = actions  # runs an answered intent's custom action
         self.handoff: TurnDesk | None = None  # set when the node runs the live-agent queue
+        self.observer: TurnObserver | None = None  # the node's metrics, when it keeps them
 
     async def start(
         self, hello: Hello, identity: Identity | None = None
@@ -265,7 +268,10 @@ class ConversationService:
         await self._publish(conversation_id, frames.typing("typing.start", "bot"))
         try:
             inbound = codec.inbound(message.body, self.clock())
+            started = time.perf_counter()
             turn = dialogue.respond(active.rulebook, active.matcher, state, inbound)
+            if self.observer is not None:
+                self.observer.decided(time.perf_counter() - started)
             turn, events = await self.actions.run(
                 active.rulebook, turn, conversation, message.body, self.clock()
             )
@@ -283,10 +289,14 @@ class ConversationService:
         """Store the turn and fan it out; with a live-agent desk, through it, in one call."""
         draft = DraftTurn(conversation, turn, answers_seq, events)
         if self.handoff is not None:
-            return await self.handoff.take_turn(draft)
-        stored = await self.store.commit_turn(draft.record(), self.clock())
-        for frame in draft.frames(stored):
-            await self._publish(conversation.id, frame)
+            stored = await self.handoff.take_turn(draft)
+        else:
+            stored = await self.store.commit_turn(draft.record(), self.clock())
+            for frame in draft.frames(stored):
+                await self._publish(conversation.id, frame)
+        if self.observer is not None:
+            answered = answers_seq is not None
+            self.observer.committed(turn.decision, answered=answered, replies=len(turn.replies))
         return stored
 
     async def _publish(self, conversation_id: str, frame: Mapping[str, Any]) -> None:

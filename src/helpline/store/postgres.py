@@ -16,6 +16,7 @@ from helpline.store import (
     postgres_conversations,
     postgres_handoff,
     postgres_mail,
+    postgres_reports,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.base import Store
@@ -23,6 +24,7 @@ from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
 from helpline.store.outbox import OutboxStore
 from helpline.store.postgres_migrations import migrate
+from helpline.store.reports import ReportStore
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +63,7 @@ def _operation(
     return method
 
 
-class PostgresStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore):
+class PostgresStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore) on
     PostgreSQL, the same tables as SQLiteStore.
 
@@ -125,6 +127,9 @@ class PostgresStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore)
     reopen_ticket = _operation(postgres_handoff.reopen_ticket)
     rate = _operation(postgres_handoff.rate)
     recent_handle_times = _operation(postgres_handoff.recent_handle_times)
+
+    report_events = _operation(postgres_reports.report_events)
+    outbox_counts = _operation(postgres_reports.outbox_counts)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

@@ -133,6 +133,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # an offer counts the agent's seats in use (offers and accepted conversations)
         "CREATE INDEX handoffs_by_agent ON handoffs (agent_id) WHERE agent_id IS NOT NULL",
     ),
+    (
+        # reports read a period's conversations by when they started
+        "CREATE INDEX conversations_by_start ON conversations (created_at)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,13 +10,20 @@ from functools import partial
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from helpline.errors import StoreError
-from helpline.store import sqlite_agents, sqlite_conversations, sqlite_handoff, sqlite_mail
+from helpline.store import (
+    sqlite_agents,
+    sqlite_conversations,
+    sqlite_handoff,
+    sqlite_mail,
+    sqlite_reports,
+)
 from helpline.store.agents import AgentStore
 from helpline.store.base import Store
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
 from helpline.store.migrations import migrate
 from helpline.store.outbox import OutboxStore
+from helpline.store.reports import ReportStore
 from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
 from helpline.store.sqlite_worker import Worker
 
@@ -86,7 +93,7 @@ def _operation(
     return method
 
 
-class SQLiteStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore):
+class SQLiteStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore) on one
     SQLite file: each method is an operation of sqlite_conversations, sqlite_agents,
     sqlite_mail or sqlite_handoff, run on the store's connection.
@@ -149,6 +156,9 @@ class SQLiteStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore):
     reopen_ticket = _operation(sqlite_handoff.reopen_ticket)
     rate = _operation(sqlite_handoff.rate)
     recent_handle_times = _operation(sqlite_handoff.recent_handle_times)
+
+    report_events = _operation(sqlite_reports.report_events)
+    outbox_counts = _operation(sqlite_reports.outbox_counts)
 
     def __init__(
         self,

@@ -38,6 +38,7 @@ from helpline.web.keys import (
     TRUSTED_PROXIES,
 )
 from helpline.web.mailer import mailer_ctx
+from helpline.web.metrics_route import metrics_ctx
 from helpline.web.origin import origin_policy
 from helpline.web.paths import path_guard
 from helpline.web.reload import watch_rules_ctx
@@ -67,6 +68,7 @@ def create_app(
     app.on_response_prepare.append(add_security_headers)
     app.cleanup_ctx.append(_store_ctx(store))
     app.cleanup_ctx.append(_bus_ctx)
+    app.cleanup_ctx.append(metrics_ctx)  # watches the turns _bus_ctx's services run
     app.cleanup_ctx.append(mailer_ctx)
     app.cleanup_ctx.append(watch_rules_ctx)
     app.on_shutdown.append(_close_sockets)

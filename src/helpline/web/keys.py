@@ -17,6 +17,7 @@ from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store.base import Store
 from helpline.web.auth_settings import AuthSettings, AuthState
+from helpline.web.metrics import NodeMetrics
 
 Clock = Callable[[], float]
 
@@ -33,3 +34,4 @@ MAILER = web.AppKey("mailer", Mailer)  # emails to customers (outbox + SMTP send
 AUTH_SETTINGS: web.AppKey[AuthSettings] = web.AppKey("auth_settings")
 AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_SETTINGS
 TRUSTED_PROXIES: web.AppKey[tuple[Network, ...]] = web.AppKey("trusted_proxies")
+METRICS = web.AppKey("metrics", NodeMetrics)  # this node's /metrics

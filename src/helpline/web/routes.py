@@ -8,7 +8,9 @@ from helpline.web.agent_ws import agent_ws
 from helpline.web.auth import setup_auth
 from helpline.web.customer_ws import customer_ws
 from helpline.web.login import login, logout, me
+from helpline.web.metrics_route import metrics
 from helpline.web.rasa_rest import rest_webhook
+from helpline.web.reports import report_conversations, reports
 from helpline.web.widget import console_page, demo_page, widget_file, widget_script
 
 
@@ -29,3 +31,6 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/agent/login", login)
     app.router.add_post("/api/agent/logout", logout)
     app.router.add_get("/api/agent/me", me)
+    app.router.add_get("/api/reports", reports)  # supervisors only, checked by the handler
+    app.router.add_get("/api/reports/conversations", report_conversations)
+    app.router.add_get("/metrics", metrics)

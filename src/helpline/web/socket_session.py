@@ -15,7 +15,7 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from helpline.errors import BusUnavailableError, ProtocolError, StoreError
 from helpline.service import frames
 from helpline.settings import Limits
-from helpline.web.keys import SETTINGS, SOCKETS
+from helpline.web.keys import METRICS, SETTINGS, SOCKETS
 from helpline.web.ratelimit import TokenBucket, Verdict
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class SocketSession(ABC, Generic[F]):
         self.bucket = TokenBucket(limits, clock)
         # the deadline of the first frame that starts the session (the event loop's clock)
         self._start_by = asyncio.get_running_loop().time() + limits.hello_timeout_s
+        self.count_error: Callable[[str], None] = lambda code: None  # the node's /metrics
 
     @property
     def started(self) -> bool:
@@ -99,6 +100,8 @@ class SocketSession(ABC, Generic[F]):
         await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"no hello")
 
     async def send(self, frame: Mapping[str, Any]) -> None:
+        if frame.get("type") == "error":
+            self.count_error(str(frame.get("code")))
         if self.ws.closed:
             return  # stored anyway; the client catches up with last_seq on reconnect
         with contextlib.suppress(ConnectionError):
@@ -155,6 +158,8 @@ async def serve(
     await ws.prepare(request)
     app[SOCKETS].add(ws)  # closed with 1001 on shutdown
     session = make(ws)
+    if METRICS in app:
+        session.count_error = app[METRICS].error
     try:
         await session.start()
         await session.run()
