@@ -11,12 +11,12 @@ import contextlib
 import json
 from typing import Any
 
-from helpline.service.handoff.wire import parse_agent_frame
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpline.errors import ProtocolError
 from helpline.service import frames, inputs
+from helpline.service.agent_frames import parse_agent_frame
 from helpline.settings import Limits
 from helpline.web import rasa_rest
 
