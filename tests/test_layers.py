@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.password", "helpline.routing", "helpline.rules", "helpline.scope",
             "helpline.sentence_model", "helpline.settings", "helpline.text", "helpline.turn",
             "helpline.utterance",
+            "helpline.inbox",  # the inbox's clusters and its checked writes to bot_rules/
         ),
     ),
     (
@@ -31,6 +32,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.store.base", "helpline.store.agents", "helpline.store.customers",
             "helpline.store.handoff", "helpline.store.outbox", "helpline.bus.base",
             "helpline.bus.memory", "helpline.bus.locks", "helpline.actions.base",
+            "helpline.store.inbox",
         ),
     ),
     ("service", ("helpline.service",)),  # conversation turns, the agent desk, mail; no aiohttp

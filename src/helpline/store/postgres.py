@@ -11,10 +11,17 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.errors import StoreError
-from helpline.store import postgres_agents, postgres_handoff_ops, postgres_mail, postgres_ops
+from helpline.store import (
+    postgres_agents,
+    postgres_handoff_ops,
+    postgres_inbox,
+    postgres_mail,
+    postgres_ops,
+)
 from helpline.store.agent_methods import AgentMethods, AgentOps
 from helpline.store.conversation_methods import ConversationMethods, ConversationOps
 from helpline.store.handoff_methods import HandoffMethods, HandoffOps
+from helpline.store.inbox_methods import InboxMethods, InboxOps
 from helpline.store.mail_methods import MailMethods, MailOps
 from helpline.store.operation import Result
 from helpline.store.postgres_migrations import migrate
@@ -37,7 +44,7 @@ def redact(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
-class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods):
+class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods, InboxMethods):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore) on
     PostgreSQL, the same tables as SQLiteStore.
 
@@ -52,6 +59,7 @@ class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMetho
     _agent_ops: ClassVar[AgentOps] = postgres_agents
     _mail_ops: ClassVar[MailOps] = postgres_mail
     _handoff_ops: ClassVar[HandoffOps] = postgres_handoff_ops
+    _inbox_ops: ClassVar[InboxOps] = postgres_inbox
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
@@ -72,6 +80,7 @@ class PostgresStore(ConversationMethods, AgentMethods, MailMethods, HandoffMetho
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
+                await postgres_inbox.migrate(conn)
         except DRIVER_ERRORS as exc:
             await pool.close()
             raise StoreError(f"cannot open database {self.where}: {exc}") from exc

@@ -10,10 +10,11 @@ from functools import partial
 from typing import Any, ClassVar, TypeVar
 
 from helpline.errors import StoreError
-from helpline.store import sqlite_agents, sqlite_handoff_ops, sqlite_mail, sqlite_ops
+from helpline.store import sqlite_agents, sqlite_handoff_ops, sqlite_inbox, sqlite_mail, sqlite_ops
 from helpline.store.agent_methods import AgentMethods, AgentOps
 from helpline.store.conversation_methods import ConversationMethods, ConversationOps
 from helpline.store.handoff_methods import HandoffMethods, HandoffOps
+from helpline.store.inbox_methods import InboxMethods, InboxOps
 from helpline.store.mail_methods import MailMethods, MailOps
 from helpline.store.migrations import migrate
 from helpline.store.operation import Result
@@ -49,13 +50,14 @@ def connect(path: str, busy_timeout_ms: int, autocheckpoint: bool = True) -> sql
         if not autocheckpoint:
             conn.execute("PRAGMA wal_autocheckpoint = 0")
         migrate(conn)
+        sqlite_inbox.migrate(conn)
     except BaseException:
         conn.close()
         raise
     return conn
 
 
-class SQLiteStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods):
+class SQLiteStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods, InboxMethods):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore) on one
     SQLite file: the mixins hold the methods, this class the operations they run and how.
 
@@ -68,6 +70,7 @@ class SQLiteStore(ConversationMethods, AgentMethods, MailMethods, HandoffMethods
     _agent_ops: ClassVar[AgentOps] = sqlite_agents
     _mail_ops: ClassVar[MailOps] = sqlite_mail
     _handoff_ops: ClassVar[HandoffOps] = sqlite_handoff_ops
+    _inbox_ops: ClassVar[InboxOps] = sqlite_inbox
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout_ms: int = 5000) -> None:
         self.path = os.fspath(path)
