@@ -11,6 +11,7 @@ from helpline.bus.base import Bus
 from helpline.service.conversation import ConversationService
 from helpline.service.handoff.actions import AgentDesk
 from helpline.service.handoff.service import HandoffService
+from helpline.service.inbox import InboxService
 from helpline.service.mail import Mailer
 from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
@@ -31,3 +32,4 @@ DESK = web.AppKey("desk", AgentDesk)  # what agents (and rating customers) do to
 MAILER = web.AppKey("mailer", Mailer)  # emails to customers (outbox + SMTP sender)
 AUTH_SETTINGS: web.AppKey[AuthSettings] = web.AppKey("auth_settings")
 AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_SETTINGS
+INBOX = web.AppKey("inbox", InboxService)  # the unanswered inbox, for authors

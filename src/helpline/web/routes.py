@@ -7,6 +7,7 @@ from aiohttp import web
 from helpline.web.agent_ws import agent_ws
 from helpline.web.auth import setup_auth
 from helpline.web.customer_ws import customer_ws
+from helpline.web.inbox import setup_inbox
 from helpline.web.login import login, logout, me
 from helpline.web.rasa_rest import rest_webhook
 from helpline.web.widget import console_page, demo_page, widget_file, widget_script
@@ -29,3 +30,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/api/agent/login", login)
     app.router.add_post("/api/agent/logout", logout)
     app.router.add_get("/api/agent/me", me)
+    setup_inbox(app)  # /api/inbox: authors and supervisors
