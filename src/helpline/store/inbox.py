@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from helpline.errors import StoreError
 
@@ -32,6 +32,16 @@ class Unanswered:
         return (self.conversation_id, self.seq)
 
 
+@dataclass(frozen=True)
+class Closing:
+    """A conversation a person closed: the `ticket.solved` event that says so."""
+
+    conversation_id: str
+    agent_id: str | None
+    event_id: int
+    closed_at: float
+
+
 @runtime_checkable
 class InboxStore(Protocol):
     """Flagged messages are read from the stored turns (`bot.decision` events and their
@@ -57,12 +67,25 @@ class InboxStore(Protocol):
         ...
 
 
+    async def closed_by_agents(self, since: float, limit: int = 200) -> list[Closing]:
+        """The newest `limit` closings by agents at or after `since`, newest first."""
+        ...
+
+
 def check_resolution(action: str, intent: str | None) -> None:
     """Raise StoreError for a resolution that cannot be stored; before any write."""
     if action not in RESOLUTIONS:
         raise StoreError(f"resolution {action!r} is not one of {', '.join(RESOLUTIONS)}")
     if (action == "added") != bool(intent):
         raise StoreError("an added message names its intent; a dismissed one none")
+
+
+def message_text(body: Mapping[str, Any]) -> str | None:
+    """A customer message's wording; None for a button press or a rating."""
+    if body.get("payload") or body.get("kind") == "feedback":
+        return None
+    text = body.get("text")
+    return text.strip() or None if isinstance(text, str) else None
 
 
 def inbox_store(store: object) -> InboxStore:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, ClassVar, Protocol
 
-from helpline.store.inbox import Unanswered, check_resolution
+from helpline.store.inbox import Closing, Unanswered, check_resolution
 from helpline.store.operation import OperationRunner, Result
 
 
@@ -16,6 +16,8 @@ class InboxOps(Protocol):
     def select_unanswered(
         self, conn: Any, since: float, limit: int, /
     ) -> Result[list[Unanswered]]: ...
+
+    def select_closings(self, conn: Any, since: float, limit: int, /) -> Result[list[Closing]]: ...
 
     def insert_resolutions(
         self, conn: Any, rows: Sequence[tuple[str, int, str, str | None, str, float]], /
@@ -46,6 +48,9 @@ class InboxMethods(OperationRunner):
             return 0
         return await self._run(self._inbox_ops.insert_resolutions, rows)
 
+    async def closed_by_agents(self, since: float, limit: int = 200) -> list[Closing]:
+        return await self._run(self._inbox_ops.select_closings, since, limit)
+
 
 def first_of_each(found: list[Unanswered]) -> list[Unanswered]:
     """Each message once, where it was first flagged (two thumbs-down on one answer point
@@ -55,10 +60,3 @@ def first_of_each(found: list[Unanswered]) -> list[Unanswered]:
         seen.setdefault(message.key, message)
     return list(seen.values())
 
-
-def message_text(body: dict[str, Any]) -> str | None:
-    """A customer message's wording; None for a button press or a rating."""
-    if body.get("payload") or body.get("kind") == "feedback":
-        return None
-    text = body.get("text")
-    return text.strip() or None if isinstance(text, str) else None

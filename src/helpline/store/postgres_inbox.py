@@ -10,8 +10,7 @@ from collections.abc import Sequence
 
 import asyncpg  # type: ignore[import-untyped]
 
-from helpline.store.inbox import Unanswered
-from helpline.store.inbox_methods import message_text
+from helpline.store.inbox import Closing, Unanswered, message_text
 from helpline.store.migrations import pending
 
 # Versioned apart from the main schema in schema_parts, as on SQLite (sqlite_inbox.py).
@@ -109,6 +108,16 @@ async def select_unanswered(conn: asyncpg.Connection, since: float, limit: int) 
                 )  # fmt: skip
             )
     return found
+
+
+async def select_closings(conn: asyncpg.Connection, since: float, limit: int) -> list[Closing]:
+    rows = await conn.fetch(
+        "SELECT conversation_id, data::jsonb ->> 'agent' AS agent, id, created_at FROM events"
+        " WHERE kind = 'ticket.solved' AND created_at >= $1 ORDER BY id DESC LIMIT $2",
+        since,
+        limit,
+    )
+    return [Closing(r["conversation_id"], r["agent"], r["id"], r["created_at"]) for r in rows]
 
 
 async def insert_resolutions(

@@ -10,8 +10,7 @@ import json
 import sqlite3
 from collections.abc import Sequence
 
-from helpline.store.inbox import Unanswered
-from helpline.store.inbox_methods import message_text
+from helpline.store.inbox import Closing, Unanswered, message_text
 from helpline.store.migrations import pending
 
 # The inbox's tables are versioned apart from the main schema (store/migrations.py), in
@@ -118,6 +117,15 @@ def select_unanswered(conn: sqlite3.Connection, since: float, limit: int) -> lis
         if text is not None:
             found.append(Unanswered(cid, seq, text, language or "", flag, intent, score or 0.0, at))
     return found
+
+
+def select_closings(conn: sqlite3.Connection, since: float, limit: int) -> list[Closing]:
+    rows = conn.execute(
+        "SELECT conversation_id, json_extract(data, '$.agent'), id, created_at FROM events"
+        " WHERE kind = 'ticket.solved' AND created_at >= ? ORDER BY id DESC LIMIT ?",
+        (since, limit),
+    )
+    return [Closing(*row) for row in rows]
 
 
 def insert_resolutions(

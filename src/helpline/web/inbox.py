@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from helpline.errors import InboxError, StoreError
+from helpline.service.agent_answers import AgentAnswers, draft_view
 from helpline.service.inbox import AUTHOR_ROLES, InboxService, added_view, cluster_view
 from helpline.store.agents import Agent
 from helpline.store.inbox import inbox_store
@@ -52,6 +53,21 @@ async def inbox_dismiss(request: web.Request) -> web.Response:
     cluster = request.match_info["cluster"]
     count = await _call(request, lambda service: service.dismiss(cluster, author.id))
     return web.json_response({"cluster": cluster, "dismissed": count}, headers=NO_STORE)
+
+
+async def inbox_answers(request: web.Request) -> web.Response:
+    """Agents' answers to customers' questions, grouped like the inbox: FAQ drafts."""
+    await _require_author(request)
+    app = request.app
+    answers = AgentAnswers(app[STORE], inbox_store(app[STORE]), app[RULES], app[CLOCK])
+    try:
+        found = await answers.drafts()
+    except StoreError as exc:
+        log.warning("inbox: the store refused: %s", exc)
+        raise json_error(
+            web.HTTPServiceUnavailable, "store_unavailable", "the database is unavailable"
+        ) from exc
+    return web.json_response({"drafts": [draft_view(c) for c in found]}, headers=NO_STORE)
 
 
 async def _require_author(request: web.Request) -> Agent:
@@ -118,5 +134,6 @@ def setup_inbox(app: web.Application) -> None:
     """The inbox's routes, and its service built at start-up (once the store is open)."""
     app.on_startup.append(_start)
     app.router.add_get("/api/inbox", inbox_list)
+    app.router.add_get("/api/inbox/answers", inbox_answers)
     app.router.add_post("/api/inbox/{cluster}/add", inbox_add)
     app.router.add_post("/api/inbox/{cluster}/dismiss", inbox_dismiss)
