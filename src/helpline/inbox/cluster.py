@@ -18,9 +18,11 @@ from helpline.text import SynonymMap, normalize
 from helpline.turn import ConversationState, Inbound
 
 # Cosine of a message's feature vector with a cluster's summed vector at or above which
-# it joins the cluster. Chosen by hand on the wordings of tests/test_inbox_cluster.py
-# (rewordings of one question together, different questions apart); not tuned on a
-# labelled set.
+# it joins the cluster. An author may add a whole cluster to one intent, so a wrong member
+# costs more than a cluster split in two: on real_en + real_ko (506 labelled messages,
+# bench/inbox_cluster.py) 0.5 keeps 98.6% of messages in a cluster whose most common gold
+# intent is theirs, 0.4 96.6%, 0.3 88.3%, 0.2 70.2%. Those sets hold few rewordings of any
+# one question; an inbox, where many customers ask the same thing, groups far more.
 SIMILAR = 0.5
 SHOWN = 5  # distinct wordings a cluster shows
 
