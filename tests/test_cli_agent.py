@@ -105,7 +105,7 @@ async def test_second_agent_with_the_same_email_is_refused_in_one_line(db: Path)
 @pytest.mark.parametrize(
     ("extra", "password", "complaint"),
     [
-        (("--role", "admin"), PASSWORD, "role 'admin' is not one of agent, supervisor"),
+        (("--role", "admin"), PASSWORD, "role 'admin' is not one of agent, supervisor, author"),
         (("--capacity", "0"), PASSWORD, "capacity must be a whole number of at least 1, not 0"),
         (("--capacity", "many"), PASSWORD, "capacity must be a whole number, not 'many'"),
         (("--name", " "), PASSWORD, "name must be 1-100 characters"),

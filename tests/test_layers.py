@@ -23,6 +23,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.password", "helpline.routing", "helpline.rules", "helpline.scope",
             "helpline.sentence_model", "helpline.settings", "helpline.text", "helpline.turn",
             "helpline.utterance",
+            "helpline.inbox",  # the inbox's clusters and its checked writes to bot_rules/
         ),
     ),
     (
@@ -32,6 +33,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.store.handoff", "helpline.store.outbox", "helpline.store.reports",
             "helpline.bus.base",
             "helpline.bus.memory", "helpline.bus.locks", "helpline.actions.base",
+            "helpline.store.inbox",
         ),
     ),
     ("service", ("helpline.service",)),  # conversation turns, the agent desk, mail; no aiohttp

@@ -108,3 +108,18 @@ class BusUnavailableError(HelplineError):
 
     def __str__(self) -> str:
         return f"bus {self.url}: {self.reason}"
+
+
+class InboxError(HelplineError):
+    """An author's inbox action that cannot be done as asked; nothing was written.
+
+    code: not_found (no such cluster or intent), bad_request (the action itself is wrong),
+    rules_refused (the rules loader rejected the write), conflict (the file changed)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -8,7 +8,7 @@ import logging
 import sys
 
 # subcommand module names, in the order `helpline --help` lists them
-_COMMANDS = ("serve", "chat", "check", "test", "eval", "agent", "report")
+_COMMANDS = ("serve", "chat", "check", "test", "eval", "agent", "report", "inbox")
 
 
 def build_parser() -> argparse.ArgumentParser:

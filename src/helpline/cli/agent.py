@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add.add_argument("--email", required=True, help="login name, unique ignoring case")
     add.add_argument("--name", required=True, help="shown to customers")
     add.add_argument("--teams", default="", help="comma-separated, e.g. billing,account")
-    add.add_argument("--role", default="agent", help="agent (default) or supervisor")
+    add.add_argument("--role", default="agent", help="agent (default), supervisor or author")
     add.add_argument("--capacity", default="3", help="max concurrent chats (default 3)")
     add.add_argument(
         "--password-stdin", action="store_true", help="read the password from one stdin line"

@@ -8,7 +8,7 @@ from typing import Protocol, runtime_checkable
 
 from helpline.errors import StoreError
 
-ROLES = ("agent", "supervisor")
+ROLES = ("agent", "supervisor", "author")  # author: adds examples from the inbox
 PRESENCE = ("online", "away", "offline")
 MAX_EMAIL_CHARS = 254  # RFC 5321's limit on a forward path
 MAX_NAME_CHARS = 100
@@ -20,7 +20,7 @@ class Agent:
     email: str
     name: str
     teams: tuple[str, ...]
-    role: str  # agent | supervisor
+    role: str  # agent | supervisor | author
     capacity: int  # max concurrent conversations
     created_at: float
 

@@ -15,6 +15,7 @@ from helpline.store import (
     postgres_agents,
     postgres_conversations,
     postgres_handoff,
+    postgres_inbox,
     postgres_mail,
     postgres_reports,
 )
@@ -22,6 +23,7 @@ from helpline.store.agents import AgentStore
 from helpline.store.base import Store
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
+from helpline.store.inbox import InboxStore
 from helpline.store.outbox import OutboxStore
 from helpline.store.postgres_migrations import migrate
 from helpline.store.reports import ReportStore
@@ -63,9 +65,11 @@ def _operation(
     return method
 
 
-class PostgresStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore):
-    """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore) on
-    PostgreSQL, the same tables as SQLiteStore.
+class PostgresStore(
+    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore
+):
+    """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
+    ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
 
     Every operation is one transaction on a pooled connection. Conversation writers take
     the conversation's row lock, so seqs stay gapless and unique however many nodes write;
@@ -131,6 +135,10 @@ class PostgresStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore,
     report_events = _operation(postgres_reports.report_events)
     outbox_counts = _operation(postgres_reports.outbox_counts)
 
+    unanswered_messages = _operation(postgres_inbox.unanswered_messages)
+    resolve_messages = _operation(postgres_inbox.resolve_messages)
+    closed_by_agents = _operation(postgres_inbox.closed_by_agents)
+
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
         self.where = redact(url)
@@ -150,6 +158,7 @@ class PostgresStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore,
         try:
             async with pool.acquire() as conn:
                 await migrate(conn)
+                await postgres_inbox.migrate(conn)
         except DRIVER_ERRORS as exc:
             await pool.close()
             raise StoreError(f"cannot open database {self.where}: {exc}") from exc

@@ -14,6 +14,7 @@ from helpline.store import (
     sqlite_agents,
     sqlite_conversations,
     sqlite_handoff,
+    sqlite_inbox,
     sqlite_mail,
     sqlite_reports,
 )
@@ -21,6 +22,7 @@ from helpline.store.agents import AgentStore
 from helpline.store.base import Store
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
+from helpline.store.inbox import InboxStore
 from helpline.store.migrations import migrate
 from helpline.store.outbox import OutboxStore
 from helpline.store.reports import ReportStore
@@ -65,6 +67,7 @@ def connect(
         if not autocheckpoint:
             conn.execute("PRAGMA wal_autocheckpoint = 0")
         migrate(conn)
+        sqlite_inbox.migrate(conn)
     except BaseException:
         conn.close()
         raise
@@ -93,10 +96,13 @@ def _operation(
     return method
 
 
-class SQLiteStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore):
-    """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore) on one
-    SQLite file: each method is an operation of sqlite_conversations, sqlite_agents,
-    sqlite_mail or sqlite_handoff, run on the store's connection.
+class SQLiteStore(
+    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore
+):
+    """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
+    ReportStore, InboxStore) on one SQLite file: each method is an operation of
+    sqlite_conversations, sqlite_agents, sqlite_mail, sqlite_handoff, sqlite_reports or
+    sqlite_inbox, run on the store's connection.
 
     One connection, run by sqlite_worker.Worker on the event loop: operations are
     serialised so seqs cannot collide, and operations submitted in the same turn of the
@@ -159,6 +165,10 @@ class SQLiteStore(Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, R
 
     report_events = _operation(sqlite_reports.report_events)
     outbox_counts = _operation(sqlite_reports.outbox_counts)
+
+    unanswered_messages = _operation(sqlite_inbox.unanswered_messages)
+    resolve_messages = _operation(sqlite_inbox.resolve_messages)
+    closed_by_agents = _operation(sqlite_inbox.closed_by_agents)
 
     def __init__(
         self,

@@ -12,6 +12,7 @@ from helpline.client_address import Network
 from helpline.service.conversation import ConversationService
 from helpline.service.handoff.actions import AgentDesk
 from helpline.service.handoff.service import HandoffService
+from helpline.service.inbox import InboxService
 from helpline.service.mail import Mailer
 from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
@@ -35,3 +36,4 @@ AUTH_SETTINGS: web.AppKey[AuthSettings] = web.AppKey("auth_settings")
 AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_SETTINGS
 TRUSTED_PROXIES: web.AppKey[tuple[Network, ...]] = web.AppKey("trusted_proxies")
 METRICS = web.AppKey("metrics", NodeMetrics)  # this node's /metrics
+INBOX = web.AppKey("inbox", InboxService)  # the unanswered inbox, for authors

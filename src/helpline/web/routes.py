@@ -7,6 +7,7 @@ from aiohttp import web
 from helpline.web.agent_ws import agent_ws
 from helpline.web.auth import setup_auth
 from helpline.web.customer_ws import customer_ws
+from helpline.web.inbox import setup_inbox
 from helpline.web.login import login, logout, me
 from helpline.web.metrics_route import metrics
 from helpline.web.rasa_rest import rest_webhook
@@ -34,3 +35,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/reports", reports)  # supervisors only, checked by the handler
     app.router.add_get("/api/reports/conversations", report_conversations)
     app.router.add_get("/metrics", metrics)
+    setup_inbox(app)  # /api/inbox: authors and supervisors
