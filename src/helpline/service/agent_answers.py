@@ -71,15 +71,16 @@ def pair(
     The span is the events after the conversation's previous closing. The question is the
     customer's last wording before the agent's first message, other than asking for a
     person; failing that, their first wording after it (they explained to the agent)."""
-    span = _span(events, closing.event_id)
+    span, low, high = _span(events, closing.event_id)
     agent_seqs = [int(e.data["seq"]) for e in span if e.kind == "message.out"]
     if not agent_seqs:
         return None
     by_seq = {m.seq: m for m in messages}
     asked = _asked_for_human(span)
     wordings = [
-        seq for seq in (int(e.data["seq"]) for e in span if e.kind == "message.in")
-        if seq in by_seq and message_text(by_seq[seq].body) and seq not in asked
+        m.seq for m in messages
+        if m.sender == "customer" and low < m.seq < high and message_text(m.body)
+        and m.seq not in asked
     ]  # fmt: skip
     first_reply = agent_seqs[0]
     before = [seq for seq in wordings if seq < first_reply]
@@ -95,11 +96,24 @@ def pair(
     )  # fmt: skip
 
 
-def _span(events: Sequence[Event], closing_id: int) -> list[Event]:
+def _span(events: Sequence[Event], closing_id: int) -> tuple[list[Event], float, float]:
+    """The events after the previous closing up to this one, and the seqs of the messages
+    between them (exclusive): past the last message an event before the previous closing
+    names, before the first one an event after this closing names."""
     earlier = [e for e in events if e.id < closing_id]
     starts = [e.id for e in earlier if e.kind == "ticket.solved"]
     after = starts[-1] if starts else 0
-    return [e for e in earlier if e.id > after]
+    low = max((s for e in events if e.id <= after for s in _seqs_named(e)), default=0)
+    later = (s for e in events if e.id > closing_id for s in _seqs_named(e))
+    return [e for e in earlier if e.id > after], low, min(later, default=float("inf"))
+
+
+def _seqs_named(event: Event) -> list[int]:
+    """The message seqs an event names: an agent's message, or the one a bot turn answers."""
+    found = [event.data.get("seq")] if event.kind == "message.out" else []
+    if event.kind == "bot.decision":
+        found.append(event.data.get("reply_to"))
+    return [int(s) for s in found if isinstance(s, int)]
 
 
 def _asked_for_human(span: Sequence[Event]) -> set[int]:
