@@ -21,8 +21,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.dialogue", "helpline.errors", "helpline.evaluation", "helpline.hours",
             "helpline.identity", "helpline.lexicon", "helpline.matcher", "helpline.mood",
             "helpline.password", "helpline.routing", "helpline.rules", "helpline.scope",
-            "helpline.sentence_model", "helpline.settings", "helpline.text", "helpline.turn",
-            "helpline.utterance",
+            "helpline.sentence_model", "helpline.settings", "helpline.spike", "helpline.text",
+            "helpline.turn", "helpline.utterance",
             "helpline.inbox",  # the inbox's clusters and its checked writes to bot_rules/
         ),
     ),
