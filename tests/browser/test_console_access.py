@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from browser.axe import serious_findings
 from browser.console_driver import (
     Console,
     add_agent,
@@ -38,16 +39,6 @@ def supervisor_console(browser: Browser, server: str, server_db: Path) -> Iterat
         yield Console(context.new_page()).login(boss).set_presence("away")
     finally:
         context.close()
-
-
-def serious_findings(page: Page, axe_source: str) -> list[str]:
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    return [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 def test_axe_finds_no_serious_issue_on_the_sign_in_form(agent_page: Page, axe_source: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Page, expect
 
+from browser.axe import serious_findings
 from browser.widget_driver import Widget
 
 MAX_TABS = 40  # more tab stops than the demo page has before the launcher
@@ -79,11 +80,4 @@ def test_axe_finds_no_serious_issue_with_the_widget_open(
     widget = Widget(page).goto(f"/?lang={lang}").open().greeted()
     widget.say({"ko": "비밀번호를 잊어버렸어요", "en": "I forgot my password"}[lang])
     expect(widget.log.locator(".hl-rate")).to_have_count(1)
-    page.add_script_tag(content=axe_source)
-    result = page.evaluate("() => axe.run(document, {resultTypes: ['violations']})")
-    serious = [
-        f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']]}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-    assert serious == []
+    assert serious_findings(page, axe_source) == []
