@@ -623,7 +623,10 @@ async def test_in_process_actions_from_the_rules_run_through_the_websocket(
 async def test_serve_with_action_endpoint_answers_rest_from_the_streamflix_action(
     tmp_path: Path,
 ) -> None:
-    """`python -m rasa_sdk --actions actions` in bot_rules/ + `helpline serve --action-endpoint`."""
+    """`python -m rasa_sdk --actions actions` in bot_rules/ + `helpline serve --action-endpoint`.
+
+    A REST sender named like a verified customer is not that customer: the action sees
+    `rest:demo-1002` and answers without anyone's plan or billing date."""
     action_server = ActionServer(ROOT / "bot_rules", module="actions")
     serve = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "helpline", "serve", "--port", "0",
@@ -649,5 +652,5 @@ async def test_serve_with_action_endpoint_answers_rest_from_the_streamflix_actio
         action_server.kill()
 
     assert replies[0]["recipient_id"] == "demo-1002"
-    assert replies[0]["text"].startswith("You're on **Standard with ads**.")
-    assert replies[0]["buttons"][0] == {"title": "Get a receipt", "payload": "/receipt_invoice"}
+    assert replies[0]["text"].startswith("Your next payment date is under **Profile icon")
+    assert "Standard with ads" not in replies[0]["text"]
