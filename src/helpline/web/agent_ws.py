@@ -210,19 +210,19 @@ class AgentSession(SocketSession[AgentFrame]):
         await self._follow(topics.staff(cid), self.send)
 
     async def assigned_view(self, cid: str) -> dict[str, Any]:
-        base, store = self.service.base, self.service.store
-        conversation = await base.conversation(cid)
+        conversations, store = self.service.conversations, self.service.store
+        conversation = await conversations.conversation(cid)
         if conversation is None:
             raise ProtocolError(frames.NOT_READY, "conversation no longer exists")
-        transcript = await views.transcript(base, store, cid)
+        transcript = await views.transcript(conversations, store, cid)
         seqs = [m["seq"] for m in transcript if "seq" in m]
         self.sent_seq[cid] = max(seqs, default=0)
         return {
             "type": "conversation.assigned", "conversation": cid,
             "status": conversation.status,
-            "customer": await views.customer_view(base, conversation),
+            "customer": await views.customer_view(conversations, conversation),
             "transcript": transcript,
-            "history": await views.history(base, store, conversation),
+            "history": await views.history(conversations, store, conversation),
         }  # fmt: skip
 
     async def _on_customer_frame(self, cid: str, frame: Frame) -> None:
@@ -242,7 +242,7 @@ class AgentSession(SocketSession[AgentFrame]):
     async def send_mine(self) -> None:
         mine = []
         for row in self.service.board.mine(self.agent.id):
-            messages = await views.all_messages(self.service.base, row.conversation_id)
+            messages = await views.all_messages(self.service.conversations, row.conversation_id)
             info = self.service.board.info.get(row.conversation_id)
             mine.append({
                 "conversation": row.conversation_id, "status": "assigned",

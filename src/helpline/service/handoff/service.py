@@ -62,11 +62,6 @@ class HandoffService:
         )
 
     @property
-    def base(self) -> Store:
-        """The conversations' store by the name the agent socket still reads it by."""
-        return self.conversations
-
-    @property
     def config(self) -> Config:
         return self.rules.current.rulebook.config
 
