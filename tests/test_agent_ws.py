@@ -271,6 +271,23 @@ async def test_transfer_to_a_team_puts_the_conversation_back_in_that_teams_line(
     assert offer["entry"]["team"] == "billing"
 
 
+async def test_transfer_to_a_team_whose_agent_was_added_while_the_server_runs(
+    desk: TestClient, store: SQLiteStore
+) -> None:
+    """A team known only from an account written after start-up (no console yet) is a team
+    a conversation can be transferred to, not "no team"."""
+    customer, ann, conversation = await assigned(desk, store)
+    await make_agent(store, "Dee", teams=("account",))
+
+    await ann.send(
+        {"type": "conversation.transfer", "conversation": conversation, "to_team": "account"}
+    )
+    await ann.next_of("conversation.released", conversation=conversation)
+    await customer.next_of("conversation.status", status="queued")
+
+    assert not any(f["type"] == "error" for f in ann.seen)
+
+
 async def test_handing_back_to_the_bot_tells_the_customer_and_the_bot_answers_again(
     desk: TestClient, store: SQLiteStore
 ) -> None:

@@ -99,6 +99,24 @@ async def test_an_intents_category_routes_it_to_that_teams_agent(
     assert not any(f["type"] == "conversation.offered" for f in ann.seen)
 
 
+async def test_a_team_whose_only_agent_was_added_while_the_server_runs_gets_its_conversations(
+    desk: TestClient, store: SQLiteStore
+) -> None:
+    """`helpline agent add` writes the account while the desk runs; the agent has not
+    opened a console yet, but the team exists: its escalations wait in its own line."""
+    ann = await AgentClient.join(desk, (await make_agent(store, "Ann", ("general",)))[1])
+    _, bea_token = await make_agent(store, "Bea", ("billing",))  # never seen by the desk
+    customer = await ask(desk, "i want a refund")
+    conversation = customer.ready["conversation"]
+    await wait_for(desk, lambda desk: conversation in desk.board.rows)
+
+    assert handoff_of(desk).board.rows[conversation].team == "billing"
+    bea = await AgentClient.join(desk, bea_token)
+    offer = await bea.next_of("conversation.offered", conversation=conversation)
+    assert offer["entry"]["team"] == "billing"
+    assert not any(f["type"] == "conversation.offered" for f in ann.seen)
+
+
 async def test_the_least_busy_agent_gets_the_next_conversation(
     desk: TestClient, store: SQLiteStore
 ) -> None:

@@ -157,6 +157,10 @@ class AgentDesk:
         to_agent: str | None, to_team: str | None, note: str | None,
     ) -> None:  # fmt: skip
         self.owned(agent, conversation_id)
+        if to_team is not None:
+            await self.service.know_team(to_team)
+        if to_agent is not None:
+            await self.service.know_agent(to_agent)
         target = self._target(agent, to_agent, to_team)
         async with self.locks.hold(conversation_id):
             now = self.clock()

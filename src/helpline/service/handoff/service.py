@@ -148,7 +148,7 @@ class HandoffService:
         or offline when nobody can take it (told so honestly)."""
         conversation, turn, now = draft.conversation, draft.turn, self.clock()
         lang = turn.state.language or self.config.default_language
-        esc = self._escalation(turn)
+        esc = await self._escalation(turn)
         row = entry.new_row(conversation.id, "", esc, now)
         found = desk.availability(self.config, self.board, row, now, lang, self.can_email)
         draft = replace(draft, turn=replace(turn, state=replace(turn.state, status=found.status)))
@@ -165,10 +165,12 @@ class HandoffService:
         await self.changed()  # offers, and the customer's place in line
         return messages
 
-    def _escalation(self, turn: Turn) -> Escalation:
+    async def _escalation(self, turn: Turn) -> Escalation:
         """Which team takes it (the intent's category, when such a team exists), how soon."""
         settings = self.settings
         intent = self.rules.current.rulebook.by_name.get(entry.about(turn) or "")
+        if intent is not None and intent.category:
+            await self.know_team(intent.category)
         teams = self.board.teams(settings.fallback_team)
         team = routing.team_for(intent.category if intent else None, teams, settings.fallback_team)
         priority = intent.priority if intent else "normal"
@@ -306,6 +308,18 @@ class HandoffService:
             found = ([self.entry_view(row, n) for row, n in mine[:limit]], len(mine))
             self.board.keep_view(key, found)
         return found
+
+    async def know_team(self, team: str) -> None:
+        """Re-read the accounts when `team` has no member this node knows of: an agent
+        added (`helpline agent add`) or given the team while the server runs, who has not
+        opened a console yet, still makes the team exist for routing and transfers."""
+        if team not in self.board.teams(self.settings.fallback_team):
+            self.board.know(await self.accounts.agents())
+
+    async def know_agent(self, agent_id: str) -> None:
+        """Re-read the accounts when the agent is not known here (a new account)."""
+        if agent_id not in self.board.agents:
+            self.board.know(await self.accounts.agents())
 
     # --- presence ---------------------------------------------------------------------
 
