@@ -1,6 +1,6 @@
 """Matching quality on every public data set at once, with the operating point asked for.
 
-Run: .venv/bin/python bench/matcher_quality.py [--encoder minilm] [name ...]
+Run: .venv/bin/python bench/matcher_quality.py [--encoder minilm] [--korean-encoder e5] [name ...]
 Data: ../shared/bench relative to the repository, or $HELPLINE_BENCH_DATA.
 
 For each data set it prints what `helpline eval --train TRAIN VAL --calibrate VAL
@@ -82,9 +82,12 @@ def accuracy_at_recall(predictions: list[intents.Prediction], recall: float) -> 
     return best
 
 
-def measure(folder: Path, data: DataSet, encoder: str = "none") -> dict[str, Any]:
+def measure(
+    folder: Path, data: DataSet, encoder: str = "none", korean_encoder: str = "none"
+) -> dict[str, Any]:
     started = time.perf_counter()
-    rulebook = rulebook_from_rows(read_rows(folder / data.train), Config(encoder=encoder))
+    config = Config(encoder=encoder, korean_encoder=korean_encoder)
+    rulebook = rulebook_from_rows(read_rows(folder / data.train), config)
     matcher = build_matcher(rulebook)
     load_s = time.perf_counter() - started
     rows = read_rows(folder / data.test) if data.test else held_out(folder, data.train)
@@ -107,9 +110,10 @@ def measure(folder: Path, data: DataSet, encoder: str = "none") -> dict[str, Any
 
 
 def main(names: list[str]) -> int:
-    encoder = "none"
-    if names[:1] == ["--encoder"]:
-        encoder, names = names[1], names[2:]
+    encoders = {"--encoder": "none", "--korean-encoder": "none"}
+    while names[:1] and names[0] in encoders:
+        encoders[names[0]], names = names[1], names[2:]
+    encoder, korean_encoder = encoders["--encoder"], encoders["--korean-encoder"]
     folder = data_dir()
     chosen = [d for d in SETS if not names or d.name in names]
     if not chosen:
@@ -119,7 +123,7 @@ def main(names: list[str]) -> int:
           f"{'target':>12}{'load s':>8}")  # fmt: skip
     results = []
     for data in chosen:
-        r = measure(folder, data, encoder)
+        r = measure(folder, data, encoder, korean_encoder)
         results.append(r)
         at = r.get("in_scope_at_target_recall")
         target = "/".join(f"{t:g}" for t in data.target if t)

@@ -75,13 +75,13 @@ def test_the_encoder_finds_an_intent_no_example_shares_a_word_with(
     encoder: SentenceEncoder, message: str, intent: str
 ) -> None:
     with_words = SoftIdfMatcher(ROWS).match(message, limit=1)
-    with_meaning = SoftIdfMatcher(ROWS, encoder=encoder).match(message, limit=1)
+    with_meaning = SoftIdfMatcher(ROWS, encoders=[encoder]).match(message, limit=1)
     assert with_words[0].intent != intent  # the words alone go elsewhere
     assert with_meaning[0].intent == intent
 
 
 def test_explanations_still_name_the_meaning_words(encoder: SentenceEncoder) -> None:
-    matcher = SoftIdfMatcher(ROWS, encoder=encoder)
+    matcher = SoftIdfMatcher(ROWS, encoders=[encoder])
     (best,) = matcher.match("give me my money back", limit=1, explain=True)
     assert any(line.startswith("meaning from: ") and "money" in line for line in best.evidence)
 
@@ -89,10 +89,10 @@ def test_explanations_still_name_the_meaning_words(encoder: SentenceEncoder) -> 
 def test_the_config_turns_the_encoder_on(tmp_path: Path) -> None:
     write_rules(tmp_path, {"config.yaml": CONFIG + "matcher:\n  encoder: minilm\n"})
     on = build_matcher(load_rulebook(tmp_path))
-    assert on.index.encoder is SentenceEncoder.shipped()
+    assert on.index.encoders == (SentenceEncoder.shipped(),)
     assert on.index.meanings.shape[1] == WORD_DIMENSIONS + DIMENSIONS
     write_rules(tmp_path, {"config.yaml": CONFIG})
-    assert build_matcher(load_rulebook(tmp_path)).index.encoder is None  # off by default
+    assert build_matcher(load_rulebook(tmp_path)).index.encoders == ()  # off by default
 
 
 def test_eval_measures_with_the_encoder_when_asked(

@@ -58,8 +58,8 @@ def encoder_in(folder: Path) -> SentenceEncoder:
 
 
 def test_a_restart_encodes_nothing_it_encoded_before(folder: Path) -> None:
-    first = SoftIdfMatcher(ROWS, encoder=(before := encoder_in(folder)))
-    again = SoftIdfMatcher(ROWS, encoder=(after := encoder_in(folder)))
+    first = SoftIdfMatcher(ROWS, encoders=[before := encoder_in(folder)])
+    again = SoftIdfMatcher(ROWS, encoders=[after := encoder_in(folder)])
     assert (before.encoded, after.encoded) == (len(ROWS), 0)
     assert np.array_equal(first.index.meanings, again.index.meanings)
     assert again.match("give me my money back", limit=1) == first.match(
@@ -69,11 +69,11 @@ def test_a_restart_encodes_nothing_it_encoded_before(folder: Path) -> None:
 
 def test_a_reload_encodes_only_the_texts_that_changed(folder: Path) -> None:
     encoder = encoder_in(folder)
-    SoftIdfMatcher(ROWS, encoder=encoder)
+    SoftIdfMatcher(ROWS, encoders=[encoder])
     edited = [*ROWS[:-1], ("opening_hours", "are you open on public holidays")]
-    SoftIdfMatcher(edited, encoder=encoder)  # a hot reload: the same process
+    SoftIdfMatcher(edited, encoders=[encoder])  # a hot reload: the same process
     restarted = encoder_in(folder)
-    SoftIdfMatcher([*edited, ("refund", "where is my refund")], encoder=restarted)
+    SoftIdfMatcher([*edited, ("refund", "where is my refund")], encoders=[restarted])
     assert (encoder.encoded, restarted.encoded) == (len(ROWS) + 1, 1)
 
 
@@ -235,7 +235,7 @@ def test_without_the_model_the_rules_load_and_match_on_words(tmp_path: Path) -> 
     rulebook = load_rulebook(write_rules(tmp_path, {"config.yaml": ENCODER_ON}))
     assert [w.message for w in rulebook.warnings if w.message == WORDS_ONLY] == [WORDS_ONLY]
     matcher = build_matcher(rulebook)
-    assert matcher.index.encoder is None
+    assert matcher.index.encoders == ()
     (best,) = matcher.match("refund status example two", limit=1)
     assert best.intent == "refund_status"
 

@@ -89,6 +89,8 @@ CONFIG_CASES = [
      "queue.accept_timeout_s: must be positive"),
     ("unknown encoder", LANGS + "matcher:\n  encoder: minlm  #<\n",
      "matcher: encoder 'minlm' is not one of ['none', 'minilm'] (did you mean 'minilm'?)"),
+    ("unknown korean encoder", LANGS + "matcher:\n  korean_encoder: e6  #<\n",
+     "matcher: korean_encoder 'e6' is not one of ['none', 'e5'] (did you mean 'e5'?)"),
     ("matcher unknown key", LANGS + "matcher:\n  encodr: minilm  #<\n",
      "matcher: unknown key 'encodr' (did you mean 'encoder'?)"),
     ("duplicate key", LANGS + "max_fallbacks: 2\nmax_fallbacks: 3  #<\n",

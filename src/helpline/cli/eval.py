@@ -13,7 +13,7 @@ from helpline.errors import RulesError
 from helpline.evaluation import data, intents
 from helpline.matcher import build_matcher
 from helpline.rules import load_rulebook
-from helpline.rules.configfile import ENCODERS
+from helpline.rules.configfile import ENCODERS, KOREAN_ENCODERS
 from helpline.rules.model import Rulebook, Thresholds
 from helpline.sentence_model import EncoderMissing
 
@@ -40,6 +40,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--encoder",
         choices=ENCODERS,
         help="the sentence encoder (matcher.encoder), instead of the rules' config",
+    )
+    parser.add_argument(
+        "--korean-encoder",
+        choices=KOREAN_ENCODERS,
+        help="the Korean sentence encoder (matcher.korean_encoder), instead of the rules' config",
     )
     parser.set_defaults(func=run)
 
@@ -111,6 +116,9 @@ def _rulebook(args: argparse.Namespace) -> Rulebook:
         rulebook = data.rulebook_from_rows(data.read_rows(args.train))
     if args.encoder:
         rulebook = replace(rulebook, config=replace(rulebook.config, encoder=args.encoder))
+    if args.korean_encoder:
+        config = replace(rulebook.config, korean_encoder=args.korean_encoder)
+        rulebook = replace(rulebook, config=config)
     return rulebook
 
 

@@ -107,13 +107,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 def _load_rules(directory: Path) -> Rulebook:
     from helpline.rules import load_rulebook
-    from helpline.sentence_model import WORDS_ONLY
+    from helpline.sentence_model import KOREAN_WORDS_ONLY, WORDS_ONLY
 
     rulebook = load_rulebook(directory)
     # The one warning the operator must see at start: the bot answers worse than its rules
     # were tuned for. Only the start says it; hot reloads would repeat it for every edit.
     for problem in rulebook.warnings:
-        if problem.message == WORDS_ONLY:
+        if problem.message in (WORDS_ONLY, KOREAN_WORDS_ONLY):
             log.warning("%s", problem)
     return rulebook
 

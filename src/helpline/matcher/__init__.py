@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from helpline.matcher.encoder import SentenceEncoder
+from helpline.matcher.encoder import CachedEncoder, SentenceEncoder
 from helpline.matcher.framing import question_core, sentences
 from helpline.matcher.index import Index, Query
+from helpline.matcher.korean_encoder import KoreanEncoder
 from helpline.matcher.scorer import Scored, score_intents
 from helpline.matcher.scorer import explain as explain_score
 from helpline.rules.model import Rulebook
+from helpline.sentence_model import KOREAN_NAME as KOREAN_ENCODER
 from helpline.sentence_model import NAME as ENCODER
 from helpline.text import SynonymMap
 
@@ -44,9 +47,9 @@ class SoftIdfMatcher:
         self,
         rows: list[tuple[str, str]],
         synonyms: SynonymMap | None = None,
-        encoder: SentenceEncoder | None = None,
+        encoders: Sequence[CachedEncoder] = (),
     ) -> None:
-        self.index = Index(rows, synonyms, encoder)
+        self.index = Index(rows, synonyms, encoders)
 
     def match(
         self, text: str, language: str | None = None, limit: int = 5, *, explain: bool = False
@@ -88,8 +91,10 @@ def rulebook_rows(rulebook: Rulebook) -> list[tuple[str, str]]:
 
 
 def build_matcher(rulebook: Rulebook) -> SoftIdfMatcher:
-    """The rulebook's matcher, with the sentence encoder when its config asks for it."""
-    encoder = SentenceEncoder.shipped() if rulebook.config.encoder == ENCODER else None
-    return SoftIdfMatcher(
-        rulebook_rows(rulebook), SynonymMap(rulebook.config.synonyms), encoder
-    )
+    """The rulebook's matcher, with the sentence encoders its config asks for."""
+    encoders: list[CachedEncoder] = []
+    if rulebook.config.encoder == ENCODER:
+        encoders.append(SentenceEncoder.shipped())
+    if rulebook.config.korean_encoder == KOREAN_ENCODER:
+        encoders.append(KoreanEncoder.shipped())
+    return SoftIdfMatcher(rulebook_rows(rulebook), SynonymMap(rulebook.config.synonyms), encoders)

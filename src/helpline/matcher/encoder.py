@@ -62,52 +62,40 @@ SAVE_EVERY = 8 * BATCH  # texts encoded between writes to the disk cache: about 
 WEIGHTS = "model.safetensors"
 
 
-class SentenceEncoder:
-    """Texts -> unit-length 384-number vectors, deterministic (the same text, the same
-    numbers), safe to call from several threads."""
+class CachedEncoder:
+    """Texts -> unit-length vectors of `dimensions` numbers, deterministic (the same text,
+    the same numbers), safe to call from several threads; each text's vector kept in memory
+    and, with a cache, on disk. A model reads only the texts of its language (`reads`):
+    the others get a zero vector, so a model's numbers never mix with another's."""
 
-    def __init__(self, model_zip: Path, cache: EncodingCache | None = None) -> None:
-        from tokenizers import Tokenizer  # only an installation that encodes needs it
+    dimensions = DIMENSIONS
+    centred = False  # whether the index centres this model's vectors on the examples' mean
 
+    def __init__(self, cache: EncodingCache | None) -> None:
         self._cache = cache
-        with zipfile.ZipFile(model_zip) as files:
-            self._tokenizer = Tokenizer.from_str(files.read("tokenizer.json").decode())
-        tensors = _weights(model_zip, cache)
-        self._tokenizer.no_padding()  # the file asks for 128 tokens always; we pad per batch
-        self._tokenizer.enable_truncation(MAX_TOKENS)
-        self._words = tensors["embeddings.word_embeddings.weight"]
-        self._positions = tensors["embeddings.position_embeddings.weight"]
-        self._segment = tensors["embeddings.token_type_embeddings.weight"][0]
-        self._norm = _norm(tensors, "embeddings.LayerNorm")
-        self._layers = [_Layer(tensors, f"encoder.layer.{n}.") for n in range(LAYERS)]
         self._remembered: dict[str, np.ndarray] = {}
         self._recent: OrderedDict[str, np.ndarray] = OrderedDict()  # messages, oldest first
         self._lock = threading.Lock()
         self.encoded = 0  # texts run through the model so far (what the caches saved shows)
 
-    @staticmethod
-    @functools.cache
-    def shipped() -> SentenceEncoder:
-        """The installed model, read once per process, with the disk cache in
-        encoder_cache.default_dir() ($HELPLINE_CACHE_DIR, else the user's cache folder)."""
-        found = sentence_model.model_zip()
-        if found is None:
-            raise EncoderMissing(sentence_model.MISSING)
-        return SentenceEncoder(
-            found, EncodingCache(default_dir(), model_key(found, VERSION), DIMENSIONS)
-        )
+    def reads(self, text: str) -> bool:
+        raise NotImplementedError
+
+    def _forward(self, texts: list[str]) -> np.ndarray:
+        """(texts, dimensions): the model run on texts it has not seen."""
+        raise NotImplementedError
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
-        """(texts, DIMENSIONS) float32; a text encoded before, in this process or (with a
+        """(texts, dimensions) float32; a text encoded before, in this process or (with a
         cache) any earlier one, is not encoded again."""
-        out = np.zeros((len(texts), DIMENSIONS), np.float32)
+        out = np.zeros((len(texts), self.dimensions), np.float32)
         wanted: dict[str, list[int]] = {}  # text -> its rows in out
         with self._lock:
             for n, text in enumerate(texts):
                 known = self._remembered.get(text)
                 if known is not None:
                     out[n] = known
-                elif not mostly_hangul(text.split()):
+                elif self.reads(text):
                     wanted.setdefault(text, []).append(n)
         if not wanted:
             return out
@@ -128,6 +116,7 @@ class SentenceEncoder:
         for start in range(0, len(texts), BATCH):
             batch = texts[start : start + BATCH]
             unsaved.update(zip(batch, self._forward(batch), strict=True))
+            self.encoded += len(batch)
             if len(unsaved) >= SAVE_EVERY or start + BATCH >= len(texts):
                 if self._cache is not None:
                     self._cache.put(unsaved)
@@ -145,8 +134,8 @@ class SentenceEncoder:
         """One message's vector. An example's text is looked up (`helpline check` matches
         every example as a message), and so are the RECENT messages last encoded: a quick
         reply's button sends the same text every time it is pressed."""
-        if mostly_hangul(text.split()):
-            return np.zeros(DIMENSIONS, np.float32)
+        if not self.reads(text):
+            return np.zeros(self.dimensions, np.float32)
         with self._lock:
             known = self._remembered.get(text)
             if known is None and (known := self._recent.get(text)) is not None:
@@ -154,14 +143,48 @@ class SentenceEncoder:
         if known is not None:
             return known
         vector: np.ndarray = self._forward([text])[0]
+        self.encoded += 1
         with self._lock:
             self._recent[text] = vector
             if len(self._recent) > RECENT:
                 self._recent.popitem(last=False)
         return vector
 
+
+class SentenceEncoder(CachedEncoder):
+    """all-MiniLM-L6-v2, for the texts that are not mostly Korean."""
+
+    def __init__(self, model_zip: Path, cache: EncodingCache | None = None) -> None:
+        from tokenizers import Tokenizer  # only an installation that encodes needs it
+
+        super().__init__(cache)
+        with zipfile.ZipFile(model_zip) as files:
+            self._tokenizer = Tokenizer.from_str(files.read("tokenizer.json").decode())
+        tensors = _weights(model_zip, cache)
+        self._tokenizer.no_padding()  # the file asks for 128 tokens always; we pad per batch
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._words = tensors["embeddings.word_embeddings.weight"]
+        self._positions = tensors["embeddings.position_embeddings.weight"]
+        self._segment = tensors["embeddings.token_type_embeddings.weight"][0]
+        self._norm = _norm(tensors, "embeddings.LayerNorm")
+        self._layers = [_Layer(tensors, f"encoder.layer.{n}.") for n in range(LAYERS)]
+
+    @staticmethod
+    @functools.cache
+    def shipped() -> SentenceEncoder:
+        """The installed model, read once per process, with the disk cache in
+        encoder_cache.default_dir() ($HELPLINE_CACHE_DIR, else the user's cache folder)."""
+        found = sentence_model.model_zip()
+        if found is None:
+            raise EncoderMissing(sentence_model.MISSING)
+        return SentenceEncoder(
+            found, EncodingCache(default_dir(), model_key(found, VERSION), DIMENSIONS)
+        )
+
+    def reads(self, text: str) -> bool:
+        return not mostly_hangul(text.split())
+
     def _forward(self, texts: list[str]) -> np.ndarray:
-        self.encoded += len(texts)
         encodings = self._tokenizer.encode_batch(texts)
         length = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(texts), length), np.intp)

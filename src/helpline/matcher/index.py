@@ -14,8 +14,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from helpline.matcher.classifier import SoftmaxClassifier
-from helpline.matcher.encoder import DIMENSIONS as ENCODED
-from helpline.matcher.encoder import SentenceEncoder
+from helpline.matcher.encoder import CachedEncoder
 from helpline.matcher.features import WORD, form_features, spelling_grams, text_forms
 from helpline.matcher.meaning import WordVectors
 from helpline.matcher.weights import IntentWeights
@@ -94,10 +93,10 @@ class Index:
         self,
         rows: list[tuple[str, str]],
         synonyms: SynonymMap | None,
-        encoder: SentenceEncoder | None = None,
+        encoders: Sequence[CachedEncoder] = (),
     ) -> None:
         self.synonyms = synonyms
-        self.encoder = encoder
+        self.encoders = tuple(encoders)
         self.intents: list[str] = list(dict.fromkeys(name for name, _ in rows))
         position = {name: i for i, name in enumerate(self.intents)}
         counted = [(position[name], text, text_forms(text, synonyms)) for name, text in rows]
@@ -129,9 +128,16 @@ class Index:
         self.meanings = self.word_vectors.meanings(
             [self.weighted_words(raw) for _, _, raw in counted]
         )
-        if encoder is not None:  # the sentence's meaning after the words'
-            sentences = encoder.encode([text for _, text, _ in counted])
-            self.meanings = np.hstack([self.meanings, sentences])
+        texts = [text for _, text, _ in counted]
+        self.centres: list[np.ndarray | None] = []  # per encoder, what its vectors lose
+        for encoder in self.encoders:  # the sentence's meaning after the words', per model
+            block = encoder.encode(texts)
+            read = block.any(axis=1)  # the examples of the model's language
+            centre = block[read].mean(axis=0) if encoder.centred and read.any() else None
+            if centre is not None:
+                block[read] = _centred(block[read], centre)
+            self.centres.append(centre)
+            self.meanings = np.hstack([self.meanings, block])
         self.intent_of = [e.intent for e in self.examples]
         self.weights = IntentWeights(
             ((e.intent, e.vector) for e in self.examples), len(self.intents)
@@ -166,10 +172,15 @@ class Index:
         korean = mostly_hangul(raw)
         vector = weigh(form_features(raw, forms), self.idf, scale, self.unseen)
         meaning = self.word_vectors.meaning(*self.weighted_words(raw))
-        if self.encoder is not None:
+        if self.encoders:
             # a message with no known word is not matched at all: no need to encode it
-            sentence = self.encoder.encode_one(text) if vector else np.zeros(ENCODED, np.float32)
-            meaning = np.concatenate([meaning, sentence])
+            meaning = np.concatenate(
+                [meaning]
+                + [
+                    self._sentence(e, c, text, bool(vector))
+                    for e, c in zip(self.encoders, self.centres, strict=True)
+                ]
+            )
         return Query(
             vector,
             " ".join(forms),
@@ -180,6 +191,17 @@ class Index:
             tuple(raw),
             self.classifier_input(vector, raw),
         )
+
+    @staticmethod
+    def _sentence(
+        encoder: CachedEncoder, centre: np.ndarray | None, text: str, known_words: bool
+    ) -> np.ndarray:
+        """One model's part of the message's meaning; a message with no known word is not
+        matched at all, so it is not encoded."""
+        if not known_words:
+            return np.zeros(encoder.dimensions, np.float32)
+        found = encoder.encode_one(text)
+        return _centred(found[None, :], centre)[0] if centre is not None and found.any() else found
 
     def query_vector(self, text: str) -> Vector:
         return self.query(text).vector
@@ -346,3 +368,11 @@ def profile_without(index: Index, n: int) -> list[Vector]:
 def _unit(total: dict[str, float]) -> Vector:
     norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
     return {f: v / norm for f, v in total.items()}
+
+
+def _centred(vectors: np.ndarray, centre: np.ndarray) -> np.ndarray:
+    """Each row less the centre, made unit length again (a row at the centre stays zero)."""
+    moved = vectors - centre
+    norms = np.linalg.norm(moved, axis=1, keepdims=True)
+    result: np.ndarray = (moved / np.where(norms > 0, norms, 1.0)).astype(np.float32)
+    return result

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from types import MappingProxyType
 from typing import Any
@@ -36,9 +36,10 @@ CONFIG_KEYS = (
 )
 THRESHOLD_KEYS = ("answer", "clarify", "ambiguity")
 FRUSTRATION_KEYS = ("escalate_at", "half_life_s", "enabled")
-MATCHER_KEYS = ("encoder",)
+MATCHER_KEYS = ("encoder", "korean_encoder")
 SCOPE_KEYS = ("ours", "not_ours")
 ENCODERS = ("none", ENCODER)  # matcher.encoder: off, or the sentence encoder
+KOREAN_ENCODERS = ("none", sentence_model.KOREAN_NAME)  # matcher.korean_encoder
 MAX_FALLBACKS = 20
 
 
@@ -77,7 +78,7 @@ def read_config(data: Any, report: Report) -> ParsedConfig:
         values["synonyms"] = _synonyms(data, report)
     values["texts"] = _texts(data, report, languages) if "texts" in data else {}
     if "matcher" in data:
-        values["encoder"] = _encoder(data, report)
+        values["encoder"], values["korean_encoder"] = _encoders(data, report)
     if "scope" in data:
         values["scope"] = _scope(data, report)
     if "business_hours" in data:
@@ -170,28 +171,46 @@ def _frustration(data: Mapping[str, Any], report: Report) -> FrustrationSettings
     return FrustrationSettings(**values)
 
 
-def _encoder(data: Mapping[str, Any], report: Report) -> str | None:
-    """matcher.encoder: one of ENCODERS. "minilm" where its model is not installed is a
-    warning, not an error, and the rules load on words alone ("none"): a missing optional
-    model must not keep a node from starting (`helpline serve` logs it once)."""
+def _encoders(data: Mapping[str, Any], report: Report) -> tuple[str | None, str | None]:
+    """matcher.encoder and matcher.korean_encoder. A model that is asked for but not
+    installed is a warning, not an error, and the rules load on words alone ("none"): a
+    missing optional model must not keep a node from starting (`helpline serve` logs it)."""
     found = report.mapping(data, "matcher", "matcher")
     if found is None:
-        return None
+        return None, None
     report.unknown_keys(found, MATCHER_KEYS, "matcher")
-    if "encoder" not in found:
+    english = _encoder(
+        found, report, "encoder", ENCODERS, sentence_model.model_zip, sentence_model.WORDS_ONLY
+    )
+    korean = _encoder(
+        found, report, "korean_encoder", KOREAN_ENCODERS, sentence_model.korean_model,
+        sentence_model.KOREAN_WORDS_ONLY,
+    )  # fmt: skip
+    return english, korean
+
+
+def _encoder(
+    found: Mapping[str, Any],
+    report: Report,
+    key: str,
+    choices: tuple[str, ...],
+    installed: Callable[[], object | None],
+    missing: str,
+) -> str | None:
+    """One of the matcher's encoder settings: one of choices, "none" when not installed."""
+    if key not in found:
         return None
-    name = report.text(found, "encoder", "matcher: encoder")
+    name = report.text(found, key, f"matcher: {key}")
     if name is None:
         return None
-    if name not in ENCODERS:
-        hint = did_you_mean(name, ENCODERS)
-        choices = list(ENCODERS)
+    if name not in choices:
+        hint = did_you_mean(name, choices)
         report.error(
-            line_of(found, "encoder"), f"matcher: encoder {name!r} is not one of {choices}{hint}"
+            line_of(found, key), f"matcher: {key} {name!r} is not one of {list(choices)}{hint}"
         )
         return None
-    if name == ENCODER and sentence_model.model_zip() is None:
-        report.warn(line_of(found, "encoder"), sentence_model.WORDS_ONLY)
+    if name != "none" and installed() is None:
+        report.warn(line_of(found, key), missing)
         return "none"
     return name
 

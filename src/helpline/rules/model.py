@@ -79,6 +79,9 @@ class Config:
     # matcher.encoder: "minilm" gives the classifier each text's sentence meaning
     # (matcher/encoder.py): better answers for a few milliseconds a message; "none" not.
     encoder: str = "none"
+    # matcher.korean_encoder: "e5" gives Korean texts their sentence meaning too
+    # (matcher/korean_encoder.py); "none": Korean on words alone.
+    korean_encoder: str = "none"
     # scope.ours / scope.not_ours: a message naming another product is not answered (scope.py)
     scope: Scope = Scope()
 
