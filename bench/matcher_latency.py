@@ -1,11 +1,13 @@
 """Matcher latency and load time at 1,500 and 15,000 examples, next to plain rapidfuzz.
 
-Run: .venv/bin/python bench/matcher_latency.py [--encoder minilm]
+Run: .venv/bin/python bench/matcher_latency.py [--encoder minilm | --korean-encoder e5]
 Data: ../shared/bench/clinc150 relative to the repository, or $HELPLINE_BENCH_DATA.
 The reference is rapidfuzz's extractOne with token_sort_ratio over the same examples;
 both see the same messages in the same run, so the ratio holds across machines.
 With --encoder minilm the matcher also encodes each message and example with the sentence
 encoder (matcher.encoder in config.yaml): the 15,000 examples take a minute or two to load.
+With --korean-encoder e5 the data is Korean (ParaKQC: 800 and 4,000 examples) and the Korean
+encoder (matcher.korean_encoder) is on; the reference is the same rapidfuzz search.
 """
 
 from __future__ import annotations
@@ -56,10 +58,10 @@ def timed(
     return percentiles(wall), percentiles(cpu)
 
 
-def measure(train: Path, queries: list[str], encoder: str = "none") -> dict[str, object]:
+def measure(train: Path, queries: list[str], config: Config) -> dict[str, object]:
     rows = read_rows(train)
     started = time.perf_counter()
-    matcher = build_matcher(rulebook_from_rows(rows, Config(encoder=encoder)))
+    matcher = build_matcher(rulebook_from_rows(rows, config))
     load_s = time.perf_counter() - started
     (p50, p99), (cpu50, cpu99) = timed(lambda text: matcher.match(text), queries)
     started = time.perf_counter()
@@ -85,14 +87,19 @@ def measure(train: Path, queries: list[str], encoder: str = "none") -> dict[str,
 
 
 def main(args: list[str]) -> int:
-    encoder = args[1] if args[:1] == ["--encoder"] and len(args) > 1 else "none"
-    base = data_dir() / "clinc150"
+    setting = args[1] if len(args) > 1 else "none"
+    if args[:1] == ["--korean-encoder"]:
+        encoder, config = setting, Config(korean_encoder=setting)
+        base, sets = data_dir() / "parakqc", ("train_1shot.jsonl", "train.jsonl")
+    else:
+        encoder = setting if args[:1] == ["--encoder"] else "none"
+        config = Config(encoder=encoder)
+        base, sets = data_dir() / "clinc150", ("train_10shot.jsonl", "train.jsonl")
     if not base.is_dir():
         print(f"no benchmark data at {base} (set HELPLINE_BENCH_DATA)", file=sys.stderr)
         return 1
     queries = [row["text"] for row in read_rows(base / "val.jsonl")][::QUERY_STRIDE]
-    sets = ("train_10shot.jsonl", "train.jsonl")
-    results = [measure(base / name, queries, encoder) for name in sets]
+    results = [measure(base / name, queries, config) for name in sets]
     print(f"{'examples':>9} {'load s':>7} {'p50 ms':>7} {'p99 ms':>7} {'cpu p99':>8} | "
           f"{'ref load':>8} {'ref p50':>8} {'ref p99':>8} {'p99/ref':>8}")
     for r in results:

@@ -19,7 +19,8 @@ setting (`matcher.encoder` in config.yaml); bot_rules turns it on, and where the
 installed the rules load on words alone with a warning.
 
 Korean gets nothing from it (the model's vocabulary is English), so Korean texts are not
-encoded: their sentence vector is zero, as their word meaning is.
+encoded here: korean_encoder.py gives them their own model, in columns of their own. The
+caching both share is CachedEncoder's.
 """
 
 from __future__ import annotations
