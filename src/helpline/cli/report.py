@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import sys
 import time
@@ -13,6 +12,7 @@ from typing import Any, TextIO
 
 from helpline.errors import ConfigError, RulesError, StoreError
 from helpline.service.report import Desk, desk_of, period, read_report
+from helpline.service.report.export import write_csv
 from helpline.service.report.figures import HEADLINE, headline
 from helpline.service.report.period import GROUPINGS, Period
 from helpline.store import open_store
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, StoreError, ValueError) as exc:
         print(f"helpline report: {exc}", file=sys.stderr)
         return 1
-    {"json": _json, "csv": _csv, "table": _table}[args.format](report, sys.stdout)
+    {"json": _json, "csv": write_csv, "table": _table}[args.format](report, sys.stdout)
     return 0
 
 
@@ -69,18 +69,6 @@ async def _read(url: str, span: Period, by: str | None, desk: Desk) -> dict[str,
 def _json(report: dict[str, Any], out: TextIO) -> None:
     json.dump(report, out, ensure_ascii=False, indent=2)
     out.write("\n")
-
-
-def _csv(report: dict[str, Any], out: TextIO) -> None:
-    """One row per group (or one row for the period), the headline figures as columns."""
-    writer = csv.writer(out, lineterminator="\n")
-    rows = report.get("groups") or [report]
-    key = ["key"] if "groups" in report else ["since", "until"]
-    writer.writerow([*key, *HEADLINE])
-    for row in rows:
-        first = [row["key"]] if "groups" in report else [report["since"], report["until"]]
-        figures = headline(row)
-        writer.writerow([*(_cell(v) for v in first), *(_cell(figures[n]) for n in HEADLINE)])
 
 
 def _table(report: dict[str, Any], out: TextIO) -> None:

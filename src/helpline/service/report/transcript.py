@@ -1,0 +1,26 @@
+"""One conversation as a supervisor reads it from a report: customer, tickets, transcript.
+
+The same views the console shows an agent who takes a conversation, read-only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from helpline.service.handoff import views
+from helpline.store.base import Store
+from helpline.store.handoff import HandoffStore
+
+
+async def read_transcript(store: Store, handoffs: HandoffStore, cid: str) -> dict[str, Any] | None:
+    """The conversation's record, or None when there is no such conversation."""
+    conversation = await store.conversation(cid)
+    if conversation is None:
+        return None
+    return {
+        "conversation": cid,
+        "status": conversation.status,
+        "started_at": conversation.created_at,
+        "customer": await views.customer_view(store, conversation),
+        "tickets": [views.ticket_view(t) for t in await handoffs.tickets(cid)],
+        "transcript": await views.transcript(store, handoffs, cid),
+    }
