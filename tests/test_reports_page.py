@@ -78,6 +78,27 @@ def test_a_group_key_a_spreadsheet_would_run_as_a_formula_is_written_as_text() -
     assert row["key"] == "'=HYPERLINK(1)"
 
 
+async def test_groups_by_agent_and_drilled_rows_name_the_agent(
+    desk: TestClient, store: SQLiteStore, clock: Clock, supervisor: dict[str, str]
+) -> None:
+    named = await traffic(desk, store, clock)
+    span = period_of(clock)
+
+    by_agent = await (
+        await desk.get("/api/reports", params={**span, "by": "agent"}, headers=supervisor)
+    ).json()
+    drilled = await (
+        await desk.get(
+            "/api/reports/conversations", params={**span, "figure": "csat"}, headers=supervisor
+        )
+    ).json()
+
+    names = {g["key"]: g["name"] for g in by_agent["groups"]}
+    assert names == {None: None, named["agent"]: "Ann"}
+    [row] = drilled["conversations"]
+    assert (row["agent"], row["agent_name"]) == (named["agent"], "Ann")
+
+
 async def test_an_unknown_format_gets_400(desk: TestClient, supervisor: dict[str, str]) -> None:
     response = await desk.get("/api/reports", params={"format": "xlsx"}, headers=supervisor)
 

@@ -30,7 +30,7 @@
       key_team: '팀', key_agent: '상담원', key_intent: '첫 의도', key_language: '언어',
       none: '(없음)', csat: '만족도', handoffRate: '연결률', containment: '해결률', fallbackRate: '실패율',
       firstResponse: '첫 응답 (중앙값)', resolution: '해결 (중앙값)',
-      drillOf: '{what}: 대화 목록', drillIn: '{what} · {group}', drillTotal: '대화 {n}건', drillMore: '대화 {n}건 중 처음 {shown}건',
+      drillOf: '{what}: 대화 목록', drillTotal: '대화 {n}건', drillMore: '대화 {n}건 중 처음 {shown}건',
       drillNone: '이 지표에 해당하는 대화가 없어요.',
       started: '시작', lang: '언어', handoff: '연결 사유', team: '팀', agent: '상담원', rating: '만족도',
       transcript: '대화 내용', open: '대화 보기', openOf: '대화 보기: {when}', back: '목록으로 돌아가기', close: '닫기',
@@ -64,7 +64,7 @@
       key_team: 'Team', key_agent: 'Agent', key_intent: 'First intent', key_language: 'Language',
       none: '(none)', csat: 'CSAT', handoffRate: 'Handoff rate', containment: 'Containment', fallbackRate: 'Fallback rate',
       firstResponse: 'First response (median)', resolution: 'Resolution (median)',
-      drillOf: '{what}: the conversations', drillIn: '{what} · {group}', drillTotal: '{n} conversations', drillMore: 'The first {shown} of {n} conversations',
+      drillOf: '{what}: the conversations', drillTotal: '{n} conversations', drillMore: 'The first {shown} of {n} conversations',
       drillNone: 'No conversation is behind this figure.',
       started: 'Started', lang: 'Language', handoff: 'Handoff reason', team: 'Team', agent: 'Agent', rating: 'CSAT',
       transcript: 'Transcript', open: 'Transcript', openOf: 'Transcript: {when}', back: 'Back to the list', close: 'Close',
@@ -318,7 +318,7 @@
     S.chart.over.addEventListener('click', function () {
       var i = S.chart.cursor.idx;
       if (i == null || labels[i] == null) return;
-      openDrill({ figure: 'conversations', by: S.by, key: labels[i], title: T.conversations, group: labels[i] }, box);
+      openDrill({ figure: 'conversations', by: S.by, key: labels[i], title: labels[i] }, box);
     });
   }
 
@@ -373,11 +373,13 @@
       var tr = el('tr');
       var th = el('th');
       th.scope = 'row';
-      var name = g.key == null ? T.none : String(g.key);
+      // an agent by name (the id is the key, and stays the drill-down's)
+      var name = g.key == null ? T.none : String(by === 'agent' && g.name ? g.name : g.key);
       var btn = el('button', 'link-button', name);
       btn.type = 'button';
       btn.addEventListener('click', function () {
-        openDrill({ figure: 'conversations', by: by, key: g.key, title: T.conversations, group: name }, btn);
+        var series = by === 'day' || by === 'hour';
+        openDrill({ figure: 'conversations', by: by, key: g.key, title: series ? name : T['key_' + by] + ' ' + name }, btn);
       });
       th.appendChild(btn);
       tr.appendChild(th);
@@ -407,8 +409,7 @@
   }
 
   function drillTitle(d) {
-    var what = fmt(T.drillOf, { what: d.title });
-    return d.group == null ? what : fmt(T.drillIn, { what: what, group: d.group });
+    return fmt(T.drillOf, { what: d.title });
   }
 
   function renderDrill() {
@@ -451,7 +452,7 @@
       [
         row.language ? String(row.language).toUpperCase() : '',
         row.handoff ? (T['reason_' + row.handoff] || row.handoff) : '',
-        row.team || '', row.agent || '', row.rating != null ? fmt(T.outOf5, { v: row.rating }) : ''
+        row.team || '', row.agent_name || row.agent || '', row.rating != null ? fmt(T.outOf5, { v: row.rating }) : ''
       ].forEach(function (text) { tr.appendChild(el('td', null, text)); });
       var btn = el('button', 'link-button', T.open);
       btn.type = 'button';

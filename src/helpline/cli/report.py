@@ -14,8 +14,10 @@ from helpline.errors import ConfigError, RulesError, StoreError
 from helpline.service.report import Desk, desk_of, period, read_report
 from helpline.service.report.export import write_csv
 from helpline.service.report.figures import HEADLINE, headline
+from helpline.service.report.names import name_groups
 from helpline.service.report.period import GROUPINGS, Period
 from helpline.store import open_store
+from helpline.store.agents import agent_store
 from helpline.store.reports import report_store
 
 FORMATS = ("table", "json", "csv")
@@ -61,7 +63,9 @@ async def _read(url: str, span: Period, by: str | None, desk: Desk) -> dict[str,
     store = open_store(url, setting="--db")
     await store.open()
     try:
-        return await read_report(report_store(store), span, by, desk)
+        return await name_groups(
+            await read_report(report_store(store), span, by, desk), agent_store(store)
+        )
     finally:
         await store.close()
 

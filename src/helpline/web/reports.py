@@ -9,7 +9,9 @@ from aiohttp import web
 
 from helpline.service.report import Desk, Period, desk_of, period, read_conversations, read_report
 from helpline.service.report.export import csv_text
+from helpline.service.report.names import name_groups, name_rows
 from helpline.service.report.transcript import read_transcript
+from helpline.store.agents import agent_store
 from helpline.store.handoff import handoff_store
 from helpline.store.reports import report_store
 from helpline.web.auth import json_error, require_agent
@@ -33,6 +35,7 @@ async def reports(request: web.Request) -> web.Response:
     by = request.query.get("by") or None
     try:
         found = await read_report(report_store(request.app[STORE]), span, by, desk)
+        await name_groups(found, agent_store(request.app[STORE]))
     except ValueError as exc:
         raise json_error(web.HTTPBadRequest, "bad_request", str(exc)) from None
     if output == "csv":
@@ -54,6 +57,7 @@ async def report_conversations(request: web.Request) -> web.Response:
         found = await read_conversations(
             report_store(request.app[STORE]), span, figure, desk, by, key
         )
+        await name_rows(found, agent_store(request.app[STORE]))
     except ValueError as exc:
         raise json_error(web.HTTPBadRequest, "bad_request", str(exc)) from None
     return web.json_response(found, headers=NO_STORE)
