@@ -120,7 +120,8 @@ async def test_a_supervisor_reads_a_drilled_conversations_transcript_with_its_ti
     said = [(m["sender"], m["text"]) for m in found["transcript"] if m["sender"] != "bot"]
     assert said == [("customer", "talk to a human"), ("agent", "Hello!")]
     [ticket] = found["tickets"]
-    assert (ticket["assignee"], ticket["csat"], ticket["status"]) == (named["agent"], 4, "solved")
+    assert (ticket["assignee"], ticket["assignee_name"]) == (named["agent"], "Ann")
+    assert (ticket["csat"], ticket["status"]) == (4, "solved")
 
 
 @pytest.mark.parametrize("cid", ["c_nobody", "c%00x", "a%20b", "x" * 101])

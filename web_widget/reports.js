@@ -222,12 +222,16 @@
     $('banner').hidden = false;
   }
 
+  var loads = 0; // only the last period asked for is shown, however the answers arrive
+
   function load() {
+    var mine = ++loads;
     $('banner').hidden = true;
     $('period-text').textContent = T.loading;
     var series = getJson('/api/reports?' + query({ by: S.by }));
     var groups = GROUPINGS.map(function (by) { return getJson('/api/reports?' + query({ by: by })); });
     return Promise.all([series].concat(groups)).then(function (found) {
+      if (mine !== loads) return;
       S.report = found[0];
       GROUPINGS.forEach(function (by, i) { S.groups[by] = found[i + 1]; });
       render();
@@ -362,8 +366,11 @@
     table.dataset.by = by;
     table.appendChild(el('caption', 'sr', caption));
     var head = el('tr');
-    [keyLabel].concat(COLUMNS.map(function (c) { return T[c[0]]; })).forEach(function (text) {
-      var th = el('th', null, text);
+    var keyHead = el('th', null, keyLabel);
+    keyHead.scope = 'col';
+    head.appendChild(keyHead);
+    COLUMNS.forEach(function (c) {
+      var th = el('th', c[2] === 'count' ? 'num' : null, T[c[0]]);
       th.scope = 'col';
       head.appendChild(th);
     });
@@ -494,7 +501,7 @@
     var rows = [[T.customer, [c.name, c.email].filter(Boolean).join(' · ')], [T.lang, c.language],
       [T.status, T['status_' + found.status] || found.status]];
     (found.tickets || []).forEach(function (t) {
-      var parts = [t.team, t.assignee, T['status_' + t.status] || t.status];
+      var parts = [t.team, t.assignee_name || t.assignee, T['status_' + t.status] || t.status];
       if (t.csat != null) parts.push(T.rating + ' ' + fmt(T.outOf5, { v: t.csat }));
       rows.push([T.ticket, parts.filter(Boolean).join(' · ')]);
     });

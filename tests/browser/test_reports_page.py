@@ -165,6 +165,9 @@ def test_drill_down_from_a_figure_opens_its_conversation_and_then_its_transcript
     row.get_by_role("button", name="Transcript").click()
 
     expect(reports.title).to_have_text(f"Transcript: {traffic.handed_over}")
+    expect(reports.page.locator("#transcript-meta")).to_contain_text(
+        f"general · {AGENT_NAME} · solved · CSAT 5 / 5"
+    )
     transcript = reports.page.locator("#transcript")
     expect(transcript.locator(".msg.agent")).to_contain_text(AGENT_REPLY)
     expect(transcript.locator(".msg.agent .from")).to_have_text(AGENT_NAME)

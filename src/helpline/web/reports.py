@@ -70,7 +70,7 @@ async def report_transcript(request: web.Request) -> web.Response:
     store = request.app[STORE]
     found = None
     if _CONVERSATION_ID.fullmatch(cid):
-        found = await read_transcript(store, handoff_store(store), cid)
+        found = await read_transcript(store, handoff_store(store), agent_store(store), cid)
     if found is None:
         raise json_error(web.HTTPNotFound, "not_found", "no such conversation")
     return web.json_response(found, headers=NO_STORE)
