@@ -22,6 +22,7 @@
       first_response_p50: '첫 응답 시간 (중앙값)', first_response_p90: '첫 응답 시간 (90%)',
       resolution_p50: '해결 시간 (중앙값)', resolution_p90: '해결 시간 (90%)',
       csat_average: '고객 만족도 평균', csat_count: '만족도 응답 수', handoffs: '상담원 연결',
+      reasons: '상담원 연결 사유', reasonOf: '연결 사유: {reason}', reasonShare: '대화의 {rate}',
       change: '이전 기간 대비 {d}', noChange: '비교할 이전 기간 값 없음', noData: '데이터 없음',
       ofConversations: '대화 {n}건 중', series: '시간에 따른 대화',
       seriesTable: '차트를 표로 보기', chartAlt: '{by} 대화와 상담원 연결 차트, {n}개 구간, 가장 많은 날 {max}건. 아래 표에 같은 값이 있어요.',
@@ -36,7 +37,7 @@
       transcript: '대화 내용', open: '대화 보기', openOf: '대화 보기: {when}', back: '목록으로 돌아가기', close: '닫기',
       transcriptOf: '대화 내용: {name}', status: '상태', ticket: '티켓', customer: '고객',
       customerName: '고객', bot: '챗봇', system: '안내', noteLabel: '메모',
-      reason_asked: '고객 요청', reason_fallbacks: '답변 실패', reason_frustration: '불만 감지', reason_intent_escalates: '의도 연결',
+      reason_asked: '고객 요청', reason_fallbacks: '답변 실패 후', reason_frustration: '불만 감지', reason_intent_escalates: '의도에 따른 연결',
       status_bot: '챗봇', status_queued: '대기 중', status_assigned: '상담 중', status_closed: '종료됨', status_offline: '부재 중',
       status_open: '열림', status_pending: '보류', status_solved: '해결됨',
       secs: '{s}초', mins: '{m}분 {s}초', hours: '{h}시간 {m}분', pt: '{v}%p', outOf5: '{v} / 5'
@@ -56,6 +57,7 @@
       first_response_p50: 'First response (median)', first_response_p90: 'First response (90th percentile)',
       resolution_p50: 'Resolution (median)', resolution_p90: 'Resolution (90th percentile)',
       csat_average: 'CSAT average', csat_count: 'CSAT responses', handoffs: 'Handoffs',
+      reasons: 'Handoffs by reason', reasonOf: 'Handoffs: {reason}', reasonShare: '{rate} of the conversations',
       change: '{d} vs the previous period', noChange: 'no previous figure to compare', noData: 'no data',
       ofConversations: 'of {n} conversations', series: 'Conversations over time',
       seriesTable: 'The chart as a table', chartAlt: 'Chart of conversations and handoffs {by}, {n} points, at most {max} in one. The table below has the same figures.',
@@ -70,7 +72,7 @@
       transcript: 'Transcript', open: 'Transcript', openOf: 'Transcript: {when}', back: 'Back to the list', close: 'Close',
       transcriptOf: 'Transcript: {name}', status: 'Status', ticket: 'Ticket', customer: 'Customer',
       customerName: 'Customer', bot: 'Bot', system: 'Notice', noteLabel: 'Note',
-      reason_asked: 'asked', reason_fallbacks: 'fallbacks', reason_frustration: 'frustration', reason_intent_escalates: 'intent escalates',
+      reason_asked: 'Asked for a person', reason_fallbacks: 'After fallbacks', reason_frustration: 'Frustration', reason_intent_escalates: 'Intent escalates',
       status_bot: 'bot', status_queued: 'queued', status_assigned: 'assigned', status_closed: 'closed', status_offline: 'offline',
       status_open: 'open', status_pending: 'pending', status_solved: 'solved',
       secs: '{s} s', mins: '{m} min {s} s', hours: '{h} h {m} min', pt: '{v} pt', outOf5: '{v} / 5'
@@ -251,6 +253,7 @@
     csvLink($('csv-period'), null, T.figures);
     csvLink($('csv-series'), S.by, T.series);
     renderFigures(r);
+    renderReasons(r);
     renderSeries(r);
     renderGroups();
   }
@@ -276,6 +279,28 @@
       var li = el('li');
       li.appendChild(btn);
       list.appendChild(li);
+    });
+  }
+
+  // Each handoff reason (a conversation counts by its first handoff's) opens its conversations.
+  function renderReasons(r) {
+    var list = $('reasons');
+    list.textContent = '';
+    Object.keys(r.handoff_reasons || {}).forEach(function (reason) {
+      var counted = r.handoff_reasons[reason];
+      var label = T['reason_' + reason] || reason;
+      var btn = el('button', 'figure');
+      btn.type = 'button';
+      btn.dataset.figure = 'handoffs:' + reason;
+      btn.append(
+        el('span', 'f-label', label),
+        el('span', 'f-value', shown(counted.count, 'count')),
+        el('span', 'f-change', counted.rate == null ? T.noData : fmt(T.reasonShare, { rate: shown(counted.rate, 'rate') }))
+      );
+      btn.addEventListener('click', function () {
+        openDrill({ figure: 'handoffs:' + reason, title: fmt(T.reasonOf, { reason: label }) }, btn);
+      });
+      list.appendChild(el('li')).appendChild(btn);
     });
   }
 

@@ -89,7 +89,7 @@ class Reports:
         return self
 
     def figure(self, name: str) -> Locator:
-        return self.figures.locator(f'button[data-figure="{name}"]')
+        return self.page.locator(f'button.figure[data-figure="{name}"]')
 
     def table(self, by: str) -> Locator:
         return self.page.locator(f'#groups table[data-by="{by}"]')
@@ -174,6 +174,27 @@ def test_drill_down_from_a_figure_opens_its_conversation_and_then_its_transcript
     expect(transcript.locator(".msg.customer").first).to_contain_text(traffic.handed_over)
 
 
+def test_a_handoff_reason_opens_the_conversations_handed_over_for_it(reports: Reports) -> None:
+    asked = reports.figure("handoffs:asked")
+    expect(asked.locator(".f-value")).to_have_text("1")
+    expect(asked.locator(".f-change")).to_have_text("33.3% of the conversations")
+    expect(reports.figure("handoffs:frustration").locator(".f-value")).to_have_text("0")
+
+    asked.click()
+
+    expect(reports.title).to_have_text("Handoffs: Asked for a person: the conversations")
+    [row] = reports.drilled().all()
+    expect(row.locator("td").nth(1)).to_have_text("Asked for a person")
+
+
+def test_the_row_of_no_team_opens_the_conversations_nobody_took(reports: Reports) -> None:
+    reports.table("team").get_by_role("button", name="(none)").click()
+
+    expect(reports.title).to_have_text("Team (none): the conversations")
+    expect(reports.drilled()).to_have_count(2)
+    expect(reports.drilled().locator("td:nth-child(4)")).to_have_text(["", ""])  # no team
+
+
 def test_a_table_row_opens_the_conversations_of_its_group(reports: Reports) -> None:
     reports.table("language").get_by_role("button", name="ko", exact=True).click()
 
@@ -217,6 +238,11 @@ def test_the_period_picker_reloads_the_figures_by_the_hour_and_for_a_custom_rang
     expect(reports.page.locator("#series-table th", has_text=":00").first).to_be_attached()
     hours = reports.page.locator("#series-table tbody tr").count()
     assert hours in (7 * 24, 7 * 24 + 1)  # and the hour it is now, unless on the hour
+    reports.page.get_by_label("Last 30 days").check()
+    expect(reports.page.locator("#period-text")).to_contain_text(" – ")
+    reports.page.get_by_label("Chart", exact=True).select_option("day")
+    expect(reports.page.locator("#series-table tbody tr")).to_have_count(31)
+    expect(reports.figure("conversations").locator(".f-value")).to_have_text("3")
     reports.page.get_by_label("Custom").check()
     reports.page.get_by_label("From", exact=True).fill("2020-01-01")
     reports.page.get_by_label("To", exact=True).fill("2020-01-02")
