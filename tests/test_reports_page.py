@@ -4,8 +4,10 @@ library, on SQLite and PostgreSQL, for supervisors only."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,11 +17,19 @@ from aiohttp.test_utils import TestClient
 
 import test_reports as kit
 from handoff_kit import Clock, make_agent
+from helpline.cli import main
 from helpline.service.report.export import csv_text
 from helpline.service.report.figures import HEADLINE
 from helpline.settings import Settings
 from helpline.store import SQLiteStore
-from test_reports import FIRST_RESPONSE_S, Client, period_of, traffic
+from test_reports import (
+    FIRST_RESPONSE_S,
+    Client,
+    always_open_rules,
+    database_url,
+    period_of,
+    traffic,
+)
 
 # the figures' tests' fixtures: the same desk, traffic and supervisor on both backends
 store, clock, desk, supervisor = kit.store, kit.clock, kit.desk, kit.supervisor
@@ -97,6 +107,28 @@ async def test_groups_by_agent_and_drilled_rows_name_the_agent(
     assert names == {None: None, named["agent"]: "Ann"}
     [row] = drilled["conversations"]
     assert (row["agent"], row["agent_name"]) == (named["agent"], "Ann")
+
+
+async def test_the_cli_names_the_agents_as_the_api_does(
+    desk: TestClient, store: SQLiteStore, clock: Clock, supervisor: dict[str, str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    await traffic(desk, store, clock)
+    span = period_of(clock)
+    query = {**span, "by": "agent"}
+    from_api = await (await desk.get("/api/reports", params=query, headers=supervisor)).json()
+    capsys.readouterr()
+
+    code = await asyncio.to_thread(
+        main,
+        ["report", "--db", database_url(store), "--rules", str(always_open_rules(tmp_path)),
+         "--since", span["since"], "--until", span["until"], "--by", "agent", "--format", "json"],
+    )  # fmt: skip
+
+    assert code == 0
+    from_cli = json.loads(capsys.readouterr().out)
+    assert [g["name"] for g in from_cli["groups"]] == [None, "Ann"]
+    assert from_cli == from_api
 
 
 async def test_an_unknown_format_gets_400(desk: TestClient, supervisor: dict[str, str]) -> None:
