@@ -7,6 +7,7 @@
     ko: {
       title: 'Helpline 상담 콘솔', skip: '대화로 건너뛰기', language: '언어', presence: '상태',
       online: '상담 가능', away: '자리 비움', logout: '로그아웃',
+      reports: '리포트', // the header's link to /console/reports, for supervisors
       loginTitle: '상담원 로그인', email: '이메일', password: '비밀번호', signIn: '로그인',
       badLogin: '이메일 또는 비밀번호가 맞지 않아요.', tooMany: '로그인 시도가 너무 많아요. {s}초 후에 다시 해 주세요.',
       loginFailed: '로그인하지 못했어요. 잠시 후 다시 해 주세요.',
@@ -29,12 +30,12 @@
       status_bot: '챗봇', status_queued: '대기 중', status_assigned: '상담 중', status_closed: '종료됨',
       status_offline: '부재 중', status_open: '열림', status_pending: '보류', status_solved: '해결됨',
       priority_low: '낮음', priority_normal: '보통', priority_high: '높음', priority_urgent: '긴급',
-      csat: '만족도 {n}/5', ticket: '티켓 {s}', error: '요청을 처리하지 못했어요: {m}',
-      reports: '리포트'
+      csat: '만족도 {n}/5', ticket: '티켓 {s}', error: '요청을 처리하지 못했어요: {m}'
     },
     en: {
       title: 'Helpline console', skip: 'Skip to the conversation', language: 'Language', presence: 'Status',
       online: 'Online', away: 'Away', logout: 'Log out',
+      reports: 'Reports',
       loginTitle: 'Agent sign-in', email: 'Email', password: 'Password', signIn: 'Sign in',
       badLogin: 'Wrong email or password.', tooMany: 'Too many attempts. Try again in {s} s.',
       loginFailed: 'Could not sign in. Please try again shortly.',
@@ -57,8 +58,7 @@
       status_bot: 'bot', status_queued: 'queued', status_assigned: 'assigned', status_closed: 'closed',
       status_offline: 'offline', status_open: 'open', status_pending: 'pending', status_solved: 'solved',
       priority_low: 'low', priority_normal: 'normal', priority_high: 'high', priority_urgent: 'urgent',
-      csat: 'CSAT {n}/5', ticket: 'ticket {s}', error: 'The request failed: {m}',
-      reports: 'Reports'
+      csat: 'CSAT {n}/5', ticket: 'ticket {s}', error: 'The request failed: {m}'
     }
   };
   var LANG_KEY = 'helpline-console:lang';

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -315,6 +316,20 @@ def test_axe_finds_no_serious_issue_on_the_page_or_in_a_transcript(
     reports.drilled().first.locator("button").click()
     expect(reports.page.locator("#transcript .msg.agent")).to_have_count(1)
     assert serious_findings(reports.page, axe_source) == []
+
+
+def test_a_supervisor_follows_the_consoles_korean_link_to_the_page_signed_in(
+    supervisor_context: BrowserContext, supervisor: AgentAccount
+) -> None:
+    page = supervisor_context.new_page()
+    Console(page).login(supervisor).set_presence("away")
+    page.locator("#lang").select_option("ko")
+
+    page.get_by_role("link", name="리포트").click()
+
+    expect(page).to_have_url(re.compile(r"/console/reports$"))
+    expect(page.locator("h1")).to_have_text("Helpline 리포트")  # the choice of language kept
+    expect(Reports(page).figure("conversations").locator(".f-value")).to_have_text("3")
 
 
 def test_an_agent_who_is_not_a_supervisor_has_no_link_and_is_told_the_page_is_not_theirs(
