@@ -222,6 +222,13 @@
     if (error.status === 403) { gate('needSupervisor'); return; }
     $('banner').textContent = fmt(T.failed, { m: error.message });
     $('banner').hidden = false;
+    showPeriod(); // the figures still shown are those of the period before
+  }
+
+  function showPeriod() {
+    var r = S.report;
+    $('period-text').textContent = r
+      ? fmt(T.periodText, { since: localTime(r.since), until: localTime(r.until), zone: r.timezone }) : '';
   }
 
   var loads = 0; // only the last period asked for is shown, however the answers arrive
@@ -249,7 +256,7 @@
   // ---------------------------------------------------------------- rendering
   function render() {
     var r = S.report;
-    $('period-text').textContent = fmt(T.periodText, { since: localTime(r.since), until: localTime(r.until), zone: r.timezone });
+    showPeriod();
     csvLink($('csv-period'), null, T.figures);
     csvLink($('csv-series'), S.by, T.series);
     renderFigures(r);

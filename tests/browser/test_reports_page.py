@@ -263,6 +263,23 @@ def test_a_custom_range_that_ends_before_it_starts_is_refused_in_the_form(
     expect(reports.figure("conversations").locator(".f-value")).to_have_text("3")
 
 
+def test_a_period_the_server_refuses_says_why_and_keeps_the_figures_shown(
+    reports: Reports,
+) -> None:
+    reports.page.get_by_label("Chart", exact=True).select_option("hour")
+    expect(reports.page.locator("#series-table th", has_text=":00").first).to_be_attached()
+    reports.page.get_by_label("Custom").check()
+    reports.page.get_by_label("From", exact=True).fill("2000-01-01")
+    reports.page.get_by_label("To", exact=True).fill("2020-01-01")
+    reports.page.get_by_role("button", name="Show").click()
+
+    expect(reports.page.locator("#banner")).to_have_text(
+        "The report could not be loaded: by: a hour series of this period has over 9600 points"
+    )
+    expect(reports.page.locator("#period-text")).not_to_have_text("Loading…")
+    expect(reports.figure("conversations").locator(".f-value")).to_have_text("3")
+
+
 def test_the_csv_download_has_the_periods_figures(reports: Reports) -> None:
     with reports.page.expect_download() as download:
         reports.page.get_by_role("link", name="Download CSV: Headline figures").click()
