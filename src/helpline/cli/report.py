@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
 import json
 import sys
 import time
@@ -13,9 +12,12 @@ from typing import Any, TextIO
 
 from helpline.errors import ConfigError, RulesError, StoreError
 from helpline.service.report import Desk, desk_of, period, read_report
+from helpline.service.report.export import write_csv
 from helpline.service.report.figures import HEADLINE, headline
+from helpline.service.report.names import name_groups
 from helpline.service.report.period import GROUPINGS, Period
 from helpline.store import open_store
+from helpline.store.agents import agent_store
 from helpline.store.reports import report_store
 
 FORMATS = ("table", "json", "csv")
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     except (ConfigError, StoreError, ValueError) as exc:
         print(f"helpline report: {exc}", file=sys.stderr)
         return 1
-    {"json": _json, "csv": _csv, "table": _table}[args.format](report, sys.stdout)
+    {"json": _json, "csv": write_csv, "table": _table}[args.format](report, sys.stdout)
     return 0
 
 
@@ -61,7 +63,9 @@ async def _read(url: str, span: Period, by: str | None, desk: Desk) -> dict[str,
     store = open_store(url, setting="--db")
     await store.open()
     try:
-        return await read_report(report_store(store), span, by, desk)
+        return await name_groups(
+            await read_report(report_store(store), span, by, desk), agent_store(store)
+        )
     finally:
         await store.close()
 
@@ -69,18 +73,6 @@ async def _read(url: str, span: Period, by: str | None, desk: Desk) -> dict[str,
 def _json(report: dict[str, Any], out: TextIO) -> None:
     json.dump(report, out, ensure_ascii=False, indent=2)
     out.write("\n")
-
-
-def _csv(report: dict[str, Any], out: TextIO) -> None:
-    """One row per group (or one row for the period), the headline figures as columns."""
-    writer = csv.writer(out, lineterminator="\n")
-    rows = report.get("groups") or [report]
-    key = ["key"] if "groups" in report else ["since", "until"]
-    writer.writerow([*key, *HEADLINE])
-    for row in rows:
-        first = [row["key"]] if "groups" in report else [report["since"], report["until"]]
-        figures = headline(row)
-        writer.writerow([*(_cell(v) for v in first), *(_cell(figures[n]) for n in HEADLINE)])
 
 
 def _table(report: dict[str, Any], out: TextIO) -> None:

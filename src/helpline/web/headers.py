@@ -33,13 +33,18 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     """on_response_prepare: every response, errors and static files included."""
     for name, value in BASE.items():
         response.headers.setdefault(name, value)
-    console = request.path == "/console" or cookie_route(request.path)
+    console = console_page(request.path) or cookie_route(request.path)
     if console:
         response.headers.setdefault("X-Frame-Options", "DENY")
     if response.content_type == "text/html":
         hashes = _inline_hashes(getattr(response, "_path", None))
         policy = POLICY.format(hashes=hashes, frames=FRAMES[console])
         response.headers.setdefault("Content-Security-Policy", policy)
+
+
+def console_page(path: str) -> bool:
+    """The console and its own pages (/console/reports, ...): signed-in pages."""
+    return path == "/console" or path.startswith("/console/")
 
 
 def _inline_hashes(path: object) -> str:

@@ -11,8 +11,15 @@ from helpline.web.inbox import setup_inbox
 from helpline.web.login import login, logout, me
 from helpline.web.metrics_route import metrics
 from helpline.web.rasa_rest import rest_webhook
-from helpline.web.reports import report_conversations, reports
-from helpline.web.widget import console_page, demo_page, widget_file, widget_script
+from helpline.web.reports import report_conversations, report_transcript, reports
+from helpline.web.widget import (
+    console_page,
+    demo_page,
+    reports_page,
+    vendor_file,
+    widget_file,
+    widget_script,
+)
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -26,13 +33,16 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_post("/webhooks/rest/webhook", rest_webhook)  # Rasa's REST channel
     app.router.add_get("/", demo_page)
     app.router.add_get("/console", console_page)
+    app.router.add_get("/console/reports", reports_page)  # supervisors: the data API checks
     app.router.add_get("/widget.js", widget_script)
     app.router.add_get("/widget/{name}", widget_file)
+    app.router.add_get("/widget/vendor/{name}", vendor_file)  # pinned libraries, same origin
     setup_auth(app)  # the guard on /api/agent/* and /ws/agent, login state
     app.router.add_post("/api/agent/login", login)
     app.router.add_post("/api/agent/logout", logout)
     app.router.add_get("/api/agent/me", me)
     app.router.add_get("/api/reports", reports)  # supervisors only, checked by the handler
     app.router.add_get("/api/reports/conversations", report_conversations)
+    app.router.add_get("/api/reports/conversations/{conversation}", report_transcript)
     app.router.add_get("/metrics", metrics)
     setup_inbox(app)  # /api/inbox: authors and supervisors

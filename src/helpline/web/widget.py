@@ -1,4 +1,5 @@
-"""Static files of the web pages: /widget.js, the demo /, the console /console, /widget/{name}."""
+"""Static files of the web pages: /widget.js, the demo /, the console /console and its
+pages (/console/reports), /widget/{name} and the vendored /widget/vendor/{name}."""
 
 from __future__ import annotations
 
@@ -46,6 +47,15 @@ async def demo_page(request: web.Request) -> web.FileResponse:
 
 async def console_page(request: web.Request) -> web.FileResponse:
     return _serve(request.app[SETTINGS].widget_dir, "console.html")
+
+
+async def reports_page(request: web.Request) -> web.FileResponse:
+    return _serve(request.app[SETTINGS].widget_dir, "reports.html")
+
+
+async def vendor_file(request: web.Request) -> web.FileResponse:
+    """A library the pages use, vendored pinned in web_widget/vendor/ (see its README)."""
+    return _serve(request.app[SETTINGS].widget_dir / "vendor", request.match_info["name"])
 
 
 async def widget_script(request: web.Request) -> web.Response:
