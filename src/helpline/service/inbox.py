@@ -12,6 +12,7 @@ from typing import Any
 from helpline.errors import InboxError
 from helpline.inbox.cluster import Cluster, answered_now, clusters
 from helpline.inbox.examples_file import add_examples
+from helpline.rules.model import Intent, Rulebook
 from helpline.service.rules_holder import RulesHolder
 from helpline.store.inbox import InboxStore, Unanswered
 from helpline.text import normalize
@@ -157,4 +158,28 @@ def added_view(added: Added) -> dict[str, Any]:
         "messages": added.messages,
         "answered": added.answered,
         "rules_version": added.rules_version,
+    }
+
+
+def intents_view(rulebook: Rulebook) -> dict[str, Any]:
+    """The intents an author may add messages to, as the inbox page lists them: the human
+    intent too (customers' own ways of asking for a person are worth adding)."""
+    return {
+        "languages": list(rulebook.config.languages),
+        "intents": [_intent_view(intent) for intent in rulebook.intents],
+    }
+
+
+def _intent_view(intent: Intent) -> dict[str, Any]:
+    # a title per language, the first example where the author gave none: what the bot's
+    # buttons show, so the author recognises it
+    title = {
+        language: intent.title.get(language) or (examples[0] if examples else intent.name)
+        for language, examples in intent.examples.items()
+    }
+    return {
+        "name": intent.name,
+        "category": intent.category,
+        "title": title,
+        "file": Path(intent.file).name if intent.file else None,
     }

@@ -29,11 +29,16 @@ POLICY = (
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
 
+def console_page(path: str) -> bool:
+    """The console and its other pages (/console/inbox, ...): signed in, never framed."""
+    return path == "/console" or path.startswith("/console/")
+
+
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: every response, errors and static files included."""
     for name, value in BASE.items():
         response.headers.setdefault(name, value)
-    console = request.path == "/console" or cookie_route(request.path)
+    console = console_page(request.path) or cookie_route(request.path)
     if console:
         response.headers.setdefault("X-Frame-Options", "DENY")
     if response.content_type == "text/html":

@@ -1,5 +1,6 @@
-"""The unanswered inbox's HTTP API: GET /api/inbox, POST /api/inbox/{cluster}/add and
-/dismiss, for authors and supervisors signed in to the console."""
+"""The unanswered inbox's HTTP API: GET /api/inbox, /api/inbox/answers and
+/api/inbox/intents, POST /api/inbox/{cluster}/add and /dismiss, for authors and supervisors
+signed in to the console; and its page, /console/inbox."""
 
 from __future__ import annotations
 
@@ -10,11 +11,18 @@ from aiohttp import web
 
 from helpline.errors import InboxError, StoreError
 from helpline.service.agent_answers import AgentAnswers, draft_view
-from helpline.service.inbox import AUTHOR_ROLES, InboxService, added_view, cluster_view
+from helpline.service.inbox import (
+    AUTHOR_ROLES,
+    InboxService,
+    added_view,
+    cluster_view,
+    intents_view,
+)
 from helpline.store.agents import Agent
 from helpline.store.inbox import inbox_store
 from helpline.web.auth import json_error, require_agent
 from helpline.web.keys import CLOCK, INBOX, RULES, SETTINGS, STORE
+from helpline.web.widget import serve_page
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +76,18 @@ async def inbox_answers(request: web.Request) -> web.Response:
             web.HTTPServiceUnavailable, "store_unavailable", "the database is unavailable"
         ) from exc
     return web.json_response({"drafts": [draft_view(c) for c in found]}, headers=NO_STORE)
+
+
+async def inbox_intents(request: web.Request) -> web.Response:
+    """The intents the page offers to add messages to, as the rules are now."""
+    await _require_author(request)
+    body = intents_view(request.app[RULES].current.rulebook)
+    return web.json_response(body, headers=NO_STORE)
+
+
+async def inbox_page(request: web.Request) -> web.FileResponse:
+    # the page itself is public, like /console: it signs in and asks the API, which checks
+    return serve_page(request, "inbox.html")
 
 
 async def _require_author(request: web.Request) -> Agent:
@@ -135,5 +155,7 @@ def setup_inbox(app: web.Application) -> None:
     app.on_startup.append(_start)
     app.router.add_get("/api/inbox", inbox_list)
     app.router.add_get("/api/inbox/answers", inbox_answers)
+    app.router.add_get("/api/inbox/intents", inbox_intents)
+    app.router.add_get("/console/inbox", inbox_page)
     app.router.add_post("/api/inbox/{cluster}/add", inbox_add)
     app.router.add_post("/api/inbox/{cluster}/dismiss", inbox_dismiss)
