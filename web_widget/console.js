@@ -7,6 +7,7 @@
     ko: {
       title: 'Helpline 상담 콘솔', skip: '대화로 건너뛰기', language: '언어', presence: '상태',
       online: '상담 가능', away: '자리 비움', logout: '로그아웃',
+      inboxLink: '미응답 수신함',
       loginTitle: '상담원 로그인', email: '이메일', password: '비밀번호', signIn: '로그인',
       badLogin: '이메일 또는 비밀번호가 맞지 않아요.', tooMany: '로그인 시도가 너무 많아요. {s}초 후에 다시 해 주세요.',
       loginFailed: '로그인하지 못했어요. 잠시 후 다시 해 주세요.',
@@ -34,6 +35,7 @@
     en: {
       title: 'Helpline console', skip: 'Skip to the conversation', language: 'Language', presence: 'Status',
       online: 'Online', away: 'Away', logout: 'Log out',
+      inboxLink: 'Unanswered inbox',
       loginTitle: 'Agent sign-in', email: 'Email', password: 'Password', signIn: 'Sign in',
       badLogin: 'Wrong email or password.', tooMany: 'Too many attempts. Try again in {s} s.',
       loginFailed: 'Could not sign in. Please try again shortly.',
@@ -414,6 +416,7 @@
   function renderWho(presence) {
     if (!S.agent) return;
     $('agent-name').textContent = S.agent.name || S.agent.email || '';
+    $('inbox-link').hidden = ['author', 'supervisor'].indexOf(S.agent.role) < 0; // as /api/inbox allows
     if (presence === 'online' || presence === 'away') $('presence').value = presence;
     if (presence) $('who').dataset.presence = presence; // as the server last confirmed it
     var teams = $('teams');
