@@ -13,7 +13,7 @@
       forbidden: '이 페이지는 작성자와 관리자만 쓸 수 있어요.', views: '보기',
       unanswered: '미응답', learn: '상담원 답변에서 배우기', refresh: '새로 고침',
       unansweredHint: '챗봇이 이해하지 못했거나, 되물었거나, "도움 안 됨" 평가를 받은 메시지를 비슷한 것끼리 묶었어요. 의도의 예문으로 추가하면 같은 말을 쓰는 고객이 그 답변을 받아요.',
-      answersHint: '상담원이 응대하고 종료한 대화의 질문과 답변이에요. 답변을 FAQ나 자주 쓰는 답변의 초안으로 가져가세요: 복사하거나 의도 파일에 넣을 YAML로 내려받을 수 있어요.',
+      answersHint: '상담원이 응대하고 종료한 대화의 질문과 답변이에요. 답변을 초안으로 새 의도를 만들면 챗봇의 FAQ 답변이자 자주 쓰는 답변이 돼요. 규칙 검사를 거쳐 파일에 저장하거나, 복사하거나, YAML로 내려받을 수 있어요.',
       clustersEmpty: '살펴볼 메시지가 없어요. 챗봇이 모두 답했어요.', draftsEmpty: '아직 상담원이 답한 질문이 없어요.',
       summary: '묶음 {c}개, 메시지 {n}개', size: '메시지 {n}개', asked: '질문 {n}번', nearest: '가장 가까운 의도: {intent} ({score}점)',
       noNearest: '가까운 의도 없음', last: '마지막: {when}', messages: '메시지', moreMessages: '같은 말이 더 있어요 (모두 {n}개)',
@@ -30,7 +30,10 @@
       customer: '고객', agent: '상담원', useAnswer: '이 답변 사용', draftName: '새 의도 이름',
       snippet: 'YAML 초안', copyYaml: 'YAML 복사', download: 'YAML 내려받기', copyAnswer: '답변만 복사',
       copied: '클립보드에 복사했어요.', copyManual: '복사하지 못했어요. 선택된 글을 Ctrl+C로 복사하세요.',
-      downloaded: '{file} 파일을 내려받았어요.', yamlTodo: '{lang} 답변을 써 주세요', badName: '의도 이름은 영문 소문자, 숫자, _ 로 써 주세요.'
+      downloaded: '{file} 파일을 내려받았어요.', yamlTodo: '{lang} 답변을 써 주세요', badName: '의도 이름은 영문 소문자로 시작하고 영문 소문자, 숫자, _ 로 써 주세요.',
+      category: '팀 (분류)', file: '저장할 파일', examplesLabel: '예문 (한 줄에 하나)', answerLabel: '답변',
+      addIntent: '새 의도로 추가',
+      intentAdded: '{file}에 {intent} 의도를 추가하고 규칙을 다시 불러왔어요. 예문 {examples}개 중 {answered}개에 이제 챗봇이 답해요.'
     },
     en: {
       title: 'Helpline inbox', skip: 'Skip to the inbox', pages: 'Pages', consoleLink: 'Console',
@@ -40,7 +43,7 @@
       forbidden: 'This page is for authors and supervisors.', views: 'Views',
       unanswered: 'Unanswered', learn: 'Learn from agents', refresh: 'Refresh',
       unansweredHint: 'Messages the bot fell back on, asked back about, or got a thumbs-down for, grouped by similarity. Add them as examples of an intent, and customers who write them get that answer.',
-      answersHint: 'Questions people answered in conversations they closed. Take an answer as a draft FAQ or canned answer: copy it or download it as YAML for an intents file.',
+      answersHint: 'Questions people answered in conversations they closed. Make an answer a new intent, and it becomes the bot\'s FAQ answer and a canned answer: written to a file once the rules check passes, or copied, or downloaded as YAML.',
       clustersEmpty: 'Nothing to look at: the bot answered everything.', draftsEmpty: 'No answered questions yet.',
       summary: 'Clusters: {c} · messages: {n}', size: '{n} messages', size_one: '1 message', asked: 'asked {n} times', asked_one: 'asked once', nearest: 'nearest intent: {intent} ({score})',
       noNearest: 'no intent near', last: 'last: {when}', messages: 'Messages', moreMessages: 'More with the same wording ({n} in all)',
@@ -57,7 +60,10 @@
       customer: 'Customer', agent: 'Agent', useAnswer: 'Use this answer', draftName: 'New intent name',
       snippet: 'YAML draft', copyYaml: 'Copy YAML', download: 'Download YAML', copyAnswer: 'Copy the answer only',
       copied: 'Copied to the clipboard.', copyManual: 'Could not copy. The text is selected: press Ctrl+C.',
-      downloaded: 'Downloaded {file}.', yamlTodo: 'write the {lang} answer', badName: 'Write the intent name in lower-case letters, digits and _.'
+      downloaded: 'Downloaded {file}.', yamlTodo: 'write the {lang} answer', badName: 'Write the intent name in lower-case letters, digits and _, starting with a letter.',
+      category: 'Team (category)', file: 'File to write to', examplesLabel: 'Examples (one a line)', answerLabel: 'Answer',
+      addIntent: 'Add as a new intent',
+      intentAdded: 'Added the intent {intent} to {file} and reloaded the rules. The bot now answers {answered} of its {examples} examples.'
     }
   };
   var LANG_KEY = 'helpline-console:lang';  // the console's: one choice for both pages
@@ -93,6 +99,7 @@
     total: 0,
     drafts: [],
     intents: [],       // [{name, category, title: {lang: text}, file}]
+    languages: [],     // the rules' languages: every intent answers in each
     choices: {},       // cluster id -> {intent, ticked: {text: true}}: kept through reloads and failures
     errors: {},        // cluster id -> the last refusal, shown in its card
     busy: {},          // cluster id -> true while its request runs
@@ -177,14 +184,16 @@
   }
 
   // ---------------------------------------------------------------- loading
+  // the intents first: a draft's first choices (its file, its team) come from them
   function loadAll() {
-    return Promise.all([loadIntents(), loadClusters(), loadDrafts()]);
+    return loadIntents().then(function () { return Promise.all([loadClusters(), loadDrafts()]); });
   }
 
   function loadIntents() {
     return api('GET', '/api/inbox/intents').then(function (reply) {
       if (reply.status !== 200) return;
       S.intents = reply.data.intents || [];
+      S.languages = reply.data.languages || [];
       renderIntentList();
     });
   }
@@ -417,9 +426,40 @@
   }
 
   // ---------------------------------------------------------------- learn from agents
+  // What the author has made of a draft so far; kept through reloads and failed writes.
   function pickOf(d) {
-    if (!S.picks[d.id]) S.picks[d.id] = { name: '', pair: 0 };
-    return S.picks[d.id];
+    if (S.picks[d.id]) return S.picks[d.id];
+    var questions = [];
+    d.pairs.forEach(function (p) { if (questions.indexOf(p.question) < 0) questions.push(p.question); });
+    var pick = { name: '', category: defaultCategory(), file: defaultFile(d), pair: 0, examples: {}, answers: {} };
+    draftLanguages(d).forEach(function (l) { pick.examples[l] = ''; pick.answers[l] = ''; });
+    pick.examples[d.language] = questions.join('\n');
+    pick.answers[d.language] = (d.pairs[0] || { answer: '' }).answer;
+    S.picks[d.id] = pick;
+    return pick;
+  }
+
+  // the draft's language first, then the others the rules need an answer in
+  function draftLanguages(d) {
+    var others = (S.languages.length ? S.languages : ['ko', 'en']).filter(function (l) { return l !== d.language; });
+    return [d.language].concat(others);
+  }
+
+  function distinct(key) {
+    var seen = [];
+    S.intents.forEach(function (i) { if (i[key] && seen.indexOf(i[key]) < 0) seen.push(i[key]); });
+    return seen;
+  }
+
+  function defaultCategory() {
+    var categories = distinct('category');
+    return categories.indexOf('general') >= 0 ? 'general' : (categories[0] || 'general');
+  }
+
+  // the file of the intent the question is nearest to: the same subject, most likely
+  function defaultFile(d) {
+    var near = d.nearest && S.intents.filter(function (i) { return i.name === d.nearest.intent; })[0];
+    return (near && near.file) || distinct('file')[0] || '';
   }
 
   function renderDrafts() {
@@ -445,7 +485,7 @@
     meta.append(badge(count('asked', d.size)), badge(T['lang_' + d.language] || d.language), nearestBadge(d.nearest));
     var pairs = el('ol', 'pairs');
     d.pairs.forEach(function (p, i) { pairs.appendChild(pairItem(d, p, i, pick)); });
-    article.append(title, meta, pairs, draftControls(d, pick));
+    article.append(title, meta, pairs, draftForm(d, pick));
     li.appendChild(article);
     return li;
   }
@@ -464,45 +504,96 @@
     radio.name = domId('pick-', d.id);
     radio.id = domId('pick-' + i + '-', d.id);
     radio.checked = pick.pair === i;
-    radio.addEventListener('change', function () { pick.pair = i; showSnippet(d); });
+    radio.addEventListener('change', function () {
+      pick.pair = i;
+      pick.answers[d.language] = p.answer;
+      var box = $(domId('answer-' + d.language + '-', d.id));
+      if (box) box.value = p.answer;
+      showSnippet(d);
+    });
     var label = el('label', 'inline', T.useAnswer);
     label.prepend(radio);
     item.append(q, a, label);
     return item;
   }
 
-  function draftControls(d, pick) {
-    var box = el('div', 'controls');
-    var inputId = domId('draft-name-', d.id);
-    var label = el('label', null, T.draftName);
-    label.htmlFor = inputId;
-    var input = el('input', 'draft-name');
-    input.id = inputId;
-    input.autocomplete = 'off';
-    input.spellcheck = false;
-    input.value = pick.name;
-    input.placeholder = 'new_intent';
-    input.addEventListener('input', function () { pick.name = input.value.trim(); showSnippet(d); });
-    var field = el('div', 'field');
-    field.append(label, input);
+  function field(labelText, control, hint) {
+    var box = el('div', 'field');
+    var label = el('label', null, labelText);
+    label.htmlFor = control.id;
+    box.append(label, control);
+    if (hint) box.appendChild(hint);
+    return box;
+  }
+
+  function select(id, values, value, onChange) {
+    var node = el('select');
+    node.id = id;
+    values.forEach(function (v) { var o = el('option', null, v); o.value = v; node.appendChild(o); });
+    node.value = value;
+    node.addEventListener('change', function () { onChange(node.value); });
+    return node;
+  }
+
+  function draftForm(d, pick) {
+    var form = el('form', 'controls draft-form');
+    form.noValidate = true;
+    var name = el('input', 'draft-name');
+    name.id = domId('draft-name-', d.id);
+    name.autocomplete = 'off';
+    name.spellcheck = false;
+    name.value = pick.name;
+    name.placeholder = 'new_intent';
+    name.addEventListener('input', function () { pick.name = name.value.trim(); showSnippet(d); });
+    var category = select(domId('draft-category-', d.id), distinct('category'), pick.category, function (v) { pick.category = v; showSnippet(d); });
+    var file = select(domId('draft-file-', d.id), distinct('file'), pick.file, function (v) { pick.file = v; });
+    form.append(field(T.draftName, name), field(T.category, category), field(T.file, file));
+    draftLanguages(d).forEach(function (l) { form.appendChild(languageFields(d, pick, l)); });
     var snippetLabel = el('h3', 'snippet-label', T.snippet);
     snippetLabel.id = domId('snippet-label-', d.id);
     var pre = el('pre', 'snippet');
     pre.id = domId('snippet-', d.id);
     pre.tabIndex = 0;
     pre.setAttribute('aria-labelledby', snippetLabel.id);
-    var actions = el('div', 'actions');
-    actions.append(
-      button(T.copyYaml, 'primary copy-yaml', false, function () { copy(d, snippetText(d), pre); }),
-      button(T.download, 'download-yaml', false, function () { download(d); }),
-      button(T.copyAnswer, 'copy-answer', false, function () { copy(d, chosenPair(d).answer, pre); })
-    );
     pre.textContent = snippetText(d);
-    box.append(field, snippetLabel, pre, actions);
-    return box;
+    var error = el('p', 'error', pick.error || '');
+    error.id = domId('draft-error-', d.id);
+    error.setAttribute('role', 'alert');
+    var actions = el('div', 'actions');
+    var write = button(T.addIntent, 'primary add-intent', !!S.busy['draft:' + d.id], function () {});
+    write.type = 'submit';
+    actions.append(
+      write,
+      button(T.copyYaml, 'copy-yaml', false, function () { copy(snippetText(d), pre); }),
+      button(T.download, 'download-yaml', false, function () { download(d); }),
+      button(T.copyAnswer, 'copy-answer', false, function () { copy(pick.answers[d.language] || '', pre); })
+    );
+    form.addEventListener('submit', function (ev) { ev.preventDefault(); addIntent(d, form); });
+    form.append(actions, error, snippetLabel, pre);
+    return form;
   }
 
-  function chosenPair(d) { return d.pairs[pickOf(d).pair] || d.pairs[0] || { question: '', answer: '' }; }
+  function languageFields(d, pick, l) {
+    var set = el('fieldset', 'language');
+    set.lang = l;
+    set.appendChild(el('legend', null, T['lang_' + l] || l));
+    var examples = el('textarea');
+    examples.id = domId('examples-' + l + '-', d.id);
+    examples.rows = 3;
+    examples.value = pick.examples[l];
+    examples.addEventListener('input', function () { pick.examples[l] = examples.value; showSnippet(d); });
+    var answer = el('textarea');
+    answer.id = domId('answer-' + l + '-', d.id);
+    answer.rows = 3;
+    answer.value = pick.answers[l];
+    answer.addEventListener('input', function () { pick.answers[l] = answer.value; showSnippet(d); });
+    set.append(field(T.examplesLabel, examples), field(T.answerLabel, answer));
+    return set;
+  }
+
+  function lines(text) {
+    return String(text || '').split('\n').map(function (t) { return t.trim(); }).filter(Boolean);
+  }
 
   function draftName(d) {
     var name = pickOf(d).name;
@@ -512,26 +603,17 @@
   // An intents-file entry: YAML's double-quoted scalars read JSON's strings as they are.
   function snippetText(d) {
     var q = JSON.stringify;
-    var questions = [];
-    d.pairs.forEach(function (p) { if (questions.indexOf(p.question) < 0) questions.push(p.question); });
-    var languages = [d.language].concat(languagesBesides(d.language));
-    var lines = [
-      '  - name: ' + draftName(d),
-      '    category: general',  // the team its escalations go to: the author's choice
-      '    title: {' + d.language + ': ' + q(questions[0] || '') + '}',
-      '    examples:',
-      '      ' + d.language + ': [' + questions.map(function (t) { return q(t); }).join(', ') + ']',
-      '    answer:',
-      '      ' + d.language + ': ' + q(chosenPair(d).answer)
-    ];
-    languages.slice(1).forEach(function (other) {
-      lines.push('      ' + other + ': ""  # ' + fmt(T.yamlTodo, { lang: T['lang_' + other] || other }));
+    var pick = pickOf(d);
+    var out = ['  - name: ' + draftName(d), '    category: ' + pick.category, '    examples:'];
+    draftLanguages(d).forEach(function (l) {
+      out.push('      ' + l + ': [' + lines(pick.examples[l]).map(function (t) { return q(t); }).join(', ') + ']');
     });
-    return lines.join('\n') + '\n';
-  }
-
-  function languagesBesides(language) {
-    return ['ko', 'en'].filter(function (l) { return l !== language; });
+    out.push('    answer:');
+    draftLanguages(d).forEach(function (l) {
+      var text = (pick.answers[l] || '').trim();
+      out.push('      ' + l + ': ' + q(text) + (text ? '' : '  # ' + fmt(T.yamlTodo, { lang: T['lang_' + l] || l })));
+    });
+    return out.join('\n') + '\n';
   }
 
   function showSnippet(d) {
@@ -541,7 +623,42 @@
 
   function draftStatus(text) { $('answers-result').textContent = text; }
 
-  function copy(d, text, pre) {
+  function draftError(d, text) {
+    pickOf(d).error = text;
+    var node = $(domId('draft-error-', d.id));
+    if (node) node.textContent = text;
+  }
+
+  // The intent written through the rules loader, as the cluster's examples are.
+  function addIntent(d, form) {
+    var pick = pickOf(d);
+    if (!INTENT_NAME.test(pick.name)) { draftError(d, T.badName); $(domId('draft-name-', d.id)).focus(); return; }
+    var body = { file: pick.file, name: pick.name, category: pick.category, examples: {}, answer: {} };
+    draftLanguages(d).forEach(function (l) {
+      if (lines(pick.examples[l]).length) body.examples[l] = lines(pick.examples[l]);
+      if ((pick.answers[l] || '').trim()) body.answer[l] = pick.answers[l].trim();
+    });
+    var key = 'draft:' + d.id;
+    S.busy[key] = true;
+    form.setAttribute('aria-busy', 'true');
+    form.querySelector('.add-intent').disabled = true;
+    draftError(d, T.adding);
+    api('POST', '/api/inbox/answers', body).then(function (reply) {
+      delete S.busy[key];
+      form.removeAttribute('aria-busy');
+      form.querySelector('.add-intent').disabled = false;
+      if (reply.status !== 200) { draftError(d, fmt(T.failed, { m: refusal(reply) })); return; }
+      draftError(d, '');
+      delete S.picks[d.id];
+      var a = reply.data;
+      var result = $('answers-result');
+      result.textContent = fmt(T.intentAdded, { intent: a.intent, file: a.file, answered: a.answered, examples: a.examples });
+      result.focus();
+      loadAll();
+    });
+  }
+
+  function copy(text, pre) {
     var copied = navigator.clipboard && navigator.clipboard.writeText
       ? navigator.clipboard.writeText(text) : Promise.reject(new Error('no clipboard'));
     copied.then(function () { draftStatus(T.copied); }, function () {

@@ -193,22 +193,32 @@ def test_the_inbox_speaks_korean(browser: Browser, server: str, inbox: Inbox) ->
     expect(card.get_by_role("combobox", name="추가할 의도")).to_have_value("")
 
 
-def test_agents_answers_are_offered_as_a_draft_to_copy_or_download(
-    page: Page, console: Console, inbox: Inbox
-) -> None:
+def answered_by_agent(page: Page, console: Console, question: str, answer: str) -> None:
+    """A customer asks for a person, asks them `question`; the agent answers and closes."""
     widget, _ = connected(page, console, None)
-    widget.say("my downloads vanish after a day")
-    expect(console.messages("customer").last).to_contain_text("my downloads vanish")
-    console.write("Downloads expire after **48 hours** offline; open the app online to renew.")
+    widget.say(question)
+    expect(console.messages("customer").last).to_contain_text(question)
+    console.write(answer)
     expect(widget.log.locator(".hl-msg.hl-agent")).to_have_count(1)
     console.page.locator("#close-open").click()
     console.page.get_by_role("button", name="Close the conversation").click()
     expect(console.title).to_be_hidden()
+
+
+def learn_tab(inbox: Inbox) -> None:
     inbox.refresh()
     inbox.page.get_by_role("tab", name="Unanswered").press("ArrowRight")  # the tabs' keys
     tab = inbox.page.get_by_role("tab", name="Learn from agents")
     expect(tab).to_be_focused()
     expect(tab).to_have_attribute("aria-selected", "true")
+
+
+def test_agents_answers_are_offered_as_a_draft_to_copy_or_download(
+    page: Page, console: Console, inbox: Inbox
+) -> None:
+    answer = "Downloads expire after **48 hours** offline; open the app online to renew."
+    answered_by_agent(page, console, "my downloads vanish after a day", answer)
+    learn_tab(inbox)
     draft = inbox.draft("my downloads vanish after a day")
     expect(draft.locator(".pair .a")).to_contain_text("Downloads expire after 48 hours")
     draft.get_by_role("textbox", name="New intent name").fill("download_expiry")
@@ -220,17 +230,50 @@ def test_agents_answers_are_offered_as_a_draft_to_copy_or_download(
     assert copied == (
         "  - name: download_expiry\n"
         "    category: general\n"
-        '    title: {en: "my downloads vanish after a day"}\n'
         "    examples:\n"
         '      en: ["my downloads vanish after a day"]\n'
+        "      ko: []\n"
         "    answer:\n"
-        '      en: "Downloads expire after **48 hours** offline; open the app online to renew."\n'
+        f'      en: "{answer}"\n'
         '      ko: ""  # write the Korean answer\n'
     )
     with inbox.page.expect_download() as downloaded:
         draft.get_by_role("button", name="Download YAML").click()
     assert downloaded.value.suggested_filename == "download_expiry.yaml"
     assert Path(downloaded.value.path()).read_text(encoding="utf-8") == "intents:\n" + copied
+
+
+def test_an_agents_answer_made_an_intent_answers_the_next_customer(
+    browser: Browser, server: str, page: Page, console: Console, inbox: Inbox
+) -> None:
+    question = "the app logs me out every hour"
+    answer = "Turn off **battery saver** for StreamFlix; it ends sessions in the background."
+    answered_by_agent(page, console, question, answer)
+    learn_tab(inbox)
+    draft = inbox.draft(question)
+    draft.get_by_role("textbox", name="New intent name").fill("logged_out_often")
+
+    draft.get_by_role("button", name="Add as a new intent").click()  # no Korean yet
+
+    expect(draft.get_by_role("alert")).to_contain_text("no examples in 'ko'")
+    expect(draft.get_by_role("textbox", name="New intent name")).to_have_value("logged_out_often")
+    korean = draft.get_by_role("group", name="Korean")
+    korean.get_by_role("textbox", name="Examples (one a line)").fill(
+        "앱이 자꾸 로그아웃돼요\n한 시간마다 로그아웃돼요"
+    )
+    korean.get_by_role("textbox", name="Answer").fill(
+        "StreamFlix의 **배터리 절약**을 꺼 주세요. 백그라운드에서 세션이 끝나요."
+    )
+    draft.get_by_role("button", name="Add as a new intent").click()
+
+    expect(inbox.answers_result).to_have_text(
+        "Added the intent logged_out_often to help.yaml and reloaded the rules."
+        " The bot now answers 3 of its 3 examples."
+    )
+    expect(inbox.answers_result).to_be_focused()
+    widget = ask_once(browser, server, question)
+    expect(widget.bot_messages().last).to_contain_text("Turn off battery saver for StreamFlix")
+    close_widget(widget)
 
 
 def test_axe_finds_nothing_serious_on_either_tab(
