@@ -218,6 +218,8 @@
   var wanted = false;   // false after logout: a closed socket stays closed
 
   function start(agent) {
+    // an author takes no conversations: their page is the inbox, and no desk socket opens
+    if (agent.role === 'author') { location.replace('/console/inbox'); return; }
     S.agent = agent;
     wanted = true;
     $('login-view').hidden = true;

@@ -290,7 +290,9 @@ def test_axe_finds_nothing_serious_on_either_tab(
     assert serious_findings(inbox.page, axe_source) == []
 
 
-def test_the_console_links_to_the_inbox_for_authors_only(agent_page: Page, server_db: Path) -> None:
+def test_the_console_links_to_the_inbox_for_authors_only(
+    agent_page: Page, server: str, server_db: Path
+) -> None:
     console = Console(agent_page).login(add_agent(server_db, "Jun"))
     expect(console.page.locator("#inbox-link")).to_be_hidden()  # an agent
     console.page.get_by_role("button", name="Log out").click()
@@ -299,5 +301,23 @@ def test_the_console_links_to_the_inbox_for_authors_only(agent_page: Page, serve
 
     console.page.get_by_role("link", name="Unanswered inbox").click()
 
-    expect(console.page).to_have_url(f"{console.page.url.split('/console')[0]}/console/inbox")
+    expect(console.page).to_have_url(f"{server}/console/inbox")
     expect(console.page.locator("#agent-name")).to_have_text("Sora")
+
+
+def test_an_author_signing_in_at_the_console_is_sent_to_the_inbox(
+    page: Page, server: str, server_db: Path
+) -> None:
+    author = add_agent(server_db, "Yuna", role="author")
+    Console(page).goto().sign_in(author.email, author.password)
+
+    expect(page).to_have_url(f"{server}/console/inbox")
+    expect(page.get_by_role("tab", name="Unanswered")).to_be_visible()
+
+
+def test_an_agent_is_told_the_inbox_is_for_authors(page: Page, server_db: Path) -> None:
+    agent = add_agent(server_db, "Min")
+    Inbox(page).login(agent)
+
+    expect(page.get_by_text("This page is for authors and supervisors.")).to_be_visible()
+    expect(page.get_by_role("tab", name="Unanswered")).to_be_hidden()
