@@ -379,7 +379,9 @@
     if (!node) return;
     node.setAttribute('aria-busy', String(busy));
     node.querySelectorAll('.actions button').forEach(function (b) { b.disabled = busy; });
-    if (busy) fail(c, text);
+    // progress goes to the polite status line, not the card's alert; done() fills it after
+    $('inbox-result').textContent = busy ? text : '';
+    if (busy) fail(c, '');
   }
 
   function add(c, texts) {
@@ -642,11 +644,13 @@
     S.busy[key] = true;
     form.setAttribute('aria-busy', 'true');
     form.querySelector('.add-intent').disabled = true;
-    draftError(d, T.adding);
+    draftError(d, '');
+    draftStatus(T.adding);
     api('POST', '/api/inbox/answers', body).then(function (reply) {
       delete S.busy[key];
       form.removeAttribute('aria-busy');
       form.querySelector('.add-intent').disabled = false;
+      draftStatus('');
       if (reply.status !== 200) { draftError(d, fmt(T.failed, { m: refusal(reply) })); return; }
       draftError(d, '');
       delete S.picks[d.id];
