@@ -103,7 +103,7 @@ def _with_intent(text: str, path: Path, new: NewIntent) -> str:
     if not isinstance(intents, CommentedSeq):
         raise InboxError("rules_refused", f"{path}: no list of intents to add to")
     spaced = len(intents) > 1 and _blank_line_between(text)
-    intents.append(_entry(new))
+    intents.append(_entry(new, _flow_examples(intents)))
     out = io.StringIO()
     yaml.dump(data, out)
     written = out.getvalue()
@@ -120,17 +120,29 @@ def _blank_line_between(text: str) -> bool:
     return "\n\n" in text.split("intents:", 1)[-1].strip("\n")
 
 
-def _entry(new: NewIntent) -> CommentedMap:
-    """The entry in bot_rules/' own style: flow title and example lists, quoted texts."""
+def _entry(new: NewIntent, flow_examples: bool) -> CommentedMap:
+    """The entry as bot_rules/ writes one: a flow title, quoted texts, and example lists in
+    the style the file's intents have."""
     quoted = DoubleQuotedScalarString
     entry = CommentedMap(name=new.name, category=new.category)
     if new.title:
         entry["title"] = _flow(CommentedMap((k, quoted(v)) for k, v in new.title.items()))
-    entry["examples"] = CommentedMap(
-        (k, _flow(CommentedSeq(quoted(t) for t in texts))) for k, texts in new.examples.items()
-    )
+    entry["examples"] = CommentedMap()
+    for language, texts in new.examples.items():
+        listed = CommentedSeq(quoted(t) for t in texts)
+        entry["examples"][language] = _flow(listed) if flow_examples else listed
     entry["answer"] = CommentedMap((k, quoted(v)) for k, v in new.answer.items())
     return entry
+
+
+def _flow_examples(intents: CommentedSeq) -> bool:
+    """Whether the file's first intent with example lists writes them on one line."""
+    for item in intents:
+        examples = item.get("examples") if isinstance(item, CommentedMap) else None
+        for listed in examples.values() if isinstance(examples, CommentedMap) else ():
+            if isinstance(listed, CommentedSeq):
+                return bool(listed.fa.flow_style())
+    return True
 
 
 def _flow(node: Any) -> Any:
