@@ -191,7 +191,7 @@
 
   function loadIntents() {
     return api('GET', '/api/inbox/intents').then(function (reply) {
-      if (reply.status !== 200) return;
+      if (reply.status !== 200) { showBanner(fmt(T.loadFailed, { m: refusal(reply) })); return; }
       S.intents = reply.data.intents || [];
       S.languages = reply.data.languages || [];
       renderIntentList();

@@ -160,6 +160,25 @@ def test_a_write_the_server_refuses_shows_why_and_keeps_the_choice(
     expect(card.get_by_role("button", name="Add the message")).to_be_enabled()
 
 
+def test_a_cluster_is_added_with_the_keyboard_alone(
+    browser: Browser, server: str, inbox: Inbox
+) -> None:
+    close_widget(ask_once(browser, server, "can i watch on two tvs at once"))
+    inbox.refresh()
+    card = inbox.cluster("can i watch on two tvs at once")
+    intent = card.get_by_role("combobox", name="Intent to add to")
+    intent.focus()
+    intent.press("Control+A")
+    intent.press_sequentially("change_plan")
+    intent.press("Tab")
+    expect(card.get_by_role("button", name="Add the message")).to_be_focused()
+
+    inbox.page.keyboard.press("Enter")
+
+    expect(inbox.result).to_contain_text("Added to change_plan (help.yaml) as new examples: 1.")
+    expect(inbox.result).to_be_focused()
+
+
 def test_a_dismissed_cluster_leaves_the_inbox(browser: Browser, server: str, inbox: Inbox) -> None:
     close_widget(ask_once(browser, server, "can i pay with bitcoin"))
     inbox.refresh()
