@@ -1,5 +1,6 @@
-"""Checked writes of examples into a copy of bot_rules: the author's comments, order and
-layout kept; a write the loader would reject refused with the file left as it was."""
+"""Checked writes of examples, and of new intents, into a copy of bot_rules: the author's
+comments, order and layout kept; a write the loader would reject refused with the file left
+as it was."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from helpline.errors import InboxError
-from helpline.inbox.examples_file import add_examples
+from helpline.inbox.examples_file import NewIntent, add_examples, add_intent
 
 BOT_RULES = Path(__file__).parent.parent / "bot_rules"
 
@@ -127,3 +128,78 @@ def test_rules_broken_by_hand_refuse_every_write_until_fixed(rules_dir: Path) ->
 
     assert refused.value.code == "rules_refused"
     assert billing.read_text(encoding="utf-8") == before
+
+
+GIFT_CARDS = NewIntent(
+    name="gift_cards",
+    category="billing",
+    title={"en": "Gift cards", "ko": "기프트 카드"},
+    examples={
+        "en": ("do you sell gift cards", "can i buy a gift card"),
+        "ko": ("기프트 카드 있어요?",),
+    },
+    answer={
+        "en": "Gift cards are sold at **partner stores**.",
+        "ko": "기프트 카드는 제휴 매장에서 팔아요.",
+    },
+)
+
+
+def test_a_new_intent_is_appended_in_the_files_block_style_after_a_blank_line(
+    rules_dir: Path,
+) -> None:
+    billing = rules_dir / "intents" / "billing.yaml"
+    before = billing.read_text(encoding="utf-8")
+
+    written = add_intent(rules_dir, "billing.yaml", GIFT_CARDS)
+
+    assert billing.read_text(encoding="utf-8") == before + (
+        "\n"
+        "  - name: gift_cards\n"
+        "    category: billing\n"
+        '    title: {en: "Gift cards", ko: "기프트 카드"}\n'
+        "    examples:\n"
+        "      en:\n"
+        '        - "do you sell gift cards"\n'
+        '        - "can i buy a gift card"\n'
+        "      ko:\n"
+        '        - "기프트 카드 있어요?"\n'
+        "    answer:\n"
+        '      en: "Gift cards are sold at **partner stores**."\n'
+        '      ko: "기프트 카드는 제휴 매장에서 팔아요."\n'
+    )
+    assert written.file == str(billing)
+    assert (
+        written.rulebook.by_name["gift_cards"].answer["ko"] == "기프트 카드는 제휴 매장에서 팔아요."
+    )
+
+
+def test_a_new_intent_in_a_file_without_blank_lines_gets_none(rules_dir: Path) -> None:
+    extra = rules_dir / "intents" / "zz_extra.yaml"
+    extra.write_text(
+        "intents:\n"
+        "  - name: crypto_payment\n"
+        "    category: billing\n"
+        '    examples: {en: ["pay with bitcoin", "crypto payment"], ko: ["비트코인 결제"]}\n'
+        '    answer: {en: "No crypto, sorry.", ko: "암호화폐는 안 돼요."}\n',
+        encoding="utf-8",
+    )
+
+    add_intent(rules_dir, "zz_extra.yaml", GIFT_CARDS)
+
+    text = extra.read_text(encoding="utf-8")
+    assert "\n\n" not in text
+    assert "  - name: gift_cards\n" in text
+    assert '      en: ["do you sell gift cards", "can i buy a gift card"]\n' in text
+
+
+@pytest.mark.parametrize(
+    ("file_name", "code"), [("nowhere.yaml", "not_found"), ("../config.yaml", "not_found")]
+)
+def test_only_a_file_that_holds_intents_can_be_written(
+    rules_dir: Path, file_name: str, code: str
+) -> None:
+    with pytest.raises(InboxError) as refused:
+        add_intent(rules_dir, file_name, GIFT_CARDS)
+
+    assert refused.value.code == code

@@ -1,5 +1,6 @@
-"""Writing examples into an intent's YAML file: comments, order and layout kept, and every
-write checked by the rules loader before it reaches bot_rules/."""
+"""Writing examples into an intent's YAML file, or a new intent at the end of a file:
+comments, order and layout kept, and every write checked by the rules loader before it
+reaches bot_rules/."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,95 @@ def add_examples(rules_dir: Path, intent_name: str, language: str, texts: Sequen
     _check(rules_dir, path, after)
     _replace(path, before, after)
     return Written(tuple(new), str(path), _load(rules_dir, "the rules changed meanwhile"))
+
+
+@dataclass(frozen=True)
+class NewIntent:
+    """An intent an author wrote from agents' answers: what the YAML entry will say."""
+
+    name: str
+    category: str
+    title: Mapping[str, str]  # language -> button label; may be empty
+    examples: Mapping[str, tuple[str, ...]]  # language -> customers' wordings
+    answer: Mapping[str, str]  # language -> the FAQ snippet
+
+
+def add_intent(rules_dir: Path, file_name: str, new: NewIntent) -> Written:
+    """Append the intent to the intents file named file_name (one that holds intents now).
+
+    InboxError when there is no such file, the rules are broken now, the loader rejects
+    the result (a name taken, a language without an answer...: the file is left as it
+    was), or the file changed meanwhile."""
+    current = _load(rules_dir, "the rules have errors now; fix them before adding an intent")
+    path = _intents_file(current, file_name)
+    before = path.read_text(encoding="utf-8")
+    after = _with_intent(before, path, new)
+    _check(rules_dir, path, after)
+    _replace(path, before, after)
+    written = tuple(t for texts in new.examples.values() for t in texts)
+    return Written(written, str(path), _load(rules_dir, "the rules changed meanwhile"))
+
+
+def _intents_file(rulebook: Rulebook, file_name: str) -> Path:
+    """The file of that name some intent is defined in: no other path can be named."""
+    for intent in rulebook.intents:
+        if intent.file and Path(intent.file).name == file_name:
+            return Path(intent.file)
+    raise InboxError("not_found", f"no intents file {file_name!r} in the rules")
+
+
+def _with_intent(text: str, path: Path, new: NewIntent) -> str:
+    yaml = _yaml_for(text, path)
+    data = yaml.load(text)
+    intents = data.get("intents") if isinstance(data, CommentedMap) else None
+    if not isinstance(intents, CommentedSeq):
+        raise InboxError("rules_refused", f"{path}: no list of intents to add to")
+    spaced = len(intents) > 1 and _blank_line_between(text)
+    intents.append(_entry(new, _flow_examples(intents)))
+    out = io.StringIO()
+    yaml.dump(data, out)
+    written = out.getvalue()
+    if not spaced:
+        return written
+    # ruamel keeps the blank lines between the old entries; the new one gets one too
+    head, sep, tail = written.rpartition(f"- name: {new.name}\n")
+    start = head.rfind("\n") + 1
+    return f"{head[:start]}\n{head[start:]}{sep}{tail}"
+
+
+def _blank_line_between(text: str) -> bool:
+    """Whether the file's intents are set apart by blank lines, as bot_rules/' are."""
+    return "\n\n" in text.split("intents:", 1)[-1].strip("\n")
+
+
+def _entry(new: NewIntent, flow_examples: bool) -> CommentedMap:
+    """The entry as bot_rules/ writes one: a flow title, quoted texts, and example lists in
+    the style the file's intents have."""
+    quoted = DoubleQuotedScalarString
+    entry = CommentedMap(name=new.name, category=new.category)
+    if new.title:
+        entry["title"] = _flow(CommentedMap((k, quoted(v)) for k, v in new.title.items()))
+    entry["examples"] = CommentedMap()
+    for language, texts in new.examples.items():
+        listed = CommentedSeq(quoted(t) for t in texts)
+        entry["examples"][language] = _flow(listed) if flow_examples else listed
+    entry["answer"] = CommentedMap((k, quoted(v)) for k, v in new.answer.items())
+    return entry
+
+
+def _flow_examples(intents: CommentedSeq) -> bool:
+    """Whether the file's first intent with example lists writes them on one line."""
+    for item in intents:
+        examples = item.get("examples") if isinstance(item, CommentedMap) else None
+        for listed in examples.values() if isinstance(examples, CommentedMap) else ():
+            if isinstance(listed, CommentedSeq):
+                return bool(listed.fa.flow_style())
+    return True
+
+
+def _flow(node: Any) -> Any:
+    node.fa.set_flow_style()
+    return node
 
 
 def _new_texts(intent: Intent, texts: Sequence[str]) -> list[str]:

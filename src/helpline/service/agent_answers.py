@@ -36,7 +36,8 @@ class AgentAnswer:
 
 
 class AgentAnswers:
-    """Read only: drafts are offered, never written; an author copies what is worth it."""
+    """Read only: drafts are offered; one an author makes an intent is written by
+    InboxService.add_intent, through the loader's check like any inbox write."""
 
     def __init__(
         self, base: Store, inbox: InboxStore, rules: RulesHolder, clock: Callable[[], float]

@@ -11,7 +11,8 @@ from typing import Any
 
 from helpline.errors import InboxError
 from helpline.inbox.cluster import Cluster, answered_now, clusters
-from helpline.inbox.examples_file import add_examples
+from helpline.inbox.examples_file import NewIntent, add_examples, add_intent
+from helpline.rules.model import Intent, Rulebook
 from helpline.service.rules_holder import RulesHolder
 from helpline.store.inbox import InboxStore, Unanswered
 from helpline.text import normalize
@@ -34,6 +35,17 @@ class Added:
     file: str
     messages: int  # the cluster's messages
     answered: int  # of those, how many the bot answers now, with the reloaded rules
+    rules_version: int
+
+
+@dataclass(frozen=True)
+class AddedIntent:
+    """What writing a new intent did."""
+
+    intent: str
+    file: str
+    examples: int
+    answered: int  # of its examples, how many the bot answers with the reloaded rules
     rules_version: int
 
 
@@ -98,6 +110,21 @@ class InboxService:
             active.version,
         )  # fmt: skip
 
+    async def add_intent(self, file_name: str, new: NewIntent, by: str) -> AddedIntent:
+        """Write an intent an author made from agents' answers, checked by the loader,
+        and reload; how many of its example wordings the bot now answers."""
+        rules_dir = self._rules_dir()
+        async with self._writing:
+            written = await asyncio.to_thread(add_intent, rules_dir, file_name, new)
+            await self.rules.replace(written.rulebook)
+            active = self.rules.current
+            pairs = [(t, language) for language, texts in new.examples.items() for t in texts]
+            answered = await asyncio.to_thread(
+                answered_now, pairs, active.rulebook, active.matcher, self.clock()
+            )
+        log.info("inbox: agent %s added intent %s to %s", by, new.name, file_name)
+        return AddedIntent(new.name, written.file, len(pairs), answered, active.version)
+
     async def dismiss(self, cluster_id: str, by: str) -> int:
         """Set the cluster aside for good; how many messages it held."""
         async with self._writing:
@@ -155,6 +182,40 @@ def added_view(added: Added) -> dict[str, Any]:
         "examples": list(added.examples),
         "file": added.file,
         "messages": added.messages,
+        "answered": added.answered,
+        "rules_version": added.rules_version,
+    }
+
+
+def intents_view(rulebook: Rulebook) -> dict[str, Any]:
+    """The intents an author may add messages to, as the inbox page lists them: the human
+    intent too (customers' own ways of asking for a person are worth adding)."""
+    return {
+        "languages": list(rulebook.config.languages),
+        "intents": [_intent_view(intent) for intent in rulebook.intents],
+    }
+
+
+def _intent_view(intent: Intent) -> dict[str, Any]:
+    # a title per language, the first example where the author gave none: what the bot's
+    # buttons show, so the author recognises it
+    title = {
+        language: intent.title.get(language) or (examples[0] if examples else intent.name)
+        for language, examples in intent.examples.items()
+    }
+    return {
+        "name": intent.name,
+        "category": intent.category,
+        "title": title,
+        "file": Path(intent.file).name if intent.file else None,
+    }
+
+
+def added_intent_view(added: AddedIntent) -> dict[str, Any]:
+    return {
+        "intent": added.intent,
+        "file": Path(added.file).name,
+        "examples": added.examples,
         "answered": added.answered,
         "rules_version": added.rules_version,
     }

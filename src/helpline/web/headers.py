@@ -29,6 +29,11 @@ POLICY = (
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)
 
 
+def console_page(path: str) -> bool:
+    """The console and its other pages (/console/inbox, ...): signed in, never framed."""
+    return path == "/console" or path.startswith("/console/")
+
+
 async def add_security_headers(request: web.Request, response: web.StreamResponse) -> None:
     """on_response_prepare: every response, errors and static files included."""
     for name, value in BASE.items():
@@ -40,11 +45,6 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
         hashes = _inline_hashes(getattr(response, "_path", None))
         policy = POLICY.format(hashes=hashes, frames=FRAMES[console])
         response.headers.setdefault("Content-Security-Policy", policy)
-
-
-def console_page(path: str) -> bool:
-    """The console and its own pages (/console/reports, ...): signed-in pages."""
-    return path == "/console" or path.startswith("/console/")
 
 
 def _inline_hashes(path: object) -> str:

@@ -50,12 +50,15 @@ async def console_page(request: web.Request) -> web.FileResponse:
 
 
 async def reports_page(request: web.Request) -> web.FileResponse:
-    return _serve(request.app[SETTINGS].widget_dir, "reports.html")
+    return serve_page(request, "reports.html")
 
 
 async def vendor_file(request: web.Request) -> web.FileResponse:
     """A library the pages use, vendored pinned in web_widget/vendor/ (see its README)."""
     return _serve(request.app[SETTINGS].widget_dir / "vendor", request.match_info["name"])
+def serve_page(request: web.Request, name: str) -> web.FileResponse:
+    """A page of web_widget/ by its file name, for the console's other pages."""
+    return _serve(request.app[SETTINGS].widget_dir, name)
 
 
 async def widget_script(request: web.Request) -> web.Response:
