@@ -6,7 +6,16 @@ import random
 
 import pytest
 
-from helpline.spike import FALLBACK, SpikeRule, decision_key, poisson_tail, spike, spikes
+from helpline.spike import (
+    FALLBACK,
+    SpikeRule,
+    calmed,
+    decision_key,
+    poisson_tail,
+    spike,
+    spikes,
+    tally,
+)
 
 RULE = SpikeRule(window_s=300, baseline_s=86_400)
 WINDOWS = int(RULE.baseline_s / RULE.window_s)  # 288 five-minute windows in a day
@@ -73,3 +82,18 @@ def test_a_decision_counts_toward_its_intent_or_the_fallbacks(
     kind: str, intent: str | None, key: str | None
 ) -> None:
     assert decision_key(kind, intent) == key
+
+
+def test_an_alert_stays_until_the_rate_is_well_below_what_raised_it() -> None:
+    baseline = 4 * WINDOWS  # four a window, usually
+    assert not calmed(7, baseline, RULE)  # under the raising bar (8), above halfway (6)
+    assert calmed(6, baseline, RULE)
+    assert calmed(4, 0, RULE)  # fewer than min_count is never a spike
+
+
+def test_counts_are_summed_by_what_each_decision_counts_toward() -> None:
+    rows = [
+        ("answer", "plans", 3, 10), ("clarify", "plans", 1, 2), ("fallback", None, 4, 5),
+        ("fallback", "plans", 1, 0), ("greeting", None, 9, 9),
+    ]  # fmt: skip
+    assert tally(rows) == ({"plans": 4, FALLBACK: 5}, {"plans": 12, FALLBACK: 5})

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 FALLBACK = "(fallback)"  # the key fallbacks are counted under; no intent is named so
@@ -24,6 +24,17 @@ class SpikeRule:
     alpha: float = ALPHA
     min_count: int = MIN_COUNT
     min_ratio: float = MIN_RATIO
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """config.yaml's `alerts:`: how often the desk's traffic is checked, and against what."""
+
+    enabled: bool = True
+    # A minute: a burst is seen within a minute of filling its window, and one check (a
+    # day of decisions counted) costs a few milliseconds on SQLite even on a busy desk.
+    interval_s: float = 60.0
+    rule: SpikeRule = SpikeRule()
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,14 @@ def spike(key: str, recent: int, baseline: int, rule: SpikeRule) -> Spike | None
     return Spike(key, recent, expected, p_value) if p_value < rule.alpha else None
 
 
+def calmed(recent: int, baseline: int, rule: SpikeRule) -> bool:
+    """Whether a standing alert's key is back to its usual rate. The bar is halfway between
+    the usual rate and the one that raised it, so a count hovering at the raising bar does
+    not raise and clear an alert every check."""
+    bar = (1.0 + (rule.min_ratio - 1.0) / 2) * expected_count(baseline, rule)
+    return recent < rule.min_count or recent <= bar
+
+
 def spikes(recent: Mapping[str, int], baseline: Mapping[str, int], rule: SpikeRule) -> list[Spike]:
     """Every key whose recent count spikes against its baseline, the most unlikely first."""
     found = [spike(key, n, baseline.get(key, 0), rule) for key, n in recent.items()]
@@ -73,6 +92,20 @@ def spikes(recent: Mapping[str, int], baseline: Mapping[str, int], rule: SpikeRu
 
 
 COUNTED = ("answer", "clarify", "handoff")  # decisions that name what the customer asked
+
+
+def tally(
+    counts: Iterable[tuple[str | None, str | None, int, int]],
+) -> tuple[dict[str, int], dict[str, int]]:
+    """(decision, intent, recent, baseline) rows summed by what each counts toward."""
+    recent: dict[str, int] = {}
+    baseline: dict[str, int] = {}
+    for kind, intent, in_window, before in counts:
+        key = decision_key(kind, intent)
+        if key is not None:
+            recent[key] = recent.get(key, 0) + in_window
+            baseline[key] = baseline.get(key, 0) + before
+    return recent, baseline
 
 
 def decision_key(kind: str | None, intent: str | None) -> str | None:
