@@ -53,8 +53,9 @@ class AlertStore(Protocol):
     async def decision_counts(
         self, since: float, split: float, until: float
     ) -> list[DecisionCount]:
-        """bot.decision events created in [since, until), grouped by decision and intent:
-        `recent` those at or after split, `baseline` those before. One indexed read."""
+        """bot.decision events created in (since, until], grouped by decision and intent:
+        `recent` those after split, `baseline` the others. One indexed read. Closed at
+        until: a check at `now` counts what was decided at that very moment."""
         ...
 
     async def raise_alert(

@@ -67,10 +67,10 @@ async def migrate(conn: asyncpg.Connection) -> None:
 
 _COUNTS = """
 SELECT data::jsonb ->> 'decision' AS decision, data::jsonb ->> 'intent' AS intent,
-    COUNT(*) FILTER (WHERE created_at >= $2) AS recent,
-    COUNT(*) FILTER (WHERE created_at < $2) AS baseline
+    COUNT(*) FILTER (WHERE created_at > $2) AS recent,
+    COUNT(*) FILTER (WHERE created_at <= $2) AS baseline
 FROM events
-WHERE kind = 'bot.decision' AND created_at >= $1 AND created_at < $3
+WHERE kind = 'bot.decision' AND created_at > $1 AND created_at <= $3
 GROUP BY 1, 2
 """
 _ALERT_COLUMNS = "id, key, count, expected, since, raised_at, cleared_at"

@@ -69,9 +69,9 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 _COUNTS = """
 SELECT json_extract(data, '$.decision'), json_extract(data, '$.intent'),
-    SUM(created_at >= ?), SUM(created_at < ?)
+    SUM(created_at > ?), SUM(created_at <= ?)
 FROM events
-WHERE kind = 'bot.decision' AND created_at >= ? AND created_at < ?
+WHERE kind = 'bot.decision' AND created_at > ? AND created_at <= ?
 GROUP BY 1, 2
 """
 _ALERT = "SELECT id, key, count, expected, since, raised_at, cleared_at FROM alerts"
