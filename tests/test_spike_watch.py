@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from dataclasses import replace
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +62,7 @@ class Traffic:
         self.conversation = created.id
 
     async def decide(self, keys: list[str]) -> None:
-        record = TurnRecord(
-            self.conversation, "bot", {}, "en", events=[decision(k) for k in keys]
-        )
+        record = TurnRecord(self.conversation, "bot", {}, "en", events=[decision(k) for k in keys])
         await self.store.commit_turn(record, self.clock())
 
     async def steady(self, windows: int) -> None:

@@ -45,8 +45,9 @@ def read_alerts(data: Mapping[str, Any], report: Report) -> AlertSettings | None
     interval = values.pop("interval_s", default.interval_s)
     rule = SpikeRule(**{**default.rule.__dict__, **values})
     if rule.baseline_s < WINDOWS_PER_BASELINE * rule.window_s:
+        named = "baseline_s" if "baseline_s" in found else "window_s"
         report.error(
-            line_of(found),
+            line_of(found, named),
             f"alerts: baseline_s ({rule.baseline_s:g}) must be at least"
             f" {WINDOWS_PER_BASELINE} times window_s ({rule.window_s:g})",
         )

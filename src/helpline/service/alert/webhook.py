@@ -44,6 +44,6 @@ def _line(event: str, alert: Alert, config: Config, lang: str) -> str:
     what = FALLBACK_NAME[lang] if alert.key == FALLBACK else f"`{alert.key}`"
     minutes = round((alert.raised_at - alert.since) / 60)
     return TEXTS[event][lang].format(
-        what=what, count=alert.count, expected=f"{alert.expected:.1f}", since=since,
+        what=what, count=alert.count, expected=f"{alert.expected:.2g}", since=since,
         minutes=minutes,
     )  # fmt: skip
