@@ -38,8 +38,8 @@ def test_alerts_can_be_turned_off(tmp_path: Path) -> None:
 CASES = [
     ("unknown key", "alerts:\n  window: 300  #<\n",
      "alerts: unknown key 'window' (did you mean 'window_s'?)"),
-    ("interval too short", "alerts:\n  interval_s: 1  #<\n",
-     "alerts: interval_s is 1; it must be from 10 to 3600"),
+    ("interval too short", "alerts:\n  interval_s: 0.5  #<\n",
+     "alerts: interval_s is 0.5; it must be from 1 to 3600"),
     ("window not a number", "alerts:\n  window_s: five minutes  #<\n",
      "alerts: window_s must be a number from 60 to 86400"),
     ("min_count a fraction", "alerts:\n  min_count: 2.5  #<\n", "must be a whole number"),
