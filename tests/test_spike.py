@@ -14,7 +14,6 @@ from helpline.spike import (
     poisson_tail,
     spike,
     spikes,
-    tally,
 )
 
 RULE = SpikeRule(window_s=300, baseline_s=86_400)
@@ -90,10 +89,3 @@ def test_an_alert_stays_until_the_rate_is_well_below_what_raised_it() -> None:
     assert calmed(6, baseline, RULE)
     assert calmed(4, 0, RULE)  # fewer than min_count is never a spike
 
-
-def test_counts_are_summed_by_what_each_decision_counts_toward() -> None:
-    rows = [
-        ("answer", "plans", 3, 10), ("clarify", "plans", 1, 2), ("fallback", None, 4, 5),
-        ("fallback", "plans", 1, 0), ("greeting", None, 9, 9),
-    ]  # fmt: skip
-    assert tally(rows) == ({"plans": 4, FALLBACK: 5}, {"plans": 12, FALLBACK: 5})

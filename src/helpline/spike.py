@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 FALLBACK = "(fallback)"  # the key fallbacks are counted under; no intent is named so
@@ -92,20 +92,6 @@ def spikes(recent: Mapping[str, int], baseline: Mapping[str, int], rule: SpikeRu
 
 
 COUNTED = ("answer", "clarify", "handoff")  # decisions that name what the customer asked
-
-
-def tally(
-    counts: Iterable[tuple[str | None, str | None, int, int]],
-) -> tuple[dict[str, int], dict[str, int]]:
-    """(decision, intent, recent, baseline) rows summed by what each counts toward."""
-    recent: dict[str, int] = {}
-    baseline: dict[str, int] = {}
-    for kind, intent, in_window, before in counts:
-        key = decision_key(kind, intent)
-        if key is not None:
-            recent[key] = recent.get(key, 0) + in_window
-            baseline[key] = baseline.get(key, 0) + before
-    return recent, baseline
 
 
 def decision_key(kind: str | None, intent: str | None) -> str | None:

@@ -10,13 +10,13 @@ from helpline.errors import StoreError
 
 
 @dataclass(frozen=True)
-class DecisionCount:
-    """How many bot.decision events of one (decision, intent) pair fell in each window."""
+class StoredDecision:
+    """What the spike watcher reads of one bot.decision event."""
 
+    id: int
+    created_at: float
     decision: str | None
     intent: str | None
-    recent: int
-    baseline: int
 
 
 @dataclass(frozen=True)
@@ -50,12 +50,10 @@ class AlertStore(Protocol):
     intent (unique indexes on the standing rows), so when several nodes see the same
     spike, exactly one of them raises it (and tells the desk), and one clears it."""
 
-    async def decision_counts(
-        self, since: float, split: float, until: float
-    ) -> list[DecisionCount]:
-        """bot.decision events created in (since, until], grouped by decision and intent:
-        `recent` those after split, `baseline` the others. One indexed read. Closed at
-        until: a check at `now` counts what was decided at that very moment."""
+    async def decisions_between(self, since: float, until: float) -> list[StoredDecision]:
+        """The bot.decision events created in (since, until], oldest first: one read on an
+        index of decisions by time. Closed at until, so a read up to `now` holds what was
+        decided at that very moment."""
         ...
 
     async def raise_alert(

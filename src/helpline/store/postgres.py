@@ -141,7 +141,7 @@ class PostgresStore(
     resolve_messages = _operation(postgres_inbox.resolve_messages)
     closed_by_agents = _operation(postgres_inbox.closed_by_agents)
 
-    decision_counts = _operation(postgres_alerts.decision_counts)
+    decisions_between = _operation(postgres_alerts.decisions_between)
     raise_alert = _operation(postgres_alerts.raise_alert)
     clear_alert = _operation(postgres_alerts.clear_alert)
     active_alerts = _operation(postgres_alerts.active_alerts)

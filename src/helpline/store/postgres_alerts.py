@@ -8,7 +8,7 @@ from collections.abc import Mapping
 
 import asyncpg  # type: ignore[import-untyped]
 
-from helpline.store.alerts import Alert, DecisionCount, Incident
+from helpline.store.alerts import Alert, Incident, StoredDecision
 from helpline.store.migrations import pending
 from helpline.store.sqlite_alerts import incident
 
@@ -65,23 +65,21 @@ async def migrate(conn: asyncpg.Connection) -> None:
         )
 
 
-_COUNTS = """
-SELECT data::jsonb ->> 'decision' AS decision, data::jsonb ->> 'intent' AS intent,
-    COUNT(*) FILTER (WHERE created_at > $2) AS recent,
-    COUNT(*) FILTER (WHERE created_at <= $2) AS baseline
+_DECISIONS = """
+SELECT id, created_at, data::jsonb ->> 'decision', data::jsonb ->> 'intent'
 FROM events
-WHERE kind = 'bot.decision' AND created_at > $1 AND created_at <= $3
-GROUP BY 1, 2
+WHERE kind = 'bot.decision' AND created_at > $1 AND created_at <= $2
+ORDER BY created_at, id
 """
 _ALERT_COLUMNS = "id, key, count, expected, since, raised_at, cleared_at"
 _INCIDENT_COLUMNS = "id, intent, texts, posted_by, posted_at, lifted_at"
 
 
-async def decision_counts(
-    conn: asyncpg.Connection, since: float, split: float, until: float
-) -> list[DecisionCount]:
-    rows = await conn.fetch(_COUNTS, since, split, until)
-    return [DecisionCount(r[0], r[1], int(r[2]), int(r[3])) for r in rows]
+async def decisions_between(
+    conn: asyncpg.Connection, since: float, until: float
+) -> list[StoredDecision]:
+    rows = await conn.fetch(_DECISIONS, since, until)
+    return [StoredDecision(int(r[0]), r[1], r[2], r[3]) for r in rows]
 
 
 async def raise_alert(

@@ -173,7 +173,7 @@ class SQLiteStore(
     resolve_messages = _operation(sqlite_inbox.resolve_messages)
     closed_by_agents = _operation(sqlite_inbox.closed_by_agents)
 
-    decision_counts = _operation(sqlite_alerts.decision_counts)
+    decisions_between = _operation(sqlite_alerts.decisions_between)
     raise_alert = _operation(sqlite_alerts.raise_alert)
     clear_alert = _operation(sqlite_alerts.clear_alert)
     active_alerts = _operation(sqlite_alerts.active_alerts)

@@ -7,7 +7,7 @@ import json
 import sqlite3
 from collections.abc import Mapping
 
-from helpline.store.alerts import Alert, DecisionCount, Incident
+from helpline.store.alerts import Alert, Incident, StoredDecision
 from helpline.store.migrations import pending
 
 # Versioned apart from the main schema in schema_parts, like the inbox's tables
@@ -15,8 +15,8 @@ from helpline.store.migrations import pending
 PART = "alerts"
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (
-        # the watcher's one read per check: a day of decisions by time. Partial, so the
-        # other events (most of them) cost no entry; one index page more per bot turn.
+        # the watcher's one read per check: the decisions since its last, by time.
+        # Partial, so the other events (most of them) cost no entry.
         """CREATE INDEX events_decisions_by_time ON events (created_at)
             WHERE kind = 'bot.decision'""",
         """CREATE TABLE alerts (
@@ -67,22 +67,18 @@ def migrate(conn: sqlite3.Connection) -> None:
         raise
 
 
-_COUNTS = """
-SELECT json_extract(data, '$.decision'), json_extract(data, '$.intent'),
-    SUM(created_at > ?), SUM(created_at <= ?)
+_DECISIONS = """
+SELECT id, created_at, json_extract(data, '$.decision'), json_extract(data, '$.intent')
 FROM events
 WHERE kind = 'bot.decision' AND created_at > ? AND created_at <= ?
-GROUP BY 1, 2
+ORDER BY created_at, id
 """
 _ALERT = "SELECT id, key, count, expected, since, raised_at, cleared_at FROM alerts"
 _INCIDENT = "SELECT id, intent, texts, posted_by, posted_at, lifted_at FROM incidents"
 
 
-def decision_counts(
-    conn: sqlite3.Connection, since: float, split: float, until: float
-) -> list[DecisionCount]:
-    rows = conn.execute(_COUNTS, (split, split, since, until))
-    return [DecisionCount(d, i, int(recent), int(base)) for d, i, recent, base in rows]
+def decisions_between(conn: sqlite3.Connection, since: float, until: float) -> list[StoredDecision]:
+    return [StoredDecision(*row) for row in conn.execute(_DECISIONS, (since, until))]
 
 
 def raise_alert(
