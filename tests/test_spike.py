@@ -88,4 +88,3 @@ def test_an_alert_stays_until_the_rate_is_well_below_what_raised_it() -> None:
     assert not calmed(7, baseline, RULE)  # under the raising bar (8), above halfway (6)
     assert calmed(6, baseline, RULE)
     assert calmed(4, 0, RULE)  # fewer than min_count is never a spike
-
