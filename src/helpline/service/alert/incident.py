@@ -36,12 +36,20 @@ class IncidentBoard:
     ) -> None:
         self.store, self.bus, self.rules, self.clock = store, bus, rules, clock
         self._standing: dict[str, Incident] = {}
+        self._changed = asyncio.Condition()  # notified after every change of the copy
 
     def standing(self) -> list[Incident]:
         return sorted(self._standing.values(), key=lambda i: (i.posted_at, i.id))
 
     async def load(self) -> None:
         self._standing = {i.intent: i for i in await self.store.standing_incidents()}
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def wait_until(self, predicate: Callable[[IncidentBoard], bool]) -> None:
+        """Return once predicate(self) holds (checked after every re-read)."""
+        async with self._changed:
+            await self._changed.wait_for(lambda: predicate(self))
 
     def prefixed(self, turn: Turn) -> Turn:
         """The turn with its intent's standing notice said first; the turn itself when no
