@@ -18,8 +18,9 @@ from helpline.store.alerts import Alert, AlertStore
 
 log = logging.getLogger(__name__)
 
-# An hour of a busy desk's decisions (about 8,000) is read in about 60 ms on SQLite: the
-# first check of a node reads its day in such steps, the later ones a minute or so.
+# An hour of a busy desk's decisions (about 8,000) is read in about 100 ms on SQLite
+# (bench/spike_check.py): a node's first check reads its day in such steps, so a turn
+# waits for none of them long; the later ones read a minute or so.
 READ_S = 3600.0
 
 Listener = Callable[[Alert], None]  # told of an alert this node raised or cleared; must not block
