@@ -6,7 +6,15 @@ import random
 
 import pytest
 
-from helpline.spike import FALLBACK, SpikeRule, decision_key, poisson_tail, spike, spikes
+from helpline.spike import (
+    FALLBACK,
+    SpikeRule,
+    calmed,
+    decision_key,
+    poisson_tail,
+    spike,
+    spikes,
+)
 
 RULE = SpikeRule(window_s=300, baseline_s=86_400)
 WINDOWS = int(RULE.baseline_s / RULE.window_s)  # 288 five-minute windows in a day
@@ -73,3 +81,10 @@ def test_a_decision_counts_toward_its_intent_or_the_fallbacks(
     kind: str, intent: str | None, key: str | None
 ) -> None:
     assert decision_key(kind, intent) == key
+
+
+def test_an_alert_stays_until_the_rate_is_well_below_what_raised_it() -> None:
+    baseline = 4 * WINDOWS  # four a window, usually
+    assert not calmed(7, baseline, RULE)  # under the raising bar (8), above halfway (6)
+    assert calmed(6, baseline, RULE)
+    assert calmed(4, 0, RULE)  # fewer than min_count is never a spike

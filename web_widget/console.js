@@ -127,6 +127,7 @@
     document.querySelectorAll('[data-tp]').forEach(function (n) { n.placeholder = T[n.dataset.tp]; });
     document.querySelectorAll('[data-tl]').forEach(function (n) { n.setAttribute('aria-label', T[n.dataset.tl]); });
     setMode(S.mode);
+    if (window.helplineAlerts) helplineAlerts.setLang(lang);
     if (S.agent) renderAll();
   }
 
@@ -241,6 +242,7 @@
     S.queue = []; S.queueSeen = null; S.mine = []; S.offers = {}; S.convs = {}; S.unread = {};
     S.current = null;
     $('banner').hidden = true;
+    if (window.helplineAlerts) helplineAlerts.clear();
   }
 
   function connect() {
@@ -251,7 +253,9 @@
       if (sock !== ws) return;
       var frame;
       try { frame = JSON.parse(ev.data); } catch (e) { return; }
-      if (frame && typeof frame.type === 'string' && HANDLERS[frame.type]) HANDLERS[frame.type](frame);
+      if (!frame || typeof frame.type !== 'string') return;
+      if (window.helplineAlerts) helplineAlerts.frame(frame); // alerts and notices: console_alerts.js
+      if (HANDLERS[frame.type]) HANDLERS[frame.type](frame);
     };
     sock.onclose = function () {
       if (sock !== ws) return;

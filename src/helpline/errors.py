@@ -123,3 +123,16 @@ class InboxError(HelplineError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class IncidentError(HelplineError):
+    """A supervisor's incident notice that cannot be posted or lifted as asked; nothing was
+    written. code: not_found (no such intent, or no notice stands on it), bad_request."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

@@ -136,6 +136,9 @@ class Settings:
     # origins besides the server's own whose pages may use the agent cookie (the console
     # served from another host); every other origin is refused on /api/ and /ws/agent
     allowed_origins: tuple[str, ...] = ()
+    # where spike alerts are POSTed as JSON (a Slack incoming webhook, or any receiver);
+    # from HELPLINE_ALERT_WEBHOOK, not the rules: such a URL is a secret. None: no webhook
+    alert_webhook_url: str | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "rules_dir", Path(self.rules_dir))
@@ -164,6 +167,8 @@ class Settings:
             raise ConfigError("redis_url", "must be a redis://, rediss:// or unix:// URL")
         if not self.redis_prefix:
             raise ConfigError("redis_prefix", "must not be empty")
+        if self.alert_webhook_url is not None and not _is_http_url(self.alert_webhook_url):
+            raise ConfigError("HELPLINE_ALERT_WEBHOOK", "must be an http(s) URL")
         if self.smtp is not None and not isinstance(self.smtp, Smtp):
             raise ConfigError("smtp", "must be an Smtp value or None")
 
@@ -175,7 +180,8 @@ class Settings:
 def from_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
     """Settings with the secrets and SMTP server the environment names.
 
-    HELPLINE_IDENTITY_SECRET, HELPLINE_REST_TOKEN; HELPLINE_SMTP_HOST (unset: no SMTP),
+    HELPLINE_IDENTITY_SECRET, HELPLINE_REST_TOKEN, HELPLINE_ALERT_WEBHOOK;
+    HELPLINE_SMTP_HOST (unset: no SMTP),
     HELPLINE_SMTP_FROM, HELPLINE_SMTP_PORT, HELPLINE_SMTP_SECURITY, HELPLINE_SMTP_USERNAME,
     HELPLINE_SMTP_PASSWORD.
     """
@@ -185,6 +191,7 @@ def from_environment(settings: Settings, environ: Mapping[str, str]) -> Settings
         settings,
         identity_secret=secret,
         rest_token=rest_token,
+        alert_webhook_url=environ.get("HELPLINE_ALERT_WEBHOOK") or settings.alert_webhook_url,
         smtp=_smtp(environ) or settings.smtp,
     )
 

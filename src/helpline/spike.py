@@ -27,6 +27,17 @@ class SpikeRule:
 
 
 @dataclass(frozen=True)
+class AlertSettings:
+    """config.yaml's `alerts:`: how often the desk's traffic is checked, and against what."""
+
+    enabled: bool = True
+    # A minute: a burst is seen within a minute of filling its window, and one check (a
+    # day of decisions counted) costs a few milliseconds on SQLite even on a busy desk.
+    interval_s: float = 60.0
+    rule: SpikeRule = SpikeRule()
+
+
+@dataclass(frozen=True)
 class Spike:
     key: str  # an intent name, or FALLBACK
     count: int  # in the recent window
@@ -64,6 +75,14 @@ def spike(key: str, recent: int, baseline: int, rule: SpikeRule) -> Spike | None
         return None
     p_value = poisson_tail(recent, expected)
     return Spike(key, recent, expected, p_value) if p_value < rule.alpha else None
+
+
+def calmed(recent: int, baseline: int, rule: SpikeRule) -> bool:
+    """Whether a standing alert's key is back to its usual rate. The bar is halfway between
+    the usual rate and the one that raised it, so a count hovering at the raising bar does
+    not raise and clear an alert every check."""
+    bar = (1.0 + (rule.min_ratio - 1.0) / 2) * expected_count(baseline, rule)
+    return recent < rule.min_count or recent <= bar
 
 
 def spikes(recent: Mapping[str, int], baseline: Mapping[str, int], rule: SpikeRule) -> list[Spike]:

@@ -12,6 +12,7 @@ from helpline import sentence_model
 from helpline.errors import ConfigError
 from helpline.hours import BusinessHours, parse_business_hours, parse_hours
 from helpline.routing import QueueSettings, settings_from
+from helpline.rules.alertsfile import read_alerts
 from helpline.rules.model import Config, FrustrationSettings, Thresholds
 from helpline.rules.reader import key_line, line_of
 from helpline.rules.report import Report, did_you_mean
@@ -33,6 +34,7 @@ CONFIG_KEYS = (
     "queue",
     "matcher",
     "scope",
+    "alerts",
 )
 THRESHOLD_KEYS = ("answer", "clarify", "ambiguity")
 FRUSTRATION_KEYS = ("escalate_at", "half_life_s", "enabled")
@@ -85,6 +87,8 @@ def read_config(data: Any, report: Report) -> ParsedConfig:
         values["business_hours"] = _business_hours(data, report)
     if "queue" in data:
         values["queue"] = _queue(data, report)
+    if "alerts" in data:
+        values["alerts"] = read_alerts(data, report)
     _warn_unknown_texts(data, report, data.get("texts"))
     clean = {k: v for k, v in values.items() if v is not None}
     line = key_line(data, "human_intent") if "human_intent" in clean else 0

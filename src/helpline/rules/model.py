@@ -11,6 +11,7 @@ from helpline.hours import BusinessHours
 from helpline.routing import QueueSettings
 from helpline.rules.texts import BUILTIN_TEXTS
 from helpline.scope import Scope
+from helpline.spike import AlertSettings
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 # what the bot can decide for one message (helpline.turn.Decision.decision); tests may expect one
@@ -84,6 +85,8 @@ class Config:
     korean_encoder: str = "none"
     # scope.ours / scope.not_ours: a message naming another product is not answered (scope.py)
     scope: Scope = Scope()
+    # alerts: when a burst of one intent (or of fallbacks) is told to the desk (spike.py)
+    alerts: AlertSettings = AlertSettings()
 
     def text(self, key: str, language: str | None, **values: object) -> str:
         """The author's wording in this language, else the built-in one, filled in."""

@@ -92,6 +92,14 @@ class TurnActions(Protocol):
         ...
 
 
+class TurnNotices(Protocol):
+    """Standing incident notices (service.alert.incident.IncidentBoard), as turns see them."""
+
+    def prefixed(self, turn: Turn) -> Turn:
+        """The turn with the notice on what the customer asked about said first."""
+        ...
+
+
 class ConversationService:
     """Everything that changes a conversation goes through here, one turn at a time."""
 
@@ -115,6 +123,7 @@ class ConversationService:
         self.actions = actions  # runs an answered intent's custom action
         self.handoff: TurnDesk | None = None  # set when the node runs the live-agent queue
         self.observer: TurnObserver | None = None  # the node's metrics, when it keeps them
+        self.notices: TurnNotices | None = None  # incident notices said before answers
 
     async def start(
         self, hello: Hello, identity: Identity | None = None
@@ -275,6 +284,8 @@ class ConversationService:
             turn, events = await self.actions.run(
                 active.rulebook, turn, conversation, message.body, self.clock()
             )
+            if self.notices is not None:
+                turn = self.notices.prefixed(turn)
             await self._commit(conversation, turn, answers_seq=message.seq, events=events)
         finally:
             await self._publish(conversation_id, frames.typing("typing.stop", "bot"))

@@ -13,6 +13,7 @@ import asyncpg  # type: ignore[import-untyped]
 from helpline.errors import StoreError
 from helpline.store import (
     postgres_agents,
+    postgres_alerts,
     postgres_conversations,
     postgres_handoff,
     postgres_inbox,
@@ -20,6 +21,7 @@ from helpline.store import (
     postgres_reports,
 )
 from helpline.store.agents import AgentStore
+from helpline.store.alerts import AlertStore
 from helpline.store.base import Store
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
@@ -66,7 +68,7 @@ def _operation(
 
 
 class PostgresStore(
-    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore
+    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore, AlertStore
 ):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
@@ -139,6 +141,14 @@ class PostgresStore(
     resolve_messages = _operation(postgres_inbox.resolve_messages)
     closed_by_agents = _operation(postgres_inbox.closed_by_agents)
 
+    decisions_between = _operation(postgres_alerts.decisions_between)
+    raise_alert = _operation(postgres_alerts.raise_alert)
+    clear_alert = _operation(postgres_alerts.clear_alert)
+    active_alerts = _operation(postgres_alerts.active_alerts)
+    post_incident = _operation(postgres_alerts.post_incident)
+    lift_incident = _operation(postgres_alerts.lift_incident)
+    standing_incidents = _operation(postgres_alerts.standing_incidents)
+
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url
         self.where = redact(url)
@@ -159,6 +169,7 @@ class PostgresStore(
             async with pool.acquire() as conn:
                 await migrate(conn)
                 await postgres_inbox.migrate(conn)
+                await postgres_alerts.migrate(conn)
         except DRIVER_ERRORS as exc:
             await pool.close()
             raise StoreError(f"cannot open database {self.where}: {exc}") from exc

@@ -12,6 +12,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 from helpline.errors import StoreError
 from helpline.store import (
     sqlite_agents,
+    sqlite_alerts,
     sqlite_conversations,
     sqlite_handoff,
     sqlite_inbox,
@@ -19,6 +20,7 @@ from helpline.store import (
     sqlite_reports,
 )
 from helpline.store.agents import AgentStore
+from helpline.store.alerts import AlertStore
 from helpline.store.base import Store
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
@@ -68,6 +70,7 @@ def connect(
             conn.execute("PRAGMA wal_autocheckpoint = 0")
         migrate(conn)
         sqlite_inbox.migrate(conn)
+        sqlite_alerts.migrate(conn)
     except BaseException:
         conn.close()
         raise
@@ -97,7 +100,7 @@ def _operation(
 
 
 class SQLiteStore(
-    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore
+    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore, AlertStore
 ):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
@@ -169,6 +172,14 @@ class SQLiteStore(
     unanswered_messages = _operation(sqlite_inbox.unanswered_messages)
     resolve_messages = _operation(sqlite_inbox.resolve_messages)
     closed_by_agents = _operation(sqlite_inbox.closed_by_agents)
+
+    decisions_between = _operation(sqlite_alerts.decisions_between)
+    raise_alert = _operation(sqlite_alerts.raise_alert)
+    clear_alert = _operation(sqlite_alerts.clear_alert)
+    active_alerts = _operation(sqlite_alerts.active_alerts)
+    post_incident = _operation(sqlite_alerts.post_incident)
+    lift_incident = _operation(sqlite_alerts.lift_incident)
+    standing_incidents = _operation(sqlite_alerts.standing_incidents)
 
     def __init__(
         self,

@@ -29,13 +29,15 @@ from helpline.service.agent_frames import (
     Urgent,
     parse_agent_frame,
 )
+from helpline.service.alert import frames as alert_frames
 from helpline.service.handoff import topics, views
 from helpline.service.handoff.actions import AgentDesk
 from helpline.service.handoff.service import HandoffService
 from helpline.settings import Limits
 from helpline.store.agents import Agent
+from helpline.web.alerts import alert_snapshot
 from helpline.web.auth import agent_view, request_token, require_agent, session_agent
-from helpline.web.keys import AUTH_SETTINGS, CLOCK, DESK, HANDOFF, SETTINGS
+from helpline.web.keys import AUTH_SETTINGS, CLOCK, DESK, HANDOFF, INCIDENTS, SETTINGS
 from helpline.web.socket_session import SocketSession, serve
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,7 @@ async def agent_ws(request: web.Request) -> web.WebSocketResponse:
             ws, agent, app[HANDOFF], app[DESK], app[SETTINGS].limits, app[CLOCK],
             signed_in=lambda: session_agent(app, token),
             refresh_s=app[AUTH_SETTINGS].session_refresh_s,
+            alerts=partial(alert_snapshot, app) if INCIDENTS in app else None,
         )  # fmt: skip
 
     return await serve(request, session)
@@ -70,6 +73,7 @@ class AgentSession(SocketSession[AgentFrame]):
         self, ws: web.WebSocketResponse, agent: Agent, service: HandoffService,
         desk: AgentDesk, limits: Limits, clock: Callable[[], float], *,
         signed_in: Callable[[], Awaitable[Agent | None]], refresh_s: float,
+        alerts: Callable[[], Awaitable[Frame]] | None = None,
     ) -> None:  # fmt: skip
         super().__init__(ws, limits, clock)
         self.agent, self.service, self.desk = agent, service, desk
@@ -79,6 +83,7 @@ class AgentSession(SocketSession[AgentFrame]):
         self.connected = False
         self._signed_in, self._refresh_s = signed_in, refresh_s
         self._watcher: asyncio.Task[None] | None = None
+        self._alerts = alerts  # what stands now: spike alerts and incident notices
 
     def parse(self, raw: str) -> AgentFrame:
         return parse_agent_frame(raw, self.limits)
@@ -106,8 +111,21 @@ class AgentSession(SocketSession[AgentFrame]):
             waited = self.service.clock() - (row.offered_at or 0.0)
             entry = self.service.entry_view(row)
             await self.send(topics.offered(row, max(timeout - waited, 0.0), entry))
-        for topic in (topics.agent(self.agent.id), topics.QUEUE):
-            self._start_pump(topic)
+        await self._send_alerts()
+        for topic in (topics.agent(self.agent.id), topics.QUEUE, alert_frames.TOPIC):
+            if topic in self.pumps:
+                self._start_pump(topic)
+
+    async def _send_alerts(self) -> None:
+        """Follow the alerts, then send what stands (one raised in between comes twice;
+        the console keeps each alert once, by id)."""
+        if self._alerts is None:
+            return
+        await self._follow(alert_frames.TOPIC, self.send, start=False)
+        try:
+            await self.send(await self._alerts())
+        except StoreError as exc:  # the live ones still come; the standing ones on reconnect
+            log.warning("agent %s: standing alerts not sent: %s", self.agent.id, exc)
 
     async def stop(self) -> None:
         if self._watcher is not None:

@@ -23,6 +23,7 @@ from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store import open_store
 from helpline.store.base import Store
+from helpline.web.alerts import alerts_ctx
 from helpline.web.headers import add_security_headers
 from helpline.web.keys import (
     BUS,
@@ -69,6 +70,7 @@ def create_app(
     app.cleanup_ctx.append(_store_ctx(store))
     app.cleanup_ctx.append(_bus_ctx)
     app.cleanup_ctx.append(metrics_ctx)  # watches the turns _bus_ctx's services run
+    app.cleanup_ctx.append(alerts_ctx)  # counted in the metrics
     app.cleanup_ctx.append(mailer_ctx)
     app.cleanup_ctx.append(watch_rules_ctx)
     app.on_shutdown.append(_close_sockets)

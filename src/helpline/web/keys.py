@@ -9,6 +9,8 @@ from aiohttp import web
 
 from helpline.bus.base import Bus
 from helpline.client_address import Network
+from helpline.service.alert.incident import IncidentBoard
+from helpline.service.alert.watch import SpikeWatcher
 from helpline.service.conversation import ConversationService
 from helpline.service.handoff.actions import AgentDesk
 from helpline.service.handoff.service import HandoffService
@@ -37,3 +39,5 @@ AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_
 TRUSTED_PROXIES: web.AppKey[tuple[Network, ...]] = web.AppKey("trusted_proxies")
 METRICS = web.AppKey("metrics", NodeMetrics)  # this node's /metrics
 INBOX = web.AppKey("inbox", InboxService)  # the unanswered inbox, for authors
+SPIKES = web.AppKey("spikes", SpikeWatcher)  # this node's spike watcher
+INCIDENTS = web.AppKey("incidents", IncidentBoard)  # the standing incident notices

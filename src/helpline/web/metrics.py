@@ -10,6 +10,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from helpline.store.alerts import Alert
 from helpline.store.handoff import Handoff
 from helpline.store.outbox import OUTBOX_STATUS
 from helpline.turn import Decision
@@ -54,6 +55,10 @@ class NodeMetrics:
             "helpline_decide_seconds", "Time to match and decide one customer message",
             buckets=DECIDE_BUCKETS, registry=self.registry,
         )  # fmt: skip
+        self.spike_alerts = Counter(
+            "helpline_spike_alerts", "Spike alerts this node raised, by intent",
+            ["intent"], registry=self.registry,
+        )  # fmt: skip
         self.registry.register(_NowCollector(state))
 
     def decided(self, seconds: float) -> None:
@@ -67,6 +72,9 @@ class NodeMetrics:
         self.decisions.labels(decision.decision).inc()
         if decision.decision == "handoff":
             self.handoffs.labels(_reason(decision.reasons)).inc()
+
+    def alert_raised(self, alert: Alert) -> None:
+        self.spike_alerts.labels(alert.key).inc()
 
     def error(self, code: str) -> None:
         self.errors.labels(code).inc()

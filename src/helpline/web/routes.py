@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from helpline.web.agent_ws import agent_ws
+from helpline.web.alerts import setup_alerts
 from helpline.web.auth import setup_auth
 from helpline.web.customer_ws import customer_ws
 from helpline.web.inbox import setup_inbox
@@ -46,3 +47,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/reports/conversations/{conversation}", report_transcript)
     app.router.add_get("/metrics", metrics)
     setup_inbox(app)  # /api/inbox: authors and supervisors
+    setup_alerts(app)  # /api/alerts, /api/incidents: notices posted by supervisors

@@ -1,0 +1,1 @@
+"""Spike alerts to the desk and incident notices to customers."""
