@@ -17,7 +17,7 @@ from aiohttp import web
 
 from helpline.errors import ConfigError, HelplineError, RulesError
 from helpline.rules.model import Rulebook
-from helpline.settings import Settings, from_environment
+from helpline.settings import ConnectionLimits, Settings, from_environment
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,39 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="a page origin besides this server's own that may use the agent login, e.g. "
         "https://desk.example.com (repeat for several; default: none)",
     )
+    defaults = ConnectionLimits()
+    parser.add_argument(
+        "--max-sockets-per-address",
+        type=int,
+        default=defaults.sockets_per_address,
+        metavar="N",
+        help="open websockets one client address may hold; more get HTTP 429 "
+        f"(default: {defaults.sockets_per_address}, room for a busy office behind one NAT)",
+    )
+    parser.add_argument(
+        "--max-new-conversations-per-minute",
+        type=int,
+        default=defaults.new_conversations_per_minute,
+        metavar="N",
+        help="new conversations one client address may start a minute; resumes never "
+        f"count (default: {defaults.new_conversations_per_minute})",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=defaults.header_timeout_s,
+        metavar="SECONDS",
+        help="a connection must send its request headers this soon, and an idle keep-alive "
+        f"connection is closed after it (default: {defaults.header_timeout_s:g})",
+    )
+    parser.add_argument(
+        "--fd-reserve",
+        type=int,
+        default=defaults.fd_reserve,
+        metavar="N",
+        help="file descriptors kept free below `ulimit -n`; with fewer left new sockets get "
+        f"HTTP 503 (default: {defaults.fd_reserve})",
+    )
     parser.set_defaults(func=run)
 
 
@@ -101,6 +134,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         redis_url=args.redis,
         trusted_proxies=tuple(args.trusted_proxy),
         allowed_origins=tuple(args.allowed_origin),
+        connections=ConnectionLimits(
+            sockets_per_address=args.max_sockets_per_address,
+            new_conversations_per_minute=args.max_new_conversations_per_minute,
+            header_timeout_s=args.header_timeout,
+            fd_reserve=args.fd_reserve,
+        ),
     )
     return from_environment(settings, os.environ)  # HELPLINE_IDENTITY_SECRET, HELPLINE_SMTP_*
 
@@ -135,6 +174,9 @@ async def serve(settings: Settings, rulebook: Rulebook) -> None:
         shutdown_timeout=settings.shutdown_timeout_s,
         handle_signals=False,
         access_log=None,
+        # aiohttp closes a connection that has no complete request this long after it opened
+        # or after its last response: the header-read timeout (slow headers were kept 615 s)
+        keepalive_timeout=settings.connections.header_timeout_s,
     )
     await runner.setup()
     stop = asyncio.Event()

@@ -117,10 +117,15 @@ class ConversationService:
         self.observer: TurnObserver | None = None  # the node's metrics, when it keeps them
 
     async def start(
-        self, hello: Hello, identity: Identity | None = None
+        self,
+        hello: Hello,
+        identity: Identity | None = None,
+        *,
+        admit: Callable[[], None] | None = None,
     ) -> tuple[Conversation, bool]:
         """Resume the conversation hello's token names, or a verified customer's latest open
-        one (their other device), or start (and greet) a new one."""
+        one (their other device), or start (and greet) a new one. `admit` is asked before a
+        new one only (it raises to refuse it): a resume is never refused by a limit."""
         if hello.token and not is_rest_token(hello.token):  # REST senders resume by REST only
             found = await self.store.conversation_by_token(hello.token)
             if found is not None and _may_resume(found, identity):
@@ -129,6 +134,8 @@ class ConversationService:
             latest = await customer_store(self.store).latest_open_conversation(identity.customer_id)
             if latest is not None:
                 return latest, True
+        if admit is not None:
+            admit()
         created = await self._create(hello, identity)
         async with self.locks.hold(created.id):
             return await self._greet(created), False

@@ -17,6 +17,7 @@ from helpline.service.mail import Mailer
 from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store.base import Store
+from helpline.web.admission import Admission
 from helpline.web.auth_settings import AuthSettings, AuthState
 from helpline.web.metrics import NodeMetrics
 
@@ -37,3 +38,4 @@ AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_
 TRUSTED_PROXIES: web.AppKey[tuple[Network, ...]] = web.AppKey("trusted_proxies")
 METRICS = web.AppKey("metrics", NodeMetrics)  # this node's /metrics
 INBOX = web.AppKey("inbox", InboxService)  # the unanswered inbox, for authors
+ADMISSION = web.AppKey("admission", Admission)  # per-address socket and conversation counts

@@ -7,16 +7,13 @@ from aiohttp import web
 from helpline.web.agent_ws import agent_ws
 from helpline.web.auth import setup_auth
 from helpline.web.customer_ws import customer_ws
+from helpline.web.health import healthz
 from helpline.web.inbox import setup_inbox
 from helpline.web.login import login, logout, me
 from helpline.web.metrics_route import metrics
 from helpline.web.rasa_rest import rest_webhook
 from helpline.web.reports import report_conversations, reports
 from helpline.web.widget import console_page, demo_page, widget_file, widget_script
-
-
-async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
 
 
 def setup_routes(app: web.Application) -> None:
