@@ -15,6 +15,7 @@ from conftest import Customer
 from helpline.errors import ConfigError
 from helpline.settings import ConnectionLimits, Settings
 from helpline.store import SQLiteStore
+from helpline.web.descriptors import DescriptorBudget
 
 HELLO = {"type": "session.hello", "token": None, "last_seq": 0, "lang": "en"}
 Client = Callable[..., Awaitable[TestClient]]
@@ -203,3 +204,26 @@ def test_a_bad_connection_limit_is_named_at_start(field: str, value: object) -> 
         ConnectionLimits(**{field: value})
 
     assert bad.value.setting == f"connections.{field}"
+
+
+def test_descriptors_are_listed_afresh_only_near_the_line_and_refused_at_it() -> None:
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    opened, listings = [10], [0]
+
+    def count() -> int:  # the process as the listing would find it
+        listings[0] += 1
+        return opened[0]
+
+    budget = DescriptorBudget(reserve=soft - 300, count=count, clock=lambda: 0.0)  # line: 300
+    refused_at = None
+    for _ in range(400):
+        if budget.refusing():
+            refused_at = opened[0]
+            break
+        budget.admitted()
+        opened[0] += 1
+
+    assert refused_at == 300
+    assert listings[0] < 100  # far from the line, admissions are added to the last listing

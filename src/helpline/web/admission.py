@@ -4,6 +4,7 @@ node's descriptor head-room. One per node, in memory (each node counts its own).
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from helpline.service import frames
 from helpline.settings import ConnectionLimits
 from helpline.web.attempts import FailedAttempts
 from helpline.web.descriptors import DescriptorBudget
+
+log = logging.getLogger(__name__)
 
 CONVERSATION_WINDOW_S = 60.0
 
@@ -45,6 +48,7 @@ class Admission:
         self.limits = limits
         self.descriptors = descriptors
         self._open: Counter[str] = Counter()
+        self._short_of_descriptors = False
         # a sliding window of creations per address (the login limiter's, counting starts)
         self._started = FailedAttempts(
             limits.new_conversations_per_minute, CONVERSATION_WINDOW_S, clock
@@ -58,8 +62,17 @@ class Admission:
         if self._open[address] >= self.limits.sockets_per_address:
             limit = self.limits.sockets_per_address
             return Refusal(429, "too_many_sockets", f"at most {limit} open sockets per address", 5)
-        if self.descriptors.now().refusing:
+        refusing = self.descriptors.refusing()
+        if refusing != self._short_of_descriptors:  # said once per change, not per refusal
+            self._short_of_descriptors = refusing
+            if refusing:
+                log.warning("refusing new sockets: fewer than %d descriptors left (ulimit -n %d)",
+                            self.descriptors.reserve, self.descriptors.limit)  # fmt: skip
+            else:
+                log.warning("accepting new sockets again: descriptors back above the reserve")
+        if refusing:
             return Refusal(503, "unavailable", "this node is at its connection limit", 5)
+        self.descriptors.admitted()
         return None
 
     @contextlib.contextmanager

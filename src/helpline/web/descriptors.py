@@ -8,8 +8,10 @@ refused while fewer than `reserve` descriptors are left, and the store keeps wor
 
 from __future__ import annotations
 
+import math
 import os
 import resource
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,9 +52,22 @@ def count_open() -> int | None:
 
 
 class DescriptorBudget:
-    """The soft RLIMIT_NOFILE of this process as it started, less the reserve."""
+    """The soft RLIMIT_NOFILE of this process as it started, less the reserve.
 
-    def __init__(self, reserve: int, count: Callable[[], int | None] = count_open) -> None:
+    Listing the descriptors costs time in proportion to how many are open (milliseconds at
+    tens of thousands), so an upgrade does not list them every time: it counts the sockets
+    admitted since the last listing on top of it, and lists again after RECOUNT_S or when
+    that estimate comes near the line."""
+
+    RECOUNT_S = 0.5
+    NEAR = 64  # descriptors from the line within which every upgrade lists them afresh
+
+    def __init__(
+        self,
+        reserve: int,
+        count: Callable[[], int | None] = count_open,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         soft, _hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         self.limit = soft if soft != resource.RLIM_INFINITY else 1 << 20
         if reserve >= self.limit:
@@ -62,7 +77,24 @@ class DescriptorBudget:
                 "(raise `ulimit -n` or lower the reserve)",
             )
         self.reserve = reserve
-        self._count = count
+        self._count, self._clock = count, clock
+        self._listed: int | None = None
+        self._listed_at = -math.inf
+        self._admitted_since = 0
 
     def now(self) -> Descriptors:
-        return Descriptors(self._count(), self.limit, self.reserve)
+        """A fresh listing (for /healthz)."""
+        self._listed, self._listed_at, self._admitted_since = self._count(), self._clock(), 0
+        return Descriptors(self._listed, self.limit, self.reserve)
+
+    def refusing(self) -> bool:
+        """Whether a new socket must be refused: the estimate, or a listing when due."""
+        line = self.limit - self.reserve
+        stale = self._clock() - self._listed_at >= self.RECOUNT_S
+        if stale or self._listed is None or self._listed + self._admitted_since >= line - self.NEAR:
+            return self.now().refusing
+        return False
+
+    def admitted(self) -> None:
+        """One more socket since the last listing."""
+        self._admitted_since += 1

@@ -159,7 +159,7 @@ async def serve(
     address = address_of(request, app[TRUSTED_PROXIES])
     refusal = app[ADMISSION].refuse_socket(address)
     if refusal is not None:
-        log.info("socket refused (%s) for %s", refusal.code, address)
+        log.debug("socket refused (%s) for %s", refusal.code, address)  # an attacker's flood
         return refusal.response()
     limits = app[SETTINGS].limits
     with app[ADMISSION].socket(address):
