@@ -113,6 +113,23 @@ async def test_a_complete_request_is_answered_under_a_short_header_timeout(
     assert status == 200 and body["status"] == "ok"
 
 
+async def test_a_websocket_outlives_the_header_timeout(tmp_path: Path) -> None:
+    async with (
+        running(tmp_path, "--header-timeout", "0.5") as server,
+        aiohttp.ClientSession() as http,
+    ):
+        customer = await http.ws_connect(f"{server.url}/ws/customer")
+        await customer.send_str(json.dumps(HELLO))
+        ready = await asyncio.wait_for(customer.receive_json(), WAIT_S)
+        await asyncio.sleep(1.5)  # three header timeouts pass while the socket is open
+        await customer.send_str(json.dumps({"type": "ping"}))
+        frames = [await asyncio.wait_for(customer.receive_json(), WAIT_S) for _ in range(2)]
+        await customer.close()
+
+    assert ready["type"] == "session.ready"
+    assert "pong" in [f["type"] for f in frames]  # after the greeting, the ping's answer
+
+
 async def test_sockets_past_the_descriptor_head_room_get_503_and_the_node_recovers(
     tmp_path: Path,
 ) -> None:
