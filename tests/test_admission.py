@@ -73,7 +73,7 @@ async def test_an_address_with_its_fill_of_sockets_gets_429_and_another_address_
     assert refused.value.status == 429
     assert refused.value.headers is not None and refused.value.headers["Retry-After"] == "5"
     assert (await other.next_of("session.ready"))["resumed"] is False
-    for socket in held:
+    for socket in [*held, other.ws]:
         await socket.close()
 
 
@@ -88,6 +88,7 @@ async def test_a_closed_socket_gives_its_place_back(
     again = await hello(await session.ws_connect(ws_url(client)))
 
     assert (await again.next_of("session.ready"))["status"] == "bot"
+    await again.ws.close()
 
 
 async def test_x_forwarded_for_from_a_peer_that_is_no_trusted_proxy_gives_no_fresh_limit(

@@ -164,6 +164,40 @@ async def test_sockets_past_the_descriptor_head_room_get_503_and_the_node_recove
     assert after[0] == 200 and ready["type"] == "session.ready"
 
 
+async def test_connections_that_send_nothing_cannot_use_up_the_descriptor_reserve(
+    tmp_path: Path,
+) -> None:
+    args = ("--fd-reserve", "40", "--header-timeout", "60")
+    async with running(tmp_path, *args, nofile=160) as server:
+        silent: list[asyncio.StreamWriter] = []
+        answer = b""
+        for _ in range(160):  # more than the node's whole limit, none ever sends a request
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            silent.append(writer)
+            with contextlib.suppress(TimeoutError):  # a taken connection answers nothing
+                answer = await asyncio.wait_for(reader.read(200), 0.05)
+            if answer:
+                break
+        try:
+            async with aiohttp.ClientSession() as http:
+                during = await health(http, server)
+                for writer in silent:
+                    writer.close()
+                after = None
+                async with asyncio.timeout(WAIT_S):
+                    while after is None or after[0] != 200:  # until the node closed its ends
+                        after = await health(http, server)
+        finally:
+            for writer in silent:
+                writer.close()
+        assert server.process is not None and server.process.returncode is None
+
+    assert answer.startswith(b"HTTP/1.1 503 ")
+    assert 80 <= len(silent) < 125
+    assert during[0] == 503 and during[1]["status"] == "degraded"
+    assert after[1]["status"] == "ok"
+
+
 async def test_a_reserve_above_the_descriptor_limit_stops_the_start_naming_the_setting(
     tmp_path: Path,
 ) -> None:

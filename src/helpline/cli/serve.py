@@ -95,8 +95,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=int,
         default=defaults.fd_reserve,
         metavar="N",
-        help="file descriptors kept free below `ulimit -n`; with fewer left new sockets get "
-        f"HTTP 503 (default: {defaults.fd_reserve})",
+        help="file descriptors kept free below `ulimit -n`; with fewer left new connections "
+        f"get HTTP 503 (default: {defaults.fd_reserve})",
     )
     parser.set_defaults(func=run)
 
@@ -168,9 +168,12 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 async def serve(settings: Settings, rulebook: Rulebook) -> None:
     """Listen until a stop signal, then close sockets with GOING_AWAY and the store."""
     from helpline.web.app import create_app
+    from helpline.web.keys import ADMISSION
+    from helpline.web.listener import listen
 
+    app = create_app(settings, rulebook=rulebook)
     runner = web.AppRunner(
-        create_app(settings, rulebook=rulebook),
+        app,
         shutdown_timeout=settings.shutdown_timeout_s,
         handle_signals=False,
         access_log=None,
@@ -183,11 +186,13 @@ async def serve(settings: Settings, rulebook: Rulebook) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    listener: asyncio.Server | None = None
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
+        # not web.TCPSite: new connections are refused while descriptors are short
+        budget = app[ADMISSION].descriptors
+        listener = await listen(runner, budget, settings.host, settings.port)
         print(
-            f"Helpline is running at http://{settings.host}:{_bound_port(runner, settings)}/ "
+            f"Helpline is running at http://{settings.host}:{_bound_port(listener, settings)}/ "
             f"(rules: {settings.rules_dir}, database: {settings.database_url})",
             flush=True,
         )
@@ -196,11 +201,14 @@ async def serve(settings: Settings, rulebook: Rulebook) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(Exception):
                 loop.remove_signal_handler(signum)
+        if listener is not None:
+            listener.close()  # no new connections; open ones are closed by the runner
         await runner.cleanup()
 
 
-def _bound_port(runner: web.AppRunner, settings: Settings) -> int:
-    for address in runner.addresses:
+def _bound_port(listener: asyncio.Server, settings: Settings) -> int:
+    for sock in listener.sockets:
+        address = sock.getsockname()
         if isinstance(address, tuple) and len(address) >= 2:
             return int(address[1])
     return settings.port

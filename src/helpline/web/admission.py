@@ -4,7 +4,6 @@ node's descriptor head-room. One per node, in memory (each node counts its own).
 from __future__ import annotations
 
 import contextlib
-import logging
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -17,8 +16,6 @@ from helpline.service import frames
 from helpline.settings import ConnectionLimits
 from helpline.web.attempts import FailedAttempts
 from helpline.web.descriptors import DescriptorBudget
-
-log = logging.getLogger(__name__)
 
 CONVERSATION_WINDOW_S = 60.0
 
@@ -39,6 +36,8 @@ class Refusal:
 
 
 class Admission:
+    """Asked before every upgrade and every new conversation; told when a socket closes."""
+
     def __init__(
         self,
         limits: ConnectionLimits,
@@ -48,29 +47,17 @@ class Admission:
         self.limits = limits
         self.descriptors = descriptors
         self._open: Counter[str] = Counter()
-        self._short_of_descriptors = False
-        # a sliding window of creations per address (the login limiter's, counting starts)
+        # the failed-login counter's sliding window, here counting conversations started
         self._started = FailedAttempts(
             limits.new_conversations_per_minute, CONVERSATION_WINDOW_S, clock
         )
-
-    def open_sockets(self, address: str) -> int:
-        return self._open[address]
 
     def refuse_socket(self, address: str) -> Refusal | None:
         """None when the address may open one more socket now."""
         if self._open[address] >= self.limits.sockets_per_address:
             limit = self.limits.sockets_per_address
             return Refusal(429, "too_many_sockets", f"at most {limit} open sockets per address", 5)
-        refusing = self.descriptors.refusing()
-        if refusing != self._short_of_descriptors:  # said once per change, not per refusal
-            self._short_of_descriptors = refusing
-            if refusing:
-                log.warning("refusing new sockets: fewer than %d descriptors left (ulimit -n %d)",
-                            self.descriptors.reserve, self.descriptors.limit)  # fmt: skip
-            else:
-                log.warning("accepting new sockets again: descriptors back above the reserve")
-        if refusing:
+        if self.descriptors.refusing():
             return Refusal(503, "unavailable", "this node is at its connection limit", 5)
         self.descriptors.admitted()
         return None

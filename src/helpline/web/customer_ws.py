@@ -38,7 +38,6 @@ log = logging.getLogger(__name__)
 
 async def customer_ws(request: web.Request) -> web.StreamResponse:
     app = request.app
-
     address = address_of(request, app[TRUSTED_PROXIES])
 
     def session(ws: web.WebSocketResponse) -> CustomerSession:

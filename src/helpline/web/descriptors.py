@@ -8,6 +8,7 @@ refused while fewer than `reserve` descriptors are left, and the store keeps wor
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import resource
@@ -16,6 +17,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from helpline.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 # Linux and macOS list a process's open descriptors here; elsewhere nothing is counted
 _FD_DIRS = ("/proc/self/fd", "/dev/fd")
@@ -81,11 +84,20 @@ class DescriptorBudget:
         self._listed: int | None = None
         self._listed_at = -math.inf
         self._admitted_since = 0
+        self._short = False
 
     def now(self) -> Descriptors:
         """A fresh listing (for /healthz)."""
         self._listed, self._listed_at, self._admitted_since = self._count(), self._clock(), 0
-        return Descriptors(self._listed, self.limit, self.reserve)
+        found = Descriptors(self._listed, self.limit, self.reserve)
+        if found.refusing != self._short:  # said once per change, never once per refusal
+            self._short = found.refusing
+            if found.refusing:
+                log.warning("refusing new connections: %s of %d descriptors open, reserve %d",
+                            found.open, self.limit, self.reserve)  # fmt: skip
+            else:
+                log.warning("taking new connections again: descriptors back above the reserve")
+        return found
 
     def refusing(self) -> bool:
         """Whether a new socket must be refused: the estimate, or a listing when due."""
