@@ -4,6 +4,7 @@ sockets bound to 127.0.0.1 and 127.0.0.2, or addresses a trusted proxy forwards.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -11,10 +12,12 @@ import pytest
 from aiohttp import WSCloseCode
 from aiohttp.test_utils import TestClient
 
+from backends import STORE_BACKENDS, open_backend
 from conftest import Customer
 from helpline.errors import ConfigError
 from helpline.settings import ConnectionLimits, Settings
 from helpline.store import SQLiteStore
+from helpline.store.base import Store
 from helpline.web.descriptors import DescriptorBudget
 
 HELLO = {"type": "session.hello", "token": None, "last_seq": 0, "lang": "en"}
@@ -181,18 +184,26 @@ async def test_rest_senders_past_the_limit_get_429_and_a_known_sender_is_still_a
     assert await store.conversation_by_token("rest:c") is None
 
 
+@pytest.fixture(params=STORE_BACKENDS)
+async def backend(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
+    async with open_backend(request, tmp_path) as opened:
+        yield opened
+
+
 async def test_healthz_is_503_and_names_the_store_when_it_fails(
-    make_client: Client, make_settings: Callable[..., Settings], store: SQLiteStore
+    make_client: Client, make_settings: Callable[..., Settings], backend: Store
 ) -> None:
-    client = await make_client(make_settings())
-    await store.close()  # the database gone from under the running node
+    client = await make_client(make_settings(), store=backend)
+    before = await client.get("/healthz")
+    await backend.close()  # the database gone from under the running node
 
     response = await client.get("/healthz")
     body = await response.json()
 
+    assert before.status == 200
     assert response.status == 503
     assert (body["status"], body["store"], body["bus"]) == ("degraded", "failing", "ok")
-    await store.open()  # for the fixture's own close
+    await backend.open()  # for the fixture's own close
 
 
 @pytest.mark.parametrize(
