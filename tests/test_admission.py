@@ -239,3 +239,24 @@ def test_descriptors_are_listed_afresh_only_near_the_line_and_refused_at_it() ->
 
     assert refused_at == 300
     assert listings[0] < 100  # far from the line, admissions are added to the last listing
+
+
+def test_a_refusing_budget_lists_again_after_the_near_interval_and_sees_closed_sockets() -> None:
+    import resource
+
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    opened, listings, now = [300], [0], [0.0]
+
+    def count() -> int:
+        listings[0] += 1
+        return opened[0]
+
+    budget = DescriptorBudget(reserve=soft - 300, count=count, clock=lambda: now[0])
+    refused = [budget.refusing() for _ in range(50)]  # a flood of connections at the line
+    opened[0] = 200  # sockets closed meanwhile
+    before_due = budget.refusing()
+    now[0] += DescriptorBudget.NEAR_RECOUNT_S
+
+    assert all(refused) and before_due is True  # one listing for the whole flood
+    assert listings[0] == 1
+    assert budget.refusing() is False and listings[0] == 2

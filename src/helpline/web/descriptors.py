@@ -59,11 +59,12 @@ class DescriptorBudget:
 
     Listing the descriptors costs time in proportion to how many are open (milliseconds at
     tens of thousands), so an upgrade does not list them every time: it counts the sockets
-    admitted since the last listing on top of it, and lists again after RECOUNT_S or when
-    that estimate comes near the line."""
+    admitted since the last listing on top of it, and lists again after RECOUNT_S (more
+    often when that estimate comes near the line)."""
 
     RECOUNT_S = 0.5
-    NEAR = 64  # descriptors from the line within which every upgrade lists them afresh
+    NEAR_RECOUNT_S = 0.05
+    NEAR = 64  # descriptors from the line within which they are listed every NEAR_RECOUNT_S
 
     def __init__(
         self,
@@ -99,13 +100,22 @@ class DescriptorBudget:
                 log.warning("taking new connections again: descriptors back above the reserve")
         return found
 
+    def last(self) -> Descriptors:
+        """The last listing, with the sockets admitted since (no new listing)."""
+        estimate = None if self._listed is None else self._listed + self._admitted_since
+        return Descriptors(estimate, self.limit, self.reserve)
+
     def refusing(self) -> bool:
-        """Whether a new socket must be refused: the estimate, or a listing when due."""
+        """Whether a new connection must be refused: the estimate, or a listing when due
+        (every RECOUNT_S; every NEAR_RECOUNT_S close to the line, so closed sockets are seen
+        soon while a flood of refused connections costs one listing per interval)."""
+        estimate = self.last()
         line = self.limit - self.reserve
-        stale = self._clock() - self._listed_at >= self.RECOUNT_S
-        if stale or self._listed is None or self._listed + self._admitted_since >= line - self.NEAR:
+        near = estimate.open is not None and estimate.open >= line - self.NEAR
+        due = self.NEAR_RECOUNT_S if near else self.RECOUNT_S
+        if self._clock() - self._listed_at >= due:
             return self.now().refusing
-        return False
+        return estimate.refusing
 
     def admitted(self) -> None:
         """One more socket since the last listing."""

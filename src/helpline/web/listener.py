@@ -21,7 +21,7 @@ from helpline.web.descriptors import DescriptorBudget
 def refusal_bytes(budget: DescriptorBudget) -> bytes:
     body = json.dumps({
         "status": "degraded", "error": "unavailable",
-        "message": "this node is at its connection limit", "descriptors": budget.now().as_json(),
+        "message": "this node is at its connection limit", "descriptors": budget.last().as_json(),
     }).encode()  # fmt: skip
     head = (
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
