@@ -74,6 +74,12 @@ async def health(http: aiohttp.ClientSession, server: Server) -> tuple[int, dict
         return response.status, await response.json()
 
 
+def opened_below(health: tuple[int, dict[str, object]], count: int) -> bool:
+    descriptors = health[1]["descriptors"]
+    assert isinstance(descriptors, dict)
+    return health[0] == 200 and descriptors["open"] < count
+
+
 async def test_a_client_that_never_finishes_its_headers_is_closed_after_the_header_timeout(
     tmp_path: Path,
 ) -> None:
@@ -147,7 +153,10 @@ async def test_sockets_past_the_descriptor_head_room_get_503_and_the_node_recove
             during = await health(http, server)
             for socket in held:
                 await socket.close()
-            after = await health(http, server)
+            async with asyncio.timeout(WAIT_S):
+                after = await health(http, server)
+                while not opened_below(after, 100):  # until the node has closed its ends
+                    after = await health(http, server)
             customer = await http.ws_connect(f"{server.url}/ws/customer")
             await customer.send_str(json.dumps(HELLO))
             ready = await asyncio.wait_for(customer.receive_json(), WAIT_S)
@@ -155,12 +164,13 @@ async def test_sockets_past_the_descriptor_head_room_get_503_and_the_node_recove
         assert server.process is not None and server.process.returncode is None
 
     assert refusal is not None and refusal.status == 503
-    assert 80 <= len(held) < 120  # 160 - 40 kept free, less what the node itself has open
+    assert 60 <= len(held) < 120  # 160 - 40 kept free, less what the node itself has open
     status, body = during
     descriptors = body["descriptors"]
     assert status == 503 and body["status"] == "degraded"
     assert isinstance(descriptors, dict) and descriptors["refusing"] is True
     assert descriptors["limit"] == 160 and descriptors["reserve"] == 40
+    assert descriptors["open"] >= 115  # refused at the line, not well before it
     assert after[0] == 200 and ready["type"] == "session.ready"
 
 
@@ -193,7 +203,7 @@ async def test_connections_that_send_nothing_cannot_use_up_the_descriptor_reserv
         assert server.process is not None and server.process.returncode is None
 
     assert answer.startswith(b"HTTP/1.1 503 ")
-    assert 80 <= len(silent) < 125
+    assert 60 <= len(silent) < 125  # as above: the line, less what the node has open
     assert during[0] == 503 and during[1]["status"] == "degraded"
     assert after[1]["status"] == "ok"
 

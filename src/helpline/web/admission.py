@@ -57,9 +57,9 @@ class Admission:
         if self._open[address] >= self.limits.sockets_per_address:
             limit = self.limits.sockets_per_address
             return Refusal(429, "too_many_sockets", f"at most {limit} open sockets per address", 5)
+        # the upgraded connection already holds its descriptor: nothing to add to the count
         if self.descriptors.refusing():
             return Refusal(503, "unavailable", "this node is at its connection limit", 5)
-        self.descriptors.admitted()
         return None
 
     @contextlib.contextmanager

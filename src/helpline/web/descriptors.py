@@ -118,5 +118,5 @@ class DescriptorBudget:
         return estimate.refusing
 
     def admitted(self) -> None:
-        """One more socket since the last listing."""
+        """One more descriptor (an accepted connection) since the last listing."""
         self._admitted_since += 1

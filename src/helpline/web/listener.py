@@ -66,9 +66,11 @@ async def listen(
     assert server is not None, "runner.setup() first"
 
     def connection() -> asyncio.Protocol:
+        # counted before the check: the connection holds its descriptor already, and a
+        # listing the check makes finds it too
+        budget.admitted()
         if budget.refusing():
             return Refused(refusal_bytes(budget))
-        budget.admitted()
         return server()
 
     loop = asyncio.get_running_loop()
