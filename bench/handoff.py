@@ -33,7 +33,7 @@ from helpline.rules.model import Config, Intent, Rulebook
 from helpline.service.handoff import entry
 from helpline.service.handoff.service import HandoffService
 from helpline.service.rules_holder import RulesHolder
-from helpline.settings import Limits, Settings
+from helpline.settings import ConnectionLimits, Limits, Settings
 from helpline.store import SQLiteStore
 from helpline.store.base import TurnRecord
 from helpline.store.handoff import Escalation
@@ -73,6 +73,8 @@ async def escalation_latency(root: Path, count: int) -> list[float]:
     settings = Settings(
         rules_dir=root / "none", database_url=str(root / "latency.db"), reload_interval_s=0,
         limits=Limits(burst=10_000, rate_per_s=10_000.0),
+        # every simulated customer comes from 127.0.0.1
+        connections=ConnectionLimits(sockets_per_address=10**6, new_conversations_per_minute=10**9),
     )  # fmt: skip
     client = TestClient(TestServer(create_app(settings, store=store, rulebook=rulebook())))
     await client.start_server()

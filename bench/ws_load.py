@@ -68,13 +68,15 @@ def _echo_app() -> web.Application:
 
 def _helpline_app(database: str, rules: str) -> web.Application:
     from helpline.rules import load_rulebook
-    from helpline.settings import Limits, Settings
+    from helpline.settings import ConnectionLimits, Limits, Settings
     from helpline.web.app import create_app
 
     unlimited = Limits(rate_per_s=1e9, burst=10**9, flood_strikes=10**9)
+    # every simulated customer comes from 127.0.0.1: lift the per-address limits too
+    one_address = ConnectionLimits(sockets_per_address=10**6, new_conversations_per_minute=10**9)
     settings = Settings(
         rules_dir=Path(rules), database_url=database, limits=unlimited,
-        reload_interval_s=0,
+        connections=one_address, reload_interval_s=0,
     )  # fmt: skip
     return create_app(settings, rulebook=load_rulebook(settings.rules_dir))
 

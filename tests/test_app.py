@@ -27,8 +27,10 @@ async def test_health_check_answers_ok(make_client: Any) -> None:
 
     response = await client.get("/healthz")
 
+    body = await response.json()
     assert response.status == 200
-    assert await response.json() == {"status": "ok"}
+    assert (body["status"], body["store"], body["bus"]) == ("ok", "ok", "ok")
+    assert body["descriptors"]["refusing"] is False
 
 
 @pytest.fixture

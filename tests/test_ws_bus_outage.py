@@ -52,3 +52,20 @@ async def test_hello_during_a_redis_outage_gets_a_retryable_error_and_a_1013_clo
     assert before.ready["resumed"] is False
     assert error["code"] == "unavailable" and "resend later" in error["message"]
     assert code == WSCloseCode.TRY_AGAIN_LATER
+
+
+async def test_healthz_is_503_and_names_the_bus_while_redis_is_down(
+    make_client: Any, make_settings: Any, own_redis: tuple[str, subprocess.Popen[str]]
+) -> None:
+    url, redis = own_redis
+    client = await make_client(make_settings(redis_url=url))
+    up = await client.get("/healthz")
+    redis.kill()
+    redis.wait(timeout=START_TIMEOUT_S)
+
+    down = await client.get("/healthz")
+    body = await down.json()
+
+    assert up.status == 200
+    assert down.status == 503
+    assert (body["status"], body["store"], body["bus"]) == ("degraded", "ok", "failing")

@@ -39,6 +39,36 @@ class Limits:
                 raise ConfigError(f"limits.{f.name}", f"must be positive, not {value!r}")
 
 
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """What one client address, and the node as a whole, may hold open or start.
+
+    Per address (the client's, through --trusted-proxy; each node counts its own): a busy
+    office behind one NAT shows up as one address, so the defaults leave room for a few
+    hundred people there; one attacker stays far below what hurts the node (300 sockets
+    from one address slowed a healthy customer's reply to p50 567 ms).
+    """
+
+    sockets_per_address: int = 200  # open websockets (customer and agent); more: HTTP 429
+    new_conversations_per_minute: int = 60  # per address; resumes never count; more: refused
+    # a connection must finish its request line and headers this long after it opens (and
+    # an idle keep-alive connection is closed after it): slow-header clients hold no socket
+    header_timeout_s: float = 15.0
+    # descriptors kept free below RLIMIT_NOFILE for the store, the bus, logs and plain HTTP:
+    # past (limit - reserve) open descriptors new sockets get HTTP 503 and /healthz says so
+    fd_reserve: int = 100
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ConfigError(f"connections.{f.name}", f"must be a number, not {value!r}")
+            if not math.isfinite(value) or value <= 0:
+                raise ConfigError(f"connections.{f.name}", f"must be positive, not {value!r}")
+            if f.type == "int" and not isinstance(value, int):
+                raise ConfigError(f"connections.{f.name}", f"must be a whole number, not {value!r}")
+
+
 SMTP_SECURITY = ("starttls", "ssl", "none")
 _DEFAULT_SMTP_PORT = {"starttls": 587, "ssl": 465, "none": 25}
 
@@ -113,6 +143,7 @@ class Settings:
     port: int = 8080
     widget_dir: Path = DEFAULT_WIDGET_DIR
     limits: Limits = field(default_factory=Limits)
+    connections: ConnectionLimits = field(default_factory=ConnectionLimits)
     reload_interval_s: float = 1.0  # how often to look for rule edits; 0 turns reload off
     shutdown_timeout_s: float = 5.0
     # custom actions: a Rasa action server's URL (None: run bot_rules/actions/*.py in-process)
@@ -153,6 +184,8 @@ class Settings:
             raise ConfigError("port", f"must be 0-65535, not {self.port}")
         if not isinstance(self.limits, Limits):
             raise ConfigError("limits", "must be a Limits value")
+        if not isinstance(self.connections, ConnectionLimits):
+            raise ConfigError("connections", "must be a ConnectionLimits value")
         if not math.isfinite(self.reload_interval_s) or self.reload_interval_s < 0:
             raise ConfigError("reload_interval_s", "must be 0 (off) or a positive number")
         if not math.isfinite(self.shutdown_timeout_s) or self.shutdown_timeout_s <= 0:

@@ -108,6 +108,8 @@ def run_server(db: Path, smtp: bool = True, rules: Path = RULES) -> Iterator[str
     command = [
         sys.executable, "-m", "helpline", "serve", "--host", "127.0.0.1", "--port", "0",
         "--rules", str(rules), "--db", str(db), "--widget-dir", str(REPO / "web_widget"),
+        # every test's customer comes from 127.0.0.1, a new conversation every page load
+        "--max-new-conversations-per-minute", "1000",
     ]  # fmt: skip
     env = {**os.environ, "HELPLINE_IDENTITY_SECRET": IDENTITY_SECRET}
     env = {k: v for k, v in env.items() if not k.startswith("HELPLINE_SMTP_")}

@@ -80,5 +80,8 @@ class MemoryBus:
     def subscriber_count(self, topic: str) -> int:
         return len(self._topics.get(topic, ()))
 
+    async def ping(self) -> None:
+        """In-process: always there while the node is."""
+
     async def close(self) -> None:
         self._topics.clear()

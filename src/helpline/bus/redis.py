@@ -106,6 +106,13 @@ class RedisBus:
         await self.client.aclose()
         await self._local.close()
 
+    async def ping(self) -> None:
+        """Redis answers a PING (publish() falls back to this node alone, so it cannot say)."""
+        try:
+            await self.client.ping()
+        except (RedisError, OSError) as exc:
+            raise BusUnavailableError(self.url, str(exc)) from exc
+
     async def publish(self, topic: str, frame: Frame) -> None:
         try:
             await self.client.publish(self.prefix + topic, json.dumps(frame, ensure_ascii=False))

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from helpline.errors import ConfigError, HelplineError, RulesError
 from helpline.rules.model import Rulebook
-from helpline.settings import Settings, from_environment
+from helpline.settings import ConnectionLimits, Settings, from_environment
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,39 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="a page origin besides this server's own that may use the agent login, e.g. "
         "https://desk.example.com (repeat for several; default: none)",
     )
+    defaults = ConnectionLimits()
+    parser.add_argument(
+        "--max-sockets-per-address",
+        type=int,
+        default=defaults.sockets_per_address,
+        metavar="N",
+        help="open websockets one client address may hold; more get HTTP 429 "
+        f"(default: {defaults.sockets_per_address}, room for a busy office behind one NAT)",
+    )
+    parser.add_argument(
+        "--max-new-conversations-per-minute",
+        type=int,
+        default=defaults.new_conversations_per_minute,
+        metavar="N",
+        help="new conversations one client address may start a minute; resumes never "
+        f"count (default: {defaults.new_conversations_per_minute})",
+    )
+    parser.add_argument(
+        "--header-timeout",
+        type=float,
+        default=defaults.header_timeout_s,
+        metavar="SECONDS",
+        help="a connection must send its request headers this soon, and an idle keep-alive "
+        f"connection is closed after it (default: {defaults.header_timeout_s:g})",
+    )
+    parser.add_argument(
+        "--fd-reserve",
+        type=int,
+        default=defaults.fd_reserve,
+        metavar="N",
+        help="file descriptors kept free below `ulimit -n`; with fewer left new connections "
+        f"get HTTP 503 (default: {defaults.fd_reserve})",
+    )
     parser.set_defaults(func=run)
 
 
@@ -101,6 +134,12 @@ def _settings(args: argparse.Namespace) -> Settings:
         redis_url=args.redis,
         trusted_proxies=tuple(args.trusted_proxy),
         allowed_origins=tuple(args.allowed_origin),
+        connections=ConnectionLimits(
+            sockets_per_address=args.max_sockets_per_address,
+            new_conversations_per_minute=args.max_new_conversations_per_minute,
+            header_timeout_s=args.header_timeout,
+            fd_reserve=args.fd_reserve,
+        ),
     )
     return from_environment(settings, os.environ)  # HELPLINE_IDENTITY_SECRET, HELPLINE_SMTP_*
 
@@ -129,23 +168,31 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
 async def serve(settings: Settings, rulebook: Rulebook) -> None:
     """Listen until a stop signal, then close sockets with GOING_AWAY and the store."""
     from helpline.web.app import create_app
+    from helpline.web.keys import ADMISSION
+    from helpline.web.listener import listen
 
+    app = create_app(settings, rulebook=rulebook)
     runner = web.AppRunner(
-        create_app(settings, rulebook=rulebook),
+        app,
         shutdown_timeout=settings.shutdown_timeout_s,
         handle_signals=False,
         access_log=None,
+        # aiohttp closes a connection that has no complete request this long after it opened
+        # or after its last response: the header-read timeout (slow headers were kept 615 s)
+        keepalive_timeout=settings.connections.header_timeout_s,
     )
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    listener: asyncio.Server | None = None
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
+        # not web.TCPSite: new connections are refused while descriptors are short
+        budget = app[ADMISSION].descriptors
+        listener = await listen(runner, budget, settings.host, settings.port)
         print(
-            f"Helpline is running at http://{settings.host}:{_bound_port(runner, settings)}/ "
+            f"Helpline is running at http://{settings.host}:{_bound_port(listener, settings)}/ "
             f"(rules: {settings.rules_dir}, database: {settings.database_url})",
             flush=True,
         )
@@ -154,11 +201,14 @@ async def serve(settings: Settings, rulebook: Rulebook) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(Exception):
                 loop.remove_signal_handler(signum)
+        if listener is not None:
+            listener.close()  # no new connections; open ones are closed by the runner
         await runner.cleanup()
 
 
-def _bound_port(runner: web.AppRunner, settings: Settings) -> int:
-    for address in runner.addresses:
+def _bound_port(listener: asyncio.Server, settings: Settings) -> int:
+    for sock in listener.sockets:
+        address = sock.getsockname()
         if isinstance(address, tuple) and len(address) >= 2:
             return int(address[1])
     return settings.port

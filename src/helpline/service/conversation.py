@@ -126,10 +126,15 @@ class ConversationService:
         self.notices: TurnNotices | None = None  # incident notices said before answers
 
     async def start(
-        self, hello: Hello, identity: Identity | None = None
+        self,
+        hello: Hello,
+        identity: Identity | None = None,
+        *,
+        admit: Callable[[], None] | None = None,
     ) -> tuple[Conversation, bool]:
         """Resume the conversation hello's token names, or a verified customer's latest open
-        one (their other device), or start (and greet) a new one."""
+        one (their other device), or start (and greet) a new one. `admit` is asked before a
+        new one only (it raises to refuse it): a resume is never refused by a limit."""
         if hello.token and not is_rest_token(hello.token):  # REST senders resume by REST only
             found = await self.store.conversation_by_token(hello.token)
             if found is not None and _may_resume(found, identity):
@@ -138,6 +143,8 @@ class ConversationService:
             latest = await customer_store(self.store).latest_open_conversation(identity.customer_id)
             if latest is not None:
                 return latest, True
+        if admit is not None:
+            admit()
         created = await self._create(hello, identity)
         async with self.locks.hold(created.id):
             return await self._greet(created), False

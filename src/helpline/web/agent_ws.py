@@ -48,7 +48,7 @@ RELAYED = ("message.new", "conversation.status")
 SESSION_ENDED = "session_ended"  # error code before the server closes a signed-out console
 
 
-async def agent_ws(request: web.Request) -> web.WebSocketResponse:
+async def agent_ws(request: web.Request) -> web.StreamResponse:
     agent = await require_agent(request)  # 401 before the upgrade
     token = request_token(request)
     assert token is not None  # require_agent found a session for it

@@ -23,9 +23,12 @@ from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store import open_store
 from helpline.store.base import Store
+from helpline.web.admission import Admission
 from helpline.web.alerts import alerts_ctx
+from helpline.web.descriptors import DescriptorBudget
 from helpline.web.headers import add_security_headers
 from helpline.web.keys import (
+    ADMISSION,
     BUS,
     CLOCK,
     CONVERSATIONS,
@@ -64,6 +67,8 @@ def create_app(
     app[RULES] = RulesHolder(rulebook if rulebook is not None else _load(settings))
     app[SOCKETS] = weakref.WeakSet()
     app[TRUSTED_PROXIES] = parse_networks(settings.trusted_proxies)
+    descriptors = DescriptorBudget(settings.connections.fd_reserve)  # RLIMIT_NOFILE, read now
+    app[ADMISSION] = Admission(settings.connections, descriptors, app[CLOCK])
     app.middlewares.append(path_guard)
     app.middlewares.append(origin_policy)  # before the agent guard: no store read for it
     app.on_response_prepare.append(add_security_headers)

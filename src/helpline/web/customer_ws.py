@@ -8,7 +8,7 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
 from helpline.address import normalise_address
 from helpline.bus.base import Subscription, conversation_topic
@@ -28,21 +28,24 @@ from helpline.service.frames import (
 from helpline.service.handoff import topics
 from helpline.service.handoff.actions import AgentDesk
 from helpline.settings import Limits
+from helpline.web.admission import address_of
 from helpline.web.cork import Cork
-from helpline.web.keys import CLOCK, CONVERSATIONS, DESK, SETTINGS
+from helpline.web.keys import ADMISSION, CLOCK, CONVERSATIONS, DESK, SETTINGS, TRUSTED_PROXIES
 from helpline.web.socket_session import SocketSession, serve
 
 log = logging.getLogger(__name__)
 
 
-async def customer_ws(request: web.Request) -> web.WebSocketResponse:
+async def customer_ws(request: web.Request) -> web.StreamResponse:
     app = request.app
+    address = address_of(request, app[TRUSTED_PROXIES])
 
     def session(ws: web.WebSocketResponse) -> CustomerSession:
         return CustomerSession(
             ws, app[CONVERSATIONS], app[SETTINGS].limits, app[CLOCK],
             identity_secret=app[SETTINGS].identity_secret, desk=app.get(DESK),
             transport=request.transport,
+            admit=lambda: app[ADMISSION].start_conversation(address),
         )  # fmt: skip
 
     return await serve(request, session)
@@ -60,6 +63,7 @@ class CustomerSession(SocketSession[ClientFrame]):
         identity_secret: str | None = None,  # None: every identity claim is ignored
         desk: AgentDesk | None = None,  # the live-agent side: queue place, agent, rating
         transport: asyncio.BaseTransport | None = None,  # to send bursts of frames at once
+        admit: Callable[[], None] | None = None,  # raises to refuse a new conversation
     ) -> None:
         super().__init__(ws, limits, clock)
         self.idle_timeout_s = limits.idle_timeout_s
@@ -72,6 +76,7 @@ class CustomerSession(SocketSession[ClientFrame]):
         self._subscription: Subscription | None = None
         self._listener: asyncio.Task[None] | None = None
         self.identity_secret = identity_secret
+        self.admit = admit
 
     @property
     def started(self) -> bool:
@@ -130,7 +135,15 @@ class CustomerSession(SocketSession[ClientFrame]):
         if self.conversation_id is not None:
             raise ProtocolError(frames.BAD_FRAME, "session.hello was already sent")
         identity = _verified(self.identity_secret, hello.identity)
-        conversation, resumed = await self.service.start(hello, identity)
+        try:
+            conversation, resumed = await self.service.start(hello, identity, admit=self.admit)
+        except ProtocolError as exc:
+            if exc.code != frames.RATE_LIMITED:
+                raise
+            # nothing can happen on this socket: close it, so the client retries with back-off
+            await self.send(frames.error(exc.code, exc.message))
+            await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too many")
+            return
         # Subscribe before reading history: a message stored meanwhile shows up in both,
         # and sent_seq drops the repeat, so nothing falls in between.
         self._subscription = await self.service.bus.subscribe(conversation_topic(conversation.id))

@@ -19,6 +19,7 @@ from helpline.service.mail import Mailer
 from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
 from helpline.store.base import Store
+from helpline.web.admission import Admission
 from helpline.web.auth_settings import AuthSettings, AuthState
 from helpline.web.metrics import NodeMetrics
 
@@ -41,3 +42,4 @@ METRICS = web.AppKey("metrics", NodeMetrics)  # this node's /metrics
 INBOX = web.AppKey("inbox", InboxService)  # the unanswered inbox, for authors
 SPIKES = web.AppKey("spikes", SpikeWatcher)  # this node's spike watcher
 INCIDENTS = web.AppKey("incidents", IncidentBoard)  # the standing incident notices
+ADMISSION = web.AppKey("admission", Admission)  # per-address socket and conversation counts

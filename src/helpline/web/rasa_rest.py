@@ -12,7 +12,7 @@ import hmac
 import json
 import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,12 +25,14 @@ from helpline.service.conversation import ConversationService
 from helpline.service.frames import MessageNew
 from helpline.settings import Limits
 from helpline.store.base import Conversation, Message
-from helpline.web.keys import CONVERSATIONS, SETTINGS
+from helpline.web.admission import address_of
+from helpline.web.keys import ADMISSION, CONVERSATIONS, SETTINGS, TRUSTED_PROXIES
 
 log = logging.getLogger(__name__)
 
 PATH = "/webhooks/rest/webhook"
 MAX_SENDER_CHARS = 128
+STATUS = {frames.TOO_LARGE: 413, frames.RATE_LIMITED: 429}  # other refusals: 400
 
 
 @dataclass(frozen=True)
@@ -47,18 +49,22 @@ async def rest_webhook(request: web.Request) -> web.Response:
     limits = settings.limits
     try:
         incoming = parse(await _body(request, limits), limits)
-        replies = await answer(request.app[CONVERSATIONS], incoming)
+        replies = await answer(request.app[CONVERSATIONS], incoming, admit=_admitter(request))
     except ProtocolError as exc:
-        return _error(413 if exc.code == frames.TOO_LARGE else 400, exc.code, exc.message)
+        return _error(STATUS.get(exc.code, 400), exc.code, exc.message)
     except StoreError as exc:
         log.warning("store failed for a REST message: %s", exc)
         return _error(503, frames.UNAVAILABLE, "storage unavailable; resend later")
     return web.json_response(replies, dumps=_dumps)
 
 
-async def answer(service: ConversationService, incoming: RestMessage) -> list[dict[str, Any]]:
+async def answer(
+    service: ConversationService,
+    incoming: RestMessage,
+    admit: Callable[[], None] | None = None,  # raises to refuse a new sender's conversation
+) -> list[dict[str, Any]]:
     """Post the message to the sender's conversation; the bot's replies in Rasa's format."""
-    conversation = await _conversation(service, incoming.sender)
+    conversation = await _conversation(service, incoming.sender, admit)
     text = incoming.text
     frame = MessageNew(secrets.token_hex(8), text, text if text.startswith("/") else None)
     acks: list[Mapping[str, Any]] = []
@@ -121,7 +127,9 @@ async def _body(request: web.Request, limits: Limits) -> bytes:
     return bytes(body)
 
 
-async def _conversation(service: ConversationService, sender: str) -> Conversation:
+async def _conversation(
+    service: ConversationService, sender: str, admit: Callable[[], None] | None
+) -> Conversation:
     token = REST_TOKEN_PREFIX + sender
     found = await service.store.conversation_by_token(token)
     if found is not None:
@@ -129,11 +137,20 @@ async def _conversation(service: ConversationService, sender: str) -> Conversati
     async with service.locks.hold(token):  # two first messages at once make one conversation
         found = await service.store.conversation_by_token(token)
         if found is None:
+            if admit is not None:
+                admit()
             # No greeting: a REST client asked something and expects only the answer.
             found = await service.store.create_conversation(
                 token=token, language=None, now=service.clock()
             )
     return found
+
+
+def _admitter(request: web.Request) -> Callable[[], None]:
+    """The per-address limit on new conversations, as the widget's socket has it: a client
+    inventing a sender for every message is one address starting many conversations."""
+    address = address_of(request, request.app[TRUSTED_PROXIES])
+    return lambda: request.app[ADMISSION].start_conversation(address)
 
 
 def _replies(after: list[Message]) -> list[Message]:

@@ -8,6 +8,7 @@ from helpline.web.agent_ws import agent_ws
 from helpline.web.alerts import setup_alerts
 from helpline.web.auth import setup_auth
 from helpline.web.customer_ws import customer_ws
+from helpline.web.health import healthz
 from helpline.web.inbox import setup_inbox
 from helpline.web.login import login, logout, me
 from helpline.web.metrics_route import metrics
@@ -21,10 +22,6 @@ from helpline.web.widget import (
     widget_file,
     widget_script,
 )
-
-
-async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
 
 
 def setup_routes(app: web.Application) -> None:

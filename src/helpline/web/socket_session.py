@@ -15,7 +15,8 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from helpline.errors import BusUnavailableError, ProtocolError, StoreError
 from helpline.service import frames
 from helpline.settings import Limits
-from helpline.web.keys import METRICS, SETTINGS, SOCKETS
+from helpline.web.admission import address_of
+from helpline.web.keys import ADMISSION, METRICS, SETTINGS, SOCKETS, TRUSTED_PROXIES
 from helpline.web.ratelimit import TokenBucket, Verdict
 
 log = logging.getLogger(__name__)
@@ -150,20 +151,30 @@ class SocketSession(ABC, Generic[F]):
 
 async def serve(
     request: web.Request, make: Callable[[web.WebSocketResponse], SocketSession[Any]]
-) -> web.WebSocketResponse:
-    """Upgrade the request and run the session `make` builds for it until the socket closes."""
+) -> web.StreamResponse:
+    """Upgrade the request and run the session `make` builds for it until the socket closes;
+    or, when the client's address has its fill of sockets or the node is short of
+    descriptors, answer 429 / 503 without upgrading (the client backs off and retries)."""
     app = request.app
+    address = address_of(request, app[TRUSTED_PROXIES])
+    refusal = app[ADMISSION].refuse_socket(address)
+    if refusal is not None:
+        log.debug("socket refused (%s) for %s", refusal.code, address)  # an attacker's flood
+        return refusal.response()
     limits = app[SETTINGS].limits
-    ws = web.WebSocketResponse(heartbeat=limits.heartbeat_s, max_msg_size=limits.max_frame_bytes)
-    await ws.prepare(request)
-    app[SOCKETS].add(ws)  # closed with 1001 on shutdown
-    session = make(ws)
-    if METRICS in app:
-        session.count_error = app[METRICS].error
-    try:
-        await session.start()
-        await session.run()
-    finally:
-        app[SOCKETS].discard(ws)
-        await session.stop()
+    with app[ADMISSION].socket(address):
+        ws = web.WebSocketResponse(
+            heartbeat=limits.heartbeat_s, max_msg_size=limits.max_frame_bytes
+        )
+        await ws.prepare(request)
+        app[SOCKETS].add(ws)  # closed with 1001 on shutdown
+        session = make(ws)
+        if METRICS in app:
+            session.count_error = app[METRICS].error
+        try:
+            await session.start()
+            await session.run()
+        finally:
+            app[SOCKETS].discard(ws)
+            await session.stop()
     return ws
