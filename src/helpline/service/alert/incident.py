@@ -8,8 +8,8 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from helpline.bus.base import Bus
-from helpline.errors import BusOverflowError, HelplineError, IncidentError
+from helpline.bus.base import Bus, Subscription
+from helpline.errors import BusOverflowError, BusUnavailableError, HelplineError, IncidentError
 from helpline.rules.model import Config
 from helpline.service.alert import frames
 from helpline.service.rules_holder import RulesHolder
@@ -23,6 +23,7 @@ MAX_NOTICE_CHARS = 500  # a line or two before the answer, not a status page
 # Notices are re-read this often even without a word on the bus, so a frame the bus lost
 # (a Redis blip) leaves a node out of date for at most this long.
 RELOAD_S = 30.0
+RETRY_S = 1.0  # between tries to follow the notices while the bus is down
 KIND = "incident"  # the kind of the bot message that carries a notice
 
 
@@ -82,7 +83,7 @@ class IncidentBoard:
     async def follow(self) -> None:
         """Keep this node's copy current until cancelled: re-read on every notice posted
         or lifted on any node, and every RELOAD_S in case the bus lost one."""
-        subscription = await self.bus.subscribe(frames.TOPIC)
+        subscription = await self._subscribe()
         try:
             while True:
                 try:
@@ -91,11 +92,23 @@ class IncidentBoard:
                     frame = None
                 except BusOverflowError:  # cut off: follow afresh, and re-read meanwhile
                     await subscription.close()
-                    subscription, frame = await self.bus.subscribe(frames.TOPIC), None
+                    subscription, frame = await self._subscribe(), None
                 if frame is None or frame.get("type") in (frames.POSTED, frames.LIFTED):
                     await self._reload()
         finally:
             await subscription.close()
+
+    async def _subscribe(self) -> Subscription:
+        """The notices' topic; while the bus is down (Redis gone), tried again every
+        RETRY_S, the store re-read in between: it holds every notice, the bus only says
+        when to look."""
+        while True:
+            try:
+                return await self.bus.subscribe(frames.TOPIC)
+            except BusUnavailableError as exc:
+                log.warning("incident notices not followed (%s); retrying", exc)
+                await self._reload()
+                await asyncio.sleep(RETRY_S)
 
     async def _reload(self) -> None:
         try:
