@@ -18,6 +18,7 @@ from helpline.store import (
     postgres_inbox,
     postgres_mail,
     postgres_reports,
+    postgres_search,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.base import Store
@@ -27,6 +28,7 @@ from helpline.store.inbox import InboxStore
 from helpline.store.outbox import OutboxStore
 from helpline.store.postgres_migrations import migrate
 from helpline.store.reports import ReportStore
+from helpline.store.search import SearchStore
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +68,14 @@ def _operation(
 
 
 class PostgresStore(
-    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore
+    Store,
+    AgentStore,
+    CustomerStore,
+    OutboxStore,
+    HandoffStore,
+    ReportStore,
+    InboxStore,
+    SearchStore,
 ):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
@@ -138,6 +147,9 @@ class PostgresStore(
     unanswered_messages = _operation(postgres_inbox.unanswered_messages)
     resolve_messages = _operation(postgres_inbox.resolve_messages)
     closed_by_agents = _operation(postgres_inbox.closed_by_agents)
+
+    find_conversations = _operation(postgres_search.find_conversations)
+    conversation_visible = _operation(postgres_search.conversation_visible)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

@@ -17,6 +17,7 @@ from helpline.store import (
     sqlite_inbox,
     sqlite_mail,
     sqlite_reports,
+    sqlite_search,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.base import Store
@@ -26,6 +27,7 @@ from helpline.store.inbox import InboxStore
 from helpline.store.migrations import migrate
 from helpline.store.outbox import OutboxStore
 from helpline.store.reports import ReportStore
+from helpline.store.search import SearchStore
 from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
 from helpline.store.sqlite_worker import Worker
 
@@ -97,7 +99,14 @@ def _operation(
 
 
 class SQLiteStore(
-    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore
+    Store,
+    AgentStore,
+    CustomerStore,
+    OutboxStore,
+    HandoffStore,
+    ReportStore,
+    InboxStore,
+    SearchStore,
 ):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
@@ -169,6 +178,9 @@ class SQLiteStore(
     unanswered_messages = _operation(sqlite_inbox.unanswered_messages)
     resolve_messages = _operation(sqlite_inbox.resolve_messages)
     closed_by_agents = _operation(sqlite_inbox.closed_by_agents)
+
+    find_conversations = _operation(sqlite_search.find_conversations)
+    conversation_visible = _operation(sqlite_search.conversation_visible)
 
     def __init__(
         self,

@@ -1,0 +1,52 @@
+"""The conversations view's reads on PostgreSQL: coroutines on a connection in a transaction."""
+
+from __future__ import annotations
+
+import asyncpg  # type: ignore[import-untyped]
+
+from helpline.store.search import (
+    ConversationFilter,
+    ConversationPage,
+    Cursor,
+    Visibility,
+    like_pattern,
+)
+from helpline.store.search_sql import Dialect, page_query, to_page, visible_query
+
+
+def _term(placeholder: str, short: bool) -> str:
+    if short:
+        # pg_trgm finds no trigram in fewer than 3 characters: scan the conversation's own
+        # documents, as on SQLite
+        return (
+            "EXISTS (SELECT 1 FROM search_documents d WHERE d.conversation_id = c.id"
+            f" AND d.text ILIKE {placeholder})"
+        )
+    # the GIN trigram index narrows the documents, ILIKE checks each exactly
+    return (
+        "c.id IN (SELECT d.conversation_id FROM search_documents d"
+        f" WHERE d.text ILIKE {placeholder})"
+    )
+
+
+DIALECT = Dialect(
+    placeholder=lambda n: f"${n}",
+    json_text=lambda column, name: f"({column}::jsonb ->> '{name}')",
+    term=_term,
+    term_value=like_pattern,
+)
+
+
+async def find_conversations(
+    conn: asyncpg.Connection, where: ConversationFilter, after: Cursor | None = None,
+    limit: int = 25,
+) -> ConversationPage:  # fmt: skip
+    sql, params = page_query(DIALECT, where, after, limit)
+    return to_page(await conn.fetch(sql, *params), where, limit)
+
+
+async def conversation_visible(
+    conn: asyncpg.Connection, conversation_id: str, who: Visibility
+) -> bool:
+    sql, params = visible_query(DIALECT, conversation_id, who)
+    return await conn.fetchval(sql, *params) is not None
