@@ -123,3 +123,19 @@ class InboxError(HelplineError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class ViewError(HelplineError):
+    """A conversations-view request that cannot be answered as asked; nothing was read.
+
+    code: bad_request (a filter, cursor or limit is malformed; message names it),
+    forbidden (a team or conversation this agent may not read), not_found (no such
+    conversation)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

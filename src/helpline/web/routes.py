@@ -6,6 +6,7 @@ from aiohttp import web
 
 from helpline.web.agent_ws import agent_ws
 from helpline.web.auth import setup_auth
+from helpline.web.conversations import setup_conversations
 from helpline.web.customer_ws import customer_ws
 from helpline.web.inbox import setup_inbox
 from helpline.web.login import login, logout, me
@@ -36,3 +37,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/reports/conversations", report_conversations)
     app.router.add_get("/metrics", metrics)
     setup_inbox(app)  # /api/inbox: authors and supervisors
+    setup_conversations(app)  # /api/conversations and /console/conversations: agents

@@ -48,6 +48,11 @@ async def console_page(request: web.Request) -> web.FileResponse:
     return _serve(request.app[SETTINGS].widget_dir, "console.html")
 
 
+def serve_page(request: web.Request, name: str) -> web.FileResponse:
+    """A page of web_widget/ by its name (the console's other pages)."""
+    return _serve(request.app[SETTINGS].widget_dir, name)
+
+
 async def widget_script(request: web.Request) -> web.Response:
     return _serve_script(request, assembled_widget(request.app[SETTINGS].widget_dir))
 
