@@ -34,6 +34,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.bus.base",
             "helpline.bus.memory", "helpline.bus.locks", "helpline.actions.base",
             "helpline.store.inbox",
+            "helpline.store.search",
         ),
     ),
     ("service", ("helpline.service",)),  # conversation turns, the agent desk, mail; no aiohttp
