@@ -11,6 +11,7 @@ import pytest
 
 from backends import STORE_BACKENDS, open_backend
 from helpline.store import SQLiteStore
+from helpline.store.base import Outgoing, TurnRecord
 from helpline.store.search import ConversationFilter, Cursor, Visibility
 from search_kit import Said, agent, conversation, handled
 
@@ -196,3 +197,20 @@ async def test_conversations_written_before_the_search_step_are_indexed_by_it(
             assert [c.id for c in page.cards] == ["c_old"], term
     finally:
         await upgraded.close()
+
+
+async def test_a_term_in_thousands_of_documents_finds_the_same_conversations(
+    store: SQLiteStore,
+) -> None:
+    # past sqlite_search.COMMON_DOCUMENTS the newest-first plan is taken: same answer
+    chatty = await conversation(store, [Said("refund")], now=10.0)
+    many = [Outgoing("bot", {"text": f"refund step {n}"}) for n in range(2100)]
+    await store.commit_turn(TurnRecord(chatty.id, "bot", {}, "en", messages=many), 10.0)
+    others = [await conversation(store, [Said(f"refund {n}")], now=20.0 + n) for n in range(3)]
+    await conversation(store, [Said("nothing to see")], now=30.0)
+
+    page = await store.find_conversations(ConversationFilter(terms=("refund",)), limit=3)
+    rest = await store.find_conversations(ConversationFilter(terms=("refund",)), page.next)
+
+    assert [c.id for c in page.cards] == [c.id for c in reversed(others)]
+    assert [c.id for c in rest.cards] == [chatty.id] and rest.next is None

@@ -9,13 +9,15 @@ from helpline.store.search import (
     ConversationPage,
     Cursor,
     Visibility,
+    is_short,
     like_pattern,
 )
-from helpline.store.search_sql import Dialect, page_query, to_page, visible_query
+from helpline.store.search_sql import Dialect, Query, page_query, to_page, visible_query
 
 
-def _term(placeholder: str, short: bool) -> str:
-    if short:
+def _term(q: Query, term: str) -> str:
+    placeholder = q.param(like_pattern(term))
+    if is_short(term):
         # pg_trgm finds no trigram in fewer than 3 characters: scan the conversation's own
         # documents, as on SQLite
         return (
@@ -33,7 +35,6 @@ DIALECT = Dialect(
     placeholder=lambda n: f"${n}",
     json_text=lambda column, name: f"({column}::jsonb ->> '{name}')",
     term=_term,
-    term_value=like_pattern,
 )
 
 

@@ -27,8 +27,7 @@ from helpline.store.search import (
 class Dialect:
     placeholder: Callable[[int], str]  # the n-th (from 1) parameter's placeholder
     json_text: Callable[[str, str], str]  # SQL for a JSON column's string field
-    term: Callable[[str, bool], str]  # (placeholder, short) -> SQL true when c has the term
-    term_value: Callable[[str], str]  # the parameter the term's SQL takes
+    term: Callable[[Query, str], str]  # SQL true when the conversation c has the term
 
 
 @dataclass
@@ -84,7 +83,7 @@ def _conditions(q: Query, where: ConversationFilter) -> list[str]:
 
 
 def _term_conditions(q: Query, terms: Sequence[str]) -> list[str]:
-    found = [q.dialect.term(q.param(q.dialect.term_value(t)), is_short(t)) for t in terms]
+    found = [q.dialect.term(q, t) for t in terms]
     if any(is_short(t) for t in terms):
         # ties at the boundary are all in: the same set on both backends
         newest = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 
 from helpline.store.search import (
@@ -12,35 +13,69 @@ from helpline.store.search import (
     is_short,
     like_pattern,
 )
-from helpline.store.search_sql import Dialect, page_query, to_page, visible_query
+from helpline.store.search_sql import Dialect, Query, page_query, to_page, visible_query
+
+# Two plans for a term, chosen by how many documents hold it (bench/search.py, 100k
+# conversations, 578k documents): a rare term's conversations are collected from the
+# index, then sorted (0.3 ms for 1 document, 170 ms for 22k: each match is read back
+# from search_documents for its conversation); a common one's conversations are walked
+# newest first, each checked against the index's matching rowids, until the page is full
+# (19 ms for 22k, but 760 ms for 1: the walk never ends early). Up to this many documents
+# the first plan is the faster.
+COMMON_DOCUMENTS = 2000
 
 
-def _term(placeholder: str, short: bool) -> str:
-    if short:
-        # FTS5's trigram index cannot look up fewer than 3 characters (MATCH and LIKE both
-        # find nothing): the documents' own text is scanned, conversation by conversation
-        return (
-            "EXISTS (SELECT 1 FROM search_documents d WHERE d.conversation_id = c.id"
-            f" AND d.text LIKE {placeholder} ESCAPE '\\')"
-        )
+def _phrase(term: str) -> str:
+    """One FTS5 phrase: the term's trigrams in a row, i.e. the term as a substring."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def _short_term(q: Query, term: str) -> str:
+    # FTS5's trigram index cannot look up fewer than 3 characters (MATCH and LIKE both
+    # find nothing): the documents' own text is scanned, conversation by conversation
     return (
-        "c.id IN (SELECT d.conversation_id FROM search_index s"
-        f" JOIN search_documents d ON d.id = s.rowid WHERE search_index MATCH {placeholder})"
+        "EXISTS (SELECT 1 FROM search_documents d WHERE d.conversation_id = c.id"
+        f" AND d.text LIKE {q.param(like_pattern(term))} ESCAPE '\\')"
     )
 
 
-def _term_value(term: str) -> str:
-    if is_short(term):
-        return like_pattern(term)
-    # one FTS5 phrase: its trigrams in a row, i.e. the term as a substring
-    return '"' + term.replace('"', '""') + '"'
+def _rare_term(q: Query, term: str) -> str:
+    return (
+        "c.id IN (SELECT d.conversation_id FROM search_documents d WHERE d.id IN"
+        f" (SELECT rowid FROM search_index WHERE search_index MATCH {q.param(_phrase(term))}))"
+    )
+
+
+def _common_term(q: Query, term: str) -> str:
+    return (
+        "EXISTS (SELECT 1 FROM search_documents d WHERE d.conversation_id = c.id AND d.id IN"
+        f" (SELECT rowid FROM search_index WHERE search_index MATCH {q.param(_phrase(term))}))"
+    )
+
+
+def _is_common(conn: sqlite3.Connection, term: str) -> bool:
+    found = conn.execute(
+        "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)",
+        (_phrase(term), COMMON_DOCUMENTS),
+    ).fetchone()[0]
+    return bool(found >= COMMON_DOCUMENTS)
+
+
+def _dialect(conn: sqlite3.Connection, terms: tuple[str, ...]) -> Dialect:
+    common = {t for t in terms if not is_short(t) and _is_common(conn, t)}
+
+    def term(q: Query, text: str) -> str:
+        if is_short(text):
+            return _short_term(q, text)
+        return _common_term(q, text) if text in common else _rare_term(q, text)
+
+    return dataclasses.replace(DIALECT, term=term)
 
 
 DIALECT = Dialect(
     placeholder=lambda n: f"?{n}",
     json_text=lambda column, name: f"json_extract({column}, '$.{name}')",
-    term=_term,
-    term_value=_term_value,
+    term=_rare_term,
 )
 
 
@@ -48,7 +83,7 @@ def find_conversations(
     conn: sqlite3.Connection, where: ConversationFilter, after: Cursor | None = None,
     limit: int = 25,
 ) -> ConversationPage:  # fmt: skip
-    sql, params = page_query(DIALECT, where, after, limit)
+    sql, params = page_query(_dialect(conn, where.terms), where, after, limit)
     return to_page(conn.execute(sql, params).fetchall(), where, limit)
 
 
