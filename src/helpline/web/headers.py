@@ -33,7 +33,8 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     """on_response_prepare: every response, errors and static files included."""
     for name, value in BASE.items():
         response.headers.setdefault(name, value)
-    console = request.path == "/console" or cookie_route(request.path)
+    console = request.path == "/console" or request.path.startswith("/console/")
+    console = console or cookie_route(request.path)
     if console:
         response.headers.setdefault("X-Frame-Options", "DENY")
     if response.content_type == "text/html":
