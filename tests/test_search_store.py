@@ -3,6 +3,7 @@ spaces, English partial words, notes, tags, customers), filters, pages, visibili
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -214,3 +215,15 @@ async def test_a_term_in_thousands_of_documents_finds_the_same_conversations(
 
     assert [c.id for c in page.cards] == [c.id for c in reversed(others)]
     assert [c.id for c in rest.cards] == [chatty.id] and rest.next is None
+
+
+async def test_a_short_term_searches_only_the_newest_conversations(store: SQLiteStore) -> None:
+    await conversation(store, [Said("환불 문의")], now=10.0)
+    newer = [await conversation(store, [Said("환불요청")], now=20.0 + n) for n in range(2)]
+    where = ConversationFilter(terms=("환불",), short_scope=2)
+
+    page = await store.find_conversations(where)
+    longer = await store.find_conversations(dataclasses.replace(where, terms=("환불 문",)))
+
+    assert [c.id for c in page.cards] == [c.id for c in reversed(newer)]
+    assert len(longer.cards) == 1  # 4 characters: every conversation is searched

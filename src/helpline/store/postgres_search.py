@@ -20,9 +20,12 @@ def _term(q: Query, term: str) -> str:
     if is_short(term):
         # pg_trgm finds no trigram in fewer than 3 characters: scan the conversation's own
         # documents, as on SQLite
+        # a scalar subquery with LIMIT: the planner cannot turn it into a join, which it
+        # did for EXISTS (a hash of every document the pattern matched: 500 ms for three
+        # two-letter terms at 100k conversations, 20 ms this way)
         return (
-            "EXISTS (SELECT 1 FROM search_documents d WHERE d.conversation_id = c.id"
-            f" AND d.text ILIKE {placeholder})"
+            "(SELECT TRUE FROM search_documents d WHERE d.conversation_id = c.id"
+            f" AND d.text ILIKE {placeholder} LIMIT 1)"
         )
     # the GIN trigram index narrows the documents, ILIKE checks each exactly
     return (

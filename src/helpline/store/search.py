@@ -42,6 +42,7 @@ class ConversationFilter:
     until: float | None = None  # started before
     terms: tuple[str, ...] = ()  # each found in its messages, notes, tags or customer
     visible_to: Visibility | None = None  # None: everything
+    short_scope: int = SHORT_TERM_SCOPE  # newest conversations a short term searches
 
 
 @dataclass(frozen=True)

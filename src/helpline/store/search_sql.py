@@ -13,7 +13,6 @@ from typing import Any
 
 from helpline.store.rows import Row
 from helpline.store.search import (
-    SHORT_TERM_SCOPE,
     ConversationCard,
     ConversationFilter,
     ConversationPage,
@@ -78,19 +77,21 @@ def _conditions(q: Query, where: ConversationFilter) -> list[str]:
         )
     if where.visible_to is not None:
         found.append(visible(q, where.visible_to))
-    found.extend(_term_conditions(q, where.terms))
+    found.extend(_term_conditions(q, where.terms, where.short_scope))
     return found
 
 
-def _term_conditions(q: Query, terms: Sequence[str]) -> list[str]:
+def _term_conditions(q: Query, terms: Sequence[str], scope: int) -> list[str]:
     found = [q.dialect.term(q, t) for t in terms]
     if any(is_short(t) for t in terms):
         # ties at the boundary are all in: the same set on both backends
         newest = (
             "SELECT created_at FROM conversations ORDER BY created_at DESC"
-            f" LIMIT 1 OFFSET {SHORT_TERM_SCOPE - 1:d}"
+            f" LIMIT 1 OFFSET {max(scope, 1) - 1:d}"
         )
-        found.append(f"c.created_at >= coalesce(({newest}), c.created_at)")
+        # a bound that does not name c, so both databases walk the start index from it
+        oldest = "SELECT min(created_at) FROM conversations"
+        found.append(f"c.created_at >= coalesce(({newest}), ({oldest}))")
     return found
 
 
