@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from backends import STORE_BACKENDS, open_backend
+from backends import STORE_BACKENDS, fresh_schema, open_backend
 from helpline.store import SQLiteStore
 from helpline.store.base import Outgoing, TurnRecord
 from helpline.store.search import ConversationFilter, Cursor, Visibility
@@ -172,8 +172,22 @@ async def test_a_short_term_says_its_search_was_bounded(store: SQLiteStore) -> N
     assert (short.bounded, len(short.cards), long.bounded) == (True, 1, False)
 
 
+# a conversation as the schema before the search step stored it
+OLD_ROWS = (
+    "INSERT INTO conversations (id, token, status, created_at, updated_at, customer_name)"
+    " VALUES ('c_old', 't', 'closed', 1, 1, '최유리')",
+    "INSERT INTO messages (conversation_id, seq, sender, body, created_at)"
+    """ VALUES ('c_old', 1, 'customer', '{"text":"환불요청했는데요"}', 1)""",
+    "INSERT INTO events (conversation_id, kind, data, created_at) VALUES ('c_old',"
+    """ 'note.added', '{"id":"n","agent":"a","name":"A","text":"repeat caller"}', 1)""",
+    "INSERT INTO tickets (id, conversation_id, status, team, priority, tags, created_at)"
+    """ VALUES ('t_old', 'c_old', 'solved', 'billing', 'normal', '["vip","refund"]', 1)""",
+)
+OLD_TERMS = ("환불", "요청했", "유리", "repeat call", "vip", "c_old")
+
+
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)
-async def test_conversations_written_before_the_search_step_are_indexed_by_it(
+async def test_rows_written_before_the_search_step_are_indexed_by_it_on_sqlite(
     store: SQLiteStore, tmp_path: Path
 ) -> None:
     from helpline.store.migrations import MIGRATIONS, migrate
@@ -181,19 +195,13 @@ async def test_conversations_written_before_the_search_step_are_indexed_by_it(
     old = tmp_path / "old.db"
     conn = sqlite3.connect(old, isolation_level=None)
     migrate(conn, MIGRATIONS[:7])
-    conn.execute(
-        "INSERT INTO conversations (id, token, status, created_at, updated_at, customer_name)"
-        " VALUES ('c_old', 't', 'closed', 1, 1, '최유리')"
-    )
-    conn.execute(
-        "INSERT INTO messages (conversation_id, seq, sender, body, created_at)"
-        """ VALUES ('c_old', 1, 'customer', '{"text":"환불요청했는데요"}', 1)"""
-    )
+    for statement in OLD_ROWS:
+        conn.execute(statement)
     conn.close()
     upgraded = SQLiteStore(old)
     await upgraded.open()
     try:
-        for term in ("환불", "요청했", "유리"):
+        for term in OLD_TERMS:
             page = await upgraded.find_conversations(ConversationFilter(terms=(term,)))
             assert [c.id for c in page.cards] == ["c_old"], term
     finally:
@@ -227,3 +235,29 @@ async def test_a_short_term_searches_only_the_newest_conversations(store: SQLite
 
     assert [c.id for c in page.cards] == [c.id for c in reversed(newer)]
     assert len(longer.cards) == 1  # 4 characters: every conversation is searched
+
+
+async def test_rows_written_before_the_search_step_are_indexed_by_it_on_postgresql(
+    postgres_server: str,
+) -> None:
+    import asyncpg
+
+    from helpline.store.postgres import PostgresStore
+    from helpline.store.postgres_migrations import MIGRATIONS, migrate
+
+    async with fresh_schema(postgres_server) as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate(conn, MIGRATIONS[:6])
+            for statement in OLD_ROWS:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+        upgraded = PostgresStore(url)
+        await upgraded.open()
+        try:
+            for term in OLD_TERMS:
+                page = await upgraded.find_conversations(ConversationFilter(terms=(term,)))
+                assert [c.id for c in page.cards] == ["c_old"], term
+        finally:
+            await upgraded.close()
