@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from helpline.store import SQLiteStore
-from helpline.store.search import ConversationFilter, SearchStore
+from helpline.store.search import ConversationFilter, SearchStore, Visibility
 from helpline.store.sqlite import connect
 
 START = 1_764_547_200.0  # 2025-12-01 UTC; one conversation a minute or so from there
@@ -50,6 +50,7 @@ AGENT = {
 }
 TAGS = ("refund", "billing", "playback", "account", "vip", "duplicate-charge")
 TEAMS = ("billing", "tech", "account")
+AGENT_VIEW = Visibility("a1", ("billing",))  # what an agent of one team may see
 QUERIES = (
     ("환불", "Korean, 2 letters (bounded scan)"),
     ("결제", "Korean, 2 letters (bounded scan)"),
@@ -152,6 +153,9 @@ def cases() -> list[tuple[str, ConversationFilter]]:
         ("language ko, CSAT 1-2", ConversationFilter(language="ko", csat=(1, 2))),
         ("q='refund' + closed + team tech", ConversationFilter(
             terms=("refund",), statuses=("closed",), team="tech")),
+        ("an agent of billing: first page", ConversationFilter(visible_to=AGENT_VIEW)),
+        ("an agent of billing: q='환불요청'", ConversationFilter(
+            terms=("환불요청",), visible_to=AGENT_VIEW)),
     ]  # fmt: skip
     return found
 

@@ -18,7 +18,8 @@
       transcript: '대화 내용', none: '조건에 맞는 대화가 없어요.', count: '대화 {n}개',
       countMore: '대화 {n}개 (더 있음)', loading: '불러오는 중…',
       bounded: '1–2글자 검색어는 최근 대화 5,000개에서만 찾아요. 3글자 이상이면 전체에서 찾아요.',
-      failed: '불러오지 못했어요: {m}', customer: '고객', anonymous: '익명 고객 #{id}',
+      failed: '불러오지 못했어요: {m}', forbidden: '내 팀의 대화만 볼 수 있어요.',
+      badFilter: '검색 조건을 확인하세요 ({m})', notFound: '없는 대화예요.', customer: '고객', anonymous: '익명 고객 #{id}',
       started: '시작', lang: '언어', tickets: '티켓', rating: '만족도 {n}/5', noMessages: '메시지 없음',
       customerSays: '고객', bot: '챗봇', agentSays: '상담원', system: '안내', note: '내부 메모',
       noteBy: '내부 메모 · {name}', ticket: '{team} · {status}{tags}', opened: '{name} 대화를 열었어요'
@@ -37,7 +38,8 @@
       none: 'No conversation matches.', count: '{n} conversations', countMore: '{n} conversations (more below)',
       loading: 'Loading…',
       bounded: 'Terms of 1–2 letters search the newest 5,000 conversations only; 3 or more letters search them all.',
-      failed: 'Could not load: {m}', customer: 'Customer', anonymous: 'Anonymous #{id}',
+      failed: 'Could not load: {m}', forbidden: "Only your teams' conversations can be shown.",
+      badFilter: 'Check the filters ({m})', notFound: 'No such conversation.', customer: 'Customer', anonymous: 'Anonymous #{id}',
       started: 'Started', lang: 'Language', tickets: 'Tickets', rating: 'Rated {n}/5',
       noMessages: 'No messages', customerSays: 'Customer', bot: 'Bot', agentSays: 'Agent',
       system: 'Notice', note: 'Internal note', noteBy: 'Internal note · {name}',
@@ -246,7 +248,7 @@
     return fetch(path, { credentials: 'same-origin' }).then(function (res) {
       if (res.status === 401) { signedOut(); throw new Error('401'); }
       return res.json().catch(function () { return {}; }).then(function (body) {
-        if (!res.ok) throw new Error(body.message || String(res.status));
+        if (!res.ok) { var err = new Error(body.message || String(res.status)); err.code = body.error; throw err; }
         return body;
       });
     });
@@ -254,7 +256,11 @@
 
   function showError(err) {
     if (err && err.message === '401') return;
-    $('error').textContent = fmt(T.failed, { m: err && err.message });
+    // the server's own words name a bad parameter; the rest is said in the page's language
+    var code = err && err.code;
+    var text = code === 'forbidden' ? T.forbidden : code === 'not_found' ? T.notFound
+      : code === 'bad_request' ? fmt(T.badFilter, { m: err.message }) : fmt(T.failed, { m: err && err.message });
+    $('error').textContent = text;
     $('status-line').textContent = '';
   }
 

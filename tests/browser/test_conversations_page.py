@@ -122,3 +122,16 @@ def test_a_signed_out_visitor_is_sent_to_the_console(page: Page) -> None:
 
     expect(page.get_by_role("link", name="Go to the console")).to_be_visible()
     expect(page.locator("#browse")).to_be_hidden()
+
+
+def test_another_teams_list_is_refused_in_the_pages_language(console: Console) -> None:
+    agent_page = conversations_page(console)
+    agent_page.get_by_label("Team").fill("billing")  # the agent's team is general
+    agent_page.get_by_role("button", name="Search").click()
+
+    expect(agent_page.get_by_role("alert")).to_have_text(
+        "Only your teams' conversations can be shown."
+    )
+    agent_page.locator("#lang").select_option("ko")
+    agent_page.get_by_role("button", name="검색").click()
+    expect(agent_page.get_by_role("alert")).to_have_text("내 팀의 대화만 볼 수 있어요.")
