@@ -15,6 +15,7 @@ class Said:
     customer: str
     bot: str = "Let me check."
     intent: str | None = None
+    decision: str | None = None  # default: answer when an intent is given, else fallback
 
 
 async def conversation(
@@ -38,7 +39,8 @@ async def conversation(
         appended = await store.append_customer_message(
             made.id, f"m{n}", {"text": turn.customer}, now
         )
-        decision = {"decision": "answer" if turn.intent else "fallback", "intent": turn.intent}
+        kind = turn.decision or ("answer" if turn.intent else "fallback")
+        decision = {"decision": kind, "intent": turn.intent}
         record = TurnRecord(
             made.id, "bot", {}, language, messages=[Outgoing("bot", {"text": turn.bot})],
             events=[("bot.decision", decision)], answers_seq=appended.message.seq,

@@ -112,6 +112,15 @@ async def test_filters_narrow_by_status_team_agent_intent_language_csat_and_date
     assert await found(store, since=15.0, until=30.0) == [b.id]
 
 
+async def test_a_fallback_near_an_intent_does_not_count_as_that_intent(
+    store: SQLiteStore,
+) -> None:
+    answered = await conversation(store, [Said("refund?", intent="refund")], now=10.0)
+    await conversation(store, [Said("parcel?", intent="refund", decision="fallback")], now=11.0)
+
+    assert await found(store, intent="refund") == [answered.id]
+
+
 async def test_an_agent_sees_their_teams_and_their_own_conversations_only(
     store: SQLiteStore,
 ) -> None:

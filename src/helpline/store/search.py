@@ -35,7 +35,7 @@ class ConversationFilter:
     statuses: tuple[str, ...] = ()  # stored statuses: bot | queued | offline | assigned | closed
     team: str | None = None  # a ticket of the conversation is (or was transferred to) this team
     agent: str | None = None  # a ticket of the conversation was assigned to this agent id
-    intent: str | None = None  # the bot matched this intent at least once
+    intent: str | None = None  # the bot answered, clarified or handed over this intent
     language: str | None = None
     csat: tuple[int, ...] = ()  # a ticket was rated one of these (1-5)
     since: float | None = None  # started at or after

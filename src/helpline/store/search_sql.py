@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from helpline.spike import COUNTED
 from helpline.store.rows import Row
 from helpline.store.search import (
     ConversationCard,
@@ -70,10 +71,14 @@ def _conditions(q: Query, where: ConversationFilter) -> list[str]:
     if where.csat:
         found.append(_ticket_where(q, f"t.csat_rating IN ({q.params_in(where.csat)})"))
     if where.intent is not None:
+        # the decisions that name what the customer asked (spike.COUNTED), not a fallback's
+        # nearest candidate
         intent = q.dialect.json_text("e.data", "intent")
+        decision = q.dialect.json_text("e.data", "decision")
         found.append(
             "EXISTS (SELECT 1 FROM events e WHERE e.conversation_id = c.id"
-            f" AND e.kind = 'bot.decision' AND {intent} = {q.param(where.intent)})"
+            f" AND e.kind = 'bot.decision' AND {intent} = {q.param(where.intent)}"
+            f" AND {decision} IN ({q.params_in(COUNTED)}))"
         )
     if where.visible_to is not None:
         found.append(visible(q, where.visible_to))
