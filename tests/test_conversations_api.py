@@ -90,7 +90,7 @@ async def test_a_korean_word_finds_the_closed_conversation_and_its_card(
     body = await listed(client, desk["boss"], q="환불", status="closed")
 
     [card] = body["conversations"]
-    assert card["id"] == desk["paid"] and body["bounded"] is True
+    assert card["id"] == desk["paid"] and (body["bounded"], body["bounded_to"]) == (True, 5000)
     assert card["last_message"] == {"text": "처리했습니다", "sender": "agent"}
     assert (card["team"], card["csat"], card["language"]) == ("billing", 2, "ko")
 

@@ -17,7 +17,7 @@
       clear: '초기화', results: '검색 결과', more: '더 보기', pick: '읽을 대화를 고르세요.',
       transcript: '대화 내용', none: '조건에 맞는 대화가 없어요.', count: '대화 {n}개',
       countMore: '대화 {n}개 (더 있음)', loading: '불러오는 중…',
-      bounded: '1–2글자 검색어는 최근 대화 5,000개에서만 찾아요. 3글자 이상이면 전체에서 찾아요.',
+      bounded: '1–2글자 검색어는 최근 대화 {n}개에서만 찾아요. 3글자 이상이면 전체에서 찾아요.',
       failed: '불러오지 못했어요: {m}', forbidden: '내 팀의 대화만 볼 수 있어요.',
       badFilter: '검색 조건을 확인하세요 ({m})', notFound: '없는 대화예요.', customer: '고객', anonymous: '익명 고객 #{id}',
       started: '시작', lang: '언어', tickets: '티켓', rating: '만족도 {n}/5', noMessages: '메시지 없음',
@@ -37,7 +37,7 @@
       pick: 'Pick a conversation to read it.', transcript: 'Transcript',
       none: 'No conversation matches.', count: '{n} conversations', countMore: '{n} conversations (more below)',
       loading: 'Loading…',
-      bounded: 'Terms of 1–2 letters search the newest 5,000 conversations only; 3 or more letters search them all.',
+      bounded: 'Terms of 1–2 letters search the newest {n} conversations only; 3 or more letters search them all.',
       failed: 'Could not load: {m}', forbidden: "Only your teams' conversations can be shown.",
       badFilter: 'Check the filters ({m})', notFound: 'No such conversation.', customer: 'Customer', anonymous: 'Anonymous #{id}',
       started: 'Started', lang: 'Language', tickets: 'Tickets', rating: 'Rated {n}/5',
@@ -55,7 +55,7 @@
   var $ = function (id) { return document.getElementById(id); };
   var lang = pickLang();
   var T = STRINGS[lang];
-  var S = { cards: [], next: null, bounded: false, open: null, loaded: null };
+  var S = { cards: [], next: null, bounded: null, open: null, loaded: null };
 
   function pickLang() {
     var saved = null;
@@ -138,7 +138,7 @@
     return getJson('/api/conversations?' + params.toString()).then(function (page) {
       S.cards = more ? S.cards.concat(page.conversations) : page.conversations;
       S.next = page.next_cursor;
-      S.bounded = page.bounded;
+      S.bounded = page.bounded ? page.bounded_to : null;
       renderCards();
       announce($('status-line').textContent);
     }, showError);
@@ -149,7 +149,7 @@
     list.textContent = '';
     S.cards.forEach(function (c) { list.appendChild(card(c)); });
     var line = S.cards.length ? fmt(S.next ? T.countMore : T.count, { n: S.cards.length }) : T.none;
-    if (S.bounded) line += ' ' + T.bounded;
+    if (S.bounded) line += ' ' + fmt(T.bounded, { n: S.bounded.toLocaleString(lang) });
     $('status-line').textContent = line;
     $('more').hidden = !S.next;
   }

@@ -20,6 +20,7 @@ from helpline.store.base import Conversation, Message, Store
 from helpline.store.handoff import HandoffStore, Note, Ticket
 from helpline.store.search import (
     MAX_PAGE,
+    SHORT_TERM_SCOPE,
     ConversationCard,
     ConversationFilter,
     ConversationPage,
@@ -202,6 +203,8 @@ def page_view(page: ConversationPage) -> dict[str, Any]:
         "conversations": [card_view(card) for card in page.cards],
         "next_cursor": encode_cursor(page.next) if page.next is not None else None,
         "bounded": page.bounded,
+        # how many of the newest conversations a 1-2 letter word searched, when one did
+        "bounded_to": SHORT_TERM_SCOPE if page.bounded else None,
     }
 
 
