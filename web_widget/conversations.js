@@ -15,7 +15,7 @@
       convLanguage: '고객 언어', csat: '만족도', csatLow: '1–2 (불만족)', csatMid: '3',
       csatHigh: '4–5 (만족)', since: '시작일부터', until: '시작일까지', search: '검색',
       clear: '초기화', results: '검색 결과', more: '더 보기', pick: '읽을 대화를 고르세요.',
-      transcript: '대화 내용', none: '조건에 맞는 대화가 없어요.', count: '대화 {n}개',
+      transcript: '대화 내용', none: '조건에 맞는 대화가 없어요.', count: '대화 {n}개', countOne: '대화 1개',
       countMore: '대화 {n}개 (더 있음)', loading: '불러오는 중…',
       bounded: '1–2글자 검색어는 최근 대화 {n}개에서만 찾아요. 3글자 이상이면 전체에서 찾아요.',
       failed: '불러오지 못했어요: {m}', forbidden: '내 팀의 대화만 볼 수 있어요.',
@@ -35,7 +35,7 @@
       csatLow: '1–2 (unhappy)', csatMid: '3', csatHigh: '4–5 (happy)', since: 'Started from',
       until: 'Started until', search: 'Search', clear: 'Clear', results: 'Results', more: 'Show more',
       pick: 'Pick a conversation to read it.', transcript: 'Transcript',
-      none: 'No conversation matches.', count: '{n} conversations', countMore: '{n} conversations (more below)',
+      none: 'No conversation matches.', count: '{n} conversations', countOne: '1 conversation', countMore: '{n} conversations (more below)',
       loading: 'Loading…',
       bounded: 'Terms of 1–2 letters search the newest {n} conversations only; 3 or more letters search them all.',
       failed: 'Could not load: {m}', forbidden: "Only your teams' conversations can be shown.",
@@ -148,7 +148,8 @@
     var list = $('cards');
     list.textContent = '';
     S.cards.forEach(function (c) { list.appendChild(card(c)); });
-    var line = S.cards.length ? fmt(S.next ? T.countMore : T.count, { n: S.cards.length }) : T.none;
+    var n = S.cards.length;
+    var line = !n ? T.none : S.next ? fmt(T.countMore, { n: n }) : n === 1 ? T.countOne : fmt(T.count, { n: n });
     if (S.bounded) line += ' ' + fmt(T.bounded, { n: S.bounded.toLocaleString(lang) });
     $('status-line').textContent = line;
     $('more').hidden = !S.next;

@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from browser.axe import serious_findings
 from browser.console_driver import Console, connected
+from browser.widget_driver import SCREENSHOTS
 
 SEARCH_LABEL = "Search messages, notes, tags, customers"
 
@@ -66,6 +67,7 @@ def test_a_closed_conversation_is_found_by_a_word_from_it_and_opened(
     expect(agent_page).to_have_url(re.compile(r"/console/conversations\?q=megranat$"))
     card = agent_page.locator("#cards .entry")
     expect(card).to_have_count(1)
+    expect(agent_page.locator("#status-line")).to_have_text("1 conversation")
     expect(card).to_contain_text(name)
     expect(card).to_contain_text("Closed")
     # the last message is the bot's rating request sent on closing
@@ -77,6 +79,8 @@ def test_a_closed_conversation_is_found_by_a_word_from_it_and_opened(
     expect(agent_page.locator("#reader-meta")).to_contain_text("voucher")
     findings = serious_findings(agent_page, axe_source)
     assert findings == []
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    agent_page.screenshot(path=str(SCREENSHOTS / "conversations-en.png"))  # web_widget/README
 
 
 def test_the_address_shares_the_filters_and_the_open_conversation(
