@@ -8,7 +8,8 @@ one bulk transaction (the search triggers fire as they do for live writes), then
 Korean words, which scan the newest conversations, longer ones, partial English words, a
 rare one), the view's first page with no filter, and with filters. Median of --runs runs
 each, after one untimed run. --postgres does the same on an embedded PostgreSQL (COPY, the
-same triggers); that load takes a few minutes.
+same triggers); that load takes a few minutes. First, what the search triggers cost a
+customer message and its bot reply on SQLite, against the same writes without them.
 
 Usage:
     .venv/bin/python bench/search.py [--conversations 100000] [--runs 15] [--postgres]
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from helpline.store import SQLiteStore
+from helpline.store.base import Outgoing, TurnRecord
 from helpline.store.search import ConversationFilter, SearchStore, Visibility
 from helpline.store.sqlite import connect
 
@@ -222,6 +224,45 @@ async def run_postgres(rows: dict[str, list[Row]], runs: int, folder: Path) -> N
         server.cleanup()
 
 
+async def per_message_us(folder: Path, messages: int, indexed: bool) -> float:
+    """A customer message stored and its bot turn committed, on a fresh SQLite store; with
+    indexed=False the search triggers on messages are dropped first."""
+    path = folder / f"write-{indexed}-{time.monotonic_ns()}.db"
+    conn = connect(str(path), 5000)
+    if not indexed:
+        conn.execute("DROP TRIGGER search_message")
+    conn.close()
+    store = SQLiteStore(path)
+    await store.open()
+    try:
+        made = await store.create_conversation(token="t", language="ko", now=0.0)
+        started = time.perf_counter()
+        for n in range(messages):
+            text = KO[n % len(KO)]
+            appended = await store.append_customer_message(made.id, f"m{n}", {"text": text}, 1.0)
+            reply = [Outgoing("bot", {"text": BOT["ko"], "kind": "answer"})]
+            record = TurnRecord(made.id, "bot", {}, "ko", messages=reply,
+                                answers_seq=appended.message.seq)  # fmt: skip
+            await store.commit_turn(record, 1.0)
+        return (time.perf_counter() - started) / messages * 1e6
+    finally:
+        await store.close()
+
+
+async def write_cost(folder: Path, messages: int = 2000, rounds: int = 5) -> None:
+    """What keeping the search index costs per customer message (and its bot reply)."""
+    indexed, bare = [], []
+    for _ in range(rounds):  # alternating, so other load on the machine falls on both
+        indexed.append(await per_message_us(folder, messages, True))
+        bare.append(await per_message_us(folder, messages, False))
+    with_index, without = statistics.median(indexed), statistics.median(bare)
+    print(f"\nSQLite, per customer message with its bot reply ({messages}, {rounds} rounds):")
+    print(f"  indexed for search   {with_index:7.0f} us (median)")
+    print(f"  without the triggers {without:7.0f} us (median)")
+    added = with_index - without
+    print(f"  the index adds       {added:7.0f} us ({with_index / without - 1:+.0%})")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--conversations", type=int, default=100_000)
@@ -234,6 +275,7 @@ async def main() -> None:
     counts = ", ".join(f"{len(rows[t]):,} {t}" for t in TABLES)
     print(f"generated {counts} in {time.perf_counter() - started:.1f} s")
     with tempfile.TemporaryDirectory() as folder:
+        await write_cost(Path(folder))
         await run_sqlite(rows, args.runs, Path(folder))
         if args.postgres:
             await run_postgres(rows, args.runs, Path(folder))

@@ -270,3 +270,40 @@ async def test_rows_written_before_the_search_step_are_indexed_by_it_on_postgres
                 assert [c.id for c in page.cards] == ["c_old"], term
         finally:
             await upgraded.close()
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+async def test_a_document_changed_after_it_was_indexed_is_found_by_its_new_text_only(
+    store: SQLiteStore,
+) -> None:
+    billing = await agent(store, "seo@desk.test", ("billing",))
+    made = await conversation(store, [Said("hello")], now=10.0)
+    await handled(store, made, billing, team="billing", reply="ok", tags=("old-tag",), now=11.0)
+    assert await found(store, "old-tag") == [made.id]  # the search indexed it
+
+    with sqlite3.connect(store.path) as other:  # another writer of the same file
+        other.execute("UPDATE tickets SET tags = '[\"new-tag\"]'")
+
+    assert await found(store, "old-tag") == []
+    assert await found(store, "new-tag") == [made.id]
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+async def test_documents_are_indexed_in_batches_as_they_are_written(store: SQLiteStore) -> None:
+    from helpline.store.sqlite_search_schema import INDEX_BATCH
+
+    made = await conversation(store, [Said("batch")], now=10.0)
+    many = [Outgoing("bot", {"text": f"line {n}"}) for n in range(INDEX_BATCH + 10)]
+    await store.commit_turn(TurnRecord(made.id, "bot", {}, "en", messages=many), 10.0)
+
+    with sqlite3.connect(store.path) as reader:
+        upto, newest = reader.execute(
+            "SELECT upto, (SELECT max(id) FROM search_documents) FROM search_indexed"
+        ).fetchone()
+        in_index = [
+            reader.execute("SELECT count(*) FROM search_index(?)", (f'"line {n}"',)).fetchone()[0]
+            for n in (0, INDEX_BATCH - 4, INDEX_BATCH + 9)  # documents 4, 256, 269
+        ]
+    assert upto == INDEX_BATCH and newest == INDEX_BATCH + 13
+    assert in_index == [1, 1, 0]  # every document up to the last batch, none after it
+    assert await found(store, "line 265") == [made.id]  # the rest, added by the search

@@ -14,6 +14,7 @@ from helpline.store.search import (
     like_pattern,
 )
 from helpline.store.search_sql import Dialect, Query, page_query, to_page, visible_query
+from helpline.store.sqlite_search_schema import CATCH_UP
 
 # Two plans for a term, chosen by how many documents hold it (bench/search.py, 100k
 # conversations, 578k documents): a rare term's conversations are collected from the
@@ -79,10 +80,23 @@ DIALECT = Dialect(
 )
 
 
+def catch_up(conn: sqlite3.Connection) -> None:
+    """Add the documents written since the last batch to the index (see
+    sqlite_search_schema.INDEX_BATCH): fewer than a batch, in one segment."""
+    upto, newest = conn.execute(
+        "SELECT upto, (SELECT coalesce(max(id), 0) FROM search_documents) FROM search_indexed"
+    ).fetchone()
+    if newest > upto:
+        for statement in CATCH_UP:
+            conn.execute(statement)
+
+
 def find_conversations(
     conn: sqlite3.Connection, where: ConversationFilter, after: Cursor | None = None,
     limit: int = 25,
 ) -> ConversationPage:  # fmt: skip
+    if where.terms:
+        catch_up(conn)
     sql, params = page_query(_dialect(conn, where.terms), where, after, limit)
     return to_page(conn.execute(sql, params).fetchall(), where, limit)
 
