@@ -130,18 +130,24 @@
   }
 
   // ------------------------------------------------------------ the list
+  // Only the latest request's answer is shown: an earlier one arriving after it (the
+  // page's first list, then a search typed at once) would show the wrong list.
+  var latest = 0;
+
   function load(more) {
     var params = viewParams();
     if (more && S.next) params.set('cursor', S.next);
     $('error').textContent = '';
     if (!more) $('status-line').textContent = T.loading;
+    var asked = ++latest;
     return getJson('/api/conversations?' + params.toString()).then(function (page) {
+      if (asked !== latest) return;
       S.cards = more ? S.cards.concat(page.conversations) : page.conversations;
       S.next = page.next_cursor;
       S.bounded = page.bounded ? page.bounded_to : null;
       renderCards();
       announce($('status-line').textContent);
-    }, showError);
+    }, function (err) { if (asked === latest) showError(err); });
   }
 
   function renderCards() {
@@ -195,6 +201,7 @@
       pushUrl(params);
     }
     return getJson('/api/conversations/' + encodeURIComponent(id)).then(function (found) {
+      if (S.open !== id) return;  // another card was chosen meanwhile
       S.loaded = found;
       renderReader(found);
       if (byHand) { $('reader-title').focus(); announce(fmt(T.opened, { name: displayName(found) })); }

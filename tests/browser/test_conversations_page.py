@@ -89,6 +89,7 @@ def test_the_address_shares_the_filters_and_the_open_conversation(
     name = closed_with(page, console, "The kiwifruit plan costs less")
     agent_page = conversations_page(console)
     search(agent_page, "kiwifruit")
+    expect(agent_page.locator("#cards .entry")).to_have_count(1)
     agent_page.locator("#cards .entry").click()
     expect(agent_page.locator("#reader-title")).to_have_text(name)
     shared = agent_page.url
