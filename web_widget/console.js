@@ -31,7 +31,8 @@
       status_bot: '챗봇', status_queued: '대기 중', status_assigned: '상담 중', status_closed: '종료됨',
       status_offline: '부재 중', status_open: '열림', status_pending: '보류', status_solved: '해결됨',
       priority_low: '낮음', priority_normal: '보통', priority_high: '높음', priority_urgent: '긴급',
-      csat: '만족도 {n}/5', ticket: '티켓 {s}', error: '요청을 처리하지 못했어요: {m}'
+      csat: '만족도 {n}/5', ticket: '티켓 {s}', error: '요청을 처리하지 못했어요: {m}',
+      conversationsLink: '대화 목록'
     },
     en: {
       title: 'Helpline console', skip: 'Skip to the conversation', language: 'Language', presence: 'Status',
@@ -60,7 +61,8 @@
       status_bot: 'bot', status_queued: 'queued', status_assigned: 'assigned', status_closed: 'closed',
       status_offline: 'offline', status_open: 'open', status_pending: 'pending', status_solved: 'solved',
       priority_low: 'low', priority_normal: 'normal', priority_high: 'high', priority_urgent: 'urgent',
-      csat: 'CSAT {n}/5', ticket: 'ticket {s}', error: 'The request failed: {m}'
+      csat: 'CSAT {n}/5', ticket: 'ticket {s}', error: 'The request failed: {m}',
+      conversationsLink: 'Conversations'
     }
   };
   var LANG_KEY = 'helpline-console:lang';

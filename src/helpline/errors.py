@@ -110,29 +110,34 @@ class BusUnavailableError(HelplineError):
         return f"bus {self.url}: {self.reason}"
 
 
-class InboxError(HelplineError):
+class RefusedError(HelplineError):
+    """A person's request (an author's, a supervisor's, an agent's) refused as asked, with
+    nothing written: `code` for the HTTP layer to map, `message` for the person."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InboxError(RefusedError):
     """An author's inbox action that cannot be done as asked; nothing was written.
 
     code: not_found (no such cluster or intent), bad_request (the action itself is wrong),
     rules_refused (the rules loader rejected the write), conflict (the file changed)."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code, message)
-        self.code = code
-        self.message = message
 
-    def __str__(self) -> str:
-        return self.message
-
-
-class IncidentError(HelplineError):
+class IncidentError(RefusedError):
     """A supervisor's incident notice that cannot be posted or lifted as asked; nothing was
     written. code: not_found (no such intent, or no notice stands on it), bad_request."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(code, message)
-        self.code = code
-        self.message = message
 
-    def __str__(self) -> str:
-        return self.message
+class ViewError(RefusedError):
+    """A conversations-view request that cannot be answered as asked; nothing was read.
+
+    code: bad_request (a filter, cursor or limit is malformed; message names it),
+    forbidden (a team or conversation this agent may not read), not_found (no such
+    conversation)."""

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from helpline.errors import StoreError
+from helpline.store.sqlite_search_schema import SEARCH_STEP
 
 log = logging.getLogger(__name__)
 
@@ -146,6 +147,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # reports read a period's conversations by when they started
         "CREATE INDEX conversations_by_start ON conversations (created_at)",
     ),
+    # 8: full-text search for the conversations view (store/search.py): one row per
+    # searchable text, written by triggers in the transaction of the write it comes from,
+    # and an FTS5 trigram index over them (substrings, so Korean needs no word breaks)
+    SEARCH_STEP,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,6 +19,7 @@ from helpline.store import (
     postgres_inbox,
     postgres_mail,
     postgres_reports,
+    postgres_search,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
@@ -29,6 +30,7 @@ from helpline.store.inbox import InboxStore
 from helpline.store.outbox import OutboxStore
 from helpline.store.postgres_migrations import migrate
 from helpline.store.reports import ReportStore
+from helpline.store.search import SearchStore
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +70,15 @@ def _operation(
 
 
 class PostgresStore(
-    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore, AlertStore
+    Store,
+    AgentStore,
+    CustomerStore,
+    OutboxStore,
+    HandoffStore,
+    ReportStore,
+    InboxStore,
+    AlertStore,
+    SearchStore,
 ):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
@@ -148,6 +158,8 @@ class PostgresStore(
     post_incident = _operation(postgres_alerts.post_incident)
     lift_incident = _operation(postgres_alerts.lift_incident)
     standing_incidents = _operation(postgres_alerts.standing_incidents)
+    find_conversations = _operation(postgres_search.find_conversations)
+    conversation_visible = _operation(postgres_search.conversation_visible)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.store.migrations import pending
+from helpline.store.postgres_search_schema import SEARCH_STEP
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +138,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # reports read a period's conversations by when they started
         "CREATE INDEX conversations_by_start ON conversations (created_at)",
     ),
+    # 7: full-text search, as SQLite's step 8: search documents kept by triggers, and a
+    # pg_trgm GIN index over them
+    SEARCH_STEP,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

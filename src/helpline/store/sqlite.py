@@ -18,6 +18,7 @@ from helpline.store import (
     sqlite_inbox,
     sqlite_mail,
     sqlite_reports,
+    sqlite_search,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
@@ -28,6 +29,7 @@ from helpline.store.inbox import InboxStore
 from helpline.store.migrations import migrate
 from helpline.store.outbox import OutboxStore
 from helpline.store.reports import ReportStore
+from helpline.store.search import SearchStore
 from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
 from helpline.store.sqlite_worker import Worker
 
@@ -100,7 +102,15 @@ def _operation(
 
 
 class SQLiteStore(
-    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore, AlertStore
+    Store,
+    AgentStore,
+    CustomerStore,
+    OutboxStore,
+    HandoffStore,
+    ReportStore,
+    InboxStore,
+    AlertStore,
+    SearchStore,
 ):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
@@ -180,6 +190,8 @@ class SQLiteStore(
     post_incident = _operation(sqlite_alerts.post_incident)
     lift_incident = _operation(sqlite_alerts.lift_incident)
     standing_incidents = _operation(sqlite_alerts.standing_incidents)
+    find_conversations = _operation(sqlite_search.find_conversations)
+    conversation_visible = _operation(sqlite_search.conversation_visible)
 
     def __init__(
         self,

@@ -7,6 +7,7 @@ from aiohttp import web
 from helpline.web.agent_ws import agent_ws
 from helpline.web.alerts import setup_alerts
 from helpline.web.auth import setup_auth
+from helpline.web.conversations import setup_conversations
 from helpline.web.customer_ws import customer_ws
 from helpline.web.health import healthz
 from helpline.web.inbox import setup_inbox
@@ -45,3 +46,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/metrics", metrics)
     setup_inbox(app)  # /api/inbox: authors and supervisors
     setup_alerts(app)  # /api/alerts, /api/incidents: notices posted by supervisors
+    setup_conversations(app)  # /api/conversations and /console/conversations: agents

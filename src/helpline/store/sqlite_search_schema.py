@@ -1,0 +1,131 @@
+"""The search documents' tables and triggers on SQLite: the schema step that brings them."""
+
+from __future__ import annotations
+
+# What is searchable, one row each: a customer, bot or agent message's text (ref: its seq),
+# an agent's note (ref: its event id), a ticket's tags (ref: the ticket id) and the
+# conversation's customer, i.e. name, customer id and conversation id (ref: "customer"),
+# so the short id a card shows finds it too. System notices are not searched.
+# AUTOINCREMENT: an id is never reused, so "indexed up to id" stays true (below)
+_DOCUMENTS = """CREATE TABLE search_documents (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    source TEXT NOT NULL CHECK (source IN ('message', 'note', 'tags', 'customer')),
+    ref TEXT NOT NULL,
+    text TEXT NOT NULL,
+    UNIQUE (conversation_id, source, ref)
+)"""
+# external content: the text is stored once, in search_documents; the index holds trigrams
+_INDEX = """CREATE VIRTUAL TABLE search_index USING fts5(
+    text, content='search_documents', content_rowid='id',
+    tokenize='trigram case_sensitive 0'
+)"""
+# The index is written in batches: FTS5 writes a segment at every commit that added to it
+# (about 210 us on this machine, one document or a hundred), which tripled the cost of a
+# customer message and its bot reply (143 -> 427 us, bench/search.py). Documents up to
+# search_indexed.upto are in the index; every INDEX_BATCH-th document adds the ones after
+# it, and a search adds the rest first (sqlite_search.catch_up), so nothing is missed.
+INDEX_BATCH = 256
+_INDEXED = "CREATE TABLE search_indexed (upto INTEGER NOT NULL)"
+_INDEXED_ROW = "INSERT INTO search_indexed (upto) VALUES (0)"
+CATCH_UP = (
+    """INSERT INTO search_index (rowid, text) SELECT id, text FROM search_documents
+        WHERE id > (SELECT upto FROM search_indexed) ORDER BY id""",
+    """UPDATE search_indexed
+        SET upto = max(upto, (SELECT coalesce(max(id), 0) FROM search_documents))""",
+)
+_INDEX_BATCH = f"""CREATE TRIGGER search_documents_added AFTER INSERT ON search_documents
+WHEN new.id % {INDEX_BATCH:d} = 0
+BEGIN
+    {CATCH_UP[0]};
+    {CATCH_UP[1]};
+END"""
+# documents are only ever added or removed (a changed one is removed, then added again);
+# one not yet in the index needs nothing
+_INDEX_REMOVED = """CREATE TRIGGER search_documents_removed AFTER DELETE ON search_documents
+WHEN old.id <= (SELECT upto FROM search_indexed)
+BEGIN
+    INSERT INTO search_index (search_index, rowid, text) VALUES ('delete', old.id, old.text);
+END"""
+
+# the same selections serve the triggers (one new row) and the backfill (every old row)
+_MESSAGE_TEXT = "CAST(json_extract({row}.body, '$.text') AS TEXT)"
+_MESSAGE_WANTED = "{row}.sender <> 'system' AND coalesce(" + _MESSAGE_TEXT + ", '') <> ''"
+_NOTE_TEXT = "CAST(json_extract({row}.data, '$.text') AS TEXT)"
+_NOTE_WANTED = "{row}.kind = 'note.added' AND coalesce(" + _NOTE_TEXT + ", '') <> ''"
+_CUSTOMER_TEXT = (
+    "trim(coalesce({row}.customer_name, '') || ' ' || coalesce({row}.customer_id, '')"
+    " || ' ' || {row}.id)"
+)
+_TAGS = (
+    "SELECT {row}.conversation_id, 'tags', {row}.id, group_concat(j.value, ' ')"
+    " FROM json_each({row}.tags) j HAVING count(*) > 0"
+)
+
+
+_MESSAGE_ADDED = f"""CREATE TRIGGER search_message AFTER INSERT ON messages
+WHEN {_MESSAGE_WANTED.format(row="new")}
+BEGIN
+    INSERT INTO search_documents (conversation_id, source, ref, text)
+    VALUES (new.conversation_id, 'message', new.seq, {_MESSAGE_TEXT.format(row="new")});
+END"""
+_NOTE_ADDED = f"""CREATE TRIGGER search_note AFTER INSERT ON events
+WHEN {_NOTE_WANTED.format(row="new")}
+BEGIN
+    INSERT INTO search_documents (conversation_id, source, ref, text)
+    VALUES (new.conversation_id, 'note', new.id, {_NOTE_TEXT.format(row="new")});
+END"""
+
+
+def _tags_trigger(name: str, event: str) -> str:
+    return f"""CREATE TRIGGER {name} AFTER {event} ON tickets
+BEGIN
+    DELETE FROM search_documents
+        WHERE conversation_id = new.conversation_id AND source = 'tags' AND ref = new.id;
+    INSERT INTO search_documents (conversation_id, source, ref, text)
+        {_TAGS.format(row="new")};
+END"""
+
+
+def _customer_trigger(name: str, event: str) -> str:
+    return f"""CREATE TRIGGER {name} AFTER {event} ON conversations
+BEGIN
+    DELETE FROM search_documents
+        WHERE conversation_id = new.id AND source = 'customer' AND ref = 'customer';
+    INSERT INTO search_documents (conversation_id, source, ref, text)
+        VALUES (new.id, 'customer', 'customer', {_CUSTOMER_TEXT.format(row="new")});
+END"""
+
+
+# the rows written before this step, indexed as the triggers would have
+_BACKFILL = (
+    f"""INSERT INTO search_documents (conversation_id, source, ref, text)
+        SELECT m.conversation_id, 'message', m.seq, {_MESSAGE_TEXT.format(row="m")}
+        FROM messages m WHERE {_MESSAGE_WANTED.format(row="m")}""",
+    f"""INSERT INTO search_documents (conversation_id, source, ref, text)
+        SELECT e.conversation_id, 'note', e.id, {_NOTE_TEXT.format(row="e")}
+        FROM events e WHERE {_NOTE_WANTED.format(row="e")}""",
+    """INSERT INTO search_documents (conversation_id, source, ref, text)
+        SELECT t.conversation_id, 'tags', t.id, group_concat(j.value, ' ')
+        FROM tickets t, json_each(t.tags) j GROUP BY t.id""",
+    f"""INSERT INTO search_documents (conversation_id, source, ref, text)
+        SELECT c.id, 'customer', 'customer', {_CUSTOMER_TEXT.format(row="c")}
+        FROM conversations c""",
+)
+
+SEARCH_STEP: tuple[str, ...] = (
+    _DOCUMENTS,
+    _INDEXED,
+    _INDEXED_ROW,
+    _INDEX,
+    _INDEX_BATCH,
+    _INDEX_REMOVED,
+    _MESSAGE_ADDED,
+    _NOTE_ADDED,
+    _tags_trigger("search_tags_added", "INSERT"),
+    _tags_trigger("search_tags_changed", "UPDATE OF tags"),
+    _customer_trigger("search_customer_added", "INSERT"),
+    _customer_trigger("search_customer_changed", "UPDATE OF customer_name, customer_id"),
+    *_BACKFILL,
+    *CATCH_UP,
+)

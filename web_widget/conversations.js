@@ -1,0 +1,322 @@
+/* Helpline console, Conversations page: every conversation with filters and full-text
+   search (GET /api/conversations), each one's transcript read-only. The filters live in
+   the URL, so a view can be shared by its address. No dependencies but common.js. */
+(function () {
+  'use strict';
+
+  var STRINGS = {
+    ko: {
+      title: '대화 목록', skip: '결과로 건너뛰기', pages: '콘솔 화면', deskLink: '실시간 상담',
+      conversationsLink: '대화 목록', language: '언어',
+      signedOut: '먼저 상담 콘솔에서 로그인하세요.', signInLink: '콘솔로 가기',
+      filters: '대화 필터', query: '메시지, 메모, 태그, 고객 검색', status: '상태', any: '전체',
+      status_open: '챗봇 응대 중', status_queued: '대기 중', status_with_agent: '상담원 응대 중',
+      status_closed: '종료됨', team: '팀', agent: '상담원 ID', intent: '의도',
+      convLanguage: '고객 언어', csat: '만족도', csatLow: '1–2 (불만족)', csatMid: '3',
+      csatHigh: '4–5 (만족)', since: '시작일부터', until: '시작일까지', search: '검색',
+      clear: '초기화', results: '검색 결과', more: '더 보기', pick: '읽을 대화를 고르세요.',
+      transcript: '대화 내용', none: '조건에 맞는 대화가 없어요.', count: '대화 {n}개', countOne: '대화 1개',
+      countMore: '대화 {n}개 (더 있음)', loading: '불러오는 중…',
+      bounded: '1–2글자 검색어는 최근 대화 {n}개에서만 찾아요. 3글자 이상이면 전체에서 찾아요.',
+      failed: '불러오지 못했어요: {m}', forbidden: '내 팀의 대화만 볼 수 있어요.',
+      badFilter: '검색 조건을 확인하세요 ({m})', notFound: '없는 대화예요.', customer: '고객', anonymous: '익명 고객 #{id}',
+      started: '시작', lang: '언어', tickets: '티켓', rating: '만족도 {n}/5', noMessages: '메시지 없음',
+      customerSays: '고객', bot: '챗봇', agentSays: '상담원', system: '안내', note: '내부 메모',
+      noteBy: '내부 메모 · {name}', ticket: '{team} · {status}{tags}', opened: '{name} 대화를 열었어요'
+    },
+    en: {
+      title: 'Conversations', skip: 'Skip to the results', pages: 'Console pages', deskLink: 'Live desk',
+      conversationsLink: 'Conversations', language: 'Language',
+      signedOut: 'Sign in on the console first.', signInLink: 'Go to the console',
+      filters: 'Filter conversations', query: 'Search messages, notes, tags, customers',
+      status: 'Status', any: 'Any', status_open: 'With the bot', status_queued: 'Queued',
+      status_with_agent: 'With an agent', status_closed: 'Closed', team: 'Team', agent: 'Agent id',
+      intent: 'Intent', convLanguage: "Customer's language", csat: 'Rating',
+      csatLow: '1–2 (unhappy)', csatMid: '3', csatHigh: '4–5 (happy)', since: 'Started from',
+      until: 'Started until', search: 'Search', clear: 'Clear', results: 'Results', more: 'Show more',
+      pick: 'Pick a conversation to read it.', transcript: 'Transcript',
+      none: 'No conversation matches.', count: '{n} conversations', countOne: '1 conversation', countMore: '{n} conversations (more below)',
+      loading: 'Loading…',
+      bounded: 'Terms of 1–2 letters search the newest {n} conversations only; 3 or more letters search them all.',
+      failed: 'Could not load: {m}', forbidden: "Only your teams' conversations can be shown.",
+      badFilter: 'Check the filters ({m})', notFound: 'No such conversation.', customer: 'Customer', anonymous: 'Anonymous #{id}',
+      started: 'Started', lang: 'Language', tickets: 'Tickets', rating: 'Rated {n}/5',
+      noMessages: 'No messages', customerSays: 'Customer', bot: 'Bot', agentSays: 'Agent',
+      system: 'Notice', note: 'Internal note', noteBy: 'Internal note · {name}',
+      ticket: '{team} · {status}{tags}', opened: 'Opened the conversation with {name}'
+    }
+  };
+  var LANG_KEY = 'helpline-console:lang';  // the console's own choice, shared
+  var FILTERS = ['q', 'status', 'team', 'agent', 'intent', 'language', 'csat', 'since', 'until'];
+  var SENDER = { customer: 'customerSays', bot: 'bot', agent: 'agentSays', system: 'system' };
+  var fmt = helplineCommon.fmt;
+  var el = helplineCommon.elementMaker('');
+  var markdown = helplineCommon.markdown(el);
+  var $ = function (id) { return document.getElementById(id); };
+  var lang = pickLang();
+  var T = STRINGS[lang];
+  var S = { cards: [], next: null, bounded: null, open: null, loaded: null };
+
+  function pickLang() {
+    var saved = null;
+    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
+    var wanted = [saved].concat(navigator.languages || [navigator.language]);
+    for (var i = 0; i < wanted.length; i++) {
+      var code = String(wanted[i] || '').slice(0, 2).toLowerCase();
+      if (STRINGS[code]) return code;
+    }
+    return 'en';
+  }
+
+  function applyLang() {
+    document.documentElement.lang = lang;
+    document.title = T.title + ' · Helpline';
+    $('lang').value = lang;
+    document.querySelectorAll('[data-t]').forEach(function (n) { n.textContent = T[n.dataset.t]; });
+    document.querySelectorAll('[data-tl]').forEach(function (n) { n.setAttribute('aria-label', T[n.dataset.tl]); });
+    renderCards();
+    if (S.loaded) renderReader(S.loaded);
+  }
+
+  function announce(text) {
+    var region = $('announce');
+    region.textContent = '';
+    setTimeout(function () { region.textContent = text; }, 50);
+  }
+
+  // ------------------------------------------------------------ who a card is
+  // An anonymous customer's short id and colour come from the conversation id, so the
+  // same conversation looks the same on every screen and every visit.
+  function shortId(id) { return String(id).replace(/^c_/, '').slice(0, 6); }
+
+  function hue(id) {
+    var h = 0;
+    for (var i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360;
+    return h;
+  }
+
+  function displayName(c) {
+    if (c.customer && c.customer.name) return c.customer.name;
+    if (c.customer && c.customer.id) return c.customer.id;
+    return fmt(T.anonymous, { id: shortId(c.id) });
+  }
+
+  function when(seconds) {
+    var options = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
+    return new Intl.DateTimeFormat(lang, options).format(new Date(seconds * 1000));
+  }
+
+  function statusText(status) { return T['status_' + status] || status; }
+
+  // ------------------------------------------------------------ the URL is the view
+  function filtersFromUrl() {
+    var params = new URLSearchParams(location.search);
+    FILTERS.forEach(function (name) { $('f-' + name).value = params.get(name) || ''; });
+    return params;
+  }
+
+  function viewParams() {
+    var params = new URLSearchParams();
+    FILTERS.forEach(function (name) {
+      var value = $('f-' + name).value.trim();
+      if (value) params.set(name, value);
+    });
+    return params;
+  }
+
+  function pushUrl(params) {
+    var query = params.toString();
+    history.pushState(null, '', location.pathname + (query ? '?' + query : ''));
+  }
+
+  // ------------------------------------------------------------ the list
+  // Only the latest request's answer is shown: an earlier one arriving after it (the
+  // page's first list, then a search typed at once) would show the wrong list.
+  var latest = 0;
+
+  function load(more) {
+    var params = viewParams();
+    if (more && S.next) params.set('cursor', S.next);
+    $('error').textContent = '';
+    if (!more) $('status-line').textContent = T.loading;
+    var asked = ++latest;
+    return getJson('/api/conversations?' + params.toString()).then(function (page) {
+      if (asked !== latest) return;
+      S.cards = more ? S.cards.concat(page.conversations) : page.conversations;
+      S.next = page.next_cursor;
+      S.bounded = page.bounded ? page.bounded_to : null;
+      renderCards();
+      announce($('status-line').textContent);
+    }, function (err) { if (asked === latest) showError(err); });
+  }
+
+  function renderCards() {
+    var list = $('cards');
+    list.textContent = '';
+    S.cards.forEach(function (c) { list.appendChild(card(c)); });
+    var n = S.cards.length;
+    var line = !n ? T.none : S.next ? fmt(T.countMore, { n: n }) : n === 1 ? T.countOne : fmt(T.count, { n: n });
+    if (S.bounded) line += ' ' + fmt(T.bounded, { n: S.bounded.toLocaleString(lang) });
+    $('status-line').textContent = line;
+    $('more').hidden = !S.next;
+  }
+
+  function card(c) {
+    var name = displayName(c);
+    var button = el('button', 'entry');
+    button.type = 'button';
+    button.dataset.id = c.id;
+    button.setAttribute('aria-current', String(S.open === c.id));
+    var head = el('span', 'name');
+    var dot = head.appendChild(el('span', 'avatar'));
+    dot.style.background = 'hsl(' + hue(c.id) + ', 65%, 42%)';
+    dot.setAttribute('aria-hidden', 'true');
+    head.appendChild(document.createTextNode(name));
+    button.appendChild(head);
+    button.appendChild(el('span', 'waited', when(c.started_at)));
+    var last = c.last_message;
+    var preview = last ? T[SENDER[last.sender]] + ': ' + last.text : T.noMessages;
+    button.appendChild(el('span', 'preview', preview));
+    var meta = el('span', 'meta');
+    meta.appendChild(el('span', 'badge status-' + c.status, statusText(c.status)));
+    if (c.language) meta.appendChild(el('span', 'badge', c.language));
+    if (c.team) meta.appendChild(el('span', 'badge', c.team));
+    if (c.csat) meta.appendChild(el('span', 'badge', fmt(T.rating, { n: c.csat })));
+    button.appendChild(meta);
+    button.addEventListener('click', function () { openConversation(c.id, true); });
+    var item = el('li');
+    item.appendChild(button);
+    return item;
+  }
+
+  // ------------------------------------------------------------ one conversation
+  function openConversation(id, byHand) {
+    S.open = id;
+    document.querySelectorAll('#cards .entry').forEach(function (b) {
+      b.setAttribute('aria-current', String(b.dataset.id === id));
+    });
+    if (byHand) {
+      var params = new URLSearchParams(location.search);
+      params.set('open', id);
+      pushUrl(params);
+    }
+    return getJson('/api/conversations/' + encodeURIComponent(id)).then(function (found) {
+      if (S.open !== id) return;  // another card was chosen meanwhile
+      S.loaded = found;
+      renderReader(found);
+      if (byHand) { $('reader-title').focus(); announce(fmt(T.opened, { name: displayName(found) })); }
+    }, showError);
+  }
+
+  function renderReader(c) {
+    $('reader-none').hidden = true;
+    $('reader-body').hidden = false;
+    $('reader-title').textContent = displayName(c);
+    var meta = $('reader-meta');
+    meta.textContent = '';
+    var tickets = c.tickets.map(function (t) {
+      var tags = t.tags.length ? ' · ' + t.tags.join(', ') : '';
+      return fmt(T.ticket, { team: t.team, status: t.status, tags: tags }) + (t.csat ? ' · ' + fmt(T.rating, { n: t.csat }) : '');
+    });
+    [[T.status, statusText(c.status)], [T.started, when(c.started_at)], [T.lang, c.language || '–'],
+     [T.tickets, tickets.join(' / ') || '–']].forEach(function (pair) {
+      meta.appendChild(el('dt', null, pair[0]));
+      meta.appendChild(el('dd', null, pair[1]));
+    });
+    var log = $('reader-log');
+    log.textContent = '';
+    timeline(c).forEach(function (item) { log.appendChild(item); });
+  }
+
+  // messages and notes in the order they were written
+  function timeline(c) {
+    var items = c.messages.map(function (m) { return { at: m.at, node: messageNode(m) }; });
+    c.notes.forEach(function (n) { items.push({ at: n.at, node: noteNode(n) }); });
+    items.sort(function (a, b) { return a.at - b.at; });
+    return items.map(function (i) { return i.node; });
+  }
+
+  function messageNode(m) {
+    var item = el('li', 'msg ' + m.sender);
+    item.appendChild(el('span', 'from', T[SENDER[m.sender]] + ' · ' + when(m.at)));
+    var bubble = item.appendChild(el('div', 'bubble'));
+    bubble.appendChild(markdown(m.text || '', lang));
+    return item;
+  }
+
+  function noteNode(n) {
+    var item = el('li', 'msg note');
+    item.appendChild(el('span', 'from', fmt(T.noteBy, { name: n.name }) + ' · ' + when(n.at)));
+    item.appendChild(el('div', 'bubble', n.text));
+    return item;
+  }
+
+  // ------------------------------------------------------------ plumbing
+  function getJson(path) {
+    return fetch(path, { credentials: 'same-origin' }).then(function (res) {
+      if (res.status === 401) { signedOut(); throw new Error('401'); }
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        if (!res.ok) { var err = new Error(body.message || String(res.status)); err.code = body.error; throw err; }
+        return body;
+      });
+    });
+  }
+
+  function showError(err) {
+    if (err && err.message === '401') return;
+    // the server's own words name a bad parameter; the rest is said in the page's language
+    var code = err && err.code;
+    var text = code === 'forbidden' ? T.forbidden : code === 'not_found' ? T.notFound
+      : code === 'bad_request' ? fmt(T.badFilter, { m: err.message }) : fmt(T.failed, { m: err && err.message });
+    $('error').textContent = text;
+    $('status-line').textContent = '';
+  }
+
+  function signedOut() {
+    $('browse').hidden = true;
+    $('signed-out').hidden = false;
+  }
+
+  function fromUrl() {
+    var params = filtersFromUrl();
+    load(false);
+    var open = params.get('open');
+    if (open) openConversation(open, false);
+  }
+
+  function wire() {
+    $('lang').addEventListener('change', function (ev) {
+      lang = STRINGS[ev.target.value] ? ev.target.value : 'en';
+      T = STRINGS[lang];
+      try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage off */ }
+      applyLang();
+    });
+    $('filters').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      pushUrl(viewParams());
+      load(false).then(function () { $('results-title').focus(); });
+    });
+    $('clear').addEventListener('click', function () {
+      FILTERS.forEach(function (name) { $('f-' + name).value = ''; });
+      pushUrl(viewParams());
+      load(false);
+    });
+    $('more').addEventListener('click', function () { load(true); });
+    window.addEventListener('popstate', fromUrl);
+  }
+
+  function boot() {
+    wire();
+    applyLang();
+    fetch('/api/agent/me', { credentials: 'same-origin' }).then(function (res) {
+      if (!res.ok) { signedOut(); return null; }
+      return res.json().then(function (agent) {
+        $('agent-name').textContent = agent.name;
+        $('browse').hidden = false;
+        fromUrl();
+      });
+    }).catch(signedOut);
+  }
+
+  boot();
+})();
