@@ -11,6 +11,7 @@ from helpline.hours import BusinessHours
 from helpline.routing import QueueSettings
 from helpline.rules.texts import BUILTIN_TEXTS
 from helpline.scope import Scope
+from helpline.sla import SlaSettings
 
 PRIORITIES = ("low", "normal", "high", "urgent")
 # what the bot can decide for one message (helpline.turn.Decision.decision); tests may expect one
@@ -81,6 +82,8 @@ class Config:
     encoder: str = "none"
     # scope.ours / scope.not_ours: a message naming another product is not answered (scope.py)
     scope: Scope = Scope()
+    # sla: due times per ticket priority, and what a breach sets off (helpline/sla.py)
+    sla: SlaSettings = SlaSettings()
 
     def text(self, key: str, language: str | None, **values: object) -> str:
         """The author's wording in this language, else the built-in one, filled in."""
