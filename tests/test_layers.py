@@ -35,6 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.bus.base",
             "helpline.bus.memory", "helpline.bus.locks", "helpline.actions.base",
             "helpline.store.inbox",
+            "helpline.store.tickets",
         ),
     ),
     ("service", ("helpline.service",)),  # conversation turns, the agent desk, mail; no aiohttp

@@ -18,6 +18,7 @@ from helpline.store import (
     postgres_inbox,
     postgres_mail,
     postgres_reports,
+    postgres_tickets,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.base import Store
@@ -27,6 +28,7 @@ from helpline.store.inbox import InboxStore
 from helpline.store.outbox import OutboxStore
 from helpline.store.postgres_migrations import migrate
 from helpline.store.reports import ReportStore
+from helpline.store.tickets import TicketStore
 
 log = logging.getLogger(__name__)
 
@@ -66,8 +68,9 @@ def _operation(
 
 
 class PostgresStore(
-    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore
-):
+    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore,
+    TicketStore,
+):  # fmt: skip
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
 
@@ -138,6 +141,11 @@ class PostgresStore(
     unanswered_messages = _operation(postgres_inbox.unanswered_messages)
     resolve_messages = _operation(postgres_inbox.resolve_messages)
     closed_by_agents = _operation(postgres_inbox.closed_by_agents)
+
+    ticket = _operation(postgres_tickets.ticket)
+    ticket_list = _operation(postgres_tickets.ticket_list)
+    change_ticket = _operation(postgres_tickets.change_ticket)
+    add_breach = _operation(postgres_tickets.add_breach)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

@@ -17,6 +17,7 @@ from helpline.store import (
     sqlite_inbox,
     sqlite_mail,
     sqlite_reports,
+    sqlite_tickets,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.base import Store
@@ -28,6 +29,7 @@ from helpline.store.outbox import OutboxStore
 from helpline.store.reports import ReportStore
 from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
 from helpline.store.sqlite_worker import Worker
+from helpline.store.tickets import TicketStore
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -97,8 +99,9 @@ def _operation(
 
 
 class SQLiteStore(
-    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore
-):
+    Store, AgentStore, CustomerStore, OutboxStore, HandoffStore, ReportStore, InboxStore,
+    TicketStore,
+):  # fmt: skip
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
     sqlite_conversations, sqlite_agents, sqlite_mail, sqlite_handoff, sqlite_reports or
@@ -169,6 +172,11 @@ class SQLiteStore(
     unanswered_messages = _operation(sqlite_inbox.unanswered_messages)
     resolve_messages = _operation(sqlite_inbox.resolve_messages)
     closed_by_agents = _operation(sqlite_inbox.closed_by_agents)
+
+    ticket = _operation(sqlite_tickets.ticket)
+    ticket_list = _operation(sqlite_tickets.ticket_list)
+    change_ticket = _operation(sqlite_tickets.change_ticket)
+    add_breach = _operation(sqlite_tickets.add_breach)
 
     def __init__(
         self,
