@@ -123,3 +123,18 @@ class InboxError(HelplineError):
 
     def __str__(self) -> str:
         return self.message
+
+
+class TicketError(HelplineError):
+    """A ticket change or list that cannot be done as asked; nothing was written.
+
+    code: not_found (no such ticket or agent), bad_request (the request itself is wrong),
+    forbidden (not for this role), conflict (the conversation's state stands in the way)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(code, message)
+        self.code = code
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message

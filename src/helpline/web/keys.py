@@ -15,6 +15,8 @@ from helpline.service.handoff.service import HandoffService
 from helpline.service.inbox import InboxService
 from helpline.service.mail import Mailer
 from helpline.service.rules_holder import RulesHolder
+from helpline.service.sla.tickets import TicketDesk
+from helpline.service.sla.watch import BreachWatch
 from helpline.settings import Settings
 from helpline.store.base import Store
 from helpline.web.auth_settings import AuthSettings, AuthState
@@ -37,3 +39,5 @@ AUTH: web.AppKey[AuthState] = web.AppKey("auth")  # built at start-up from AUTH_
 TRUSTED_PROXIES: web.AppKey[tuple[Network, ...]] = web.AppKey("trusted_proxies")
 METRICS = web.AppKey("metrics", NodeMetrics)  # this node's /metrics
 INBOX = web.AppKey("inbox", InboxService)  # the unanswered inbox, for authors
+TICKETS = web.AppKey("tickets", TicketDesk)  # tickets with SLA due times, supervisors' changes
+BREACH_WATCH = web.AppKey("breach_watch", BreachWatch)  # this node's SLA breach check

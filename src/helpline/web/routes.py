@@ -12,6 +12,7 @@ from helpline.web.login import login, logout, me
 from helpline.web.metrics_route import metrics
 from helpline.web.rasa_rest import rest_webhook
 from helpline.web.reports import report_conversations, reports
+from helpline.web.tickets import setup_tickets
 from helpline.web.widget import console_page, demo_page, widget_file, widget_script
 
 
@@ -36,3 +37,4 @@ def setup_routes(app: web.Application) -> None:
     app.router.add_get("/api/reports/conversations", report_conversations)
     app.router.add_get("/metrics", metrics)
     setup_inbox(app)  # /api/inbox: authors and supervisors
+    setup_tickets(app)  # /api/tickets: agents their teams', supervisors all; SLA breach check

@@ -59,6 +59,7 @@ class Timer:
     limit_s: float
     used_s: float  # business seconds counted so far
     due_at: float | None  # when it runs out, while it runs (None: paused or done)
+    warn_at: float | None  # when it turns amber, while it runs
     state: str  # ok | warning | breached | met
     running: bool
     done: bool  # answered (responses) or solved (resolution)
@@ -70,6 +71,7 @@ class TicketSla:
     timers: tuple[Timer, ...]
     state: str | None  # the worst timer still counting, else the worst finished; None: no policy
     due_at: float | None  # the next due time of a running timer (past when breached)
+    warn_at: float | None = None  # the first time a running timer turns amber
 
     @property
     def breaches(self) -> tuple[Timer, ...]:
@@ -106,7 +108,10 @@ def compute(
         return TicketSla(ticket_id, (), None, None)
     runs = _walk(events, policy)
     timers = tuple(_timer(run, settings, hours, now) for run in runs)
-    return TicketSla(ticket_id, timers, _overall(timers), _next_due(timers))
+    warn = [t.warn_at for t in timers if t.warn_at is not None]
+    return TicketSla(
+        ticket_id, timers, _overall(timers), _next_due(timers), min(warn) if warn else None
+    )
 
 
 def _walk(events: Sequence[Event], policy: Policy) -> list[_Run]:
@@ -185,12 +190,15 @@ def _timer(run: _Run, settings: SlaSettings, hours: Hours, now: float) -> Timer:
         state = "breached"
     else:
         state = "warning" if used >= settings.warning_at * run.limit_s else "ok"
-    due_at = None
+    due_at = warn_at = None
     if run.running:
         start = run.spans[-1][0]
         before = sum(open_seconds(hours, s, e or s) for s, e in run.spans[:-1])
         due_at = due_after(hours, start, run.limit_s - before)
-    return Timer(run.target, run.started_at, run.limit_s, used, due_at, state, run.running, done)
+        warn_at = due_after(hours, start, settings.warning_at * run.limit_s - before)
+    return Timer(
+        run.target, run.started_at, run.limit_s, used, due_at, warn_at, state, run.running, done
+    )
 
 
 def _overall(timers: Sequence[Timer]) -> str | None:
