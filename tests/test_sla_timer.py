@@ -55,6 +55,7 @@ def test_new_ticket_is_due_its_first_response_target_after_opening() -> None:
 def test_timer_turns_warning_at_the_configured_share_of_its_target() -> None:
     assert timer([opened()], 4.9, "first_response").state == "ok"
     assert timer([opened()], 5, "first_response").state == "warning"
+    assert timer([opened()], 1, "first_response").warn_at == at(5)  # the console's amber
 
 
 def test_timer_is_breached_once_its_target_has_passed() -> None:
