@@ -99,14 +99,14 @@ SMTP_ENV = {
 
 
 @contextlib.contextmanager
-def run_server(db: Path, smtp: bool = True) -> Iterator[str]:
+def run_server(db: Path, smtp: bool = True, rules: Path = RULES) -> Iterator[str]:
     """A real server process on a free port; ready when it prints the URL it listens on.
 
     Customer identities signed with IDENTITY_SECRET are trusted (see widget_driver.identify).
     Without `smtp` the server has no SMTP server set up, so it never offers email."""
     command = [
         sys.executable, "-m", "helpline", "serve", "--host", "127.0.0.1", "--port", "0",
-        "--rules", str(RULES), "--db", str(db), "--widget-dir", str(REPO / "web_widget"),
+        "--rules", str(rules), "--db", str(db), "--widget-dir", str(REPO / "web_widget"),
     ]  # fmt: skip
     env = {**os.environ, "HELPLINE_IDENTITY_SECRET": IDENTITY_SECRET}
     env = {k: v for k, v in env.items() if not k.startswith("HELPLINE_SMTP_")}
