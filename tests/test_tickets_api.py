@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -191,9 +192,9 @@ async def test_supervisor_changes_priority_tags_and_assignee_of_a_live_conversat
     bob, bob_token = await make_agent(store, "Bob", ("general",))
     _, sup = await make_agent(store, "Sue", (), role="supervisor")
     ann = await AgentClient.join(client, ann_token)
-    bob_console = await AgentClient.join(client, bob_token)
     conversation = (await handed_over(client)).ready["conversation"]
     await ann.accept(conversation)
+    bob_console = await AgentClient.join(client, bob_token)  # after: it can only be Ann's
     [ticket] = await tickets(client, sup)
 
     body = {"priority": "urgent", "tags": ["refund", " vip "], "assignee": bob.id}
@@ -299,3 +300,30 @@ async def test_bad_queries_and_unknown_tickets_get_a_clear_error(
     assert raw.status == 400
     status, body = await patch(client, sup, "t_nope", {"assignee": "nobody"})
     assert status == 404
+
+
+async def test_the_reports_count_breached_and_met_tickets(
+    make_client: Client, make_settings: Callable[..., Any], store: SQLiteStore, clock: Clock
+) -> None:
+    settings = make_settings(limits=Limits(burst=1000))
+    client = await make_client(settings, rulebook=sla_rules(), clock=clock)  # no escalation
+    _, ann_token = await make_agent(store, "Ann", ("general",))
+    _, sup = await make_agent(store, "Sue", (), role="supervisor")
+    ann = await AgentClient.join(client, ann_token)
+    late = (await handed_over(client)).ready["conversation"]
+    clock.advance(11 * MIN)
+    await client.server.app[BREACH_WATCH].check()  # type: ignore[union-attr]
+    on_time = (await handed_over(client)).ready["conversation"]
+    for conversation in (late, on_time):
+        await ann.accept(conversation)
+        close = {"type": "conversation.close", "conversation": conversation, "id": conversation}
+        await ann.send(close)
+        await ann.next_of("ack", id=conversation)
+
+    # until an hour past the test's clock, which has run ahead of the real one
+    until = datetime.fromtimestamp(clock.now + 3600, UTC).isoformat()
+    response = await client.get("/api/reports", params={"until": until}, headers=bearer(sup))
+    assert response.status == 200
+    sla = (await response.json())["sla"]
+    assert (sla["breached"], sla["met"], sla["met_rate"]) == (1, 1, 0.5)
+    assert sla["breaches"] == {"first_response": 1, "next_response": 0, "resolution": 0}
