@@ -23,6 +23,7 @@ def test_sla_policies_and_settings_are_read(tmp_path: Path) -> None:
         "  business_hours: false\n"
         "  webhook: https://hooks.example.com/sla\n"
         "  escalate_to: supervisors\n"
+        "  reopen_within: 72h\n"
         "  policies:\n"
         "    urgent: {first_response: 15m, next_response: 30m, resolution: 4h}\n"
         "    normal: {first_response: 3600, resolution: 1.5h}\n"
@@ -35,6 +36,7 @@ def test_sla_policies_and_settings_are_read(tmp_path: Path) -> None:
     }
     assert (found.warning_at, found.check_every_s, found.business_hours) == (0.8, 10, False)
     assert (found.webhook, found.escalate_to) == ("https://hooks.example.com/sla", "supervisors")
+    assert found.reopen_within_s == 72 * 3600
 
 
 def test_rules_without_sla_have_no_policies(tmp_path: Path) -> None:
@@ -63,6 +65,8 @@ SLA_CASES = [
     ("webhook not a URL", "sla:\n  webhook: hooks.slack.com/x  #<\n",
      "sla.webhook: 'hooks.slack.com/x' is not an http(s) URL"),
     ("sla a list", "sla: [urgent]  #<\n", "sla must be a mapping"),
+    ("reopen_within in days", "sla:\n  reopen_within: 3d  #<\n",
+     "sla.reopen_within: '3d' is not a duration"),
 ]  # fmt: skip
 
 

@@ -9,7 +9,9 @@ from types import MappingProxyType
 
 PRIORITIES = ("low", "normal", "high", "urgent")  # as an intent's `priority`
 TARGETS = ("first_response", "next_response", "resolution")
-SETTING_KEYS = ("warning_at", "check_every_s", "business_hours", "webhook", "escalate_to")
+SETTING_KEYS = (
+    "warning_at", "check_every_s", "business_hours", "webhook", "escalate_to", "reopen_within",
+)  # fmt: skip
 # Hours are the largest unit on purpose: "1d" of business time reads as 24 hours to some
 # authors and as one working day to others.
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h)\s*$")
@@ -40,6 +42,9 @@ class SlaSettings:
     business_hours: bool = True  # count only the ticket's team's open hours
     webhook: str | None = None  # a URL that gets a JSON POST (Slack's `text`) per breach
     escalate_to: str | None = None  # a team a breaching ticket is handed to
+    # a customer handed to people again within this long of their ticket being solved
+    # reopens it (timers and all) instead of getting a new one; 0: always a new ticket
+    reopen_within_s: float = 0.0
 
     def policy(self, priority: str) -> Policy | None:
         return self.policies.get(priority)

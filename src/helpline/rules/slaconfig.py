@@ -41,9 +41,19 @@ def read_sla(data: Mapping[str, Any], report: Report) -> SlaSettings | None:
         values["webhook"] = _webhook(found, report)
     if "escalate_to" in found:
         values["escalate_to"] = report.text(found, "escalate_to", "sla.escalate_to")
+    if "reopen_within" in found:
+        values["reopen_within_s"] = _reopen_within(found, report)
     if report.error_count() != errors:
         return None
     return SlaSettings(**values)
+
+
+def _reopen_within(sla: Mapping[str, Any], report: Report) -> float | None:
+    try:
+        return parse_duration(sla["reopen_within"])
+    except ValueError as exc:
+        report.error(line_of(sla, "reopen_within"), f"sla.reopen_within: {exc}")
+        return None
 
 
 def _sla_policies(sla: Mapping[str, Any], report: Report) -> Mapping[str, Policy] | None:

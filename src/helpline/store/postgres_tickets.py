@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import asyncpg  # type: ignore[import-untyped]
 
-from helpline.store.handoff import Ticket
+from helpline.store.handoff import Escalation, Ticket
 from helpline.store.postgres_sql import add_event
 from helpline.store.rows import EVENT_COLUMNS, TICKET_COLUMNS, dump, to_event, to_ticket
 from helpline.store.tickets import (
@@ -21,6 +21,7 @@ from helpline.store.tickets import (
     is_breach,
     plan_change,
     records,
+    reopen_data,
 )
 
 REQUEUE = (
@@ -108,3 +109,33 @@ async def add_breach(
     data = {"ticket": ticket_id, "target": target, "started_at": started_at, "team": found.team}
     await add_event(conn, found.conversation_id, "sla.breached", data, now)
     return True
+
+
+async def reopen_solved(
+    conn: asyncpg.Connection, conversation_id: str, escalation: Escalation, now: float
+) -> Ticket | None:
+    """As sqlite_tickets.reopen_solved; the ticket's row lock is taken first."""
+    esc = escalation
+    if esc.reopen_after is None:
+        return None
+    ticket_id = await conn.fetchval(
+        "SELECT id FROM tickets WHERE conversation_id = $1 ORDER BY created_at DESC, id LIMIT 1",
+        conversation_id,
+    )
+    last = await _one(conn, ticket_id, lock=True) if ticket_id else None
+    if last is None or last.status != "solved" or (last.solved_at or 0) < esc.reopen_after:
+        return None
+    await conn.execute(
+        "UPDATE tickets SET status = 'open', solved_at = NULL, team = $1, priority = $2,"
+        " urgent = $3 WHERE id = $4",
+        esc.team, esc.priority, esc.urgent, last.id,
+    )  # fmt: skip
+    await conn.execute(
+        "INSERT INTO handoffs (conversation_id, ticket_id, state, team, priority, urgent,"
+        " frustration, enqueued_at) VALUES ($1, $2, 'waiting', $3, $4, $5, $6, $7)",
+        conversation_id, last.id, esc.team, esc.priority, esc.urgent, esc.frustration, now,
+    )  # fmt: skip
+    await add_event(conn, conversation_id, "ticket.reopened", reopen_data(last, esc), now)
+    data = {"team": esc.team, "frustration": esc.frustration}
+    await add_event(conn, conversation_id, "queue.entered", data, now)
+    return await _one(conn, last.id)

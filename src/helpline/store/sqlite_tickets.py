@@ -9,7 +9,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from helpline.store.handoff import Ticket
+from helpline.store.handoff import Escalation, Ticket
 from helpline.store.rows import EVENT_COLUMNS, TICKET_COLUMNS, dump, to_event, to_ticket
 from helpline.store.sqlite_sql import add_event
 from helpline.store.tickets import (
@@ -19,6 +19,7 @@ from helpline.store.tickets import (
     is_breach,
     plan_change,
     records,
+    reopen_data,
 )
 
 _KINDS = ", ".join("?" * len(SLA_KINDS))
@@ -111,3 +112,40 @@ def add_breach(
     data = {"ticket": ticket_id, "target": target, "started_at": started_at, "team": found.team}
     add_event(conn, found.conversation_id, "sla.breached", data, now)
     return True
+
+
+def reopen_solved(
+    conn: sqlite3.Connection, conversation_id: str, escalation: Escalation, now: float
+) -> Ticket | None:
+    """The customer is handed to people again soon after their ticket was solved: that
+    ticket opens again (`ticket.reopened`) and queues, instead of a new one."""
+    esc = escalation
+    if esc.reopen_after is None:
+        return None
+    row = conn.execute(
+        "SELECT id FROM tickets WHERE conversation_id = ? ORDER BY created_at DESC, id LIMIT 1",
+        (conversation_id,),
+    ).fetchone()
+    last = _one(conn, row[0]) if row else None
+    if last is None or last.status != "solved" or (last.solved_at or 0) < esc.reopen_after:
+        return None
+    conn.execute(
+        "UPDATE tickets SET status = 'open', solved_at = NULL, team = ?, priority = ?,"
+        " urgent = ? WHERE id = ?",
+        (esc.team, esc.priority, int(esc.urgent), last.id),
+    )
+    conn.execute(
+        "INSERT INTO handoffs (conversation_id, ticket_id, state, team, priority, urgent,"
+        " frustration, enqueued_at) VALUES (?, ?, 'waiting', ?, ?, ?, ?, ?)",
+        (conversation_id, last.id, esc.team, esc.priority, int(esc.urgent), esc.frustration, now),
+    )
+    data = reopen_data(last, esc)
+    add_event(conn, conversation_id, "ticket.reopened", data, now)
+    add_event(
+        conn,
+        conversation_id,
+        "queue.entered",
+        {"team": esc.team, "frustration": esc.frustration},
+        now,
+    )
+    return _one(conn, last.id)

@@ -9,7 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from helpline.errors import StoreError
 from helpline.store.base import Event
-from helpline.store.handoff import Ticket
+from helpline.store.handoff import Escalation, Ticket
 
 # The kinds a ticket's SLA timers are worked out from (service/sla/timer.py); only these
 # are read with a ticket list, so a long conversation's other events stay on disk.
@@ -109,6 +109,14 @@ def records(tickets: Sequence[Ticket], events: Iterable[Event]) -> list[TicketRe
         )
         for t in tickets
     ]
+
+
+def reopen_data(ticket: Ticket, escalation: Escalation) -> dict[str, Any]:
+    """The `ticket.reopened` event of a solved ticket the customer came back to."""
+    return {
+        "ticket": ticket.id, "from": "solved", "to": "open", "by": None,
+        "team": escalation.team, "priority": escalation.priority,
+    }  # fmt: skip
 
 
 @runtime_checkable
