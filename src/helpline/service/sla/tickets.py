@@ -15,7 +15,7 @@ from helpline.service.sla.timer import TicketSla, compute, hours_for, ticket_eve
 from helpline.service.sla.view import ticket_with_sla
 from helpline.sla import PRIORITIES
 from helpline.store.agents import Agent, agent_store
-from helpline.store.handoff import TICKET_STATUSES, Ticket
+from helpline.store.handoff import TICKET_STATUSES, Handoff, Ticket
 from helpline.store.tickets import UNSOLVED, TicketChange, TicketRecord, ticket_store
 
 log = logging.getLogger(__name__)
@@ -101,7 +101,7 @@ class TicketDesk:
             raise TicketError("not_found", f"no agent {agent_id[:60]!r}")
         return found
 
-    async def _reassign(self, ticket: Ticket, to_agent: str, row: Any) -> None:
+    async def _reassign(self, ticket: Ticket, to_agent: str, row: Handoff | None) -> None:
         """A conversation an agent has moves to the new assignee as a transfer would;
         one in line is the queue's to give (to the next free agent of its team)."""
         if row is None:
