@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline", "helpline.address", "helpline.client_address",
             "helpline.dialogue", "helpline.errors", "helpline.evaluation", "helpline.hours",
             "helpline.identity", "helpline.lexicon", "helpline.matcher", "helpline.mood",
+            "helpline.sla",  # SLA policies as config.yaml gives them
             "helpline.password", "helpline.routing", "helpline.rules", "helpline.scope",
             "helpline.sentence_model", "helpline.settings", "helpline.spike", "helpline.text",
             "helpline.turn", "helpline.utterance",
@@ -36,6 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.store.inbox",
             "helpline.store.alerts",
             "helpline.store.search",
+            "helpline.store.tickets",
         ),
     ),
     ("service", ("helpline.service",)),  # conversation turns, the agent desk, mail; no aiohttp

@@ -245,6 +245,7 @@
     S.current = null;
     $('banner').hidden = true;
     if (window.helplineAlerts) helplineAlerts.clear();
+    document.dispatchEvent(new CustomEvent('helpline:signed-out'));
   }
 
   function connect() {
@@ -294,7 +295,10 @@
       $('banner').hidden = true;
       S.agent = f.agent || S.agent;
       renderWho(f.presence);
+      // the Tickets panel (sla.js) starts once someone is signed in
+      document.dispatchEvent(new CustomEvent('helpline:ready', { detail: S.agent }));
     },
+    'sla.breached': function (f) { document.dispatchEvent(new CustomEvent('helpline:sla', { detail: f })); },
     'presence.changed': function (f) { renderWho(f.status); },
     'queue.snapshot': onQueue,
     'mine.snapshot': function (f) {
@@ -354,6 +358,7 @@
   }
 
   function onQueue(f) {
+    document.dispatchEvent(new CustomEvent('helpline:queue'));  // tickets come and go with it
     var now = Date.now();
     var entries = (f.entries || []).map(function (e) { return Object.assign({ receivedAt: now }, e); });
     var first = S.queueSeen === null;

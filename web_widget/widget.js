@@ -208,6 +208,7 @@
   var ICON = 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V5a2 2 0 0 1 2-2z';
   var THUMB = 'M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.3l1-4.9c0-.4-.2-.8-.5-1.1L14.2 1 7.6 7.6C7.2 8 7 8.5 7 9v10c0 1.1.9 2 2 2h9c.8 0 1.5-.5 1.8-1.2l3-7.1c.1-.2.2-.5.2-.7v-2z';
   var ui = buildView();
+  followLogEnd();
 
   function buildView() {
     var host = document.createElement('helpline-widget'); // no tag selector of the page matches it
@@ -686,6 +687,23 @@
     box.textContent = '';
     box.hidden = !show;
     if (show) box.appendChild(state.ask === 'email' ? emailForm() : csatForm());
+    keepNewestInView();
+  }
+
+  // The form under the log (or a phone's keyboard) takes its height from the log: scroll
+  // the newest messages back into view, unless the customer had scrolled up to read.
+  var LOG_END_PX = 48; // this close to the end counts as reading the newest
+  var logAtEnd = true;
+
+  function keepNewestInView() {
+    if (logAtEnd) ui.log.scrollTop = ui.log.scrollHeight;
+  }
+
+  function followLogEnd() {
+    ui.log.addEventListener('scroll', function () {
+      logAtEnd = ui.log.scrollHeight - ui.log.scrollTop - ui.log.clientHeight <= LOG_END_PX;
+    });
+    if (window.ResizeObserver) new ResizeObserver(keepNewestInView).observe(ui.log);
   }
 
   function thanks(text) {
@@ -789,7 +807,8 @@
     ui.extra.textContent = '';
     ui.extra.hidden = false;
     var done = ui.extra.appendChild(thanks(text));
-    if (state.open) done.focus();
+    keepNewestInView();
+    if (state.open) done.focus({ preventScroll: true });
   }
 
   // The server refused the address: say so in the form, which stays open.

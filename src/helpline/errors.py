@@ -141,3 +141,10 @@ class ViewError(RefusedError):
     code: bad_request (a filter, cursor or limit is malformed; message names it),
     forbidden (a team or conversation this agent may not read), not_found (no such
     conversation)."""
+
+
+class TicketError(RefusedError):
+    """A ticket change or list that cannot be done as asked; nothing was written.
+
+    code: not_found (no such ticket or agent), bad_request (the request itself is wrong),
+    forbidden (not for this role), conflict (the conversation's state stands in the way)."""

@@ -126,3 +126,25 @@ def _ticket_of(db: Path, agent_id: str) -> tuple[int, str] | None:
             "SELECT csat_rating, csat_comment FROM tickets WHERE assignee = ?", (agent_id,)
         ).fetchone()
     return (row[0], row[1]) if row else None
+
+
+def test_the_email_form_leaves_the_newest_message_in_view_on_a_phone(phone_page: Page) -> None:
+    widget, _ = customer(phone_page)
+    # answered questions first, enough for the log to scroll on a 360 x 740 screen
+    for n, question in enumerate(["I forgot my password", "change my plan"] * 2, start=1):
+        widget.say(question)
+        expect(widget.log.locator(".hl-rate")).to_have_count(n)
+    widget.say(PRIVACY_REQUEST)
+    newest = widget.bot_messages().filter(has_text="Leave your email")
+    expect(newest).to_have_count(1)
+    expect(phone_page.get_by_label("Email address")).to_be_visible()
+    expect(newest).to_be_in_viewport()
+    log, form = widget.log.bounding_box(), phone_page.locator(".hl-extra").bounding_box()
+    message = newest.bounding_box()
+    assert log and form and message
+    # wholly inside the log, which ends where the form begins: nothing covers it
+    assert (
+        log["y"] <= message["y"]
+        and message["y"] + message["height"] <= log["y"] + log["height"] + 1
+    )
+    assert log["y"] + log["height"] <= form["y"] + 1

@@ -16,6 +16,7 @@ from helpline.rules.alertsfile import read_alerts
 from helpline.rules.model import Config, FrustrationSettings, Thresholds
 from helpline.rules.reader import key_line, line_of
 from helpline.rules.report import Report, did_you_mean
+from helpline.rules.slaconfig import read_sla
 from helpline.rules.texts import BUILTIN_TEXTS
 from helpline.scope import Scope
 from helpline.sentence_model import NAME as ENCODER
@@ -35,6 +36,7 @@ CONFIG_KEYS = (
     "matcher",
     "scope",
     "alerts",
+    "sla",
 )
 THRESHOLD_KEYS = ("answer", "clarify", "ambiguity")
 FRUSTRATION_KEYS = ("escalate_at", "half_life_s", "enabled")
@@ -89,6 +91,8 @@ def read_config(data: Any, report: Report) -> ParsedConfig:
         values["queue"] = _queue(data, report)
     if "alerts" in data:
         values["alerts"] = read_alerts(data, report)
+    if "sla" in data:
+        values["sla"] = read_sla(data, report)
     _warn_unknown_texts(data, report, data.get("texts"))
     clean = {k: v for k, v in values.items() if v is not None}
     line = key_line(data, "human_intent") if "human_intent" in clean else 0

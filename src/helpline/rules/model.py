@@ -11,6 +11,7 @@ from helpline.hours import BusinessHours
 from helpline.routing import QueueSettings
 from helpline.rules.texts import BUILTIN_TEXTS
 from helpline.scope import Scope
+from helpline.sla import SlaSettings
 from helpline.spike import AlertSettings
 
 PRIORITIES = ("low", "normal", "high", "urgent")
@@ -87,6 +88,8 @@ class Config:
     scope: Scope = Scope()
     # alerts: when a burst of one intent (or of fallbacks) is told to the desk (spike.py)
     alerts: AlertSettings = AlertSettings()
+    # sla: due times per ticket priority, and what a breach sets off (helpline/sla.py)
+    sla: SlaSettings = SlaSettings()
 
     def text(self, key: str, language: str | None, **values: object) -> str:
         """The author's wording in this language, else the built-in one, filled in."""

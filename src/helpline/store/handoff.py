@@ -57,6 +57,9 @@ class Escalation:
     priority: str
     urgent: bool
     frustration: float
+    # the conversation's last ticket, if solved at or after this time, is reopened for this
+    # handoff instead of a new one (config.yaml's sla.reopen_within); None: always a new one
+    reopen_after: float | None = None
 
 
 @dataclass(frozen=True)
@@ -89,7 +92,8 @@ class HandoffStore(Protocol):
     async def escalate(
         self, record: TurnRecord, escalation: Escalation, now: float
     ) -> tuple[list[Message], Ticket]:
-        """Commit the turn that hands the conversation over, open its ticket and queue it."""
+        """Commit the turn that hands the conversation over, open its ticket (or reopen
+        the one solved since `escalation.reopen_after`) and queue it."""
         ...
 
     async def handoffs(self) -> list[Handoff]:

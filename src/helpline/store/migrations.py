@@ -151,6 +151,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # searchable text, written by triggers in the transaction of the write it comes from,
     # and an FTS5 trigram index over them (substrings, so Korean needs no word breaks)
     SEARCH_STEP,
+    # 9: the unsolved tickets' index
+    (
+        # the ticket list and the SLA breach check read the unsolved tickets, oldest first
+        "CREATE INDEX tickets_unsolved ON tickets (created_at) WHERE status != 'solved'",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

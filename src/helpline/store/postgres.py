@@ -20,6 +20,7 @@ from helpline.store import (
     postgres_mail,
     postgres_reports,
     postgres_search,
+    postgres_tickets,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
@@ -31,6 +32,7 @@ from helpline.store.outbox import OutboxStore
 from helpline.store.postgres_migrations import migrate
 from helpline.store.reports import ReportStore
 from helpline.store.search import SearchStore
+from helpline.store.tickets import TicketStore
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,7 @@ class PostgresStore(
     InboxStore,
     AlertStore,
     SearchStore,
+    TicketStore,
 ):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
@@ -160,6 +163,10 @@ class PostgresStore(
     standing_incidents = _operation(postgres_alerts.standing_incidents)
     find_conversations = _operation(postgres_search.find_conversations)
     conversation_visible = _operation(postgres_search.conversation_visible)
+    ticket = _operation(postgres_tickets.ticket)
+    ticket_list = _operation(postgres_tickets.ticket_list)
+    change_ticket = _operation(postgres_tickets.change_ticket)
+    add_breach = _operation(postgres_tickets.add_breach)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

@@ -17,6 +17,7 @@ from helpline.store.base import Message, TurnRecord
 from helpline.store.handoff import Claim, Escalation, Handoff, Note, Ticket
 from helpline.store.postgres_conversations import commit_turn
 from helpline.store.postgres_sql import add_event, add_message, changed_one, next_seq
+from helpline.store.postgres_tickets import reopen_solved
 from helpline.store.rows import (
     HANDOFF_COLUMNS,
     MESSAGE_COLUMNS,
@@ -62,6 +63,9 @@ async def escalate(
 ) -> tuple[list[Message], Ticket]:
     cid, esc = record.conversation_id, escalation
     messages = await commit_turn(conn, record, now)
+    reopened = await reopen_solved(conn, cid, esc, now)
+    if reopened is not None:
+        return messages, reopened
     ticket = Ticket(
         f"t_{uuid.uuid4().hex}", cid, "open", esc.team, esc.priority, esc.urgent, (), None, None,
         now,

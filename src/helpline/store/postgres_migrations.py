@@ -141,6 +141,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 7: full-text search, as SQLite's step 8: search documents kept by triggers, and a
     # pg_trgm GIN index over them
     SEARCH_STEP,
+    # 8: the unsolved tickets' index, as SQLite's step 9
+    (
+        # the ticket list and the SLA breach check read the unsolved tickets, oldest first
+        "CREATE INDEX tickets_unsolved ON tickets (created_at) WHERE status != 'solved'",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,13 +19,14 @@ REPORT_KINDS = (
     "ticket.first_response",
     "ticket.solved",
     "csat.submitted",
+    "sla.breached",
 )
 # The fields of their data reports read: the database takes them out of each event's JSON
 # (a year of events is mostly JSON a report never looks at). `reasons` is a list, `rating`
 # and `reply_to` numbers, the rest strings.
 REPORT_FIELDS = (
     "decision", "intent", "reasons", "reply_to", "language", "ticket", "team", "agent",
-    "rating",
+    "rating", "target",
 )  # fmt: skip
 
 

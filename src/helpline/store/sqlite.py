@@ -19,6 +19,7 @@ from helpline.store import (
     sqlite_mail,
     sqlite_reports,
     sqlite_search,
+    sqlite_tickets,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
@@ -32,6 +33,7 @@ from helpline.store.reports import ReportStore
 from helpline.store.search import SearchStore
 from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
 from helpline.store.sqlite_worker import Worker
+from helpline.store.tickets import TicketStore
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -111,6 +113,7 @@ class SQLiteStore(
     InboxStore,
     AlertStore,
     SearchStore,
+    TicketStore,
 ):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
@@ -192,6 +195,10 @@ class SQLiteStore(
     standing_incidents = _operation(sqlite_alerts.standing_incidents)
     find_conversations = _operation(sqlite_search.find_conversations)
     conversation_visible = _operation(sqlite_search.conversation_visible)
+    ticket = _operation(sqlite_tickets.ticket)
+    ticket_list = _operation(sqlite_tickets.ticket_list)
+    change_ticket = _operation(sqlite_tickets.change_ticket)
+    add_breach = _operation(sqlite_tickets.add_breach)
 
     def __init__(
         self,

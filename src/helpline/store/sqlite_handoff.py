@@ -27,6 +27,7 @@ from helpline.store.rows import (
 )
 from helpline.store.sqlite_conversations import commit_turn
 from helpline.store.sqlite_sql import add_event, add_message, changed_one, next_seq
+from helpline.store.sqlite_tickets import reopen_solved
 
 # an agent's offers and accepted conversations are fewer than their capacity (agent id twice)
 _HAS_A_FREE_SEAT = (
@@ -61,6 +62,9 @@ def escalate(
 ) -> tuple[list[Message], Ticket]:
     cid, esc = record.conversation_id, escalation
     messages = commit_turn(conn, record, now)
+    reopened = reopen_solved(conn, cid, esc, now)
+    if reopened is not None:
+        return messages, reopened
     ticket = Ticket(
         f"t_{uuid.uuid4().hex}", cid, "open", esc.team, esc.priority, esc.urgent, (), None, None,
         now,

@@ -33,6 +33,7 @@ from helpline.service.alert import frames as alert_frames
 from helpline.service.handoff import topics, views
 from helpline.service.handoff.actions import AgentDesk
 from helpline.service.handoff.service import HandoffService
+from helpline.service.sla.watch import BREACHED
 from helpline.settings import Limits
 from helpline.store.agents import Agent
 from helpline.web.alerts import alert_snapshot
@@ -216,6 +217,10 @@ class AgentSession(SocketSession[AgentFrame]):
         await self.send(frame)
 
     async def _on_queue_frame(self, frame: Frame) -> None:
+        if frame.get("type") == BREACHED:  # an SLA alert: for the ticket's team, supervisors
+            if self.agent.is_supervisor or frame.get("team") in self.agent.teams:
+                await self.send(frame)
+            return
         await self.send_queue()
 
     async def open(self, cid: str) -> None:

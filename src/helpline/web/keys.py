@@ -17,6 +17,8 @@ from helpline.service.handoff.service import HandoffService
 from helpline.service.inbox import InboxService
 from helpline.service.mail import Mailer
 from helpline.service.rules_holder import RulesHolder
+from helpline.service.sla.tickets import TicketDesk
+from helpline.service.sla.watch import BreachWatch
 from helpline.settings import Settings
 from helpline.store.base import Store
 from helpline.web.admission import Admission
@@ -43,3 +45,5 @@ INBOX = web.AppKey("inbox", InboxService)  # the unanswered inbox, for authors
 SPIKES = web.AppKey("spikes", SpikeWatcher)  # this node's spike watcher
 INCIDENTS = web.AppKey("incidents", IncidentBoard)  # the standing incident notices
 ADMISSION = web.AppKey("admission", Admission)  # per-address socket and conversation counts
+TICKETS = web.AppKey("tickets", TicketDesk)  # tickets with SLA due times, supervisors' changes
+BREACH_WATCH = web.AppKey("breach_watch", BreachWatch)  # this node's SLA breach check

@@ -134,7 +134,9 @@ class HandoffService:
         with its ticket and queue row in the status decided here; a "how long?" in line
         gets the real wait; a customer's reply to their agent reopens the ticket."""
         before, after = draft.conversation.status, draft.turn.state.status
-        if before == "bot" and after == "queued":
+        # from closed too: a customer writing again after a close is the bot's, and may ask
+        # for a person at once (without this the conversation said "queued" with no queue row)
+        if before in ("bot", "closed") and after == "queued":
             return await self._hand_over(draft)
         draft = self._with_wait(draft)
         stored = await self.conversations.commit_turn(draft.record(), self.clock())
@@ -174,7 +176,11 @@ class HandoffService:
         teams = self.board.teams(settings.fallback_team)
         team = routing.team_for(intent.category if intent else None, teams, settings.fallback_team)
         priority = intent.priority if intent else "normal"
-        return Escalation(team, priority, priority == "urgent", turn.state.frustration)
+        within = self.config.sla.reopen_within_s  # back soon after solved: the same ticket
+        reopen_after = self.clock() - within if within > 0 else None
+        return Escalation(
+            team, priority, priority == "urgent", turn.state.frustration, reopen_after
+        )
 
     async def _announce(self, draft: DraftTurn, stored: list[Message]) -> None:
         for frame in draft.frames(stored):

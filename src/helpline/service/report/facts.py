@@ -28,6 +28,7 @@ class Ticket:
     first_response_at: float | None = None
     solved_at: float | None = None
     rating: int | None = None
+    breaches: list[str] = field(default_factory=list)  # SLA targets it missed (sla.breached)
 
 
 @dataclass
@@ -175,6 +176,11 @@ def _rated(facts: Facts, data: Mapping[str, Any], _at: float) -> None:
         ticket.rating = data["rating"]
 
 
+def _breached(facts: Facts, data: Mapping[str, Any], _at: float) -> None:
+    if (ticket := _ticket(facts, data)) is not None:
+        ticket.breaches.append(str(data.get("target")))
+
+
 _HANDLERS = {
     "bot.decision": _decision,
     "ticket.opened": _opened,
@@ -183,4 +189,5 @@ _HANDLERS = {
     "ticket.first_response": _first_response,
     "ticket.solved": _solved,
     "csat.submitted": _rated,
+    "sla.breached": _breached,
 }

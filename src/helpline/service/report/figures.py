@@ -11,6 +11,7 @@ import numpy as np
 from helpline.hours import Hours
 from helpline.service.report.facts import HANDOFF_REASONS, Facts, Ticket
 from helpline.service.report.worktime import open_seconds
+from helpline.sla import TARGETS as SLA_TARGETS
 
 TOP = 10  # intents listed in top_intents and top_unanswered
 RATINGS = range(1, 6)
@@ -36,6 +37,7 @@ def figures(facts: Sequence[Facts], hours_for: TeamHours) -> dict[str, Any]:
         "top_unanswered": _top(sum((f.unanswered for f in counted), Counter()), "intent"),
         **_times(tickets, hours_for),
         "csat": _csat(tickets),
+        "sla": _sla(tickets),
     }
 
 
@@ -124,6 +126,20 @@ def _csat(tickets: Sequence[Ticket]) -> dict[str, Any]:
         "count": len(ratings),
         "distribution": {str(n): ratings.count(n) for n in RATINGS},
         "response_rate": ratio(len(ratings), solved),
+    }
+
+
+def _sla(tickets: Sequence[Ticket]) -> dict[str, Any]:
+    """Tickets that missed an SLA target (sla.breached), and solved ones that missed none
+    (a priority without a policy counts as met: nothing was due)."""
+    breached = [t for t in tickets if t.breaches]
+    met = [t for t in tickets if t.solved_at is not None and not t.breaches]
+    targets = Counter(target for t in tickets for target in t.breaches)
+    return {
+        "breached": len(breached),
+        "met": len(met),
+        "met_rate": ratio(len(met), len(met) + sum(t.solved_at is not None for t in breached)),
+        "breaches": {target: targets[target] for target in SLA_TARGETS},
     }
 
 

@@ -1,0 +1,1 @@
+"""Tickets' SLA timers (timer), the check that raises breaches (watch), ticket changes."""
