@@ -36,6 +36,7 @@ BASE = "urn:helpline:openapi"
 # argon2's cheapest settings: the login here is about its response, not the hash's cost
 CHEAP = HashParams(time_cost=1, memory_kib=1024, parallelism=1)
 PASSWORD = "correct horse battery"
+SUE = "sue@desk.test"
 NOTICE = {"ko": "결제가 늦어지고 있어요.", "en": "Payments are slow."}
 
 
@@ -195,6 +196,8 @@ class Call:
     query: str = ""
     body: Any = None
     values: dict[str, str] = field(default_factory=dict)  # path values other than the desk's
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str | None = None  # a body that is not JSON
 
     @property
     def name(self) -> str:
@@ -202,7 +205,12 @@ class Call:
 
 
 CALLS = (
-    Call("nobody", "POST", "/api/agent/login", 400, body={"email": "sue@desk.test"}),
+    Call("nobody", "POST", "/api/agent/login", 400, body={"email": SUE}),
+    Call("nobody", "POST", "/api/agent/login", 401, body={"email": SUE, "password": "guess"}),
+    Call("nobody", "POST", "/api/agent/login", 415, text="email=sue@desk.test&password=x"),
+    Call(
+        "supervisor", "GET", "/api/agent/me", 403, headers={"Origin": "https://elsewhere.example"}
+    ),
     Call("supervisor", "GET", "/api/agent/me", 200),
     Call("nobody", "GET", "/api/agent/me", 401),
     Call("supervisor", "POST", "/api/agent/logout", 204),
@@ -243,6 +251,7 @@ CALLS = (
     Call("nobody", "POST", "/webhooks/rest/webhook", 400, body={"sender": "s1"}),
     Call("nobody", "GET", "/healthz", 200),
     Call("nobody", "GET", "/metrics", 200),
+    Call("nobody", "GET", "/ws/customer", 400),  # a plain GET, not an upgrade
     Call("nobody", "GET", "/console", 200),
     Call("nobody", "GET", "/widget.js", 200),
 )
@@ -273,12 +282,10 @@ async def desk(
     app[AUTH_SETTINGS] = AuthSettings(password=CHEAP)
     client: TestClient = await aiohttp_client(app)
     await store.create_agent(
-        email="sue@desk.test", name="Sue", teams=(), role="supervisor", capacity=2,
+        email=SUE, name="Sue", teams=(), role="supervisor", capacity=2,
         password_hash=await Passwords(CHEAP).hash(PASSWORD), now=0.0,
     )  # fmt: skip
-    login = await client.post(
-        "/api/agent/login", json={"email": "sue@desk.test", "password": PASSWORD}
-    )
+    login = await client.post("/api/agent/login", json={"email": SUE, "password": PASSWORD})
     assert login.status == 200, await login.text()
     await check_against_document(login, "POST", "/api/agent/login")
     client.session.cookie_jar.clear()  # from here on, each call says who makes it
@@ -327,7 +334,11 @@ def _bearer(token: str) -> dict[str, str]:
 async def test_a_real_response_is_what_the_document_says(desk: Desk, call: Call) -> None:
     path = call.template.format(**{**desk.values, **call.values}) + call.query
     token = desk.tokens.get(call.who)
-    headers = _bearer(token) if token else {}
-    response = await desk.client.request(call.method, path, json=call.body, headers=headers)
+    headers = {**(_bearer(token) if token else {}), **call.headers}
+    if call.text is not None:
+        headers["Content-Type"] = "application/x-www-form-urlencoded"
+        response = await desk.client.request(call.method, path, data=call.text, headers=headers)
+    else:
+        response = await desk.client.request(call.method, path, json=call.body, headers=headers)
     assert response.status == call.status, await response.text()
     await check_against_document(response, call.method, call.template)
