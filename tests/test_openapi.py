@@ -204,6 +204,7 @@ class Call:
         return f"{self.who}-{self.method}-{self.template}{self.query}-{self.status}"
 
 
+REPORTED = "/api/reports/conversations/{conversation}"
 CALLS = (
     Call("nobody", "POST", "/api/agent/login", 400, body={"email": SUE}),
     Call("nobody", "POST", "/api/agent/login", 401, body={"email": SUE, "password": "guess"}),
@@ -229,6 +230,8 @@ CALLS = (
     Call("supervisor", "PATCH", "/api/tickets/{ticket}", 200, body={"tags": ["vip", "환불"]}),
     Call("supervisor", "PATCH", "/api/tickets/{ticket}", 400, body={"colour": "red"}),
     Call("agent", "PATCH", "/api/tickets/{ticket}", 403, body={"priority": "low"}),
+    # the conversation is still with its agent: solving it is closing it in the console
+    Call("supervisor", "PATCH", "/api/tickets/{ticket}", 409, body={"status": "solved"}),
     Call("supervisor", "GET", "/api/reports", 200),
     Call("supervisor", "GET", "/api/reports", 200, query="?by=agent"),
     Call("supervisor", "GET", "/api/reports", 200, query="?format=csv"),
@@ -236,24 +239,35 @@ CALLS = (
     Call("agent", "GET", "/api/reports", 403),
     Call("supervisor", "GET", "/api/reports/conversations", 200, query="?figure=handoffs"),
     Call("supervisor", "GET", "/api/reports/conversations", 400, query="?figure=luck"),
-    Call("supervisor", "GET", "/api/reports/conversations/{conversation}", 200),
+    Call("supervisor", "GET", REPORTED, 200),
+    Call("supervisor", "GET", REPORTED, 404, values={"conversation": "c_none"}),
     Call("supervisor", "GET", "/api/inbox", 200),
     Call("agent", "GET", "/api/inbox", 403),
     Call("supervisor", "GET", "/api/inbox/answers", 200),
     Call("supervisor", "GET", "/api/inbox/intents", 200),
     Call("supervisor", "POST", "/api/inbox/{cluster}/dismiss", 404),
+    Call("supervisor", "POST", "/api/inbox/{cluster}/add", 400, body={"messages": []}),
+    Call("supervisor", "POST", "/api/inbox/answers", 400, body={"file": "billing.yaml"}),
     Call("supervisor", "GET", "/api/alerts", 200),
     Call("supervisor", "GET", "/api/incidents", 200),
     Call("supervisor", "POST", "/api/incidents", 201, body={"intent": "refund", "texts": NOTICE}),
     Call("agent", "POST", "/api/incidents", 403, body={"intent": "refund", "texts": {}}),
     Call("supervisor", "DELETE", "/api/incidents/{intent}", 200),
+    Call("supervisor", "DELETE", "/api/incidents/{intent}", 404, values={"intent": "refund"}),
     Call("nobody", "POST", "/webhooks/rest/webhook", 200, body={"sender": 7, "message": "refund"}),
     Call("nobody", "POST", "/webhooks/rest/webhook", 400, body={"sender": "s1"}),
     Call("nobody", "GET", "/healthz", 200),
     Call("nobody", "GET", "/metrics", 200),
     Call("nobody", "GET", "/ws/customer", 400),  # a plain GET, not an upgrade
+    Call("nobody", "GET", "/", 200),
     Call("nobody", "GET", "/console", 200),
+    Call("nobody", "GET", "/console/reports", 200),
+    Call("nobody", "GET", "/console/inbox", 200),
+    Call("nobody", "GET", "/console/conversations", 200),
     Call("nobody", "GET", "/widget.js", 200),
+    Call("nobody", "GET", "/widget/{name}", 200, values={"name": "console.css"}),
+    Call("nobody", "GET", "/widget/{name}", 404, values={"name": ".env"}),
+    Call("nobody", "GET", "/widget/vendor/{name}", 200, values={"name": "uPlot.iife.min.js"}),
 )
 
 
