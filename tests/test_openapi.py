@@ -4,6 +4,7 @@ real router (both ways), and real responses, on every backend, that match its sc
 from __future__ import annotations
 
 import copy
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,7 @@ from handoff_kit import AgentClient, desk_rulebook, make_agent
 from helpline.password import HashParams, Passwords
 from helpline.settings import Limits, Settings
 from helpline.store import SQLiteStore
+from helpline.store.alerts import alert_store
 from helpline.web.app import create_app
 from helpline.web.auth_settings import AuthSettings
 from helpline.web.keys import AUTH_SETTINGS
@@ -280,7 +282,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 @dataclass
 class Desk:
     """A running node with a history: a conversation handed to an agent, who answered and
-    left a note; its ticket; a notice posted; a signed-in supervisor."""
+    left a note; its ticket; a notice posted; a spike alert; a signed-in supervisor."""
 
     client: TestClient
     tokens: dict[str, str]
@@ -312,6 +314,9 @@ async def desk(
     notice = {"intent": "payment_failed", "texts": NOTICE}
     posted = await client.post("/api/incidents", json=notice, headers=_bearer(supervisor))
     assert posted.status == 201, await posted.text()
+    # a spike as another node's watcher would store it: /api/alerts reads the store
+    spike = dict(count=12, expected=2.5, since=time.time() - 600, now=time.time())
+    assert await alert_store(store).raise_alert("payment_failed", **spike) is not None
     return Desk(
         client,
         {"supervisor": supervisor, "agent": bob_token},
