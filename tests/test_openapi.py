@@ -247,7 +247,8 @@ CALLS = (
     Call("agent", "GET", "/api/inbox", 403),
     Call("supervisor", "GET", "/api/inbox/answers", 200),
     Call("supervisor", "GET", "/api/inbox/intents", 200),
-    Call("supervisor", "POST", "/api/inbox/{cluster}/dismiss", 404),
+    Call("supervisor", "POST", "/api/inbox/{cluster}/dismiss", 200),
+    Call("supervisor", "POST", "/api/inbox/{cluster}/dismiss", 404, values={"cluster": "none"}),
     Call("supervisor", "POST", "/api/inbox/{cluster}/add", 400, body={"messages": []}),
     Call("supervisor", "POST", "/api/inbox/answers", 400, body={"file": "billing.yaml"}),
     Call("supervisor", "GET", "/api/alerts", 200),
@@ -282,7 +283,8 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 @dataclass
 class Desk:
     """A running node with a history: a conversation handed to an agent, who answered and
-    left a note; its ticket; a notice posted; a spike alert; a signed-in supervisor."""
+    left a note, after a question the bot could not answer; its ticket; a notice posted; a
+    spike alert; a signed-in supervisor."""
 
     client: TestClient
     tokens: dict[str, str]
@@ -317,12 +319,14 @@ async def desk(
     # a spike as another node's watcher would store it: /api/alerts reads the store
     spike = dict(count=12, expected=2.5, since=time.time() - 600, now=time.time())
     assert await alert_store(store).raise_alert("payment_failed", **spike) is not None
+    inbox = await client.get("/api/inbox", headers=_bearer(supervisor))
+    [cluster] = (await inbox.json())["clusters"]
     return Desk(
         client,
         {"supervisor": supervisor, "agent": bob_token},
         {
             "id": conversation, "conversation": conversation, "ticket": ticket["id"],
-            "intent": "payment_failed", "cluster": "no-such-cluster",
+            "intent": "payment_failed", "cluster": cluster["id"],
         },
     )  # fmt: skip
 
@@ -330,6 +334,8 @@ async def desk(
 async def _answered_conversation(client: TestClient, agent_token: str) -> str:
     ann = await AgentClient.join(client, agent_token)
     customer = await Customer.join(client)
+    await customer.say("m0", "where is my parcel")  # the bot cannot say: the inbox has it
+    await customer.bot_reply()
     await customer.say("m1", "i want an agent")
     conversation: str = customer.ready["conversation"]
     await customer.next_of("conversation.status")  # queued: now it can be accepted
