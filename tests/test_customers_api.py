@@ -273,3 +273,69 @@ async def test_unknown_customers_bad_parameters_and_strangers_get_clear_errors(
         headers={**desk["boss"], "Content-Type": "application/json"},
     )
     assert bad_json.status == 400
+
+
+EARLIER = (
+    "INSERT INTO conversations (id, token, status, created_at, updated_at, customer_id,"
+    " customer_name, customer_email) VALUES ('c_1', 't1', 'closed', 10, 15, 'u-old', 'Ara',"
+    " 'ara@example.com')",
+    "INSERT INTO conversations (id, token, status, created_at, updated_at, customer_id,"
+    " customer_name) VALUES ('c_2', 't2', 'bot', 20, 25, 'u-old', 'Ara')",
+    "INSERT INTO conversations (id, token, status, created_at, updated_at)"
+    " VALUES ('c_3', 't3', 'bot', 30, 30)",
+)
+
+
+async def expect_backfilled(upgraded: Any) -> None:
+    page = await upgraded.find_customers(None, None, 10, None)
+    [ara] = page.customers
+    assert (ara.id, ara.name, ara.email, ara.attributes) == ("u-old", "Ara", "ara@example.com", {})
+    assert (ara.first_seen_at, ara.last_seen_at, ara.conversations) == (10.0, 25.0, 2)
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+async def test_customers_of_conversations_before_the_directory_are_listed_on_sqlite(
+    store: SQLiteStore, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    from helpline.store.migrations import MIGRATIONS, migrate
+
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old, isolation_level=None)
+    migrate(conn, MIGRATIONS[:-1])  # before the directory
+    for statement in EARLIER:
+        conn.execute(statement)
+    conn.close()
+    upgraded = SQLiteStore(old)
+    await upgraded.open()
+    try:
+        await expect_backfilled(upgraded)
+    finally:
+        await upgraded.close()
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)
+async def test_customers_of_conversations_before_the_directory_are_listed_on_postgresql(
+    store: SQLiteStore, postgres_server: str
+) -> None:
+    import asyncpg
+
+    from backends import fresh_schema
+    from helpline.store.postgres import PostgresStore
+    from helpline.store.postgres_migrations import MIGRATIONS, migrate
+
+    async with fresh_schema(postgres_server) as url:
+        conn = await asyncpg.connect(url)
+        try:
+            await migrate(conn, MIGRATIONS[:-1])  # before the directory
+            for statement in EARLIER:
+                await conn.execute(statement)
+        finally:
+            await conn.close()
+        upgraded = PostgresStore(url)
+        await upgraded.open()
+        try:
+            await expect_backfilled(upgraded)
+        finally:
+            await upgraded.close()

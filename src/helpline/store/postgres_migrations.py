@@ -146,7 +146,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # the ticket list and the SLA breach check read the unsolved tickets, oldest first
         "CREATE INDEX tickets_unsolved ON tickets (created_at) WHERE status != 'solved'",
     ),
-    # 10: customers as the console lists them: the signed identity as last seen (with the
+    # 9: customers, as SQLite's step 10: the signed identity as last seen (with the
     # attributes the host site passes) and agents' notes about the customer; filled from
     # the identified conversations so far, whose attributes were never sent
     (
