@@ -16,7 +16,7 @@
       attributesEmpty: '받은 정보가 없어요.', conversations: '대화', tickets: '티켓',
       ticketsEmpty: '티켓이 없어요.', notes: '고객 메모', notesEmpty: '아직 메모가 없어요.',
       noteLabel: '메모 추가 (상담원만 봐요)', addNote: '메모 추가', noteAdded: '메모를 추가했어요',
-      none: '조건에 맞는 고객이 없어요.', count: '고객 {n}명', countMore: '고객 {n}명 (더 있음)',
+      none: '조건에 맞는 고객이 없어요.', count: '고객 {n}명', countOne: '고객 1명', countMore: '고객 {n}명 (더 있음)',
       loading: '불러오는 중…', failed: '불러오지 못했어요: {m}',
       forbidden: '내 팀의 대화가 있는 고객만 볼 수 있어요.', notFound: '없는 고객이에요.',
       badRequest: '요청을 확인하세요 ({m})', name: '이름', email: '이메일', id: 'ID',
@@ -35,7 +35,7 @@
       attributesEmpty: 'Nothing passed.', conversations: 'Conversations', tickets: 'Tickets',
       ticketsEmpty: 'No tickets.', notes: 'Notes about the customer', notesEmpty: 'No notes yet.',
       noteLabel: 'Add a note (agents only)', addNote: 'Add note', noteAdded: 'Note added',
-      none: 'No customer matches.', count: '{n} customers', countMore: '{n} customers (more below)',
+      none: 'No customer matches.', count: '{n} customers', countOne: '1 customer', countMore: '{n} customers (more below)',
       loading: 'Loading…', failed: 'Could not load: {m}',
       forbidden: "Only customers with a conversation of your teams can be shown.",
       notFound: 'No such customer.', badRequest: 'Check the request ({m})', name: 'Name',
@@ -122,7 +122,8 @@
     list.textContent = '';
     S.customers.forEach(function (c) { list.appendChild(entry(c)); });
     var n = S.customers.length;
-    $('status-line').textContent = !n ? T.none : fmt(S.next ? T.countMore : T.count, { n: n });
+    $('status-line').textContent = !n ? T.none : S.next ? fmt(T.countMore, { n: n })
+      : n === 1 ? T.countOne : fmt(T.count, { n: n });
     $('more').hidden = !S.next;
   }
 
@@ -203,7 +204,7 @@
     var link = li.appendChild(el('a', null, when(v.started_at) + ' · ' + (T['status_' + v.status] || v.status)));
     link.href = '/console/conversations?open=' + encodeURIComponent(v.id);
     link.setAttribute('aria-label', T.openConversation + ': ' + link.textContent);
-    if (v.team) li.appendChild(el('span', 'badge', v.team));
+    if (v.team) li.append(' ', el('span', 'badge', v.team));
     return li;
   }
 

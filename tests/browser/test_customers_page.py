@@ -58,6 +58,7 @@ def test_a_profile_opens_from_the_conversation_with_the_sites_attributes(
     expect(profile.locator("#profile-identity")).to_contain_text(customer_id)
     expect(profile.locator("#profile-conversations li")).to_have_count(1)
     expect(profile.locator("#cards .entry", has_text=name)).to_have_count(1)
+    expect(profile.locator("#status-line")).to_have_text("1 customer")
     assert serious_findings(profile, axe_source) == []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     profile.screenshot(path=str(SCREENSHOTS / "customers-en.png"))  # web_widget/README
