@@ -339,3 +339,18 @@ async def test_customers_of_conversations_before_the_directory_are_listed_on_pos
             await expect_backfilled(upgraded)
         finally:
             await upgraded.close()
+
+
+async def test_an_id_with_a_slash_or_korean_letters_reaches_its_profile(
+    client: TestClient, store: SQLiteStore
+) -> None:
+    await store.remember_customer("org/고객-1", name=None, email=None, attributes={}, now=1.0)
+    await conversation(store, [Said("hi")], now=2.0, customer=("org/고객-1", "X"))
+    boss = await cookie(store, "Boss", (), role="supervisor")
+
+    profile = await got(client, "/api/customers/org%2F%EA%B3%A0%EA%B0%9D-1", boss)
+    posted = await client.post(
+        "/api/customers/org%2F%EA%B3%A0%EA%B0%9D-1/notes", json={"text": "ok"}, headers=boss
+    )
+
+    assert profile["id"] == "org/고객-1" and posted.status == 201
