@@ -32,7 +32,8 @@
       status_offline: '부재 중', status_open: '열림', status_pending: '보류', status_solved: '해결됨',
       priority_low: '낮음', priority_normal: '보통', priority_high: '높음', priority_urgent: '긴급',
       csat: '만족도 {n}/5', ticket: '티켓 {s}', error: '요청을 처리하지 못했어요: {m}',
-      conversationsLink: '대화 목록'
+      conversationsLink: '대화 목록',
+      customersLink: '고객 목록', profileLink: '고객 프로필 열기'
     },
     en: {
       title: 'Helpline console', skip: 'Skip to the conversation', language: 'Language', presence: 'Status',
@@ -62,7 +63,8 @@
       status_offline: 'offline', status_open: 'open', status_pending: 'pending', status_solved: 'solved',
       priority_low: 'low', priority_normal: 'normal', priority_high: 'high', priority_urgent: 'urgent',
       csat: 'CSAT {n}/5', ticket: 'ticket {s}', error: 'The request failed: {m}',
-      conversationsLink: 'Conversations'
+      conversationsLink: 'Conversations',
+      customersLink: 'Customers', profileLink: "Open the customer's profile"
     }
   };
   var LANG_KEY = 'helpline-console:lang';
@@ -641,6 +643,9 @@
       if (!row[1]) return;
       dl.append(el('dt', null, row[0]), el('dd', null, String(row[1])));
     });
+    // only a verified customer has a profile (an anonymous one is just this conversation)
+    $('profile-link').hidden = !c.id;
+    if (c.id) $('profile-link').href = '/console/customers?open=' + encodeURIComponent(c.id);
     var list = $('history');
     list.textContent = '';
     conv.history.forEach(function (h) { list.appendChild(historyItem(h)); });

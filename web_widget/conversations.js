@@ -7,6 +7,7 @@
   var STRINGS = {
     ko: {
       title: '대화 목록', skip: '결과로 건너뛰기', pages: '콘솔 화면', deskLink: '실시간 상담',
+      customersLink: '고객 목록', profileLink: '고객 프로필 열기',
       conversationsLink: '대화 목록', language: '언어',
       signedOut: '먼저 상담 콘솔에서 로그인하세요.', signInLink: '콘솔로 가기',
       filters: '대화 필터', query: '메시지, 메모, 태그, 고객 검색', status: '상태', any: '전체',
@@ -26,6 +27,7 @@
     },
     en: {
       title: 'Conversations', skip: 'Skip to the results', pages: 'Console pages', deskLink: 'Live desk',
+      customersLink: 'Customers', profileLink: "Open the customer's profile",
       conversationsLink: 'Conversations', language: 'Language',
       signedOut: 'Sign in on the console first.', signInLink: 'Go to the console',
       filters: 'Filter conversations', query: 'Search messages, notes, tags, customers',
@@ -212,6 +214,9 @@
     $('reader-none').hidden = true;
     $('reader-body').hidden = false;
     $('reader-title').textContent = displayName(c);
+    // a verified customer's profile: every conversation of theirs, attributes, notes
+    $('reader-profile').hidden = !c.customer.id;
+    if (c.customer.id) $('reader-profile').href = '/console/customers?open=' + encodeURIComponent(c.customer.id);
     var meta = $('reader-meta');
     meta.textContent = '';
     var tickets = c.tickets.map(function (t) {

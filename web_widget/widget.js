@@ -882,6 +882,8 @@
   function identify(who) {
     who = who || {};
     var next = { id: String(who.id || ''), name: who.name || null, email: who.email || null, signature: who.signature || null };
+    // passed on as given: the host site signed this very object (docs/protocol.md)
+    if (who.attributes && typeof who.attributes === 'object') next.attributes = who.attributes;
     var previous = load('identity', null);
     state.identity = next;
     save('identity', { id: next.id });

@@ -148,3 +148,21 @@ class TicketError(RefusedError):
 
     code: not_found (no such ticket or agent), bad_request (the request itself is wrong),
     forbidden (not for this role), conflict (the conversation's state stands in the way)."""
+
+
+class AttributesError(HelplineError):
+    """A signed identity's attributes of the wrong shape or size; `message` names what."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class CustomerError(RefusedError):
+    """A customers list, profile or note request that cannot be answered as asked.
+
+    code: bad_request (a parameter or note is malformed; message names it), forbidden (a
+    customer of no conversation of this agent's teams), not_found (no such customer)."""

@@ -7,7 +7,10 @@ import hmac
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
+
+from helpline.errors import AttributesError
 
 # The REST channel's senders live under this prefix (their conversations' tokens, the id
 # custom actions see), and a signed identity may not claim it: a REST client, which proves
@@ -16,6 +19,19 @@ REST_PREFIX = "rest:"
 
 _HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 _canonical = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ordered = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode
+
+# Attributes are a label or two for the agent (plan, country), not a data store: a few
+# short values keep the hello frame and each customer row small.
+MAX_ATTRIBUTES = 20
+MAX_ATTRIBUTE_KEY_CHARS = 40
+MAX_ATTRIBUTE_VALUE_CHARS = 200
+MAX_ATTRIBUTES_BYTES = 2048
+_ATTRIBUTE_KEY = re.compile(r"[A-Za-z0-9_.\-]+")
+# Integers only, within JavaScript's exact range: Python and JavaScript print every such
+# number alike, which they do not for floats (1e-07 against 1e-7), and a signature needs
+# the same bytes on both sides.
+_MAX_SAFE_INTEGER = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -23,6 +39,7 @@ class Identity:
     customer_id: str
     name: str | None = None
     email: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
 
 
 def identity_payload(customer_id: str, name: str | None, email: str | None) -> bytes:
@@ -35,6 +52,65 @@ def identity_payload(customer_id: str, name: str | None, email: str | None) -> b
     email could be used to read someone else's answers. UnicodeEncodeError for a lone
     surrogate (a string no host site can have signed)."""
     return _canonical([customer_id, name or None, email or None]).encode()
+
+
+def attributed_payloads(
+    customer_id: str, name: str | None, email: str | None, attributes: dict[str, Any]
+) -> list[bytes]:
+    """What the host site signs when it passes attributes: [id, name, email, attributes],
+    the object with its keys sorted (Python's `sort_keys=True`), or in the order the claim
+    carries them (`JSON.stringify` of the very object the widget is given): either is the
+    same content under the same secret."""
+    fields = [customer_id, name or None, email or None]
+    sorted_form = _ordered([*fields, attributes]).encode()
+    given_form = _canonical([*fields, attributes]).encode()
+    return [sorted_form] if sorted_form == given_form else [sorted_form, given_form]
+
+
+def claimed_attributes(claim: Mapping[str, object] | None) -> dict[str, Any] | None:
+    """The claim's attributes checked for shape and size (None when it has none), before
+    any signature is looked at; AttributesError naming what is wrong, so the host site's
+    developer learns why, where a bad signature only makes the customer anonymous."""
+    if not isinstance(claim, Mapping) or claim.get("attributes") is None:
+        return None
+    attributes = claim["attributes"]
+    if not isinstance(attributes, dict):
+        raise AttributesError("identity.attributes: not a JSON object")
+    if len(attributes) > MAX_ATTRIBUTES:
+        raise AttributesError(f"identity.attributes: more than {MAX_ATTRIBUTES} attributes")
+    for key, value in attributes.items():
+        _check_attribute(key, value)
+    try:
+        size = len(_canonical(attributes).encode())
+    except UnicodeEncodeError:
+        raise AttributesError("identity.attributes: not valid UTF-8 text") from None
+    if size > MAX_ATTRIBUTES_BYTES:
+        raise AttributesError(
+            f"identity.attributes: {size} bytes as JSON, more than {MAX_ATTRIBUTES_BYTES}"
+        )
+    return attributes
+
+
+def _check_attribute(key: str, value: object) -> None:
+    if len(key) > MAX_ATTRIBUTE_KEY_CHARS or not _ATTRIBUTE_KEY.fullmatch(key):
+        raise AttributesError(
+            f"identity.attributes: {key[:MAX_ATTRIBUTE_KEY_CHARS]!r} is not a name of"
+            f" 1 to {MAX_ATTRIBUTE_KEY_CHARS} letters, digits, '_', '.' or '-'"
+        )
+    if isinstance(value, str):
+        if len(value) > MAX_ATTRIBUTE_VALUE_CHARS:
+            raise AttributesError(
+                f"identity.attributes.{key}: longer than {MAX_ATTRIBUTE_VALUE_CHARS} characters"
+            )
+    elif isinstance(value, bool) or value is None:
+        pass
+    elif isinstance(value, int):
+        if abs(value) > _MAX_SAFE_INTEGER:
+            raise AttributesError(f"identity.attributes.{key}: beyond 2^53 - 1")
+    else:
+        raise AttributesError(
+            f"identity.attributes.{key}: not a string, an integer, true, false or null"
+        )
 
 
 def legacy_payload(customer_id: str, name: str | None, email: str | None) -> bytes | None:
@@ -51,8 +127,19 @@ def sign_identity(secret: str, customer_id: str, name: str | None, email: str | 
     return _mac(secret, identity_payload(customer_id, name, email))
 
 
+def sign_attributed_identity(
+    secret: str, customer_id: str, name: str | None, email: str | None,
+    attributes: dict[str, Any],
+) -> str:  # fmt: skip
+    """Hex HMAC-SHA256 over the identity with its attributes (keys sorted)."""
+    return _mac(secret, attributed_payloads(customer_id, name, email, attributes)[0])
+
+
 def verify_identity(secret: str | None, claim: Mapping[str, object] | None) -> Identity | None:
-    """The identity if the claim's signature is valid; None for anything else, never trusted."""
+    """The identity if the claim's signature is valid; None for anything else, never trusted.
+    A claim with attributes must be signed with them: no older form covers them.
+    AttributesError for attributes of the wrong shape or size (claimed_attributes)."""
+    attributes = claimed_attributes(claim)
     if not secret or not isinstance(claim, Mapping):
         return None
     customer_id, signature = claim.get("id"), claim.get("signature")
@@ -64,18 +151,27 @@ def verify_identity(secret: str | None, claim: Mapping[str, object] | None) -> I
     if not (_optional_str(name) and _optional_str(email)):
         return None
     try:
-        payloads = [identity_payload(customer_id, name, email)]  # type: ignore[arg-type]
+        payloads = _payloads(customer_id, name, email, attributes)  # type: ignore[arg-type]
     except UnicodeEncodeError:
         return None  # a lone surrogate (a name cut mid-emoji): anonymous, as documented
-    legacy = legacy_payload(customer_id, name, email)  # type: ignore[arg-type]
-    if legacy is not None:
-        payloads.append(legacy)
     given = signature.lower()
     if not _HEX_DIGEST.fullmatch(given):
         return None  # and compare_digest refuses non-ASCII text
     if not any(hmac.compare_digest(_mac(secret, p), given) for p in payloads):
         return None
-    return Identity(customer_id, name or None, email or None)  # type: ignore[arg-type]
+    return Identity(customer_id, name or None, email or None, attributes or {})  # type: ignore[arg-type]
+
+
+def _payloads(
+    customer_id: str, name: str | None, email: str | None, attributes: dict[str, Any] | None
+) -> list[bytes]:
+    if attributes is not None:
+        return attributed_payloads(customer_id, name, email, attributes)
+    payloads = [identity_payload(customer_id, name, email)]
+    legacy = legacy_payload(customer_id, name, email)
+    if legacy is not None:
+        payloads.append(legacy)
+    return payloads
 
 
 def is_rest_token(token: str) -> bool:

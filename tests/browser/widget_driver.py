@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Locator, Page, WebSocketRoute, expect
 
-from helpline.identity import sign_identity
+from helpline.identity import sign_attributed_identity, sign_identity
 
 IDENTITY_SECRET = "browser-tests-identity-secret"  # the host site's HMAC key in these tests
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
@@ -37,10 +38,25 @@ class Widget:
         expect(self.panel).to_be_visible()
         return self
 
-    def identify(self, customer_id: str, name: str, email: str | None = None) -> Widget:
+    def identify(
+        self, customer_id: str, name: str, email: str | None = None,
+        attributes: dict[str, Any] | None = None,
+    ) -> Widget:  # fmt: skip
         """Helpline.identify with a valid signature, as the host site's server makes one."""
-        signature = sign_identity(IDENTITY_SECRET, customer_id, name, email)
-        who = {"id": customer_id, "name": name, "email": email, "signature": signature}
+        if attributes is None:
+            signature = sign_identity(IDENTITY_SECRET, customer_id, name, email)
+        else:
+            signature = sign_attributed_identity(
+                IDENTITY_SECRET, customer_id, name, email, attributes
+            )
+        who: dict[str, Any] = {
+            "id": customer_id,
+            "name": name,
+            "email": email,
+            "signature": signature,
+        }
+        if attributes is not None:
+            who["attributes"] = attributes
         self.page.evaluate("who => Helpline.identify(who)", who)
         return self
 

@@ -20,6 +20,7 @@ from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.service.observer import TurnObserver
 from helpline.service.rules_holder import RulesHolder
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
+from helpline.store.customer_directory import CustomerDirectoryStore
 from helpline.store.customers import customer_store
 from helpline.turn import ConversationState, Turn
 
@@ -135,6 +136,13 @@ class ConversationService:
         """Resume the conversation hello's token names, or a verified customer's latest open
         one (their other device), or start (and greet) a new one. `admit` is asked before a
         new one only (it raises to refuse it): a resume is never refused by a limit."""
+        if identity is not None and isinstance(self.store, CustomerDirectoryStore):
+            # every signed hello, so the directory shows the name, email and attributes
+            # as the host site last signed them, and when the customer was last here
+            await self.store.remember_customer(
+                identity.customer_id, name=identity.name, email=identity.email,
+                attributes=identity.attributes, now=self.clock(),
+            )  # fmt: skip
         if hello.token and not is_rest_token(hello.token):  # REST senders resume by REST only
             found = await self.store.conversation_by_token(hello.token)
             if found is not None and _may_resume(found, identity):

@@ -26,6 +26,7 @@ HELLO_TIMEOUT = "hello_timeout"  # no session.hello soon after the upgrade: then
 UNAVAILABLE = "unavailable"  # a backend is down: resend later (retryable)
 SERVER_ERROR = "server_error"
 BAD_EMAIL = "bad_email"
+BAD_ATTRIBUTES = "bad_attributes"  # a hello's identity.attributes too large or malformed
 EMAIL_UNAVAILABLE = "email_unavailable"  # no SMTP server: an email.submit is refused
 
 

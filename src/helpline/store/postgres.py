@@ -15,6 +15,7 @@ from helpline.store import (
     postgres_agents,
     postgres_alerts,
     postgres_conversations,
+    postgres_customers,
     postgres_handoff,
     postgres_inbox,
     postgres_mail,
@@ -25,6 +26,7 @@ from helpline.store import (
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
 from helpline.store.base import Store
+from helpline.store.customer_directory import CustomerDirectoryStore
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
 from helpline.store.inbox import InboxStore
@@ -82,6 +84,7 @@ class PostgresStore(
     AlertStore,
     SearchStore,
     TicketStore,
+    CustomerDirectoryStore,
 ):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
@@ -167,6 +170,12 @@ class PostgresStore(
     ticket_list = _operation(postgres_tickets.ticket_list)
     change_ticket = _operation(postgres_tickets.change_ticket)
     add_breach = _operation(postgres_tickets.add_breach)
+    remember_customer = _operation(postgres_customers.remember_customer)
+    find_customers = _operation(postgres_customers.find_customers)
+    customer = _operation(postgres_customers.customer)
+    customer_visible = _operation(postgres_customers.customer_visible)
+    add_customer_note = _operation(postgres_customers.add_customer_note)
+    customer_notes = _operation(postgres_customers.customer_notes)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

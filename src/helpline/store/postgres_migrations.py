@@ -146,6 +146,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # the ticket list and the SLA breach check read the unsolved tickets, oldest first
         "CREATE INDEX tickets_unsolved ON tickets (created_at) WHERE status != 'solved'",
     ),
+    # 9: customers, as SQLite's step 10: the signed identity as last seen (with the
+    # attributes the host site passes) and agents' notes about the customer; filled from
+    # the identified conversations so far, whose attributes were never sent
+    (
+        """CREATE TABLE customers (
+            id TEXT PRIMARY KEY,
+            name TEXT,
+            email TEXT,
+            attributes TEXT NOT NULL DEFAULT '{}',  -- a JSON object, identity.py's limits
+            first_seen_at DOUBLE PRECISION NOT NULL,
+            last_seen_at DOUBLE PRECISION NOT NULL
+        )""",
+        "CREATE INDEX customers_by_last_seen ON customers (last_seen_at, id)",
+        """INSERT INTO customers (id, name, email, first_seen_at, last_seen_at)
+            SELECT customer_id, MAX(customer_name), MAX(customer_email), MIN(created_at),
+                   MAX(updated_at)
+            FROM conversations WHERE customer_id IS NOT NULL GROUP BY customer_id""",
+        """CREATE TABLE customer_notes (
+            id BIGSERIAL PRIMARY KEY,
+            customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+            agent_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL
+        )""",
+        "CREATE INDEX customer_notes_by_customer ON customer_notes (customer_id, id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,6 +14,7 @@ from helpline.store import (
     sqlite_agents,
     sqlite_alerts,
     sqlite_conversations,
+    sqlite_customers,
     sqlite_handoff,
     sqlite_inbox,
     sqlite_mail,
@@ -24,6 +25,7 @@ from helpline.store import (
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
 from helpline.store.base import Store
+from helpline.store.customer_directory import CustomerDirectoryStore
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
 from helpline.store.inbox import InboxStore
@@ -114,6 +116,7 @@ class SQLiteStore(
     AlertStore,
     SearchStore,
     TicketStore,
+    CustomerDirectoryStore,
 ):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
@@ -199,6 +202,12 @@ class SQLiteStore(
     ticket_list = _operation(sqlite_tickets.ticket_list)
     change_ticket = _operation(sqlite_tickets.change_ticket)
     add_breach = _operation(sqlite_tickets.add_breach)
+    remember_customer = _operation(sqlite_customers.remember_customer)
+    find_customers = _operation(sqlite_customers.find_customers)
+    customer = _operation(sqlite_customers.customer)
+    customer_visible = _operation(sqlite_customers.customer_visible)
+    add_customer_note = _operation(sqlite_customers.add_customer_note)
+    customer_notes = _operation(sqlite_customers.customer_notes)
 
     def __init__(
         self,

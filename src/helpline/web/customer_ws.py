@@ -12,7 +12,7 @@ from aiohttp import WSCloseCode, web
 
 from helpline.address import normalise_address
 from helpline.bus.base import Subscription, conversation_topic
-from helpline.errors import BusOverflowError, ProtocolError
+from helpline.errors import AttributesError, BusOverflowError, ProtocolError
 from helpline.identity import Identity, verify_identity
 from helpline.service import frames
 from helpline.service.conversation import ConversationService
@@ -226,7 +226,10 @@ def _verified(secret: str | None, claim: Mapping[str, Any] | None) -> Identity |
     forged or stale identity makes an anonymous customer, never an error."""
     if claim is None:
         return None
-    identity = verify_identity(secret, claim)
+    try:
+        identity = verify_identity(secret, claim)
+    except AttributesError as exc:
+        raise ProtocolError(frames.BAD_ATTRIBUTES, exc.message) from None
     if identity is None:
         log.debug("identity claim ignored: not signed with the configured secret")
         return None
@@ -236,4 +239,4 @@ def _verified(secret: str | None, claim: Mapping[str, Any] | None) -> Identity |
     name = (identity.name or "").strip()[:MAX_CUSTOMER_NAME_CHARS] or None
     # signed, but still an address we must be able to send to
     email = normalise_address(identity.email) if identity.email else None
-    return Identity(identity.customer_id, name, email)
+    return Identity(identity.customer_id, name, email, identity.attributes)

@@ -9,6 +9,7 @@ from helpline.web.alerts import setup_alerts
 from helpline.web.auth import setup_auth
 from helpline.web.conversations import setup_conversations
 from helpline.web.customer_ws import customer_ws
+from helpline.web.customers import setup_customers
 from helpline.web.health import healthz
 from helpline.web.inbox import setup_inbox
 from helpline.web.login import login, logout, me
@@ -48,4 +49,5 @@ def setup_routes(app: web.Application) -> None:
     setup_inbox(app)  # /api/inbox: authors and supervisors
     setup_alerts(app)  # /api/alerts, /api/incidents: notices posted by supervisors
     setup_conversations(app)  # /api/conversations and /console/conversations: agents
+    setup_customers(app)  # /api/customers and /console/customers: agents
     setup_tickets(app)  # /api/tickets: agents their teams', supervisors all; SLA breach check
