@@ -38,6 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.store.alerts",
             "helpline.store.search",
             "helpline.store.tickets",
+            "helpline.store.canned",
         ),
     ),
     ("service", ("helpline.service",)),  # conversation turns, the agent desk, mail; no aiohttp

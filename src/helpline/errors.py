@@ -148,3 +148,9 @@ class TicketError(RefusedError):
 
     code: not_found (no such ticket or agent), bad_request (the request itself is wrong),
     forbidden (not for this role), conflict (the conversation's state stands in the way)."""
+
+
+class CannedError(RefusedError):
+    """A canned answer that cannot be added, changed or deleted as asked; nothing was
+    written. code: not_found, bad_request (message names the field), forbidden (not a
+    supervisor), conflict (the shortcut is taken)."""

@@ -14,6 +14,7 @@ from helpline.errors import StoreError
 from helpline.store import (
     postgres_agents,
     postgres_alerts,
+    postgres_canned,
     postgres_conversations,
     postgres_handoff,
     postgres_inbox,
@@ -25,6 +26,7 @@ from helpline.store import (
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
 from helpline.store.base import Store
+from helpline.store.canned import CannedStore
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
 from helpline.store.inbox import InboxStore
@@ -82,6 +84,7 @@ class PostgresStore(
     AlertStore,
     SearchStore,
     TicketStore,
+    CannedStore,
 ):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
@@ -167,6 +170,11 @@ class PostgresStore(
     ticket_list = _operation(postgres_tickets.ticket_list)
     change_ticket = _operation(postgres_tickets.change_ticket)
     add_breach = _operation(postgres_tickets.add_breach)
+
+    canned_answers = _operation(postgres_canned.canned_answers)
+    add_canned = _operation(postgres_canned.add_canned)
+    change_canned = _operation(postgres_canned.change_canned)
+    delete_canned = _operation(postgres_canned.delete_canned)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

@@ -146,6 +146,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         # the ticket list and the SLA breach check read the unsolved tickets, oldest first
         "CREATE INDEX tickets_unsolved ON tickets (created_at) WHERE status != 'solved'",
     ),
+    # 9: canned answers, as SQLite's step 10; the shortcut's uniqueness is
+    # the index's, so two supervisors adding one at once cannot both succeed
+    (
+        """CREATE TABLE canned_answers (
+            id TEXT PRIMARY KEY,
+            shortcut TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            bodies TEXT NOT NULL,  -- JSON: language -> text
+            team TEXT,  -- NULL: every agent
+            created_by TEXT NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

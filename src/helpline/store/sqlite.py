@@ -13,6 +13,7 @@ from helpline.errors import StoreError
 from helpline.store import (
     sqlite_agents,
     sqlite_alerts,
+    sqlite_canned,
     sqlite_conversations,
     sqlite_handoff,
     sqlite_inbox,
@@ -24,6 +25,7 @@ from helpline.store import (
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
 from helpline.store.base import Store
+from helpline.store.canned import CannedStore
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
 from helpline.store.inbox import InboxStore
@@ -114,6 +116,7 @@ class SQLiteStore(
     AlertStore,
     SearchStore,
     TicketStore,
+    CannedStore,
 ):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
@@ -199,6 +202,11 @@ class SQLiteStore(
     ticket_list = _operation(sqlite_tickets.ticket_list)
     change_ticket = _operation(sqlite_tickets.change_ticket)
     add_breach = _operation(sqlite_tickets.add_breach)
+
+    canned_answers = _operation(sqlite_canned.canned_answers)
+    add_canned = _operation(sqlite_canned.add_canned)
+    change_canned = _operation(sqlite_canned.change_canned)
+    delete_canned = _operation(sqlite_canned.delete_canned)
 
     def __init__(
         self,
