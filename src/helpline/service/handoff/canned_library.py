@@ -74,6 +74,11 @@ class CannedLibrary:
     def answers(self, agent: Agent) -> list[CannedAnswer]:
         return [a for a in self._answers if may_use(agent, a)]
 
+    @property
+    def every_answer(self) -> tuple[CannedAnswer, ...]:
+        """This node's copy, every team's."""
+        return self._answers
+
     async def load(self) -> None:
         self._answers, self._indexes = tuple(await self.store.canned_answers()), {}
         async with self._changed:
