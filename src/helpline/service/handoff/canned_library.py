@@ -100,7 +100,7 @@ class CannedLibrary:
         for answer in self._answers:
             if answer.shortcut.startswith(wanted):
                 scores[answer.id] = SHORTCUT_SCORE
-        index = self._index(language)
+        index = self.index_for(language)
         processed = utils.default_process(wanted)
         if processed and index.texts:
             found = process.extract(processed, index.texts, scorer=fuzz.WRatio, processor=None,
@@ -178,7 +178,8 @@ class CannedLibrary:
         except HelplineError as exc:
             log.warning("canned answer change not published (%s); nodes re-read soon", exc)
 
-    def _index(self, language: str) -> Index:
+    def index_for(self, language: str) -> Index:
+        """This copy's index in language, built on first use."""
         index = self._indexes.get(language)
         if index is None:
             texts: list[str] = []
