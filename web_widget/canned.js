@@ -16,7 +16,7 @@
       placeholderHint: '{customer_name}, {agent_name}은 상담원이 답변을 넣을 때 채워져요.',
       add: '추가', save: '저장', cancel: '수정 취소', listTitle: '답변 목록', edit: '수정', remove: '삭제',
       editLabel: '/{shortcut} 수정', removeLabel: '/{shortcut} 삭제', confirmRemove: '/{shortcut} 답변을 삭제할까요?',
-      everyone: '모든 팀', teamOf: '팀: {team}', count: '답변 {n}개', none: '아직 자주 쓰는 답변이 없어요.',
+      everyone: '모든 팀', teamOf: '팀: {team}', count: '답변 {n}개', countOne: '답변 1개', none: '아직 자주 쓰는 답변이 없어요.',
       added: '/{shortcut} 답변을 추가했어요.', saved: '/{shortcut} 답변을 저장했어요.', removed: '/{shortcut} 답변을 삭제했어요.',
       needBody: '한국어나 영어 답변을 하나 이상 쓰세요.', taken: '이미 쓰는 단축어예요: {m}',
       forbidden: '관리자만 할 수 있어요.', notFound: '없는 답변이에요. 목록을 새로 불러왔어요.',
@@ -34,7 +34,7 @@
       placeholderHint: '{customer_name} and {agent_name} are filled in when an agent inserts the answer.',
       add: 'Add', save: 'Save', cancel: 'Cancel editing', listTitle: 'Answers', edit: 'Edit', remove: 'Delete',
       editLabel: 'Edit /{shortcut}', removeLabel: 'Delete /{shortcut}', confirmRemove: 'Delete the answer /{shortcut}?',
-      everyone: 'Every team', teamOf: 'Team: {team}', count: '{n} answers', none: 'No canned answers yet.',
+      everyone: 'Every team', teamOf: 'Team: {team}', count: '{n} answers', countOne: '1 answer', none: 'No canned answers yet.',
       added: 'Added /{shortcut}.', saved: 'Saved /{shortcut}.', removed: 'Deleted /{shortcut}.',
       needBody: 'Write the answer in Korean or English, or both.', taken: 'That shortcut is taken: {m}',
       forbidden: 'Only supervisors can do that.', notFound: 'No such answer; the list is read again.',
@@ -118,7 +118,8 @@
     var list = $('answers');
     list.textContent = '';
     S.answers.forEach(function (a) { list.appendChild(answerItem(a)); });
-    $('status-line').textContent = S.answers.length ? fmt(T.count, { n: S.answers.length }) : T.none;
+    var n = S.answers.length;
+    $('status-line').textContent = n === 1 ? T.countOne : n ? fmt(T.count, { n: n }) : T.none;
   }
 
   function answerItem(a) {
