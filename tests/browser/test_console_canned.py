@@ -95,3 +95,22 @@ def test_the_page_reads_in_korean_and_an_answer_is_edited_and_deleted(
     supervisor_page.once("dialog", lambda dialog: dialog.accept())
     supervisor_page.get_by_role("button", name=f"/{shortcut} 삭제").click()
     expect(entry).to_have_count(0)
+
+
+def test_an_agent_reads_the_answers_but_gets_no_form(
+    console: Console, supervisor_page: Page, axe_source: str
+) -> None:
+    shortcut = "hours" + uuid.uuid4().hex[:4]
+    supervisor_page.goto("/console/canned")
+    add_answer(supervisor_page, shortcut)
+    expect(supervisor_page.locator("#answers .entry", has_text="/" + shortcut)).to_be_visible()
+    expect(console.page.get_by_role("link", name="Canned answers")).to_be_hidden()
+
+    page = console.page.context.new_page()  # the console stays open: its fixture signs off there
+    page.goto("/console/canned")
+
+    expect(page.locator("#read-only")).to_be_visible()
+    expect(page.locator("#editor")).to_be_hidden()
+    expect(page.locator("#answers .entry", has_text="/" + shortcut)).to_be_visible()
+    expect(page.get_by_role("button", name=f"Edit /{shortcut}")).to_have_count(0)
+    assert serious_findings(page, axe_source) == []
