@@ -8,7 +8,7 @@
       title: 'Helpline 상담 콘솔', skip: '대화로 건너뛰기', language: '언어', presence: '상태',
       online: '상담 가능', away: '자리 비움', logout: '로그아웃',
       reports: '리포트', // the header's link to /console/reports, for supervisors
-      inboxLink: '미응답 수신함',
+      inboxLink: '미응답 수신함', cannedLink: '자주 쓰는 답변 관리',
       loginTitle: '상담원 로그인', email: '이메일', password: '비밀번호', signIn: '로그인',
       badLogin: '이메일 또는 비밀번호가 맞지 않아요.', tooMany: '로그인 시도가 너무 많아요. {s}초 후에 다시 해 주세요.',
       loginFailed: '로그인하지 못했어요. 잠시 후 다시 해 주세요.',
@@ -39,7 +39,7 @@
       title: 'Helpline console', skip: 'Skip to the conversation', language: 'Language', presence: 'Status',
       online: 'Online', away: 'Away', logout: 'Log out',
       reports: 'Reports',
-      inboxLink: 'Unanswered inbox',
+      inboxLink: 'Unanswered inbox', cannedLink: 'Canned answers',
       loginTitle: 'Agent sign-in', email: 'Email', password: 'Password', signIn: 'Sign in',
       badLogin: 'Wrong email or password.', tooMany: 'Too many attempts. Try again in {s} s.',
       loginFailed: 'Could not sign in. Please try again shortly.',
@@ -435,6 +435,7 @@
     $('agent-name').textContent = S.agent.name || S.agent.email || '';
     $('reports-link').hidden = S.agent.role !== 'supervisor'; // the page and its API are theirs
     $('inbox-link').hidden = ['author', 'supervisor'].indexOf(S.agent.role) < 0; // as /api/inbox allows
+    $('canned-link').hidden = S.agent.role !== 'supervisor'; // they write the answers
     if (presence === 'online' || presence === 'away') $('presence').value = presence;
     if (presence) $('who').dataset.presence = presence; // as the server last confirmed it
     var teams = $('teams');
@@ -735,7 +736,7 @@
       li.id = 'canned-' + i;
       li.setAttribute('role', 'option');
       li.setAttribute('aria-selected', String(i === S.canned.index));
-      li.append(el('span', 'c-title', r.title || r.intent), el('span', 'c-text', r.text));
+      li.append(el('span', 'c-title', (r.shortcut ? r.shortcut + ' · ' : '') + (r.title || r.intent)), el('span', 'c-text', r.text));
       li.addEventListener('mousedown', function (ev) { ev.preventDefault(); insertCanned(i); });
       list.appendChild(li);
     });

@@ -166,3 +166,9 @@ class CustomerError(RefusedError):
 
     code: bad_request (a parameter or note is malformed; message names it), forbidden (a
     customer of no conversation of this agent's teams), not_found (no such customer)."""
+
+
+class CannedError(RefusedError):
+    """A canned answer that cannot be added, changed or deleted as asked; nothing was
+    written. code: not_found, bad_request (message names the field), forbidden (not a
+    supervisor), conflict (the shortcut is taken)."""

@@ -183,6 +183,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX customer_notes_by_customer ON customer_notes (customer_id, id)",
     ),
+    # 11: canned answers supervisors write (store/canned.py); the shortcut's uniqueness is
+    # the index's, so two supervisors adding one at once cannot both succeed
+    (
+        """CREATE TABLE canned_answers (
+            id TEXT PRIMARY KEY,
+            shortcut TEXT NOT NULL UNIQUE,
+            title TEXT NOT NULL,
+            bodies TEXT NOT NULL,  -- JSON: language -> text
+            team TEXT,  -- NULL: every agent
+            created_by TEXT NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,6 +14,7 @@ from helpline.errors import StoreError
 from helpline.store import (
     postgres_agents,
     postgres_alerts,
+    postgres_canned,
     postgres_conversations,
     postgres_customers,
     postgres_handoff,
@@ -26,6 +27,7 @@ from helpline.store import (
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
 from helpline.store.base import Store
+from helpline.store.canned import CannedStore
 from helpline.store.customer_directory import CustomerDirectoryStore
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
@@ -85,6 +87,7 @@ class PostgresStore(
     SearchStore,
     TicketStore,
     CustomerDirectoryStore,
+    CannedStore,
 ):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
@@ -176,6 +179,11 @@ class PostgresStore(
     customer_visible = _operation(postgres_customers.customer_visible)
     add_customer_note = _operation(postgres_customers.add_customer_note)
     customer_notes = _operation(postgres_customers.customer_notes)
+
+    canned_answers = _operation(postgres_canned.canned_answers)
+    add_canned = _operation(postgres_canned.add_canned)
+    change_canned = _operation(postgres_canned.change_canned)
+    delete_canned = _operation(postgres_canned.delete_canned)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

@@ -13,6 +13,7 @@ from helpline.errors import StoreError
 from helpline.store import (
     sqlite_agents,
     sqlite_alerts,
+    sqlite_canned,
     sqlite_conversations,
     sqlite_customers,
     sqlite_handoff,
@@ -25,6 +26,7 @@ from helpline.store import (
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
 from helpline.store.base import Store
+from helpline.store.canned import CannedStore
 from helpline.store.customer_directory import CustomerDirectoryStore
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore
@@ -117,6 +119,7 @@ class SQLiteStore(
     SearchStore,
     TicketStore,
     CustomerDirectoryStore,
+    CannedStore,
 ):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
@@ -208,6 +211,11 @@ class SQLiteStore(
     customer_visible = _operation(sqlite_customers.customer_visible)
     add_customer_note = _operation(sqlite_customers.add_customer_note)
     customer_notes = _operation(sqlite_customers.customer_notes)
+
+    canned_answers = _operation(sqlite_canned.canned_answers)
+    add_canned = _operation(sqlite_canned.add_canned)
+    change_canned = _operation(sqlite_canned.change_canned)
+    delete_canned = _operation(sqlite_canned.delete_canned)
 
     def __init__(
         self,

@@ -179,7 +179,7 @@ class AgentSession(SocketSession[AgentFrame]):
 
     async def _canned(self, frame: CannedSearch) -> None:
         cid, query = frame.conversation, frame.query
-        results = self.desk.canned(cid, query)
+        results = await self.desk.canned(self.agent, cid, query)
         await self.send(
             {"type": "canned.results", "conversation": cid, "query": query, "results": results}
         )

@@ -13,6 +13,7 @@ from helpline.service.alert.incident import IncidentBoard
 from helpline.service.alert.watch import SpikeWatcher
 from helpline.service.conversation import ConversationService
 from helpline.service.handoff.actions import AgentDesk
+from helpline.service.handoff.canned_library import CannedLibrary
 from helpline.service.handoff.service import HandoffService
 from helpline.service.inbox import InboxService
 from helpline.service.mail import Mailer
@@ -47,3 +48,4 @@ INCIDENTS = web.AppKey("incidents", IncidentBoard)  # the standing incident noti
 ADMISSION = web.AppKey("admission", Admission)  # per-address socket and conversation counts
 TICKETS = web.AppKey("tickets", TicketDesk)  # tickets with SLA due times, supervisors' changes
 BREACH_WATCH = web.AppKey("breach_watch", BreachWatch)  # this node's SLA breach check
+CANNED = web.AppKey("canned", CannedLibrary)  # this node's copy of the canned answers

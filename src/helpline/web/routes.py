@@ -7,6 +7,7 @@ from aiohttp import web
 from helpline.web.agent_ws import agent_ws
 from helpline.web.alerts import setup_alerts
 from helpline.web.auth import setup_auth
+from helpline.web.canned import setup_canned
 from helpline.web.conversations import setup_conversations
 from helpline.web.customer_ws import customer_ws
 from helpline.web.customers import setup_customers
@@ -51,3 +52,4 @@ def setup_routes(app: web.Application) -> None:
     setup_conversations(app)  # /api/conversations and /console/conversations: agents
     setup_customers(app)  # /api/customers and /console/customers: agents
     setup_tickets(app)  # /api/tickets: agents their teams', supervisors all; SLA breach check
+    setup_canned(app)  # /api/canned: agents read, supervisors write; /console/canned

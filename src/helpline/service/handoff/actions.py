@@ -11,6 +11,7 @@ from helpline.bus.base import conversation_topic
 from helpline.errors import MailError, ProtocolError
 from helpline.service import frames
 from helpline.service.handoff import canned, desk, topics
+from helpline.service.handoff.canned_library import CannedLibrary
 from helpline.service.handoff.service import HandoffService
 from helpline.service.handoff.views import note_view
 from helpline.service.mail import Mailer, notify_offline_reply
@@ -40,6 +41,7 @@ class AgentDesk:
         self.bus = service.bus
         self.locks = service.locks
         self.clock = service.clock
+        self.library: CannedLibrary | None = None  # the app sets it once the store is read
 
     async def publish(self, conversation_id: str, frame: Mapping[str, Any]) -> None:
         await self.bus.publish(conversation_topic(conversation_id), frame)
@@ -146,11 +148,21 @@ class AgentDesk:
         self.owned(agent, conversation_id)
         await self.publish(conversation_id, {"type": kind, "sender": "agent", "name": agent.name})
 
-    def canned(self, conversation_id: str, query: str) -> list[dict[str, Any]]:
+    async def canned(self, agent: Agent, conversation_id: str, query: str) -> list[dict[str, Any]]:
+        """The supervisors' canned answers this agent may use (placeholders filled for
+        this conversation) beside the rules' FAQ answers."""
         rulebook = self.service.rules.current.rulebook
         info = self.board.info.get(conversation_id)
         language = (info.language if info else None) or rulebook.config.default_language
-        return canned.search(rulebook, language, query)
+        written: list[dict[str, Any]] = []
+        if self.library is not None:
+            values = {"customer_name": info.customer_name if info else None,
+                      "agent_name": agent.name}  # fmt: skip
+            written = self.library.search(agent, language, query, values)
+        # one list by score (both on rapidfuzz's 0-100; a typed shortcut scores 100), the
+        # written answers first on a tie: they are the desk's own wording
+        found = written + canned.search(rulebook, language, query)
+        return sorted(found, key=lambda r: -float(r["score"]))[: canned.LIMIT]
 
     async def transfer(
         self, agent: Agent, conversation_id: str, *,
