@@ -168,6 +168,7 @@ async def send_schedule(
     level: Level,
     rate: float,
     rng: random.Random,
+    distinct: bool,
 ) -> int:
     """Poisson arrivals from now to the window's end; a late send keeps its scheduled time."""
     scheduled, number = time.perf_counter(), 0
@@ -179,6 +180,8 @@ async def send_schedule(
             await asyncio.sleep(wait)
         slot = number % len(sockets)
         text = TEXTS[(number // len(sockets) + slot) % len(TEXTS)]
+        if distinct:  # spaces the matching ignores, and no cache of recent texts will hit
+            text = " " * (number // 40 % 40) + text + " " * (number % 40)
         queues[slot].append(scheduled)
         level.outstanding += 1
         level.idle.clear()
@@ -206,7 +209,8 @@ async def run_level(server: Server, rate: float, args: argparse.Namespace) -> di
         for at in level.window:
             loop.call_at(loop.time() + at - time.perf_counter(),
                          lambda: cpu.append((server.cpu_s()[0], time.process_time())))  # fmt: skip
-        sent = await send_schedule(sockets, queues, level, rate, random.Random(args.seed))
+        rng = random.Random(args.seed)
+        sent = await send_schedule(sockets, queues, level, rate, rng, args.distinct)
         with contextlib.suppress(TimeoutError):  # what is still unanswered is counted below
             await asyncio.wait_for(level.idle.wait(), args.drain)
         cut = time.perf_counter()
@@ -273,10 +277,11 @@ def print_table(
     elapsed_s: float,
 ) -> None:
     print(f"\n$ {' '.join([Path(sys.executable).name, *sys.argv])}")
+    texts = "distinct" if args.distinct else "repeated"
     print(f"open loop: Poisson arrivals over {args.sockets} sockets, {args.seconds:g} s timed "
           f"per level (+{WARM_S:g} s warm-up), {args.rounds} round(s), medians; encoders "
-          f"{'on' if args.encoders else 'off'}; {os.cpu_count()} cores; total "
-          f"{elapsed_s:.0f} s")  # fmt: skip
+          f"{'on' if args.encoders else 'off'}; texts {texts}; {os.cpu_count()} cores; "
+          f"total {elapsed_s:.0f} s")  # fmt: skip
     print(f"{'offered/s':>9} {'server':<9} {'answered/s':>10} {'p50 ms':>8} {'p99 ms':>9} "
           f"{'cpu ms/msg':>10} {'client ms':>9} {'unans.':>6} {'refused':>7}")  # fmt: skip
     summary: dict[str, Any] = {"sockets": args.sockets, "seconds": args.seconds, "levels": {}}
@@ -310,6 +315,8 @@ def parse_args() -> argparse.Namespace:
                         help="seconds after the window to wait for the last answers")  # fmt: skip
     parser.add_argument("--rules", default=str(REPO / "bot_rules"), help="rules for Helpline")
     parser.add_argument("--encoders", action="store_true", help="keep the rules' sentence encoders")
+    parser.add_argument("--distinct", action="store_true",
+                        help="every message's text unique (padded with spaces)")  # fmt: skip
     parser.add_argument("--seed", type=int, default=18, help="the arrival times' random seed")
     return parser.parse_args()
 
