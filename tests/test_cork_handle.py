@@ -80,3 +80,13 @@ async def test_hold_on_a_closing_transport_does_nothing(pair: Pair) -> None:
 
 def test_no_transport_has_no_cork() -> None:
     assert Cork.of(None) is None
+
+
+async def test_release_on_a_closing_transport_leaves_the_descriptor_alone(pair: Pair) -> None:
+    # the close sends what is held; the number may soon name another connection's socket
+    writer, _ = pair
+    cork = _cork(writer)
+    cork.hold()
+    writer.close()  # the descriptor stays open until the loop's next step
+    cork.release()
+    assert _cork_of(writer.transport) == 1

@@ -65,3 +65,29 @@ def test_asking_for_a_person_is_judged_on_the_text_asked_about() -> None:
     assert not mood.wants_human("my card was declined", "en")
     mood.score_message("my card was declined", "en")
     assert mood.wants_human("talk to a human please", "en")
+
+
+@pytest.mark.parametrize("text", MESSAGES)
+def test_a_repeated_text_gets_what_matching_it_afresh_gives(
+    matcher: SoftIdfMatcher, text: str
+) -> None:
+    matcher.match(text)  # now remembered
+    assert matcher.match(text) == matcher._matched(text, 5, explain=False)
+    assert matcher.match(text, limit=2) == matcher._matched(text, 2, explain=False)
+
+
+def test_a_remembered_answer_cannot_be_changed_by_its_caller(matcher: SoftIdfMatcher) -> None:
+    first = matcher.match("I forgot my password")
+    first.clear()
+    assert matcher.match("I forgot my password") != []
+
+
+def test_the_matcher_remembers_a_bounded_number_of_texts() -> None:
+    rows = [("reset_password", "i forgot my password"), ("payment_failed", "my card was declined")]
+    small = SoftIdfMatcher(rows, recent=3)
+    for text in ("password", "card", "forgot password", "declined card"):
+        small.match(text)
+    assert [text for text, _ in small._recent] == ["card", "forgot password", "declined card"]
+    small.match("card")  # used again: now the newest
+    small.match("my password")
+    assert [text for text, _ in small._recent] == ["declined card", "card", "my password"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -22,6 +23,12 @@ __all__ = ["Candidate", "Matcher", "SoftIdfMatcher", "build_matcher"]
 # Longer messages are matched on their start: the cost of matching grows with length,
 # and a wall of text is rarely one FAQ question.
 MAX_MESSAGE_CHARS = 1000
+# Answers to texts seen lately, kept by the matcher that computed them (a reload builds a
+# new matcher, so a cached answer never outlives its rules). Customers repeat themselves
+# and each other ("hi", "talk to an agent", a quick reply typed out); matching such a
+# text again cost 29% of a bot turn's CPU (py-spy, bench/open_loop.py at 300 msg/s).
+# 2,048 texts of at most MAX_MESSAGE_CHARS hold a few MB at worst.
+RECENT_TEXTS = 2048
 
 
 @dataclass(frozen=True)
@@ -48,13 +55,30 @@ class SoftIdfMatcher:
         rows: list[tuple[str, str]],
         synonyms: SynonymMap | None = None,
         encoders: Sequence[CachedEncoder] = (),
+        recent: int = RECENT_TEXTS,  # texts whose answers are kept
     ) -> None:
         self.index = Index(rows, synonyms, encoders)
+        self._keep = recent
+        self._recent: OrderedDict[tuple[str, int], tuple[Candidate, ...]] = OrderedDict()
 
     def match(
         self, text: str, language: str | None = None, limit: int = 5, *, explain: bool = False
     ) -> list[Candidate]:
         text = text[:MAX_MESSAGE_CHARS]
+        if explain:  # the evidence is for a person reading it: rare, and never cached
+            return self._matched(text, limit, explain=True)
+        key = (text, limit)  # the language is not an input of the matching below
+        found = self._recent.get(key)
+        if found is not None:
+            self._recent.move_to_end(key)
+            return list(found)
+        candidates = self._matched(text, limit, explain=False)
+        self._recent[key] = tuple(candidates)
+        if len(self._recent) > self._keep:
+            self._recent.popitem(last=False)
+        return candidates
+
+    def _matched(self, text: str, limit: int, explain: bool) -> list[Candidate]:
         query, scored = self._scored(text, limit)
         # "I moved last week. How do I sign in on the new TV?": the question may be one of
         # the sentences, and the others only lower its score. The best-scored of the whole

@@ -48,7 +48,10 @@ class Cork:
         return not self._transport.is_closing() and self._set(1)
 
     def release(self) -> None:
-        self._set(0)  # the kernel also sends a corked segment after 200 ms by itself
+        # closing: the close sends what is held, and the descriptor may soon name another
+        # socket; otherwise the kernel also sends a corked segment after 200 ms by itself
+        if not self._transport.is_closing():
+            self._set(0)
 
     def _set(self, value: int) -> bool:
         assert _TCP_CORK is not None
