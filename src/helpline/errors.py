@@ -148,3 +148,15 @@ class TicketError(RefusedError):
 
     code: not_found (no such ticket or agent), bad_request (the request itself is wrong),
     forbidden (not for this role), conflict (the conversation's state stands in the way)."""
+
+
+class TeamError(RefusedError):
+    """A supervisor's change to the team that cannot be done as asked; nothing was written.
+
+    code: not_found (no such agent), bad_request (a field is wrong: `field` names it),
+    forbidden (not a supervisor), conflict (the email is taken, or a supervisor would lock
+    or demote themselves)."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(code, message)
+        self.field = field

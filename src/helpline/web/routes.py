@@ -15,6 +15,7 @@ from helpline.web.login import login, logout, me
 from helpline.web.metrics_route import metrics
 from helpline.web.rasa_rest import rest_webhook
 from helpline.web.reports import report_conversations, report_transcript, reports
+from helpline.web.team import setup_team
 from helpline.web.tickets import setup_tickets
 from helpline.web.widget import (
     console_page,
@@ -49,3 +50,4 @@ def setup_routes(app: web.Application) -> None:
     setup_alerts(app)  # /api/alerts, /api/incidents: notices posted by supervisors
     setup_conversations(app)  # /api/conversations and /console/conversations: agents
     setup_tickets(app)  # /api/tickets: agents their teams', supervisors all; SLA breach check
+    setup_team(app)  # /api/agents, /api/teams and /console/team: supervisors
