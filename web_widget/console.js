@@ -8,6 +8,7 @@
       title: 'Helpline 상담 콘솔', skip: '대화로 건너뛰기', language: '언어', presence: '상태',
       online: '상담 가능', away: '자리 비움', logout: '로그아웃',
       reports: '리포트', // the header's link to /console/reports, for supervisors
+      teamLink: '팀 관리', // the header's link to /console/team, for supervisors
       inboxLink: '미응답 수신함', cannedLink: '자주 쓰는 답변 관리',
       loginTitle: '상담원 로그인', email: '이메일', password: '비밀번호', signIn: '로그인',
       badLogin: '이메일 또는 비밀번호가 맞지 않아요.', tooMany: '로그인 시도가 너무 많아요. {s}초 후에 다시 해 주세요.',
@@ -38,7 +39,7 @@
     en: {
       title: 'Helpline console', skip: 'Skip to the conversation', language: 'Language', presence: 'Status',
       online: 'Online', away: 'Away', logout: 'Log out',
-      reports: 'Reports',
+      reports: 'Reports', teamLink: 'Team',
       inboxLink: 'Unanswered inbox', cannedLink: 'Canned answers',
       loginTitle: 'Agent sign-in', email: 'Email', password: 'Password', signIn: 'Sign in',
       badLogin: 'Wrong email or password.', tooMany: 'Too many attempts. Try again in {s} s.',
@@ -434,6 +435,7 @@
     if (!S.agent) return;
     $('agent-name').textContent = S.agent.name || S.agent.email || '';
     $('reports-link').hidden = S.agent.role !== 'supervisor'; // the page and its API are theirs
+    $('team-link').hidden = S.agent.role !== 'supervisor';
     $('inbox-link').hidden = ['author', 'supervisor'].indexOf(S.agent.role) < 0; // as /api/inbox allows
     $('canned-link').hidden = S.agent.role !== 'supervisor'; // they write the answers
     if (presence === 'online' || presence === 'away') $('presence').value = presence;

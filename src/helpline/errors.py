@@ -172,3 +172,15 @@ class CannedError(RefusedError):
     """A canned answer that cannot be added, changed or deleted as asked; nothing was
     written. code: not_found, bad_request (message names the field), forbidden (not a
     supervisor), conflict (the shortcut is taken)."""
+
+
+class TeamError(RefusedError):
+    """A supervisor's change to the team that cannot be done as asked; nothing was written.
+
+    code: not_found (no such agent), bad_request (a field is wrong: `field` names it),
+    forbidden (not a supervisor), conflict (the email is taken, or a supervisor would lock
+    or demote themselves)."""
+
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(code, message)
+        self.field = field

@@ -102,6 +102,16 @@ class AgentStore(Protocol):
         ...
 
     async def agents(self) -> list[Agent]: ...
+    async def update_agent(
+        self, agent_id: str, *, name: str, teams: tuple[str, ...], role: str, capacity: int
+    ) -> Agent | None:
+        """The account with these fields (check_agent first), or None for an unknown id."""
+        ...
+
+    async def locked_agent_ids(self) -> list[str]:
+        """Agents whose login is locked (password.LOCKED before their hash)."""
+        ...
+
     async def update_password_hash(self, agent_id: str, password_hash: str) -> None: ...
     async def set_password(self, agent_id: str, password_hash: str) -> int:
         """A new password: every session of the agent ends (how many did)."""

@@ -112,6 +112,8 @@ class PostgresStore(
     agent = _operation(postgres_agents.agent)
     agent_by_email = _operation(postgres_agents.agent_by_email)
     agents = _operation(postgres_agents.agents)
+    update_agent = _operation(postgres_agents.update_agent)
+    locked_agent_ids = _operation(postgres_agents.locked_agent_ids)
     update_password_hash = _operation(postgres_agents.update_password_hash)
     set_password = _operation(postgres_agents.set_password)
     create_session = _operation(postgres_agents.create_session)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import asyncpg  # type: ignore[import-untyped]
 
 from helpline.errors import StoreError
+from helpline.password import LOCKED
 from helpline.store.agents import Agent, AgentSession, Presence, agent_row, check_presence
-from helpline.store.rows import AGENT_COLUMNS, new_agent, qualified, to_agent
+from helpline.store.rows import AGENT_COLUMNS, dump, new_agent, qualified, to_agent
 
 _SESSION_AGENT = (
     f"SELECT {qualified(AGENT_COLUMNS, 'a')}, s.expires_at FROM agent_sessions s"
@@ -54,6 +55,24 @@ async def agent_by_email(conn: asyncpg.Connection, email: str) -> tuple[Agent, s
 async def agents(conn: asyncpg.Connection) -> list[Agent]:
     rows = await conn.fetch(f"SELECT {AGENT_COLUMNS} FROM agents ORDER BY created_at, email")
     return [to_agent(r) for r in rows]
+
+
+async def update_agent(
+    conn: asyncpg.Connection, agent_id: str, *, name: str, teams: tuple[str, ...], role: str,
+    capacity: int,
+) -> Agent | None:  # fmt: skip
+    await conn.execute(
+        "UPDATE agents SET name = $1, teams = $2, role = $3, capacity = $4 WHERE id = $5",
+        name, dump(list(teams)), role, capacity, agent_id,
+    )  # fmt: skip
+    return await agent(conn, agent_id)
+
+
+async def locked_agent_ids(conn: asyncpg.Connection) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT id FROM agents WHERE substr(password_hash, 1, 1) = $1 ORDER BY id", LOCKED
+    )
+    return [r[0] for r in rows]
 
 
 async def update_password_hash(conn: asyncpg.Connection, agent_id: str, password_hash: str) -> None:

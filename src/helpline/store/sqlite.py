@@ -144,6 +144,8 @@ class SQLiteStore(
     agent = _operation(sqlite_agents.agent)
     agent_by_email = _operation(sqlite_agents.agent_by_email)
     agents = _operation(sqlite_agents.agents)
+    update_agent = _operation(sqlite_agents.update_agent)
+    locked_agent_ids = _operation(sqlite_agents.locked_agent_ids)
     update_password_hash = _operation(sqlite_agents.update_password_hash)
     set_password = _operation(sqlite_agents.set_password)
     create_session = _operation(sqlite_agents.create_session)

@@ -7,8 +7,9 @@ from __future__ import annotations
 import sqlite3
 
 from helpline.errors import StoreError
+from helpline.password import LOCKED
 from helpline.store.agents import Agent, AgentSession, Presence, agent_row, check_presence
-from helpline.store.rows import AGENT_COLUMNS, new_agent, qualified, to_agent
+from helpline.store.rows import AGENT_COLUMNS, dump, new_agent, qualified, to_agent
 
 _SESSION_AGENT = (
     f"SELECT {qualified(AGENT_COLUMNS, 'a')}, s.expires_at FROM agent_sessions s"
@@ -49,6 +50,24 @@ def agent_by_email(conn: sqlite3.Connection, email: str) -> tuple[Agent, str] | 
 def agents(conn: sqlite3.Connection) -> list[Agent]:
     rows = conn.execute(f"SELECT {AGENT_COLUMNS} FROM agents ORDER BY created_at, email")
     return [to_agent(r) for r in rows]
+
+
+def update_agent(
+    conn: sqlite3.Connection, agent_id: str, *, name: str, teams: tuple[str, ...], role: str,
+    capacity: int,
+) -> Agent | None:  # fmt: skip
+    conn.execute(
+        "UPDATE agents SET name = ?, teams = ?, role = ?, capacity = ? WHERE id = ?",
+        (name, dump(list(teams)), role, capacity, agent_id),
+    )
+    return agent(conn, agent_id)
+
+
+def locked_agent_ids(conn: sqlite3.Connection) -> list[str]:
+    rows = conn.execute(
+        "SELECT id FROM agents WHERE substr(password_hash, 1, 1) = ? ORDER BY id", (LOCKED,)
+    )
+    return [r[0] for r in rows]
 
 
 def update_password_hash(conn: sqlite3.Connection, agent_id: str, password_hash: str) -> None:

@@ -17,6 +17,7 @@ from helpline.web.login import login, logout, me
 from helpline.web.metrics_route import metrics
 from helpline.web.rasa_rest import rest_webhook
 from helpline.web.reports import report_conversations, report_transcript, reports
+from helpline.web.team import setup_team
 from helpline.web.tickets import setup_tickets
 from helpline.web.widget import (
     console_page,
@@ -53,3 +54,4 @@ def setup_routes(app: web.Application) -> None:
     setup_customers(app)  # /api/customers and /console/customers: agents
     setup_tickets(app)  # /api/tickets: agents their teams', supervisors all; SLA breach check
     setup_canned(app)  # /api/canned: agents read, supervisors write; /console/canned
+    setup_team(app)  # /api/agents, /api/teams and /console/team: supervisors

@@ -57,6 +57,8 @@ class Board:
         self._offline: set[str] = set()  # conversations told nobody is there (status offline)
         self._customers: dict[str, int] = {}  # conversation id -> customer sockets open here
         self._agents: dict[str, Agent] = {}
+        # agents whose login is locked: kept (their conversations name them) but routed nothing
+        self._locked: frozenset[str] = frozenset()
         self._presence: dict[str, str] = {}  # agent id -> online | away | offline
         self._last_assigned: dict[str, float] = {}  # agent id -> when, for round robin
         self._consoles: dict[str, int] = {}  # agent id -> agent sockets open on this node
@@ -153,6 +155,17 @@ class Board:
         for agent in agents:
             self._agents[agent.id] = agent
 
+    def set_locked(self, agent_ids: Iterable[str]) -> None:
+        """The locked accounts as the store has them now (the whole set)."""
+        self._locked = frozenset(agent_ids)
+        self.forget_views()
+
+    def is_locked(self, agent_id: str) -> bool:
+        return agent_id in self._locked
+
+    def _routable(self) -> list[Agent]:
+        return [a for a in self._agents.values() if a.id not in self._locked]
+
     def set_presence(self, agent_id: str, status: str) -> None:
         self._presence[agent_id] = status
 
@@ -231,7 +244,7 @@ class Board:
     # --- queries -------------------------------------------------------------------------
 
     def teams(self, fallback_team: str) -> set[str]:
-        found = {team for agent in self._agents.values() for team in agent.teams}
+        found = {team for agent in self._routable() for team in agent.teams}
         return found | {fallback_team}
 
     def loads(self, *, offers: bool = True) -> list[AgentLoad]:
@@ -246,7 +259,7 @@ class Board:
                 a.id, a.teams, self._presence.get(a.id, "offline"), active.get(a.id, 0),
                 a.capacity, self._last_assigned.get(a.id, 0.0),
             )
-            for a in self._agents.values()
+            for a in self._routable()
         ]  # fmt: skip
 
     def mine(self, agent_id: str) -> list[Handoff]:
@@ -295,7 +308,7 @@ class Board:
 
     def agents_online(self, team: str) -> int:
         return sum(
-            1 for a in self._agents.values()
+            1 for a in self._routable()
             if team in a.teams and self._presence.get(a.id) == "online"
         )  # fmt: skip
 

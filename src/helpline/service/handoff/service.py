@@ -75,7 +75,7 @@ class HandoffService:
         """Rebuild the board from the store: nothing the queue knew is lost on a restart."""
         await self.sync.start()  # listening before reading: no change falls in between
         now, board = self.clock(), self.board
-        board.know(await self.accounts.agents())
+        await self.sync.read_accounts()
         for presence in await self.accounts.presences():
             board.set_presence(presence.agent_id, presence.status)
             if presence.status != "offline":  # its socket died with the old process
@@ -320,12 +320,24 @@ class HandoffService:
         added (`helpline agent add`) or given the team while the server runs, who has not
         opened a console yet, still makes the team exist for routing and transfers."""
         if team not in self.board.teams(self.settings.fallback_team):
-            self.board.know(await self.accounts.agents())
+            await self.sync.read_accounts()
 
     async def know_agent(self, agent_id: str) -> None:
         """Re-read the accounts when the agent is not known here (a new account)."""
         if agent_id not in self.board.agents:
-            self.board.know(await self.accounts.agents())
+            await self.sync.read_accounts()
+
+    async def account_changed(self, agent_id: str) -> None:
+        """A supervisor changed an account (teams, capacity, role, lock): routing uses it at
+        once, here and, through the notice, on every other node."""
+        await self.sync.read_accounts()
+        if self.board.is_locked(agent_id):
+            await self._store_presence(agent_id, "offline")
+            self.board.end_grace(agent_id)
+            for row in self.board.offers_to(agent_id):
+                await self._expire(row, self.clock())
+        await self.sync.notify(agent=agent_id, account=True)
+        await self.changed()
 
     # --- presence ---------------------------------------------------------------------
 

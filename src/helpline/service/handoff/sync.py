@@ -86,17 +86,18 @@ class DeskSync:
 
     async def notify(
         self, *, conversation: str | None = None, agent: str | None = None,
-        connected: bool = False,
+        connected: bool = False, account: bool = False,
     ) -> None:  # fmt: skip
         """After a handoff change this node committed (connected: an agent's socket opened
-        here, so another node's grace period for it is over)."""
+        here, so another node's grace period for it is over; account: a supervisor changed
+        the agent's account, so every node re-reads the accounts)."""
         if not self.shared:
             return
         frame: dict[str, Any] = {"type": DESK_CHANGED, "node": self.node}
         if conversation is not None:
             frame["conversation"] = conversation
         if agent is not None:
-            frame.update(agent=agent, connected=connected)
+            frame.update(agent=agent, connected=connected, account=account)
         await self.bus.publish(DESK, frame)
 
     async def _listen(self) -> None:
@@ -230,7 +231,9 @@ class DeskSync:
         if isinstance(conversation, str):
             await self.refresh_conversation(conversation)
         if isinstance(agent, str):
-            await self.refresh_agent(agent, connected=bool(frame.get("connected")))
+            await self.refresh_agent(
+                agent, connected=bool(frame.get("connected")), account=bool(frame.get("account"))
+            )
         await self.on_change()
 
     async def refresh_conversation(self, cid: str) -> Handoff | None:
@@ -260,11 +263,16 @@ class DeskSync:
                     board.mark_offline(cid)
         return row
 
-    async def refresh_agent(self, agent_id: str, *, connected: bool) -> None:
+    async def read_accounts(self) -> None:
+        """Every account, and which are locked, as the store has them now."""
+        self.board.know(await self.accounts.agents())
+        self.board.set_locked(await self.accounts.locked_agent_ids())
+
+    async def refresh_agent(self, agent_id: str, *, connected: bool, account: bool = False) -> None:
         """The agent's account and presence as the store has them (a console open here
         that the store calls offline is the desk's to correct, in on_change)."""
-        if agent_id not in self.board.agents or connected:  # a new account, or a changed one
-            self.board.know(await self.accounts.agents())
+        if agent_id not in self.board.agents or connected or account:  # new, or changed
+            await self.read_accounts()
         if connected:
             self.board.end_grace(agent_id)
         status = "offline"
@@ -280,7 +288,7 @@ class DeskSync:
             self.board.drop(cid)
         for cid in rows:
             await self.refresh_conversation(cid)
-        self.board.know(await self.accounts.agents())
+        await self.read_accounts()
         for presence in await self.accounts.presences():
             self.board.set_presence(presence.agent_id, presence.status)
         await self._reload_handle_times()
