@@ -25,8 +25,9 @@ from helpline.settings import Limits, Settings
 from helpline.store import SQLiteStore
 from helpline.web.app import create_app
 
-# the session's shared PostgreSQL and Redis servers (started only when a test asks)
-pytest_plugins = ("backends",)
+# the session's shared PostgreSQL and Redis servers (started only when a test asks), and
+# two nodes on them for the multi-node tests
+pytest_plugins = ("backends", "two_nodes")
 
 WAIT_S = 5.0  # upper bound for any single wait in these tests; normally milliseconds
 

@@ -5,62 +5,21 @@ waiting for the periodic re-read."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from collections.abc import Callable
 
-import pytest
 from aiohttp.test_utils import TestClient
 
-from backends import fresh_schema
-from handoff_kit import AgentClient, Clock, desk_rulebook, make_agent
+from handoff_kit import AgentClient, make_agent
 from helpline.service.handoff.canned_library import RELOAD_S, CannedLibrary
-from helpline.settings import Settings
 from helpline.store.postgres import PostgresStore
-from helpline.web.app import create_app
 from helpline.web.keys import CANNED
 from test_canned_api import REFUND, bearer, search
+from two_nodes import Node
 
 WAIT_S = 10.0
 assert WAIT_S < RELOAD_S  # else the periodic re-read, not the bus, could pass these tests
-Node = Callable[[], Awaitable[TestClient]]
 
 
-@pytest.fixture
-async def database_url(postgres_server: str) -> AsyncIterator[str]:
-    async with fresh_schema(postgres_server) as url:
-        yield url
-
-
-@pytest.fixture
-async def shared_store(database_url: str) -> AsyncIterator[PostgresStore]:
-    store = PostgresStore(database_url)
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
-@pytest.fixture
-def make_node(
-    aiohttp_client: Any,
-    make_settings: Callable[..., Settings],
-    database_url: str,
-    redis_server: str,
-    redis_prefix: str,
-) -> Node:
-    clock = Clock()
-
-    async def make() -> TestClient:
-        settings = make_settings(
-            database_url=database_url, redis_url=redis_server, redis_prefix=redis_prefix
-        )
-        client: TestClient = await aiohttp_client(
-            create_app(settings, rulebook=desk_rulebook(), clock=clock)
-        )
-        return client
-
-    return make
 
 
 def library(node: TestClient) -> CannedLibrary:
