@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,10 +16,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from backends import STORE_BACKENDS, open_backend
 from conftest import WAIT_S, Customer
-from handoff_kit import AgentClient, Clock, desk_rulebook, make_agent
+from handoff_kit import AgentClient, Clock, make_agent, sla_rulebook
 from helpline.rules.model import Rulebook
 from helpline.settings import Limits
-from helpline.sla import Policy, SlaSettings
+from helpline.sla import Policy
 from helpline.store import SQLiteStore
 from helpline.web.keys import BREACH_WATCH
 
@@ -36,12 +35,7 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 def sla_rules(**settings: Any) -> Rulebook:
-    rules = desk_rulebook()
-    # the tests run the breach check themselves, on their clock: the node's own waits an hour
-    sla = SlaSettings(
-        policies={"normal": POLICY, "high": POLICY}, warning_at=0.5, check_every_s=3600, **settings
-    )
-    return replace(rules, config=replace(rules.config, sla=sla))
+    return sla_rulebook(POLICY, **settings)
 
 
 @pytest.fixture

@@ -14,7 +14,10 @@
       status_open: '챗봇 응대 중', status_queued: '대기 중', status_with_agent: '상담원 응대 중',
       status_closed: '종료됨', team: '팀', agent: '상담원 ID', intent: '의도',
       convLanguage: '고객 언어', csat: '만족도', csatLow: '1–2 (불만족)', csatMid: '3',
-      csatHigh: '4–5 (만족)', since: '시작일부터', until: '시작일까지', search: '검색',
+      csatHigh: '4–5 (만족)', tag: '태그', ticketStatus: '티켓', ticket_open: '열림',
+      ticket_pending: '보류 (고객 답변 대기)', ticket_unsolved: '열림 또는 보류', ticket_solved: '해결됨',
+      sla: 'SLA', sla_breached: '기한 초과', sla_warning: '기한 임박', sla_either: '기한 임박 또는 초과',
+      since: '시작일부터', until: '시작일까지', search: '검색',
       clear: '초기화', results: '검색 결과', more: '더 보기', pick: '읽을 대화를 고르세요.',
       transcript: '대화 내용', none: '조건에 맞는 대화가 없어요.', count: '대화 {n}개', countOne: '대화 1개',
       countMore: '대화 {n}개 (더 있음)', loading: '불러오는 중…',
@@ -34,7 +37,11 @@
       status: 'Status', any: 'Any', status_open: 'With the bot', status_queued: 'Queued',
       status_with_agent: 'With an agent', status_closed: 'Closed', team: 'Team', agent: 'Agent id',
       intent: 'Intent', convLanguage: "Customer's language", csat: 'Rating',
-      csatLow: '1–2 (unhappy)', csatMid: '3', csatHigh: '4–5 (happy)', since: 'Started from',
+      csatLow: '1–2 (unhappy)', csatMid: '3', csatHigh: '4–5 (happy)', tag: 'Tag',
+      ticketStatus: 'Ticket', ticket_open: 'Open', ticket_pending: 'Pending (waiting on the customer)',
+      ticket_unsolved: 'Open or pending', ticket_solved: 'Solved', sla: 'SLA',
+      sla_breached: 'Breaching', sla_warning: 'Due soon', sla_either: 'Due soon or breaching',
+      since: 'Started from',
       until: 'Started until', search: 'Search', clear: 'Clear', results: 'Results', more: 'Show more',
       pick: 'Pick a conversation to read it.', transcript: 'Transcript',
       none: 'No conversation matches.', count: '{n} conversations', countOne: '1 conversation', countMore: '{n} conversations (more below)',
@@ -49,7 +56,8 @@
     }
   };
   var LANG_KEY = 'helpline-console:lang';  // the console's own choice, shared
-  var FILTERS = ['q', 'status', 'team', 'agent', 'intent', 'language', 'csat', 'since', 'until'];
+  var FILTERS = ['q', 'status', 'team', 'agent', 'intent', 'language', 'csat', 'tag', 'ticket', 'sla',
+    'since', 'until'];
   var SENDER = { customer: 'customerSays', bot: 'bot', agent: 'agentSays', system: 'system' };
   var fmt = helplineCommon.fmt;
   var el = helplineCommon.elementMaker('');
