@@ -1,6 +1,7 @@
 /* Helpline console, Conversations page: every conversation with filters and full-text
    search (GET /api/conversations), each one's transcript read-only. The filters live in
-   the URL, so a view can be shared by its address. No dependencies but common.js. */
+   the URL, so a view can be shared by its address. No dependencies but common.js and
+   page.js. */
 (function () {
   'use strict';
 
@@ -55,43 +56,23 @@
       ticket: '{team} · {status}{tags}', opened: 'Opened the conversation with {name}'
     }
   };
-  var LANG_KEY = 'helpline-console:lang';  // the console's own choice, shared
   var FILTERS = ['q', 'status', 'team', 'agent', 'intent', 'language', 'csat', 'tag', 'ticket', 'sla',
     'since', 'until'];
   var SENDER = { customer: 'customerSays', bot: 'bot', agent: 'agentSays', system: 'system' };
+  var page = helplinePage;
   var fmt = helplineCommon.fmt;
   var el = helplineCommon.elementMaker('');
   var markdown = helplineCommon.markdown(el);
   var $ = function (id) { return document.getElementById(id); };
-  var lang = pickLang();
+  var lang = page.pickLang(STRINGS);
   var T = STRINGS[lang];
-  var S = { cards: [], next: null, bounded: null, open: null, loaded: null };
-
-  function pickLang() {
-    var saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
-    var wanted = [saved].concat(navigator.languages || [navigator.language]);
-    for (var i = 0; i < wanted.length; i++) {
-      var code = String(wanted[i] || '').slice(0, 2).toLowerCase();
-      if (STRINGS[code]) return code;
-    }
-    return 'en';
-  }
+  var S = { open: null, loaded: null };
+  var list = page.pagedList('/api/conversations', 'conversations', listed, showError);
 
   function applyLang() {
-    document.documentElement.lang = lang;
-    document.title = T.title + ' · Helpline';
-    $('lang').value = lang;
-    document.querySelectorAll('[data-t]').forEach(function (n) { n.textContent = T[n.dataset.t]; });
-    document.querySelectorAll('[data-tl]').forEach(function (n) { n.setAttribute('aria-label', T[n.dataset.tl]); });
+    page.showTexts(T, lang, ' · Helpline');
     renderCards();
     if (S.loaded) renderReader(S.loaded);
-  }
-
-  function announce(text) {
-    var region = $('announce');
-    region.textContent = '';
-    setTimeout(function () { region.textContent = text; }, 50);
   }
 
   // ------------------------------------------------------------ who a card is
@@ -99,22 +80,13 @@
   // same conversation looks the same on every screen and every visit.
   function shortId(id) { return String(id).replace(/^c_/, '').slice(0, 6); }
 
-  function hue(id) {
-    var h = 0;
-    for (var i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360;
-    return h;
-  }
-
   function displayName(c) {
     if (c.customer && c.customer.name) return c.customer.name;
     if (c.customer && c.customer.id) return c.customer.id;
     return fmt(T.anonymous, { id: shortId(c.id) });
   }
 
-  function when(seconds) {
-    var options = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
-    return new Intl.DateTimeFormat(lang, options).format(new Date(seconds * 1000));
-  }
+  function when(seconds) { return page.when(seconds, lang); }
 
   function statusText(status) { return T['status_' + status] || status; }
 
@@ -140,49 +112,28 @@
   }
 
   // ------------------------------------------------------------ the list
-  // Only the latest request's answer is shown: an earlier one arriving after it (the
-  // page's first list, then a search typed at once) would show the wrong list.
-  var latest = 0;
-
   function load(more) {
-    var params = viewParams();
-    if (more && S.next) params.set('cursor', S.next);
     $('error').textContent = '';
     if (!more) $('status-line').textContent = T.loading;
-    var asked = ++latest;
-    return getJson('/api/conversations?' + params.toString()).then(function (page) {
-      if (asked !== latest) return;
-      S.cards = more ? S.cards.concat(page.conversations) : page.conversations;
-      S.next = page.next_cursor;
-      S.bounded = page.bounded ? page.bounded_to : null;
-      renderCards();
-      announce($('status-line').textContent);
-    }, function (err) { if (asked === latest) showError(err); });
+    return list.load(viewParams(), more);
+  }
+
+  function listed() {
+    renderCards();
+    page.announce($('status-line').textContent);
   }
 
   function renderCards() {
-    var list = $('cards');
-    list.textContent = '';
-    S.cards.forEach(function (c) { list.appendChild(card(c)); });
-    var n = S.cards.length;
-    var line = !n ? T.none : S.next ? fmt(T.countMore, { n: n }) : n === 1 ? T.countOne : fmt(T.count, { n: n });
-    if (S.bounded) line += ' ' + fmt(T.bounded, { n: S.bounded.toLocaleString(lang) });
+    page.fill($('cards'), list.items, card);
+    var line = page.countLine(T, list.items.length, list.next);
+    var bounded = list.page && list.page.bounded ? list.page.bounded_to : null;
+    if (bounded) line += ' ' + fmt(T.bounded, { n: bounded.toLocaleString(lang) });
     $('status-line').textContent = line;
-    $('more').hidden = !S.next;
+    $('more').hidden = !list.next;
   }
 
   function card(c) {
-    var name = displayName(c);
-    var button = el('button', 'entry');
-    button.type = 'button';
-    button.dataset.id = c.id;
-    button.setAttribute('aria-current', String(S.open === c.id));
-    var head = el('span', 'name');
-    var dot = head.appendChild(el('span', 'avatar'));
-    dot.style.background = 'hsl(' + hue(c.id) + ', 65%, 42%)';
-    dot.setAttribute('aria-hidden', 'true');
-    head.appendChild(document.createTextNode(name));
-    button.appendChild(head);
+    var button = page.entryButton(c.id, displayName(c), S.open === c.id);
     button.appendChild(el('span', 'waited', when(c.started_at)));
     var last = c.last_message;
     var preview = last ? T[SENDER[last.sender]] + ': ' + last.text : T.noMessages;
@@ -202,19 +153,17 @@
   // ------------------------------------------------------------ one conversation
   function openConversation(id, byHand) {
     S.open = id;
-    document.querySelectorAll('#cards .entry').forEach(function (b) {
-      b.setAttribute('aria-current', String(b.dataset.id === id));
-    });
+    page.markCurrent('cards', id);
     if (byHand) {
       var params = new URLSearchParams(location.search);
       params.set('open', id);
       pushUrl(params);
     }
-    return getJson('/api/conversations/' + encodeURIComponent(id)).then(function (found) {
+    return page.json('GET', '/api/conversations/' + encodeURIComponent(id)).then(function (found) {
       if (S.open !== id) return;  // another card was chosen meanwhile
       S.loaded = found;
       renderReader(found);
-      if (byHand) { $('reader-title').focus(); announce(fmt(T.opened, { name: displayName(found) })); }
+      if (byHand) { $('reader-title').focus(); page.announce(fmt(T.opened, { name: displayName(found) })); }
     }, showError);
   }
 
@@ -265,29 +214,14 @@
   }
 
   // ------------------------------------------------------------ plumbing
-  function getJson(path) {
-    return fetch(path, { credentials: 'same-origin' }).then(function (res) {
-      if (res.status === 401) { signedOut(); throw new Error('401'); }
-      return res.json().catch(function () { return {}; }).then(function (body) {
-        if (!res.ok) { var err = new Error(body.message || String(res.status)); err.code = body.error; throw err; }
-        return body;
-      });
-    });
-  }
-
   function showError(err) {
-    if (err && err.message === '401') return;
+    if (err.status === 401) return;  // the signed-out view is shown
     // the server's own words name a bad parameter; the rest is said in the page's language
     var code = err && err.code;
     var text = code === 'forbidden' ? T.forbidden : code === 'not_found' ? T.notFound
       : code === 'bad_request' ? fmt(T.badFilter, { m: err.message }) : fmt(T.failed, { m: err && err.message });
     $('error').textContent = text;
     $('status-line').textContent = '';
-  }
-
-  function signedOut() {
-    $('browse').hidden = true;
-    $('signed-out').hidden = false;
   }
 
   function fromUrl() {
@@ -298,12 +232,7 @@
   }
 
   function wire() {
-    $('lang').addEventListener('change', function (ev) {
-      lang = STRINGS[ev.target.value] ? ev.target.value : 'en';
-      T = STRINGS[lang];
-      try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage off */ }
-      applyLang();
-    });
+    page.onLanguage(STRINGS, function (code) { lang = code; T = STRINGS[code]; applyLang(); });
     $('filters').addEventListener('submit', function (ev) {
       ev.preventDefault();
       pushUrl(viewParams());
@@ -321,14 +250,9 @@
   function boot() {
     wire();
     applyLang();
-    fetch('/api/agent/me', { credentials: 'same-origin' }).then(function (res) {
-      if (!res.ok) { signedOut(); return null; }
-      return res.json().then(function (agent) {
-        $('agent-name').textContent = agent.name;
-        $('browse').hidden = false;
-        fromUrl();
-      });
-    }).catch(signedOut);
+    page.signIn({ main: 'browse', signedOut: 'signed-out' }).then(function (agent) {
+      if (agent) fromUrl();
+    });
   }
 
   boot();
