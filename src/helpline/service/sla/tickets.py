@@ -42,12 +42,12 @@ class TicketDesk:
         self.clock = clock
         self.desk = desk
 
-    def sla(self, record: TicketRecord, now: float) -> TicketSla:
+    def sla(self, record: TicketRecord, now: float, dues: bool = True) -> TicketSla:
         config = self.rules.current.rulebook.config
         ticket = record.ticket
         hours = hours_for(config.sla, config.business_hours, ticket.team)
         events = ticket_events(record.events, ticket.id)
-        return compute(ticket.id, ticket.priority, events, config.sla, hours, now)
+        return compute(ticket.id, ticket.priority, events, config.sla, hours, now, dues)
 
     async def listed(
         self, agent: Agent, statuses: Sequence[str] = UNSOLVED, team: str | None = None,
@@ -65,7 +65,9 @@ class TicketDesk:
         amber, breached: red, as the ticket list shows them), of the oldest MAX_CHECKED."""
         now = self.clock()
         found = await self.store.ticket_list(UNSOLVED, None, MAX_CHECKED)
-        late = (r.ticket.conversation_id for r in found if self.sla(r, now).state in states)
+        late = (
+            r.ticket.conversation_id for r in found if self.sla(r, now, dues=False).state in states
+        )
         return tuple(dict.fromkeys(late))
 
     async def one(self, agent: Agent, ticket_id: str) -> dict[str, Any]:
