@@ -6,6 +6,7 @@ import asyncio
 import secrets
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from aiohttp.test_utils import TestClient
@@ -15,6 +16,7 @@ from helpline.hours import parse_business_hours
 from helpline.routing import settings_from
 from helpline.rules.model import Config, Intent, Rulebook
 from helpline.service.handoff.service import HandoffService
+from helpline.sla import Policy, SlaSettings
 from helpline.store import SQLiteStore
 from helpline.store.agents import Agent
 from helpline.web.auth import token_hash
@@ -71,6 +73,17 @@ def desk_rulebook(
         ),
     )  # fmt: skip
     return Rulebook(config=config, intents=intents)
+
+
+def sla_rulebook(policy: Policy, **settings: Any) -> Rulebook:
+    """The desk rulebook with `policy` for normal and high priority tickets."""
+    rules = desk_rulebook()
+    # the tests run the breach check themselves, on their clock: the node's own waits an hour
+    sla = SlaSettings(
+        policies={"normal": policy, "high": policy}, warning_at=0.5, check_every_s=3600,
+        **settings,
+    )  # fmt: skip
+    return replace(rules, config=replace(rules.config, sla=sla))
 
 
 async def make_agent(

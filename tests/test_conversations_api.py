@@ -11,11 +11,16 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from backends import STORE_BACKENDS, open_backend
-from handoff_kit import make_agent
+from handoff_kit import Clock, make_agent, sla_rulebook
+from helpline.sla import Policy
 from helpline.store import SQLiteStore
 from helpline.store.agents import Agent
+from helpline.store.base import TurnRecord
+from helpline.store.handoff import Escalation
 from helpline.web.auth import COOKIE
 from search_kit import Said, conversation, handled
+
+MIN = 60.0
 
 
 @pytest.fixture(params=STORE_BACKENDS)
@@ -106,6 +111,56 @@ async def test_filters_combine_in_the_query_string(
     assert ids(await listed(client, desk["boss"], q="buffer", team="tech")) == [desk["video"]]
 
 
+async def test_tag_and_ticket_status_filter_within_what_the_agent_may_see(
+    client: TestClient, desk: dict[str, Any]
+) -> None:
+    assert ids(await listed(client, desk["boss"], tag="refund")) == [desk["paid"]]
+    assert ids(await listed(client, desk["billing"], tag="refund")) == [desk["paid"]]
+    assert ids(await listed(client, desk["tech"], tag="refund")) == []  # billing's ticket
+    assert ids(await listed(client, desk["boss"], ticket="solved")) == [
+        desk["video"], desk["paid"],
+    ]  # fmt: skip
+    assert ids(await listed(client, desk["tech"], ticket="solved")) == [desk["video"]]
+    assert ids(await listed(client, desk["boss"], ticket="open,pending")) == []
+
+
+async def waiting(store: SQLiteStore, text: str, team: str, at: float) -> str:
+    """A conversation handed to `team` at `at`, nobody has answered: its SLA runs."""
+    made = await conversation(store, [Said(text)], now=at)
+    record = TurnRecord(made.id, "queued", {}, "en", messages=[])
+    await store.escalate(record, Escalation(team, "normal", False, 0.0), at)
+    return made.id
+
+
+async def test_the_sla_filter_lists_what_is_amber_or_red_now_and_only_the_agents_teams(
+    make_client: Callable[..., Awaitable[TestClient]], store: SQLiteStore
+) -> None:
+    clock = Clock()
+    rules = sla_rulebook(Policy(first_response=10 * MIN, next_response=5 * MIN))
+    client = await make_client(rulebook=rules, clock=clock)
+    _, billing = await signed_in(store, "Kim", ("billing",))
+    _, boss = await signed_in(store, "Boss", (), role="supervisor")
+    start = clock.now
+    late_billing = await waiting(store, "card declined", "billing", start)
+    late_tech = await waiting(store, "video stops", "tech", start + 1)
+    soon = await waiting(store, "refund please", "billing", start + 5 * MIN)
+    fresh = await waiting(store, "hello", "billing", start + 9 * MIN)
+    await conversation(store, [Said("what plans are there")], now=start + 2)  # the bot's
+
+    clock.advance(11 * MIN)  # 10 minutes to answer: 11, 6 and 2 minutes have passed
+
+    assert ids(await listed(client, boss, sla="breached")) == [late_tech, late_billing]
+    assert ids(await listed(client, boss, sla="warning")) == [soon]
+    assert ids(await listed(client, boss, sla="warning,breached")) == [
+        soon, late_tech, late_billing,
+    ]  # fmt: skip
+    assert ids(await listed(client, billing, sla="breached")) == [late_billing]
+    assert ids(await listed(client, boss, sla="breached", q="declined")) == [late_billing]
+    assert fresh not in ids(await listed(client, boss, sla="warning,breached"))
+    clock.advance(5 * MIN)
+    assert ids(await listed(client, billing, sla="breached")) == [soon, late_billing]
+
+
 async def test_pages_follow_the_cursor(client: TestClient, desk: dict[str, Any]) -> None:
     first = await listed(client, desk["boss"], limit="2")
     second = await listed(client, desk["boss"], limit="2", cursor=first["next_cursor"])
@@ -186,6 +241,10 @@ async def test_nobody_signed_in_reads_nothing(client: TestClient, path: str) -> 
         ("q=" + "a" * 201, "q"),
         ("q=" + "+".join("abcdefghi"), "q"),
         ("team=" + "t" * 101, "team"),
+        ("tag=" + "t" * 101, "tag"),
+        ("ticket=closed", "ticket"),
+        ("sla=late", "sla"),
+        ("sla=breached,red", "sla"),
     ],
 )
 async def test_a_bad_parameter_is_a_400_naming_it(

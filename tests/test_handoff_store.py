@@ -12,6 +12,7 @@ from backends import STORE_BACKENDS, open_backend
 from helpline.store import SQLiteStore
 from helpline.store.base import Conversation, Outgoing, TurnRecord
 from helpline.store.handoff import Escalation, Note
+from helpline.store.tickets import TicketChange
 
 NOW = 1_000.0
 
@@ -102,6 +103,23 @@ async def test_an_expired_offer_returns_to_waiting_and_remembers_who_passed(
     [row] = await store.handoffs()
     assert expired is True
     assert (row.state, row.agent_id, row.passed) == ("waiting", None, (first,))
+
+
+async def test_an_offer_made_for_the_old_team_is_refused_after_the_row_moved_team(
+    store: SQLiteStore,
+) -> None:
+    # a node that read the row in billing's line, then a supervisor (or an SLA escalation)
+    # moved it to account's: billing's agent must not get it
+    conversation = await queued(store, "billing")
+    billing_agent = await agent(store, "a@desk.test")
+    [ticket] = await store.tickets(conversation.id)
+    await store.change_ticket(ticket.id, TicketChange(team="account"), None, NOW + 1)
+
+    stale = await store.offer(conversation.id, billing_agent, NOW + 2, "billing")
+    fresh = await store.offer(conversation.id, billing_agent, NOW + 2, "account")
+
+    assert stale is None
+    assert fresh is not None and (fresh.state, fresh.team) == ("offered", "account")
 
 
 async def test_a_note_is_stored_once_and_never_among_the_messages(store: SQLiteStore) -> None:

@@ -13,6 +13,7 @@ import pytest
 from backends import STORE_BACKENDS, fresh_schema, open_backend
 from helpline.store import SQLiteStore
 from helpline.store.base import Outgoing, TurnRecord
+from helpline.store.handoff import Escalation
 from helpline.store.search import ConversationFilter, Cursor, Visibility
 from search_kit import Said, agent, conversation, handled
 
@@ -110,6 +111,36 @@ async def test_filters_narrow_by_status_team_agent_intent_language_csat_and_date
     assert await found(store, language="ko") == [a.id]
     assert await found(store, csat=(1, 2)) == [a.id]
     assert await found(store, since=15.0, until=30.0) == [b.id]
+
+
+async def test_filters_narrow_by_ticket_tag_and_ticket_status(store: SQLiteStore) -> None:
+    billing = await agent(store, "seo@desk.test", ("billing",))
+    vip = await conversation(store, [Said("charged twice")], now=10.0)
+    await handled(store, vip, billing, team="billing", reply="ok", tags=("vip", "환불"), now=11.0)
+    plain = await conversation(store, [Said("charged once")], now=20.0)
+    await handled(store, plain, billing, team="billing", reply="ok", tags=("vipish",), now=21.0)
+    waiting = await conversation(store, [Said("still waiting")], now=30.0)
+    queued = TurnRecord(waiting.id, "queued", {}, "en", messages=[])
+    await store.escalate(queued, Escalation("billing", "normal", False, 0.0), 31.0)
+
+    assert await found(store, tag="vip") == [vip.id]  # a whole tag, not part of one
+    assert await found(store, tag="환불") == [vip.id]
+    assert await found(store, tag="VIP") == []
+    assert await found(store, ticket_statuses=("solved",)) == [plain.id, vip.id]
+    assert await found(store, ticket_statuses=("open", "pending")) == [waiting.id]
+    assert await found(store, tag="vip", ticket_statuses=("open",)) == []
+
+
+async def test_a_list_of_conversations_narrows_to_those_and_an_empty_one_to_none(
+    store: SQLiteStore,
+) -> None:
+    made = [await conversation(store, [Said(f"hello {n}")], now=10.0 + n) for n in range(4)]
+
+    assert await found(store, among=(made[0].id, made[2].id, "c_unknown")) == [
+        made[2].id, made[0].id,
+    ]  # fmt: skip
+    assert await found(store, among=()) == []
+    assert await found(store, "hello", among=(made[1].id,)) == [made[1].id]
 
 
 async def test_a_fallback_near_an_intent_does_not_count_as_that_intent(

@@ -143,6 +143,17 @@ def test_due_time_skips_closed_days_and_holidays() -> None:
     )
 
 
+@pytest.mark.parametrize(("now_min", "state"), [(1, "ok"), (31, "warning"), (70, "breached")])
+def test_timers_without_due_times_have_the_same_states(now_min: float, state: str) -> None:
+    events = [opened(), event("message.out", 3)]  # then the resolution alone counts
+    full = compute("t1", "normal", events, SETTINGS, ALWAYS, at(now_min))
+    bare = compute("t1", "normal", events, SETTINGS, ALWAYS, at(now_min), dues=False)
+
+    assert bare.state == full.state == state
+    assert [t.state for t in bare.timers] == [t.state for t in full.timers]
+    assert [(t.due_at, t.warn_at) for t in bare.timers] == [(None, None)] * len(bare.timers)
+
+
 def test_hours_that_never_open_have_no_due_time() -> None:
     assert due_after(Hours(weekly={}), T0, MIN) is None
 

@@ -4,57 +4,15 @@ one node routes the next escalation on the other at once."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import pytest
-from aiohttp.test_utils import TestClient
-
-from backends import fresh_schema
 from conftest import Customer
-from handoff_kit import AgentClient, Clock, desk_rulebook, make_agent
-from helpline.settings import Settings
+from handoff_kit import AgentClient, make_agent
 from helpline.store.postgres import PostgresStore
-from helpline.web.app import create_app
 from helpline.web.keys import HANDOFF
+from two_nodes import Node
 
 WAIT_S = 10.0
-Node = Callable[[], Awaitable[TestClient]]
-
-
-@pytest.fixture
-async def database_url(postgres_server: str) -> AsyncIterator[str]:
-    async with fresh_schema(postgres_server) as url:
-        yield url
-
-
-@pytest.fixture
-async def shared_store(database_url: str) -> AsyncIterator[PostgresStore]:
-    store = PostgresStore(database_url)
-    await store.open()
-    try:
-        yield store
-    finally:
-        await store.close()
-
-
-@pytest.fixture
-def make_node(
-    aiohttp_client: Any, make_settings: Callable[..., Settings], database_url: str,
-    redis_server: str, redis_prefix: str,
-) -> Node:  # fmt: skip
-    clock = Clock()
-
-    async def make() -> TestClient:
-        settings = make_settings(
-            database_url=database_url, redis_url=redis_server, redis_prefix=redis_prefix
-        )
-        client: TestClient = await aiohttp_client(
-            create_app(settings, rulebook=desk_rulebook(), clock=clock)
-        )
-        return client
-
-    return make
 
 
 async def test_a_team_change_on_one_node_routes_the_next_escalation_on_the_other(

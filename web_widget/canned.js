@@ -1,6 +1,6 @@
 /* Helpline console, Canned answers page: the answers agents insert with "/shortcut"
    (GET /api/canned); supervisors add, edit and delete them (POST, PATCH, DELETE).
-   No dependencies but common.js. */
+   No dependencies but common.js and page.js. */
 (function () {
   'use strict';
 
@@ -42,84 +42,47 @@
       ko: 'Korean', en: 'English'
     }
   };
-  var LANG_KEY = 'helpline-console:lang';  // the console's own choice, shared
   var LANGS = ['ko', 'en'];
+  var page = helplinePage;
   var fmt = helplineCommon.fmt;
   var el = helplineCommon.elementMaker('');
   var $ = function (id) { return document.getElementById(id); };
-  var lang = pickLang();
+  var lang = page.pickLang(STRINGS);
   var T = STRINGS[lang];
   var S = { answers: [], editing: null, supervisor: false };
 
-  function pickLang() {
-    var saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
-    var wanted = [saved].concat(navigator.languages || [navigator.language]);
-    for (var i = 0; i < wanted.length; i++) {
-      var code = String(wanted[i] || '').slice(0, 2).toLowerCase();
-      if (STRINGS[code]) return code;
-    }
-    return 'en';
-  }
-
   function applyLang() {
-    document.documentElement.lang = lang;
-    document.title = T.title + ' · Helpline';
-    $('lang').value = lang;
-    document.querySelectorAll('[data-t]').forEach(function (n) { n.textContent = T[n.dataset.t]; });
-    document.querySelectorAll('[data-tl]').forEach(function (n) { n.setAttribute('aria-label', T[n.dataset.tl]); });
+    page.showTexts(T, lang, ' · Helpline');
     renderEditorTitle();
     renderList();
   }
 
-  function announce(text) {
-    var region = $('announce');
-    region.textContent = '';
-    setTimeout(function () { region.textContent = text; }, 50);
-  }
-
   // ------------------------------------------------------------ HTTP
-  // {status, data}; status 0 when the server could not be reached
-  function api(method, path, body) {
-    return fetch(path, {
-      method: method,
-      credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (data) {
-        if (res.status === 401) signedOut();
-        return { status: res.status, data: data };
-      });
-    }, function () { return { status: 0, data: {} }; });
+  // the server's own words name a bad field; the rest is said in the page's language
+  function refusal(err) {
+    if (!err.status) return T.offline;
+    if (err.status === 409) return fmt(T.taken, { m: err.message });
+    if (err.status === 403) return T.forbidden;
+    if (err.status === 404) return T.notFound;
+    if (err.status === 400) return fmt(T.bad, { m: err.message });
+    return fmt(T.failed, { m: err.message });
   }
 
-  // the server's own words name a bad field; the rest is said in the page's language
-  function refusal(reply) {
-    var message = (reply.data && reply.data.message) || ('HTTP ' + reply.status);
-    if (!reply.status) return T.offline;
-    if (reply.status === 409) return fmt(T.taken, { m: message });
-    if (reply.status === 403) return T.forbidden;
-    if (reply.status === 404) return T.notFound;
-    if (reply.status === 400) return fmt(T.bad, { m: message });
-    return fmt(T.failed, { m: message });
+  function failed(err) {
+    if (err.status !== 401) $('error').textContent = refusal(err);  // 401: signed out
   }
 
   function load() {
-    return api('GET', '/api/canned').then(function (reply) {
-      if (reply.status !== 200) { if (reply.status !== 401) $('error').textContent = refusal(reply); return; }
-      S.answers = reply.data.canned || [];
+    return page.json('GET', '/api/canned').then(function (data) {
+      S.answers = data.canned || [];
       renderList();
-    });
+    }, failed);
   }
 
   // ------------------------------------------------------------ the list
   function renderList() {
-    var list = $('answers');
-    list.textContent = '';
-    S.answers.forEach(function (a) { list.appendChild(answerItem(a)); });
-    var n = S.answers.length;
-    $('status-line').textContent = n === 1 ? T.countOne : n ? fmt(T.count, { n: n }) : T.none;
+    page.fill($('answers'), S.answers, answerItem);
+    $('status-line').textContent = page.countLine(T, S.answers.length, false);
   }
 
   function answerItem(a) {
@@ -196,45 +159,32 @@
     var body = formBody();
     if (!Object.keys(body.bodies).length) { $('error').textContent = T.needBody; $('e-ko').focus(); return; }
     var editing = S.editing;
-    var request = editing ? api('PATCH', '/api/canned/' + encodeURIComponent(editing.id), body)
-      : api('POST', '/api/canned', body);
-    request.then(function (reply) {
-      if (reply.status !== 200 && reply.status !== 201) {
-        $('error').textContent = refusal(reply);
-        if (reply.status === 404) { stopEdit(); load(); }
-        return;
-      }
+    var request = editing ? page.json('PATCH', '/api/canned/' + encodeURIComponent(editing.id), body)
+      : page.json('POST', '/api/canned', body);
+    request.then(function (data) {
       $('error').textContent = '';
-      announce(fmt(editing ? T.saved : T.added, { shortcut: reply.data.canned.shortcut }));
+      page.announce(fmt(editing ? T.saved : T.added, { shortcut: data.canned.shortcut }));
       stopEdit();
       load().then(function () { $('e-shortcut').focus(); });
+    }, function (err) {
+      failed(err);
+      if (err.status === 404) { stopEdit(); load(); }
     });
   }
 
   function removeAnswer(a) {
     if (!window.confirm(fmt(T.confirmRemove, { shortcut: a.shortcut }))) return;
-    api('DELETE', '/api/canned/' + encodeURIComponent(a.id)).then(function (reply) {
-      if (reply.status !== 204) { $('error').textContent = refusal(reply); load(); return; }
+    page.json('DELETE', '/api/canned/' + encodeURIComponent(a.id)).then(function () {
       $('error').textContent = '';
       if (S.editing && S.editing.id === a.id) stopEdit();
-      announce(fmt(T.removed, { shortcut: a.shortcut }));
+      page.announce(fmt(T.removed, { shortcut: a.shortcut }));
       load().then(function () { $('list-title').focus(); });
-    });
+    }, function (err) { failed(err); load(); });
   }
 
   // ------------------------------------------------------------ plumbing
-  function signedOut() {
-    $('library').hidden = true;
-    $('signed-out').hidden = false;
-  }
-
   function wire() {
-    $('lang').addEventListener('change', function (ev) {
-      lang = STRINGS[ev.target.value] ? ev.target.value : 'en';
-      T = STRINGS[lang];
-      try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage off */ }
-      applyLang();
-    });
+    page.onLanguage(STRINGS, function (code) { lang = code; T = STRINGS[code]; applyLang(); });
     $('editor').addEventListener('submit', onSave);
     $('cancel').addEventListener('click', function () { stopEdit(); $('e-shortcut').focus(); });
     $('editor').addEventListener('keydown', function (ev) {
@@ -245,17 +195,13 @@
   function boot() {
     wire();
     applyLang();
-    fetch('/api/agent/me', { credentials: 'same-origin' }).then(function (res) {
-      if (!res.ok) { signedOut(); return null; }
-      return res.json().then(function (agent) {
-        S.supervisor = agent.role === 'supervisor';
-        $('agent-name').textContent = agent.name;
-        $('editor').hidden = !S.supervisor;
-        $('read-only').hidden = S.supervisor;
-        $('library').hidden = false;
-        return load();
-      });
-    }).catch(signedOut);
+    page.signIn({ main: 'library', signedOut: 'signed-out' }).then(function (agent) {
+      if (!agent) return null;
+      S.supervisor = agent.role === 'supervisor';
+      $('editor').hidden = !S.supervisor;
+      $('read-only').hidden = S.supervisor;
+      return load();
+    });
   }
 
   boot();

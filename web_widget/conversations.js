@@ -1,6 +1,7 @@
 /* Helpline console, Conversations page: every conversation with filters and full-text
    search (GET /api/conversations), each one's transcript read-only. The filters live in
-   the URL, so a view can be shared by its address. No dependencies but common.js. */
+   the URL, so a view can be shared by its address. No dependencies but common.js and
+   page.js. */
 (function () {
   'use strict';
 
@@ -14,7 +15,10 @@
       status_open: '챗봇 응대 중', status_queued: '대기 중', status_with_agent: '상담원 응대 중',
       status_closed: '종료됨', team: '팀', agent: '상담원 ID', intent: '의도',
       convLanguage: '고객 언어', csat: '만족도', csatLow: '1–2 (불만족)', csatMid: '3',
-      csatHigh: '4–5 (만족)', since: '시작일부터', until: '시작일까지', search: '검색',
+      csatHigh: '4–5 (만족)', tag: '태그', ticketStatus: '티켓', ticket_open: '열림',
+      ticket_pending: '보류 (고객 답변 대기)', ticket_unsolved: '열림 또는 보류', ticket_solved: '해결됨',
+      sla: 'SLA', sla_breached: '기한 초과', sla_warning: '기한 임박', sla_either: '기한 임박 또는 초과',
+      since: '시작일부터', until: '시작일까지', search: '검색',
       clear: '초기화', results: '검색 결과', more: '더 보기', pick: '읽을 대화를 고르세요.',
       transcript: '대화 내용', none: '조건에 맞는 대화가 없어요.', count: '대화 {n}개', countOne: '대화 1개',
       countMore: '대화 {n}개 (더 있음)', loading: '불러오는 중…',
@@ -34,7 +38,11 @@
       status: 'Status', any: 'Any', status_open: 'With the bot', status_queued: 'Queued',
       status_with_agent: 'With an agent', status_closed: 'Closed', team: 'Team', agent: 'Agent id',
       intent: 'Intent', convLanguage: "Customer's language", csat: 'Rating',
-      csatLow: '1–2 (unhappy)', csatMid: '3', csatHigh: '4–5 (happy)', since: 'Started from',
+      csatLow: '1–2 (unhappy)', csatMid: '3', csatHigh: '4–5 (happy)', tag: 'Tag',
+      ticketStatus: 'Ticket', ticket_open: 'Open', ticket_pending: 'Pending (waiting on the customer)',
+      ticket_unsolved: 'Open or pending', ticket_solved: 'Solved', sla: 'SLA',
+      sla_breached: 'Breaching', sla_warning: 'Due soon', sla_either: 'Due soon or breaching',
+      since: 'Started from',
       until: 'Started until', search: 'Search', clear: 'Clear', results: 'Results', more: 'Show more',
       pick: 'Pick a conversation to read it.', transcript: 'Transcript',
       none: 'No conversation matches.', count: '{n} conversations', countOne: '1 conversation', countMore: '{n} conversations (more below)',
@@ -48,42 +56,23 @@
       ticket: '{team} · {status}{tags}', opened: 'Opened the conversation with {name}'
     }
   };
-  var LANG_KEY = 'helpline-console:lang';  // the console's own choice, shared
-  var FILTERS = ['q', 'status', 'team', 'agent', 'intent', 'language', 'csat', 'since', 'until'];
+  var FILTERS = ['q', 'status', 'team', 'agent', 'intent', 'language', 'csat', 'tag', 'ticket', 'sla',
+    'since', 'until'];
   var SENDER = { customer: 'customerSays', bot: 'bot', agent: 'agentSays', system: 'system' };
+  var page = helplinePage;
   var fmt = helplineCommon.fmt;
   var el = helplineCommon.elementMaker('');
   var markdown = helplineCommon.markdown(el);
   var $ = function (id) { return document.getElementById(id); };
-  var lang = pickLang();
+  var lang = page.pickLang(STRINGS);
   var T = STRINGS[lang];
-  var S = { cards: [], next: null, bounded: null, open: null, loaded: null };
-
-  function pickLang() {
-    var saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
-    var wanted = [saved].concat(navigator.languages || [navigator.language]);
-    for (var i = 0; i < wanted.length; i++) {
-      var code = String(wanted[i] || '').slice(0, 2).toLowerCase();
-      if (STRINGS[code]) return code;
-    }
-    return 'en';
-  }
+  var S = { open: null, loaded: null };
+  var list = page.pagedList('/api/conversations', 'conversations', listed, showError);
 
   function applyLang() {
-    document.documentElement.lang = lang;
-    document.title = T.title + ' · Helpline';
-    $('lang').value = lang;
-    document.querySelectorAll('[data-t]').forEach(function (n) { n.textContent = T[n.dataset.t]; });
-    document.querySelectorAll('[data-tl]').forEach(function (n) { n.setAttribute('aria-label', T[n.dataset.tl]); });
+    page.showTexts(T, lang, ' · Helpline');
     renderCards();
     if (S.loaded) renderReader(S.loaded);
-  }
-
-  function announce(text) {
-    var region = $('announce');
-    region.textContent = '';
-    setTimeout(function () { region.textContent = text; }, 50);
   }
 
   // ------------------------------------------------------------ who a card is
@@ -91,22 +80,13 @@
   // same conversation looks the same on every screen and every visit.
   function shortId(id) { return String(id).replace(/^c_/, '').slice(0, 6); }
 
-  function hue(id) {
-    var h = 0;
-    for (var i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360;
-    return h;
-  }
-
   function displayName(c) {
     if (c.customer && c.customer.name) return c.customer.name;
     if (c.customer && c.customer.id) return c.customer.id;
     return fmt(T.anonymous, { id: shortId(c.id) });
   }
 
-  function when(seconds) {
-    var options = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
-    return new Intl.DateTimeFormat(lang, options).format(new Date(seconds * 1000));
-  }
+  function when(seconds) { return page.when(seconds, lang); }
 
   function statusText(status) { return T['status_' + status] || status; }
 
@@ -132,49 +112,28 @@
   }
 
   // ------------------------------------------------------------ the list
-  // Only the latest request's answer is shown: an earlier one arriving after it (the
-  // page's first list, then a search typed at once) would show the wrong list.
-  var latest = 0;
-
   function load(more) {
-    var params = viewParams();
-    if (more && S.next) params.set('cursor', S.next);
     $('error').textContent = '';
     if (!more) $('status-line').textContent = T.loading;
-    var asked = ++latest;
-    return getJson('/api/conversations?' + params.toString()).then(function (page) {
-      if (asked !== latest) return;
-      S.cards = more ? S.cards.concat(page.conversations) : page.conversations;
-      S.next = page.next_cursor;
-      S.bounded = page.bounded ? page.bounded_to : null;
-      renderCards();
-      announce($('status-line').textContent);
-    }, function (err) { if (asked === latest) showError(err); });
+    return list.load(viewParams(), more);
+  }
+
+  function listed() {
+    renderCards();
+    page.announce($('status-line').textContent);
   }
 
   function renderCards() {
-    var list = $('cards');
-    list.textContent = '';
-    S.cards.forEach(function (c) { list.appendChild(card(c)); });
-    var n = S.cards.length;
-    var line = !n ? T.none : S.next ? fmt(T.countMore, { n: n }) : n === 1 ? T.countOne : fmt(T.count, { n: n });
-    if (S.bounded) line += ' ' + fmt(T.bounded, { n: S.bounded.toLocaleString(lang) });
+    page.fill($('cards'), list.items, card);
+    var line = page.countLine(T, list.items.length, list.next);
+    var bounded = list.page && list.page.bounded ? list.page.bounded_to : null;
+    if (bounded) line += ' ' + fmt(T.bounded, { n: bounded.toLocaleString(lang) });
     $('status-line').textContent = line;
-    $('more').hidden = !S.next;
+    $('more').hidden = !list.next;
   }
 
   function card(c) {
-    var name = displayName(c);
-    var button = el('button', 'entry');
-    button.type = 'button';
-    button.dataset.id = c.id;
-    button.setAttribute('aria-current', String(S.open === c.id));
-    var head = el('span', 'name');
-    var dot = head.appendChild(el('span', 'avatar'));
-    dot.style.background = 'hsl(' + hue(c.id) + ', 65%, 42%)';
-    dot.setAttribute('aria-hidden', 'true');
-    head.appendChild(document.createTextNode(name));
-    button.appendChild(head);
+    var button = page.entryButton(c.id, displayName(c), S.open === c.id);
     button.appendChild(el('span', 'waited', when(c.started_at)));
     var last = c.last_message;
     var preview = last ? T[SENDER[last.sender]] + ': ' + last.text : T.noMessages;
@@ -194,19 +153,17 @@
   // ------------------------------------------------------------ one conversation
   function openConversation(id, byHand) {
     S.open = id;
-    document.querySelectorAll('#cards .entry').forEach(function (b) {
-      b.setAttribute('aria-current', String(b.dataset.id === id));
-    });
+    page.markCurrent('cards', id);
     if (byHand) {
       var params = new URLSearchParams(location.search);
       params.set('open', id);
       pushUrl(params);
     }
-    return getJson('/api/conversations/' + encodeURIComponent(id)).then(function (found) {
+    return page.json('GET', '/api/conversations/' + encodeURIComponent(id)).then(function (found) {
       if (S.open !== id) return;  // another card was chosen meanwhile
       S.loaded = found;
       renderReader(found);
-      if (byHand) { $('reader-title').focus(); announce(fmt(T.opened, { name: displayName(found) })); }
+      if (byHand) { $('reader-title').focus(); page.announce(fmt(T.opened, { name: displayName(found) })); }
     }, showError);
   }
 
@@ -257,29 +214,14 @@
   }
 
   // ------------------------------------------------------------ plumbing
-  function getJson(path) {
-    return fetch(path, { credentials: 'same-origin' }).then(function (res) {
-      if (res.status === 401) { signedOut(); throw new Error('401'); }
-      return res.json().catch(function () { return {}; }).then(function (body) {
-        if (!res.ok) { var err = new Error(body.message || String(res.status)); err.code = body.error; throw err; }
-        return body;
-      });
-    });
-  }
-
   function showError(err) {
-    if (err && err.message === '401') return;
+    if (err.status === 401) return;  // the signed-out view is shown
     // the server's own words name a bad parameter; the rest is said in the page's language
     var code = err && err.code;
     var text = code === 'forbidden' ? T.forbidden : code === 'not_found' ? T.notFound
       : code === 'bad_request' ? fmt(T.badFilter, { m: err.message }) : fmt(T.failed, { m: err && err.message });
     $('error').textContent = text;
     $('status-line').textContent = '';
-  }
-
-  function signedOut() {
-    $('browse').hidden = true;
-    $('signed-out').hidden = false;
   }
 
   function fromUrl() {
@@ -290,12 +232,7 @@
   }
 
   function wire() {
-    $('lang').addEventListener('change', function (ev) {
-      lang = STRINGS[ev.target.value] ? ev.target.value : 'en';
-      T = STRINGS[lang];
-      try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage off */ }
-      applyLang();
-    });
+    page.onLanguage(STRINGS, function (code) { lang = code; T = STRINGS[code]; applyLang(); });
     $('filters').addEventListener('submit', function (ev) {
       ev.preventDefault();
       pushUrl(viewParams());
@@ -313,14 +250,9 @@
   function boot() {
     wire();
     applyLang();
-    fetch('/api/agent/me', { credentials: 'same-origin' }).then(function (res) {
-      if (!res.ok) { signedOut(); return null; }
-      return res.json().then(function (agent) {
-        $('agent-name').textContent = agent.name;
-        $('browse').hidden = false;
-        fromUrl();
-      });
-    }).catch(signedOut);
+    page.signIn({ main: 'browse', signedOut: 'signed-out' }).then(function (agent) {
+      if (agent) fromUrl();
+    });
   }
 
   boot();

@@ -2,7 +2,8 @@
    (GET /api/customers), each one's profile (GET /api/customers/{id}: identity, the
    attributes the host site signed, conversations, tickets, ratings, notes) and notes
    about them (POST /api/customers/{id}/notes). The search and the open profile live in
-   the URL, so the live desk links straight to a profile. No dependencies but common.js. */
+   the URL, so the live desk links straight to a profile. No dependencies but common.js
+   and page.js. */
 (function () {
   'use strict';
 
@@ -47,97 +48,48 @@
       status_closed: 'Closed', ticket: '{team} · {status}', noteBy: '{name} · {t}'
     }
   };
-  var LANG_KEY = 'helpline-console:lang';  // the console's own choice, shared
+  var page = helplinePage;
   var fmt = helplineCommon.fmt;
   var el = helplineCommon.elementMaker('');
   var $ = function (id) { return document.getElementById(id); };
-  var lang = pickLang();
+  var lang = page.pickLang(STRINGS);
   var T = STRINGS[lang];
-  var S = { customers: [], next: null, open: null, loaded: null };
-
-  function pickLang() {
-    var saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
-    var wanted = [saved].concat(navigator.languages || [navigator.language]);
-    for (var i = 0; i < wanted.length; i++) {
-      var code = String(wanted[i] || '').slice(0, 2).toLowerCase();
-      if (STRINGS[code]) return code;
-    }
-    return 'en';
-  }
+  var S = { open: null, loaded: null };
+  var list = page.pagedList('/api/customers', 'customers', listed, showError);
 
   function applyLang() {
-    document.documentElement.lang = lang;
-    document.title = T.title + ' · Helpline';
-    $('lang').value = lang;
-    document.querySelectorAll('[data-t]').forEach(function (n) { n.textContent = T[n.dataset.t]; });
-    document.querySelectorAll('[data-tl]').forEach(function (n) { n.setAttribute('aria-label', T[n.dataset.tl]); });
+    page.showTexts(T, lang, ' · Helpline');
     renderList();
     if (S.loaded) renderProfile(S.loaded);
   }
 
-  function announce(text) {
-    var region = $('announce');
-    region.textContent = '';
-    setTimeout(function () { region.textContent = text; }, 50);
-  }
-
-  function when(seconds) {
-    var options = { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
-    return new Intl.DateTimeFormat(lang, options).format(new Date(seconds * 1000));
-  }
-
-  // the same colour for a customer on every screen, from their id
-  function hue(id) {
-    var h = 0;
-    for (var i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360;
-    return h;
-  }
+  function when(seconds) { return page.when(seconds, lang); }
 
   function displayName(c) { return c.name || c.id; }
 
   // ------------------------------------------------------------ the list
-  // Only the latest request's answer is shown (a search typed while the first list loads).
-  var latest = 0;
-
   function load(more) {
     var params = new URLSearchParams();
     var q = $('f-q').value.trim();
     if (q) params.set('q', q);
-    if (more && S.next) params.set('cursor', S.next);
     $('error').textContent = '';
     if (!more) $('status-line').textContent = T.loading;
-    var asked = ++latest;
-    return getJson('/api/customers?' + params.toString()).then(function (page) {
-      if (asked !== latest) return;
-      S.customers = more ? S.customers.concat(page.customers) : page.customers;
-      S.next = page.next_cursor;
-      renderList();
-      announce($('status-line').textContent);
-    }, function (err) { if (asked === latest) showError(err); });
+    return list.load(params, more);
+  }
+
+  function listed() {
+    renderList();
+    page.announce($('status-line').textContent);
   }
 
   function renderList() {
-    var list = $('cards');
-    list.textContent = '';
-    S.customers.forEach(function (c) { list.appendChild(entry(c)); });
-    var n = S.customers.length;
-    $('status-line').textContent = !n ? T.none : S.next ? fmt(T.countMore, { n: n })
-      : n === 1 ? T.countOne : fmt(T.count, { n: n });
-    $('more').hidden = !S.next;
+    page.fill($('cards'), list.items, entry);
+    $('status-line').textContent = page.countLine(T, list.items.length, list.next);
+    $('more').hidden = !list.next;
   }
 
   function entry(c) {
-    var button = el('button', 'entry');
-    button.type = 'button';
-    button.dataset.id = c.id;
-    button.setAttribute('aria-current', String(S.open === c.id));
-    var head = el('span', 'name');
-    var dot = head.appendChild(el('span', 'avatar'));
-    dot.style.background = 'hsl(' + hue(c.id) + ', 65%, 42%)';
-    dot.setAttribute('aria-hidden', 'true');
-    head.appendChild(document.createTextNode(displayName(c)));
-    button.appendChild(head);
+    var button = page.entryButton(c.id, displayName(c), S.open === c.id);
     button.appendChild(el('span', 'seen', fmt(T.seen, { t: when(c.last_seen_at) })));
     button.appendChild(el('span', 'preview', [c.email, c.id].filter(Boolean).join(' · ')));
     var meta = el('span', 'meta');
@@ -153,16 +105,14 @@
   // ------------------------------------------------------------ one profile
   function openProfile(id, byHand) {
     S.open = id;
-    document.querySelectorAll('#cards .entry').forEach(function (b) {
-      b.setAttribute('aria-current', String(b.dataset.id === id));
-    });
+    page.markCurrent('cards', id);
     if (byHand) pushUrl();
-    return getJson('/api/customers/' + encodeURIComponent(id)).then(function (found) {
+    return page.json('GET', '/api/customers/' + encodeURIComponent(id)).then(function (found) {
       if (S.open !== id) return;  // another customer was chosen meanwhile
       S.loaded = found;
       renderProfile(found);
       $('profile-title').focus();
-      announce(fmt(T.opened, { name: displayName(found) }));
+      page.announce(fmt(T.opened, { name: displayName(found) }));
     }, showError);
   }
 
@@ -187,16 +137,11 @@
     var keys = Object.keys(c.attributes || {});
     pairs($('profile-attributes'), keys.map(function (k) { return [k, c.attributes[k] === null ? '–' : c.attributes[k]]; }));
     $('attributes-empty').hidden = keys.length > 0;
-    fill($('profile-conversations'), c.conversations_listed, conversationItem);
-    fill($('profile-tickets'), c.tickets, ticketItem);
+    page.fill($('profile-conversations'), c.conversations_listed, conversationItem);
+    page.fill($('profile-tickets'), c.tickets, ticketItem);
     $('tickets-empty').hidden = c.tickets.length > 0;
-    fill($('profile-notes'), c.notes, noteItem);
+    page.fill($('profile-notes'), c.notes, noteItem);
     $('notes-empty').hidden = c.notes.length > 0;
-  }
-
-  function fill(list, items, make) {
-    list.textContent = '';
-    items.forEach(function (item) { list.appendChild(make(item)); });
   }
 
   function conversationItem(v) {
@@ -228,13 +173,13 @@
     var id = S.open;
     var text = $('note-text').value.trim();
     if (!id || !text) return;
-    sendJson('/api/customers/' + encodeURIComponent(id) + '/notes', { text: text }).then(function (answer) {
+    page.json('POST', '/api/customers/' + encodeURIComponent(id) + '/notes', { text: text }).then(function (answer) {
       $('note-text').value = '';
       if (S.loaded && S.loaded.id === id) {
         S.loaded.notes.push(answer.note);
         renderProfile(S.loaded);
       }
-      announce(T.noteAdded);
+      page.announce(T.noteAdded);
     }, showError);
   }
 
@@ -248,35 +193,13 @@
     history.pushState(null, '', location.pathname + (query ? '?' + query : ''));
   }
 
-  function answered(res) {
-    if (res.status === 401) { signedOut(); throw new Error('401'); }
-    return res.json().catch(function () { return {}; }).then(function (body) {
-      if (!res.ok) { var err = new Error(body.message || String(res.status)); err.code = body.error; throw err; }
-      return body;
-    });
-  }
-
-  function getJson(path) { return fetch(path, { credentials: 'same-origin' }).then(answered); }
-
-  function sendJson(path, body) {
-    return fetch(path, {
-      method: 'POST', credentials: 'same-origin',
-      headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body)
-    }).then(answered);
-  }
-
   function showError(err) {
-    if (err && err.message === '401') return;
+    if (err.status === 401) return;  // the signed-out view is shown
     var code = err && err.code;
     // the server's own words name a bad parameter; the rest is said in the page's language
     $('error').textContent = code === 'forbidden' ? T.forbidden : code === 'not_found' ? T.notFound
       : code === 'bad_request' ? fmt(T.badRequest, { m: err.message }) : fmt(T.failed, { m: err && err.message });
     $('status-line').textContent = '';
-  }
-
-  function signedOut() {
-    $('browse').hidden = true;
-    $('signed-out').hidden = false;
   }
 
   function fromUrl() {
@@ -288,12 +211,7 @@
   }
 
   function wire() {
-    $('lang').addEventListener('change', function (ev) {
-      lang = STRINGS[ev.target.value] ? ev.target.value : 'en';
-      T = STRINGS[lang];
-      try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage off */ }
-      applyLang();
-    });
+    page.onLanguage(STRINGS, function (code) { lang = code; T = STRINGS[code]; applyLang(); });
     $('filters').addEventListener('submit', function (ev) {
       ev.preventDefault();
       pushUrl();
@@ -307,14 +225,9 @@
   function boot() {
     wire();
     applyLang();
-    fetch('/api/agent/me', { credentials: 'same-origin' }).then(function (res) {
-      if (!res.ok) { signedOut(); return null; }
-      return res.json().then(function (agent) {
-        $('agent-name').textContent = agent.name;
-        $('browse').hidden = false;
-        fromUrl();
-      });
-    }).catch(signedOut);
+    page.signIn({ main: 'browse', signedOut: 'signed-out' }).then(function (agent) {
+      if (agent) fromUrl();
+    });
   }
 
   boot();

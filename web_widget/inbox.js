@@ -1,5 +1,6 @@
 /* Helpline unanswered inbox, for authors: clusters of messages the bot could not answer,
-   added to an intent or dismissed; agents' answers offered as drafts. No dependencies. */
+   added to an intent or dismissed; agents' answers offered as drafts. No dependencies but
+   common.js and page.js. */
 (function () {
   'use strict';
 
@@ -66,22 +67,11 @@
       intentAdded: 'Added the intent {intent} to {file} and reloaded the rules. The bot now answers {answered} of its {examples} examples.'
     }
   };
-  var LANG_KEY = 'helpline-console:lang';  // the console's: one choice for both pages
   var AUTHOR_ROLES = ['author', 'supervisor'];
   var INTENT_NAME = /^[a-z][a-z0-9_]*$/;
-  var lang = pickLang();
+  var page = helplinePage;
+  var lang = page.pickLang(STRINGS);
   var T = STRINGS[lang];
-
-  function pickLang() {
-    var saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
-    var wanted = [saved].concat(navigator.languages || [navigator.language]);
-    for (var i = 0; i < wanted.length; i++) {
-      var code = String(wanted[i] || '').slice(0, 2).toLowerCase();
-      if (STRINGS[code]) return code;
-    }
-    return 'en';
-  }
 
   var fmt = helplineCommon.fmt;
   var el = helplineCommon.elementMaker('');
@@ -107,19 +97,15 @@
   };
 
   // ---------------------------------------------------------------- HTTP
-  // {status, data}; status 0 when the server could not be reached
+  // {status, data} for the callers that branch on it: 200 for any success, 0 when the
+  // server could not be reached; a 401 (but the login's own) shows the login form
   function api(method, path, body) {
-    return fetch(path, {
-      method: method,
-      credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined
-    }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (data) {
-        if (res.status === 401 && path !== '/api/agent/login') showLogin();
-        return { status: res.status, data: data };
-      });
-    }, function () { return { status: 0, data: {} }; });
+    return page.json(method, path, body).then(function (data) {
+      return { status: 200, data: data };
+    }, function (err) {
+      if (err.status === 401 && path !== '/api/agent/login') showLogin();
+      return { status: err.status, data: err.data };
+    });
   }
 
   function refusal(reply) {
@@ -129,19 +115,8 @@
 
   // ---------------------------------------------------------------- language
   function applyLang() {
-    document.documentElement.lang = lang;
-    document.title = T.title;
-    $('lang').value = lang;
-    document.querySelectorAll('[data-t]').forEach(function (n) { n.textContent = T[n.dataset.t]; });
-    document.querySelectorAll('[data-tl]').forEach(function (n) { n.setAttribute('aria-label', T[n.dataset.tl]); });
+    page.showTexts(T, lang);
     if (S.agent) render();
-  }
-
-  function setLang(code) {
-    lang = STRINGS[code] ? code : 'en';
-    T = STRINGS[lang];
-    try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage off */ }
-    applyLang();
   }
 
   // ---------------------------------------------------------------- sign-in
@@ -717,7 +692,7 @@
 
   // ---------------------------------------------------------------- start
   function wire() {
-    $('lang').addEventListener('change', function () { setLang($('lang').value); });
+    page.onLanguage(STRINGS, function (code) { lang = code; T = STRINGS[code]; applyLang(); });
     $('login').addEventListener('submit', onLogin);
     $('logout').addEventListener('click', onLogout);
     $('refresh').addEventListener('click', function () { $('inbox-result').textContent = ''; loadAll(); });
@@ -730,10 +705,7 @@
   function boot() {
     wire();
     applyLang();
-    fetch('/api/agent/me', { credentials: 'same-origin' }).then(function (res) {
-      if (!res.ok) { showLogin(); return null; }
-      return res.json().then(start);
-    }).catch(showLogin);
+    page.json('GET', '/api/agent/me').then(start, showLogin);
   }
 
   boot();

@@ -78,20 +78,9 @@
       secs: '{s} s', mins: '{m} min {s} s', hours: '{h} h {m} min', pt: '{v} pt', outOf5: '{v} / 5'
     }
   };
-  var LANG_KEY = 'helpline-console:lang'; // the console's: one choice for both pages
-  var lang = pickLang();
+  var page = helplinePage;
+  var lang = page.pickLang(STRINGS);
   var T = STRINGS[lang];
-
-  function pickLang() {
-    var saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
-    var wanted = [saved].concat(navigator.languages || [navigator.language]);
-    for (var i = 0; i < wanted.length; i++) {
-      var code = String(wanted[i] || '').slice(0, 2).toLowerCase();
-      if (STRINGS[code]) return code;
-    }
-    return 'en';
-  }
 
   var fmt = helplineCommon.fmt;
   var el = helplineCommon.elementMaker('');
@@ -173,39 +162,12 @@
     return params.toString();
   }
 
-  function getJson(path) {
-    return fetch(path, { credentials: 'same-origin' }).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (body) {
-        if (res.ok) return body;
-        var error = new Error(body.message || String(res.status));
-        error.status = res.status;
-        throw error;
-      });
-    });
-  }
-
   // ---------------------------------------------------------------- language
   function applyLang() {
-    document.documentElement.lang = lang;
-    document.title = T.title;
-    $('lang').value = lang;
-    document.querySelectorAll('[data-t]').forEach(function (n) { n.textContent = T[n.dataset.t]; });
+    page.showTexts(T, lang);
     if (!$('gate').hidden) $('gate-text').textContent = T[$('gate').dataset.reason];
     if (S.report) render();
     if ($('drill').open) renderDrill();
-  }
-
-  function setLang(code) {
-    lang = STRINGS[code] ? code : 'en';
-    T = STRINGS[lang];
-    try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage off */ }
-    applyLang();
-  }
-
-  function announce(text) {
-    var region = $('announce');
-    region.textContent = '';
-    setTimeout(function () { region.textContent = text; }, 50);
   }
 
   // ---------------------------------------------------------------- loading
@@ -237,14 +199,14 @@
     var mine = ++loads;
     $('banner').hidden = true;
     $('period-text').textContent = T.loading;
-    var series = getJson('/api/reports?' + query({ by: S.by }));
-    var groups = GROUPINGS.map(function (by) { return getJson('/api/reports?' + query({ by: by })); });
+    var series = page.json('GET', '/api/reports?' + query({ by: S.by }));
+    var groups = GROUPINGS.map(function (by) { return page.json('GET', '/api/reports?' + query({ by: by })); });
     return Promise.all([series].concat(groups)).then(function (found) {
       if (mine !== loads) return;
       S.report = found[0];
       GROUPINGS.forEach(function (by, i) { S.groups[by] = found[i + 1]; });
       render();
-      announce(fmt(T.loaded, { since: localTime(S.report.since), until: localTime(S.report.until) }));
+      page.announce(fmt(T.loaded, { since: localTime(S.report.since), until: localTime(S.report.until) }));
     }).catch(failed);
   }
 
@@ -438,7 +400,7 @@
     var params = { figure: drill.figure, by: drill.by || null };
     if (drill.by) params.key = drill.key == null ? '' : drill.key;
     var asked = S.drill;
-    getJson('/api/reports/conversations?' + query(params)).then(function (found) {
+    page.json('GET', '/api/reports/conversations?' + query(params)).then(function (found) {
       if (S.drill !== asked) return;
       asked.rows = found.conversations;
       asked.total = found.total;
@@ -505,7 +467,7 @@
 
   function openTranscript(conversation) {
     var asked = S.drill;
-    getJson('/api/reports/conversations/' + encodeURIComponent(conversation)).then(function (found) {
+    page.json('GET', '/api/reports/conversations/' + encodeURIComponent(conversation)).then(function (found) {
       if (S.drill !== asked) return;
       asked.transcript = found;
       renderDrill();
@@ -601,7 +563,7 @@
   }
 
   function wire() {
-    $('lang').addEventListener('change', function () { setLang($('lang').value); });
+    page.onLanguage(STRINGS, function (code) { lang = code; T = STRINGS[code]; applyLang(); });
     $('period').addEventListener('submit', onPeriod);
     document.querySelectorAll('input[name="span"]').forEach(function (r) { r.addEventListener('change', onSpan); });
     $('series-by').addEventListener('change', function () { $('period').requestSubmit(); });
@@ -623,7 +585,7 @@
   function boot() {
     wire();
     applyLang();
-    getJson('/api/agent/me').then(function (me) {
+    page.json('GET', '/api/agent/me').then(function (me) {
       S.agent = me.agent || me;
       $('agent-name').textContent = S.agent.name || S.agent.email || '';
       if (S.agent.role !== 'supervisor') { gate('needSupervisor'); return; }

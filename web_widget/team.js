@@ -1,6 +1,6 @@
 /* Helpline console, Team page (supervisors): the agents with their presence and load, an
    add form, and per agent teams, capacity, role and lock (GET/POST /api/agents, PATCH
-   /api/agents/{id}, GET /api/teams). No dependencies but common.js. */
+   /api/agents/{id}, GET /api/teams). No dependencies but common.js and page.js. */
 (function () {
   'use strict';
 
@@ -38,61 +38,27 @@
       editTeams: "{name}'s teams", editCapacity: "{name}'s capacity", editRole: "{name}'s role"
     }
   };
-  var LANG_KEY = 'helpline-console:lang';  // the console's own choice, shared
   var ROLES = ['agent', 'supervisor', 'author'];
+  var page = helplinePage;
   var fmt = helplineCommon.fmt;
   var el = helplineCommon.elementMaker('');
   var $ = function (id) { return document.getElementById(id); };
-  var lang = pickLang();
+  var lang = page.pickLang(STRINGS);
   var T = STRINGS[lang];
   var S = { me: null, agents: [], teams: [] };
 
-  function pickLang() {
-    var saved = null;
-    try { saved = localStorage.getItem(LANG_KEY); } catch (e) { /* storage off */ }
-    var wanted = [saved].concat(navigator.languages || [navigator.language]);
-    for (var i = 0; i < wanted.length; i++) {
-      var code = String(wanted[i] || '').slice(0, 2).toLowerCase();
-      if (STRINGS[code]) return code;
-    }
-    return 'en';
-  }
-
   function applyLang() {
-    document.documentElement.lang = lang;
-    document.title = T.title + ' · Helpline';
-    $('lang').value = lang;
-    document.querySelectorAll('[data-t]').forEach(function (n) { n.textContent = T[n.dataset.t]; });
-    document.querySelectorAll('[data-tl]').forEach(function (n) { n.setAttribute('aria-label', T[n.dataset.tl]); });
+    page.showTexts(T, lang, ' · Helpline');
     render();
   }
 
-  function announce(text) {
-    var region = $('announce');
-    region.textContent = '';
-    setTimeout(function () { region.textContent = text; }, 50);
-  }
-
-  function api(method, path, body) {
-    var options = { method: method, credentials: 'same-origin', headers: {} };
-    if (body !== undefined) {
-      options.headers['Content-Type'] = 'application/json';
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path, options).then(function (res) {
-      return res.json().catch(function () { return {}; }).then(function (data) {
-        if (!res.ok) throw { status: res.status, message: data.message || String(res.status) };
-        return data;
-      });
-    });
-  }
-
   function failed(err) {
+    if (err.status === 401) return;  // the signed-out view is shown
     $('error').textContent = fmt(T.failed, { m: err && err.message ? err.message : String(err) });
   }
 
   function reload() {
-    return Promise.all([api('GET', '/api/agents'), api('GET', '/api/teams')]).then(function (found) {
+    return Promise.all([page.json('GET', '/api/agents'), page.json('GET', '/api/teams')]).then(function (found) {
       S.agents = found[0].agents;
       S.teams = found[1].teams;
       render();
@@ -102,15 +68,10 @@
   // ------------------------------------------------------------ the list
   function render() {
     if (!S.me) return;
-    var rows = $('agent-rows');
-    rows.textContent = '';
-    S.agents.forEach(function (a) { rows.appendChild(agentRow(a)); });
-    var list = $('team-list');
-    list.textContent = '';
-    S.teams.forEach(function (t) {
+    page.fill($('agent-rows'), S.agents, agentRow);
+    page.fill($('team-list'), S.teams, function (t) {
       var names = t.members.map(function (m) { return m.name; }).join(', ') || T.nobody;
-      var item = el('li', null, fmt(T.members, { team: t.name, n: t.members.length, online: t.online }) + ' — ' + names);
-      list.appendChild(item);
+      return el('li', null, fmt(T.members, { team: t.name, n: t.members.length, online: t.online }) + ' — ' + names);
     });
   }
 
@@ -172,8 +133,8 @@
 
   function change(agent, body, done) {
     $('error').textContent = '';
-    api('PATCH', '/api/agents/' + encodeURIComponent(agent.id), body).then(function () {
-      announce(done);
+    page.json('PATCH', '/api/agents/' + encodeURIComponent(agent.id), body).then(function () {
+      page.announce(done);
       return reload();
     }).then(function () {
       var row = document.querySelector('tr[data-agent="' + agent.id + '"] button');
@@ -189,11 +150,11 @@
       name: $('new-name').value.trim(), email: $('new-email').value.trim(), role: $('new-role').value,
       teams: splitTeams($('new-teams').value), capacity: Number($('new-capacity').value)
     };
-    api('POST', '/api/agents', body).then(function (data) {
+    page.json('POST', '/api/agents', body).then(function (data) {
       var shown = $('initial-password');
       shown.textContent = fmt(T.password, { name: data.agent.name, p: data.initial_password });
       shown.hidden = false;
-      announce(fmt(T.added, { name: data.agent.name }));
+      page.announce(fmt(T.added, { name: data.agent.name }));
       $('add-form').reset();
       return reload();
     }).catch(failed);
@@ -201,29 +162,16 @@
 
   function start() {
     applyLang();
-    $('lang').addEventListener('change', function () {
-      lang = $('lang').value;
-      T = STRINGS[lang];
-      try { localStorage.setItem(LANG_KEY, lang); } catch (e) { /* storage off */ }
-      applyLang();
-    });
+    page.onLanguage(STRINGS, function (code) { lang = code; T = STRINGS[code]; applyLang(); });
     $('add-form').addEventListener('submit', add);
-    api('GET', '/api/agent/me').then(function (me) {
-      if (me.role !== 'supervisor') {
-        $('signed-out-text').dataset.t = 'forbidden';
-        throw { status: 403 };
-      }
+    page.signIn({
+      main: 'manage', signedOut: 'signed-out',
+      allow: function (me) { return me.role === 'supervisor'; },
+      refused: function () { $('signed-out-text').dataset.t = 'forbidden'; applyLang(); }
+    }).then(function (me) {
+      if (!me) return null;
       S.me = me;
-      $('agent-name').textContent = me.name;
-      $('manage').hidden = false;
-      return reload();
-    }).catch(function (err) {
-      if (err && (err.status === 401 || err.status === 403)) {
-        $('signed-out').hidden = false;
-        applyLang();
-      } else {
-        failed(err);
-      }
+      return reload().catch(failed);
     });
   }
 

@@ -103,6 +103,27 @@ def test_the_address_shares_the_filters_and_the_open_conversation(
     other.close()
 
 
+def test_the_tag_and_ticket_filters_find_it_and_are_kept_in_the_address(
+    page: Page, console: Console
+) -> None:
+    name = closed_with(page, console, "Checked your gooseberry account", "gooseberry-tag")
+    agent_page = conversations_page(console)
+
+    agent_page.get_by_label("Tag", exact=True).fill("gooseberry-tag")
+    agent_page.get_by_label("Ticket", exact=True).select_option("solved")
+    agent_page.get_by_role("button", name="Search").click()
+
+    expect(agent_page).to_have_url(re.compile(r"\?tag=gooseberry-tag&ticket=solved$"))
+    expect(agent_page.locator("#cards .entry")).to_have_count(1)
+    expect(agent_page.locator("#cards .entry")).to_contain_text(name)
+    other = agent_page.context.new_page()
+    other.goto(agent_page.url.replace("ticket=solved", "ticket=solved&sla=breached"))
+    expect(other.get_by_label("Tag", exact=True)).to_have_value("gooseberry-tag")
+    expect(other.get_by_label("SLA", exact=True)).to_have_value("breached")
+    expect(other.locator("#status-line")).to_have_text("No conversation matches.")  # solved
+    other.close()
+
+
 def test_the_page_works_from_the_keyboard_in_korean(page: Page, console: Console) -> None:
     closed_with(page, console, "환불요청 접수했습니다")
     agent_page = conversations_page(console)

@@ -105,8 +105,12 @@ class HandoffStore(Protocol):
         re-read the rows another node changed)."""
         ...
 
-    async def offer(self, conversation_id: str, agent_id: str, now: float) -> Handoff | None:
-        """waiting -> offered to agent_id; None if it was not waiting."""
+    async def offer(
+        self, conversation_id: str, agent_id: str, now: float, team: str | None = None
+    ) -> Handoff | None:
+        """waiting -> offered to agent_id; None if it was not waiting, or (team given) if it
+        no longer waits in that team's line: an offer picked from a node's view of the row
+        made before the row moved to another team would go to the old team's agent."""
         ...
 
     async def expire_offer(self, conversation_id: str, agent_id: str, now: float) -> bool:

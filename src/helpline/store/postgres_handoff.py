@@ -93,16 +93,17 @@ async def handoffs(conn: asyncpg.Connection) -> list[Handoff]:
 
 
 async def offer(
-    conn: asyncpg.Connection, conversation_id: str, agent_id: str, now: float
-) -> Handoff | None:
+    conn: asyncpg.Connection, conversation_id: str, agent_id: str, now: float,
+    team: str | None = None,
+) -> Handoff | None:  # fmt: skip
     # The agent's row lock makes offers to one agent take turns across nodes, so the seat
     # count below cannot be read by two of them before either has written.
     await conn.execute("SELECT 1 FROM agents WHERE id = $1 FOR UPDATE", agent_id)
     row = await conn.fetchrow(
         "UPDATE handoffs SET state = 'offered', agent_id = $1, offered_at = $2"
-        " WHERE conversation_id = $3 AND state = 'waiting'"
+        " WHERE conversation_id = $3 AND state = 'waiting' AND ($4::text IS NULL OR team = $4)"
         f" AND {_HAS_A_FREE_SEAT} RETURNING {HANDOFF_COLUMNS}",
-        agent_id, now, conversation_id,
+        agent_id, now, conversation_id, team,
     )  # fmt: skip
     if row is None:
         return None

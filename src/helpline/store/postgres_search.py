@@ -37,6 +37,7 @@ def _term(q: Query, term: str) -> str:
 DIALECT = Dialect(
     placeholder=lambda n: f"${n}",
     json_text=lambda column, name: f"({column}::jsonb ->> '{name}')",
+    json_items=lambda array: f"SELECT jsonb_array_elements_text(({array})::jsonb)",
     term=_term,
 )
 

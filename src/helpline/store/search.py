@@ -38,6 +38,11 @@ class ConversationFilter:
     intent: str | None = None  # the bot answered, clarified or handed over this intent
     language: str | None = None
     csat: tuple[int, ...] = ()  # a ticket was rated one of these (1-5)
+    tag: str | None = None  # a ticket of the conversation carries this tag (exactly)
+    ticket_statuses: tuple[str, ...] = ()  # a ticket is in one of these: open | pending | solved
+    # one of these conversations (None: any); the SLA filter's, whose timers are worked out
+    # from events and business hours outside SQL
+    among: tuple[str, ...] | None = None
     since: float | None = None  # started at or after
     until: float | None = None  # started before
     terms: tuple[str, ...] = ()  # each found in its messages, notes, tags or customer

@@ -27,6 +27,7 @@ from helpline.store.search import (
 class Dialect:
     placeholder: Callable[[int], str]  # the n-th (from 1) parameter's placeholder
     json_text: Callable[[str, str], str]  # SQL for a JSON column's string field
+    json_items: Callable[[str], str]  # SQL selecting the strings of a JSON array, as rows
     term: Callable[[Query, str], str]  # SQL true when the conversation c has the term
 
 
@@ -70,6 +71,15 @@ def _conditions(q: Query, where: ConversationFilter) -> list[str]:
         found.append(_ticket_where(q, f"t.assignee = {q.param(where.agent)}"))
     if where.csat:
         found.append(_ticket_where(q, f"t.csat_rating IN ({q.params_in(where.csat)})"))
+    if where.tag is not None:
+        tags = q.dialect.json_items("t.tags")
+        found.append(_ticket_where(q, f"{q.param(where.tag)} IN ({tags})"))
+    if where.ticket_statuses:
+        found.append(_ticket_where(q, f"t.status IN ({q.params_in(where.ticket_statuses)})"))
+    if where.among is not None:
+        # one parameter however many: a JSON array, not thousands of placeholders
+        listed = q.dialect.json_items(q.param(json.dumps(list(where.among))))
+        found.append(f"c.id IN ({listed})")
     if where.intent is not None:
         # the decisions that name what the customer asked (spike.COUNTED), not a fallback's
         # nearest candidate

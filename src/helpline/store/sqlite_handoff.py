@@ -91,13 +91,15 @@ def handoffs(conn: sqlite3.Connection) -> list[Handoff]:
 
 
 def offer(
-    conn: sqlite3.Connection, conversation_id: str, agent_id: str, now: float
-) -> Handoff | None:
+    conn: sqlite3.Connection, conversation_id: str, agent_id: str, now: float,
+    team: str | None = None,
+) -> Handoff | None:  # fmt: skip
     # one writer at a time: the seat count and the update cannot be split by another offer
     cur = conn.execute(
         "UPDATE handoffs SET state = 'offered', agent_id = ?, offered_at = ?"
-        f" WHERE conversation_id = ? AND state = 'waiting' AND {_HAS_A_FREE_SEAT}",
-        (agent_id, now, conversation_id, agent_id, agent_id),
+        " WHERE conversation_id = ? AND state = 'waiting' AND (? IS NULL OR team = ?)"
+        f" AND {_HAS_A_FREE_SEAT}",
+        (agent_id, now, conversation_id, team, team, agent_id, agent_id),
     )
     if not changed_one(cur):
         return None

@@ -76,6 +76,7 @@ def _dialect(conn: sqlite3.Connection, terms: tuple[str, ...]) -> Dialect:
 DIALECT = Dialect(
     placeholder=lambda n: f"?{n}",
     json_text=lambda column, name: f"json_extract({column}, '$.{name}')",
+    json_items=lambda array: f"SELECT value FROM json_each({array})",
     term=_rare_term,
 )
 

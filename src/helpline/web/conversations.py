@@ -19,7 +19,7 @@ from helpline.service.report import desk_of
 from helpline.store.handoff import handoff_store
 from helpline.store.search import search_store
 from helpline.web.auth import json_error, require_agent
-from helpline.web.keys import CLOCK, RULES, STORE
+from helpline.web.keys import CLOCK, RULES, STORE, TICKETS
 from helpline.web.widget import serve_page
 
 log = logging.getLogger(__name__)
@@ -33,7 +33,8 @@ STATUS: dict[str, type[web.HTTPException]] = {
 
 
 async def conversations(request: web.Request) -> web.Response:
-    """?status=&team=&agent=&intent=&language=&csat=&since=&until=&q=&cursor=&limit="""
+    """?status=&team=&agent=&intent=&language=&csat=&tag=&ticket=&sla=&since=&until=&q=
+    &cursor=&limit="""
     agent = await require_agent(request)
     zone = desk_of(request.app[RULES].current.rulebook.config).zone
     try:
@@ -67,7 +68,7 @@ def _view(request: web.Request) -> ConversationView:
     # StoreError when the backend does not search or keep tickets
     search_store(store)
     handoff_store(store)
-    return ConversationView(cast(ViewStore, store))
+    return ConversationView(cast(ViewStore, store), request.app[TICKETS])
 
 
 def _unavailable(exc: StoreError) -> web.HTTPException:

@@ -241,12 +241,16 @@ class HandoffService:
                 pick = routing.pick_agent(loads.values(), row.team)
             if pick is None:
                 continue
-            offered = await self.store.offer(row.conversation_id, pick.agent_id, now)
+            # the team as this node saw it: a pass that began before a team change (an SLA
+            # escalation while the sweep re-offers an expired offer) must not hand the row,
+            # now in another team's line, to the old team's agent
+            offered = await self.store.offer(row.conversation_id, pick.agent_id, now, row.team)
             if offered is None:
                 # this node's view is stale: the row changed elsewhere (its notice late, or
-                # lost with a killed node), or the agent's seats were filled by another
-                # node's offers (the store counts them); re-read the row, and leave the
-                # agent out of this pass if the row still waits
+                # lost with a killed node, or it moved to another team meanwhile), or the
+                # agent's seats were filled by another node's offers (the store counts
+                # them); re-read the row, and leave the agent out of this pass if the row
+                # still waits
                 fresh = await self.sync.refresh_conversation(row.conversation_id)
                 if fresh is not None and fresh.state == "waiting":
                     loads.pop(pick.agent_id, None)

@@ -4,7 +4,7 @@ changes of status, priority, tags, assignee and team kept in step with the live 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 from helpline.errors import ProtocolError, TicketError
@@ -21,6 +21,7 @@ from helpline.store.tickets import UNSOLVED, TicketChange, TicketRecord, ticket_
 log = logging.getLogger(__name__)
 
 MAX_LIST = 500
+MAX_CHECKED = 5000  # unsolved tickets whose timers one pass works out, oldest first
 MAX_TAGS = 20
 MAX_TAG_CHARS = 40
 MAX_NAME_CHARS = 100
@@ -41,12 +42,12 @@ class TicketDesk:
         self.clock = clock
         self.desk = desk
 
-    def sla(self, record: TicketRecord, now: float) -> TicketSla:
+    def sla(self, record: TicketRecord, now: float, dues: bool = True) -> TicketSla:
         config = self.rules.current.rulebook.config
         ticket = record.ticket
         hours = hours_for(config.sla, config.business_hours, ticket.team)
         events = ticket_events(record.events, ticket.id)
-        return compute(ticket.id, ticket.priority, events, config.sla, hours, now)
+        return compute(ticket.id, ticket.priority, events, config.sla, hours, now, dues)
 
     async def listed(
         self, agent: Agent, statuses: Sequence[str] = UNSOLVED, team: str | None = None,
@@ -58,6 +59,16 @@ class TicketDesk:
         now = self.clock()
         found = await self.store.ticket_list(statuses, teams, limit)
         return [ticket_with_sla(r.ticket, self.sla(r, now)) for r in found]
+
+    async def conversations_in_sla_state(self, states: Collection[str]) -> tuple[str, ...]:
+        """The conversations of unsolved tickets whose SLA is in one of `states` now (warning:
+        amber, breached: red, as the ticket list shows them), of the oldest MAX_CHECKED."""
+        now = self.clock()
+        found = await self.store.ticket_list(UNSOLVED, None, MAX_CHECKED)
+        late = (
+            r.ticket.conversation_id for r in found if self.sla(r, now, dues=False).state in states
+        )
+        return tuple(dict.fromkeys(late))
 
     async def one(self, agent: Agent, ticket_id: str) -> dict[str, Any]:
         record = await self._record(ticket_id)

@@ -99,15 +99,16 @@ def hours_for(settings: SlaSettings, business: BusinessHours, team: str) -> Hour
 
 def compute(
     ticket_id: str, priority: str, events: Sequence[Event], settings: SlaSettings,
-    hours: Hours, now: float,
+    hours: Hours, now: float, dues: bool = True,
 ) -> TicketSla:  # fmt: skip
     """The ticket's timers at `now`. `events` are the ticket's own (ticket_events), in the
-    order written; the ticket's priority now sets the targets of all its timers."""
+    order written; the ticket's priority now sets the targets of all its timers. Without
+    `dues` the timers' due_at and warn_at are left None: their states alone cost half."""
     policy = settings.policy(priority)
     if policy is None or not events:
         return TicketSla(ticket_id, (), None, None)
     runs = _walk(events, policy)
-    timers = tuple(_timer(run, settings, hours, now) for run in runs)
+    timers = tuple(_timer(run, settings, hours, now, dues) for run in runs)
     warn = [t.warn_at for t in timers if t.warn_at is not None]
     return TicketSla(
         ticket_id, timers, _overall(timers), _next_due(timers), min(warn) if warn else None
@@ -181,7 +182,7 @@ def _solved(events: Sequence[Event]) -> bool:
     return status == "solved"
 
 
-def _timer(run: _Run, settings: SlaSettings, hours: Hours, now: float) -> Timer:
+def _timer(run: _Run, settings: SlaSettings, hours: Hours, now: float, dues: bool) -> Timer:
     used = sum(open_seconds(hours, start, min(end or now, now)) for start, end in run.spans)
     done = run.stopped_at is not None
     if done:
@@ -191,7 +192,7 @@ def _timer(run: _Run, settings: SlaSettings, hours: Hours, now: float) -> Timer:
     else:
         state = "warning" if used >= settings.warning_at * run.limit_s else "ok"
     due_at = warn_at = None
-    if run.running:
+    if run.running and dues:
         start = run.spans[-1][0]
         before = sum(open_seconds(hours, s, e or s) for s, e in run.spans[:-1])
         due_at = due_after(hours, start, run.limit_s - before)

@@ -13,7 +13,7 @@ from typing import Any
 from helpline.bus.base import Bus
 from helpline.errors import StoreError
 from helpline.service.handoff import topics
-from helpline.service.sla.tickets import TicketDesk
+from helpline.service.sla.tickets import MAX_CHECKED, TicketDesk
 from helpline.service.sla.timer import Timer
 from helpline.sla import SlaSettings
 from helpline.store.handoff import Ticket
@@ -22,7 +22,6 @@ from helpline.store.tickets import UNSOLVED, TicketChange
 log = logging.getLogger(__name__)
 
 BREACHED = "sla.breached"  # on topics.QUEUE: consoles of the ticket's team and supervisors
-MAX_CHECKED = 5000  # unsolved tickets looked at per pass, oldest first
 TARGET_NAMES = {
     "first_response": ("첫 응답", "first response"),
     "next_response": ("다음 응답", "next response"),
