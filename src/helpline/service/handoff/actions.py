@@ -10,6 +10,7 @@ from typing import Any
 from helpline.bus.base import conversation_topic
 from helpline.errors import MailError, ProtocolError
 from helpline.service import frames
+from helpline.service.attachments import referenced
 from helpline.service.handoff import canned, desk, topics
 from helpline.service.handoff.canned_library import CannedLibrary
 from helpline.service.handoff.service import HandoffService
@@ -105,10 +106,16 @@ class AgentDesk:
         frame = self.service.place_frame(conversation_id)
         return [frame] if frame is not None else []
 
-    async def reply(self, agent: Agent, conversation_id: str, client_id: str, text: str) -> int:
-        """Store and deliver an agent's reply (once per client id); its seq."""
+    async def reply(
+        self, agent: Agent, conversation_id: str, client_id: str, text: str,
+        attachment: str | None = None,
+    ) -> int:  # fmt: skip
+        """Store and deliver an agent's reply (once per client id); its seq. `attachment`:
+        a file the agent uploaded to this conversation, sent with the text."""
         self.owned(agent, conversation_id)
-        body = {"text": text, "name": agent.name, "agent": agent.id}
+        body: dict[str, Any] = {"text": text, "name": agent.name, "agent": agent.id}
+        if attachment is not None:
+            body["attachment"] = await referenced(self.store, conversation_id, attachment, "agent")
         async with self.locks.hold(conversation_id):
             got = await self.store.append_agent_message(
                 conversation_id, agent.id, client_id, body, self.clock()
