@@ -6,14 +6,17 @@ import struct
 import zlib
 
 
-def png(width: int = 2, height: int = 2) -> bytes:
-    """A valid PNG of one colour, made here (no image library needed)."""
+def png(width: int = 2, height: int = 2, colours: tuple[bytes, ...] = (b"\xd0\x20\x40",)) -> bytes:
+    """A valid PNG in horizontal bands of the colours (RGB), made here (no image library)."""
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
-    rows = b"".join(b"\x00" + b"\xd0\x20\x40" * width for _ in range(height))
+    band = max(1, height // len(colours))
+    rows = b"".join(
+        b"\x00" + colours[min(y // band, len(colours) - 1)] * width for y in range(height)
+    )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows))

@@ -84,9 +84,7 @@ async def escalated(client: TestClient) -> Customer:
     return customer
 
 
-async def with_agent(
-    client: TestClient, store: SQLiteStore
-) -> tuple[Customer, AgentClient, str]:
+async def with_agent(client: TestClient, store: SQLiteStore) -> tuple[Customer, AgentClient, str]:
     """A customer talking with Ann, and Ann's session token."""
     _, token = await make_agent(store, "Ann", ("general",))
     agent = await AgentClient.join(client, token)
@@ -139,9 +137,7 @@ async def test_a_multipart_form_upload_is_kept_like_a_raw_one(client: TestClient
     form.add_field("note", "ignored")
     form.add_field("file", PDF, filename="invoice.pdf", content_type="application/pdf")
 
-    response = await client.post(
-        "/customer/attachments", data=form, headers=token_of(customer)
-    )
+    response = await client.post("/customer/attachments", data=form, headers=token_of(customer))
     body = await response.json()
 
     assert response.status == 201, body
@@ -327,4 +323,3 @@ def _same_database(store: SQLiteStore) -> SQLiteStore:
     if isinstance(store, PostgresStore):
         return PostgresStore(store.url)  # type: ignore[return-value]
     return SQLiteStore(store.path)
-

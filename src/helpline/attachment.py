@@ -81,9 +81,7 @@ def _plain_text(data: bytes) -> bool:
     return not data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
-def check_upload(
-    data: bytes, declared: str, name: str, settings: AttachmentSettings
-) -> Checked:
+def check_upload(data: bytes, declared: str, name: str, settings: AttachmentSettings) -> Checked:
     """The upload's kind and a safe name; AttachmentError (too_large, unsupported_type)
     when it may not be kept. `declared` is the uploader's content type, trusted only to
     refuse: a file claiming to be one kind whose bytes are another is refused."""
@@ -118,7 +116,8 @@ def safe_name(name: str, kind: Kind) -> str:
 
 def too_large(max_bytes: int) -> AttachmentError:
     return AttachmentError(
-        "too_large", f"the file is larger than {_size(max_bytes)} ({max_bytes} bytes)",
+        "too_large",
+        f"the file is larger than {_size(max_bytes)} ({max_bytes} bytes)",
         max_bytes=max_bytes,
     )
 
@@ -126,7 +125,8 @@ def too_large(max_bytes: int) -> AttachmentError:
 def unsupported(settings: AttachmentSettings, why: str) -> AttachmentError:
     accepted = ", ".join(settings.types)
     return AttachmentError(
-        "unsupported_type", f"this file is not accepted: {why} (accepted: {accepted})",
+        "unsupported_type",
+        f"this file is not accepted: {why} (accepted: {accepted})",
         accepted=list(settings.types),
     )
 
