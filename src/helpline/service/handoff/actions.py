@@ -126,7 +126,7 @@ class AgentDesk:
             if not duplicate:
                 await self.publish(conversation_id, frames.message(message))
         if not duplicate and not self.service.customer_present(conversation_id):
-            await self._email(agent, conversation_id, text)
+            await self._email(agent, conversation_id, _emailed_text(text, body))
         return message.seq
 
     async def _email(self, agent: Agent, conversation_id: str, text: str) -> None:
@@ -298,3 +298,12 @@ class AgentDesk:
         if rated is None:
             raise ProtocolError(frames.BAD_FRAME, "there is no closed conversation to rate")
         return rated[1]
+
+
+def _emailed_text(text: str, body: Mapping[str, Any]) -> str:
+    """A reply with a file says so by name in the email (the file itself waits in the chat)."""
+    attachment = body.get("attachment")
+    if not isinstance(attachment, Mapping):
+        return text
+    named = f"[{attachment.get('name', 'file')}]"
+    return f"{text}\n\n{named}" if text else named
