@@ -1,6 +1,7 @@
 """Images both ways through the real server: the customer attaches one in the widget, the
 agent sees it inline in the console and sends one back, the customer sees that inline;
-a refused file says why in the widget; the image is still there after a reload."""
+a refused file says why in the widget; the image is still there after a reload, and in
+the conversations view's transcript."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from attachment_kit import HTML, png
+from browser.axe import serious_findings
 from browser.console_driver import Console, connected
+from browser.test_conversations_page import conversations_page, search
 
 CUSTOMER_IMAGE = png(160, 100, (b"\x1a\x5f\xd0", b"\xff\xff\xff", b"\xd0\x20\x40"))
 AGENT_IMAGE = png(120, 90, (b"\x2e\x8b\x57", b"\xf4\xd0\x3f"))
@@ -73,3 +76,21 @@ def test_a_page_disguised_as_an_image_is_refused_with_a_reason(
     )
     expect(page.locator(".hl-msg.hl-customer .hl-file")).to_have_count(0)
     expect(console.messages("customer").locator(".file")).to_have_count(0)
+
+
+def test_the_conversations_view_shows_a_conversations_images(
+    page: Page, console: Console, axe_source: str
+) -> None:
+    connected(page, console)
+    attach(page.locator(".hl-panel input[type=file]"), "receipt.png", CUSTOMER_IMAGE)
+    expect_loaded(console.messages("customer").locator("img.file-thumb"), 160)
+    console.write("Your receipt quince-41 is fine")
+    agent_page = conversations_page(console)
+
+    search(agent_page, "quince-41")
+    card = agent_page.locator("#cards .entry")
+    expect(card).to_have_count(1)
+    card.click()
+
+    expect_loaded(agent_page.locator("#reader-log .msg.customer img.file-thumb"), 160)
+    assert serious_findings(agent_page, axe_source) == []
