@@ -323,3 +323,16 @@ def _same_database(store: SQLiteStore) -> SQLiteStore:
     if isinstance(store, PostgresStore):
         return PostgresStore(store.url)  # type: ignore[return-value]
     return SQLiteStore(store.path)
+
+
+async def test_the_bot_answers_a_file_without_words_with_a_way_to_a_person(
+    client: TestClient,
+) -> None:
+    customer = await Customer.join(client)
+    _, body = await customer_upload(client, customer, png())
+
+    await customer.say("m1", "", attachment=body["attachment"]["id"])
+    reply = await customer.next_of("message.new", sender="bot", kind="file")
+
+    assert reply["text"].startswith("I can't read files, but a person can.")
+    assert [b["payload"] for b in reply["buttons"]] == ["/talk_to_agent"]
