@@ -538,7 +538,8 @@ def test_a_file_without_words_is_answered_with_a_way_to_a_person_not_a_fallback(
     [reply] = turn.replies
     assert (reply.text, reply.kind, turn.decision.decision) == ("en file_received", "file", "file")
     assert reply.buttons == (Button("en offer_human_button", "/talk_to_agent"),)
-    assert turn.state.fallbacks_in_row == before.fallbacks_in_row == 1  # the rules did not fail to answer
+    # the rules did not fail to answer: no step closer to offering a person
+    assert turn.state.fallbacks_in_row == before.fallbacks_in_row == 1
     assert turn.state.status == "bot"
 
 
