@@ -17,12 +17,13 @@ from aiohttp.test_utils import TestClient
 from attachment_kit import HTML, PDF, SVG, TEXT, ZIP, png
 from backends import STORE_BACKENDS, open_backend
 from conftest import Customer
-from handoff_kit import AgentClient, desk_rulebook, make_agent
+from handoff_kit import AgentClient, Clock, desk_rulebook, make_agent
 from helpline.attachment import AttachmentSettings
 from helpline.rules.model import Rulebook
 from helpline.settings import Limits, Settings
 from helpline.store import SQLiteStore
 from helpline.store.postgres import PostgresStore
+from helpline.web.attachments import UPLOADS_PER_MINUTE
 
 Client = Callable[..., Awaitable[TestClient]]
 MAX_BYTES = 4096
@@ -336,3 +337,21 @@ async def test_the_bot_answers_a_file_without_words_with_a_way_to_a_person(
 
     assert reply["text"].startswith("I can't read files, but a person can.")
     assert [b["payload"] for b in reply["buttons"]] == ["/talk_to_agent"]
+
+
+async def test_an_address_uploading_too_often_is_told_when_to_come_back(
+    make_client: Client, settings: Settings
+) -> None:
+    clock = Clock()
+    client = await make_client(settings, rulebook=files_rulebook(), clock=clock)
+    customer = await Customer.join(client)
+    for _ in range(UPLOADS_PER_MINUTE):
+        assert (await customer_upload(client, customer, TEXT, content_type="text/plain"))[0] == 201
+
+    status, body = await customer_upload(client, customer, TEXT, content_type="text/plain")
+    clock.advance(61)
+    later, _ = await customer_upload(client, customer, TEXT, content_type="text/plain")
+
+    assert (status, body["error"]) == (429, "rate_limited")
+    assert 1 <= body["retry_after_s"] <= 60
+    assert later == 201

@@ -18,14 +18,19 @@ from helpline.attachment import BY_MIME, too_large
 from helpline.errors import AttachmentError, ProtocolError, StoreError
 from helpline.service.attachments import Attachments, Uploader, attachment_ref
 from helpline.store.attachments import Attachment
+from helpline.web.admission import address_of
+from helpline.web.attempts import FailedAttempts
 from helpline.web.auth import json_error, require_agent
-from helpline.web.keys import CLOCK, DESK, RULES, STORE
+from helpline.web.keys import CLOCK, DESK, RULES, STORE, TRUSTED_PROXIES, UPLOADS
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 TOKEN_HEADER = "X-Conversation-Token"
 CHUNK_BYTES = 64 * 1024
+# Customers' uploads per client address a minute, on each node: a person sends a few files
+# a conversation; a script starting conversations to upload into is held to this.
+UPLOADS_PER_MINUTE = 30
 STATUS: dict[str, type[web.HTTPException]] = {
     "bad_request": web.HTTPBadRequest,
     "unauthorized": web.HTTPUnauthorized,
@@ -48,9 +53,26 @@ async def customer_upload(request: web.Request) -> web.Response:
     """POST /customer/attachments?name=: the file as the body (or multipart `file`)."""
     files = _files(request)
     conversation = await _call(files.customer_conversation(request.headers.get(TOKEN_HEADER)))
+    _count_upload(request)
     name, declared, content = await _call(_read_upload(request, files))
     kept = await _call(files.upload(conversation, Uploader("customer"), name, declared, content))
     return web.json_response({"attachment": attachment_ref(kept)}, status=201, headers=CORS)
+
+
+def _count_upload(request: web.Request) -> None:
+    """429 when the client's address has uploaded its fill this minute; counted before the
+    body is read, so uploads sent at once cannot all slip through."""
+    uploads = request.app[UPLOADS]
+    address = address_of(request, request.app[TRUSTED_PROXIES])
+    wait = uploads.retry_after(address)
+    if wait is not None:
+        error = json_error(
+            web.HTTPTooManyRequests, "rate_limited",
+            f"too many files from this address; try again in {wait} s", retry_after_s=wait,
+        )  # fmt: skip
+        error.headers.update({**CORS, "Retry-After": str(wait)})
+        raise error
+    uploads.record(address)
 
 
 async def customer_file(request: web.Request) -> web.Response:
@@ -196,7 +218,12 @@ def _unavailable(exc: StoreError) -> web.HTTPException:
     )
 
 
+async def _start(app: web.Application) -> None:
+    app[UPLOADS] = FailedAttempts(UPLOADS_PER_MINUTE, 60.0, app[CLOCK])
+
+
 def setup_attachments(app: web.Application) -> None:
+    app.on_startup.append(_start)
     app.router.add_post("/customer/attachments", customer_upload)
     app.router.add_route("OPTIONS", "/customer/attachments", customer_preflight)
     app.router.add_get("/customer/attachments/{id}", customer_file)
