@@ -355,3 +355,22 @@ async def test_an_address_uploading_too_often_is_told_when_to_come_back(
     assert (status, body["error"]) == (429, "rate_limited")
     assert 1 <= body["retry_after_s"] <= 60
     assert later == 201
+
+
+async def test_a_body_without_a_length_is_read_only_up_to_the_limit(
+    client: TestClient, store: SQLiteStore
+) -> None:
+    customer = await Customer.join(client)
+
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(64):  # 4 MiB against a 4 KiB limit, with no Content-Length
+            yield png() + bytes(65536)
+
+    response = await client.post(
+        "/customer/attachments",
+        data=chunks(),
+        headers={**token_of(customer), "Content-Type": "image/png"},
+    )
+
+    assert response.status == 413 and (await response.json())["error"] == "too_large"
+    assert await store.conversation_attachment_bytes(customer.ready["conversation"]) == 0
