@@ -20,6 +20,7 @@ from conftest import Customer
 from handoff_kit import AgentClient, Clock, desk_rulebook, make_agent
 from helpline.attachment import AttachmentSettings
 from helpline.rules.model import Rulebook
+from helpline.service.attachments import CONVERSATION_BUDGET_FILES
 from helpline.settings import Limits, Settings
 from helpline.store import SQLiteStore
 from helpline.store.postgres import PostgresStore
@@ -374,3 +375,19 @@ async def test_a_body_without_a_length_is_read_only_up_to_the_limit(
 
     assert response.status == 413 and (await response.json())["error"] == "too_large"
     assert await store.conversation_attachment_bytes(customer.ready["conversation"]) == 0
+
+
+async def test_a_conversation_full_of_files_refuses_the_next_one(
+    client: TestClient, store: SQLiteStore
+) -> None:
+    customer = await Customer.join(client)
+    page = b"a" * MAX_BYTES
+    for _ in range(CONVERSATION_BUDGET_FILES):
+        assert (await customer_upload(client, customer, page, content_type="text/plain"))[0] == 201
+
+    status, body = await customer_upload(client, customer, b"one more", content_type="text/plain")
+
+    assert (status, body["error"]) == (413, "too_large")
+    assert "as many files as it may" in body["message"]
+    held = await store.conversation_attachment_bytes(customer.ready["conversation"])
+    assert held == CONVERSATION_BUDGET_FILES * MAX_BYTES

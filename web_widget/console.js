@@ -867,7 +867,7 @@
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (body) {
         if (res.ok && body.attachment) return sendFile(conversation, body.attachment);
-        if (res.status === 413) flash(fmt(FT.tooLarge, { size: helplineCommon.fileSize(body.max_bytes || 0) }));
+        if (res.status === 413 && body.max_bytes) flash(fmt(FT.tooLarge, { size: helplineCommon.fileSize(body.max_bytes) }));
         else if (res.status === 415) flash(FT.badType);
         else flash(fmt(FT.failed, { m: body.message || res.status }));
       });

@@ -714,7 +714,7 @@
     }).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (body) {
         if (res.ok && body.attachment) return sendFile(body.attachment);
-        if (res.status === 413) fileError(fmt(FT.tooLarge, { size: helplineCommon.fileSize(body.max_bytes || 0) }));
+        if (res.status === 413 && body.max_bytes) fileError(fmt(FT.tooLarge, { size: helplineCommon.fileSize(body.max_bytes) }));
         else if (res.status === 415) fileError(FT.badType);
         else fileError(FT.failed);
       });
