@@ -658,7 +658,6 @@
     if (!send(frame)) { setOutbox(outbox().concat([frame])); ensureConnected(); }
   }
 
-
   // ---------------------------------------------------------------- files
   // A file goes up over HTTP with the conversation's token (never a cookie: the page is
   // another site's), then a message.new names it, so it is stored before it is shown like
