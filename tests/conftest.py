@@ -48,6 +48,7 @@ def encoder_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path
 # so a server's start there is a warm one (seconds), not a cold one (every example encoded).
 SERVES_BOT_RULES = {
     "test_actions", "test_crash_recovery", "test_handoff_restart", "test_multinode", "browser",
+    "test_attachments_crash",
 }
 
 

@@ -27,6 +27,7 @@ TEXT_KEYS = [
     "none_of_these_button",
     "none_of_these",
     "category_billing",
+    "file_received",
 ]
 
 
@@ -520,3 +521,29 @@ def test_matcher_is_asked_in_the_message_language() -> None:
     matcher = TableMatcher(TABLE)
     respond(RULES, matcher, ConversationState(language="en"), Inbound("text", 0.0, "결제가 안돼요"))
     assert matcher.calls == [("결제가 안돼요", "ko")]
+
+
+# --- a file without words -----------------------------------------------------------
+
+
+def send_file(state: ConversationState) -> Turn:
+    return respond(RULES, TableMatcher(TABLE), state, Inbound("file", 0.0))
+
+
+def test_a_file_without_words_is_answered_with_a_way_to_a_person_not_a_fallback() -> None:
+    before = say("blorp").state  # one fallback already
+
+    turn = send_file(before)
+
+    [reply] = turn.replies
+    assert (reply.text, reply.kind, turn.decision.decision) == ("en file_received", "file", "file")
+    assert reply.buttons == (Button("en offer_human_button", "/talk_to_agent"),)
+    # the rules did not fail to answer: no step closer to offering a person
+    assert turn.state.fallbacks_in_row == before.fallbacks_in_row == 1
+    assert turn.state.status == "bot"
+
+
+def test_a_file_while_an_agent_has_the_conversation_is_theirs_to_answer() -> None:
+    turn = send_file(ConversationState(language="en", status="assigned"))
+
+    assert turn.replies == () and turn.decision.decision == "silent"

@@ -96,5 +96,44 @@ var helplineCommon = (function () {
     return render;
   }
 
-  return { fmt: fmt, newId: newId, elementMaker: elementMaker, safeUrl: safeUrl, markdown: markdown };
+  // "12 KB", "3.4 MB": a file's size beside its name
+  function fileSize(bytes) {
+    if (bytes >= 1048576) return (bytes / 1048576).toFixed(1) + ' MB';
+    return Math.max(1, Math.round(bytes / 1024)) + ' KB';
+  }
+
+  // A message's file ({id, name, type, size}): an image as a thumbnail that opens it
+  // whole in a new tab, any other file as a download link with its name and size.
+  // showFile(el)(file, url, lang); without a url yet (the widget fetches its files with the
+  // conversation's token) the caller sets it later with setFileUrl(node, url).
+  function showFile(el) {
+    return function (file, url, lang) {
+      var image = /^image\/(png|jpeg|gif|webp)$/.test(file.type);
+      var a = el('a', image ? 'file image' : 'file');
+      a.dataset.file = file.id;
+      if (image) {
+        var img = a.appendChild(el('img', 'file-thumb'));
+        img.alt = file.name;
+        a.target = '_blank';
+        a.rel = 'noopener noreferrer';
+        a.appendChild(el('span', 'sr', ' ' + (NEW_TAB[lang] || NEW_TAB.en)));
+      } else {
+        a.download = file.name;
+        a.append(el('span', 'file-name', file.name), el('span', 'file-size', fileSize(file.size)));
+      }
+      if (url) setFileUrl(a, url);
+      return a;
+    };
+  }
+
+  function setFileUrl(node, url) {
+    node.href = url;
+    var img = node.querySelector('img');
+    if (img) img.src = url;
+  }
+
+  return {
+    fmt: fmt, newId: newId, elementMaker: elementMaker, safeUrl: safeUrl, markdown: markdown,
+    showFile: showFile, setFileUrl: setFileUrl, fileSize: fileSize
+  };
 })();

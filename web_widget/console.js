@@ -620,6 +620,7 @@
     if (m.sender === 'note') from.prepend(el('span', 'note-label', T.noteLabel + ' · '));
     var bubble = el('div', 'bubble');
     bubble.appendChild(m.sender === 'customer' ? document.createTextNode(m.text || '') : renderMarkdown(m.text || ''));
+    if (m.attachment) bubble.appendChild(fileNode(m.attachment));
     node.append(from, bubble);
     if (m.sender === 'bot') node.appendChild(decisionBadges(m));
     return node;
@@ -817,6 +818,74 @@
     }
   }
 
+
+  // ---------------------------------------------------------------- files
+  // A file is uploaded to the conversation first (POST /api/conversations/{id}/attachments),
+  // then sent like a reply: a message.new naming it, with whatever the composer holds.
+  var FILE_STRINGS = {
+    ko: { attach: '파일 첨부', tooLarge: '파일이 너무 커요 (최대 {size}).', badType: '이미지(PNG, JPEG, GIF, WebP), PDF, 텍스트 파일만 보낼 수 있어요.', failed: '파일을 보내지 못했어요: {m}', noteFile: '파일은 고객에게 보내는 답변으로만 보낼 수 있어요.' },
+    en: { attach: 'Attach a file', tooLarge: 'That file is too large (at most {size}).', badType: 'Only images (PNG, JPEG, GIF, WebP), PDF and text files can be sent.', failed: 'The file was not sent: {m}', noteFile: 'Files go to the customer with a reply, not in a note.' }
+  };
+  var showFile = helplineCommon.showFile(el);
+
+  function fileNode(file) {
+    var node = showFile(file, '/api/attachments/' + encodeURIComponent(file.id), lang);
+    var image = node.querySelector('img');
+    // an image grows the transcript as it loads: keep the newest in view if it was
+    if (image) image.addEventListener('load', function () {
+      var log = $('transcript');
+      var below = log.scrollHeight - log.scrollTop - log.clientHeight;
+      if (below <= image.offsetHeight + 80) log.scrollTop = log.scrollHeight;
+    });
+    return node;
+  }
+
+  function wireFiles() {
+    $('attach').setAttribute('aria-label', FILE_STRINGS[lang].attach);
+    $('attach').addEventListener('click', function () { $('attach-input').click(); });
+    $('attach-input').addEventListener('change', function () {
+      var input = $('attach-input');
+      if (input.files && input.files[0]) uploadFile(input.files[0]);
+      input.value = '';
+    });
+    $('text').addEventListener('paste', function (ev) {
+      var file = ev.clipboardData && ev.clipboardData.files && ev.clipboardData.files[0];
+      if (file) { ev.preventDefault(); uploadFile(file); }
+    });
+  }
+
+  function uploadFile(file) {
+    var FT = FILE_STRINGS[lang];
+    var conversation = S.current;
+    if (!conversation) return;
+    if (S.mode === 'note') { flash(FT.noteFile); return; }
+    $('attach').disabled = true;
+    var path = '/api/conversations/' + encodeURIComponent(conversation) + '/attachments?name=' + encodeURIComponent(file.name || '');
+    fetch(path, {
+      method: 'POST', credentials: 'same-origin', body: file,
+      headers: { 'Content-Type': file.type || 'application/octet-stream' }
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        if (res.ok && body.attachment) return sendFile(conversation, body.attachment);
+        if (res.status === 413 && body.max_bytes) flash(fmt(FT.tooLarge, { size: helplineCommon.fileSize(body.max_bytes) }));
+        else if (res.status === 415) flash(FT.badType);
+        else flash(fmt(FT.failed, { m: body.message || res.status }));
+      });
+    }, function (e) { flash(fmt(FT.failed, { m: e.message })); }).then(function () { $('attach').disabled = false; });
+  }
+
+  function sendFile(conversation, file) {
+    var text = conversation === S.current ? $('text').value.trim() : '';
+    var id = newId();
+    var frame = { type: 'message.new', conversation: conversation, id: id, text: text, attachment: file.id };
+    if (!send(frame)) return;
+    S.pending[id] = { conversation: conversation, seq: null };
+    if (conversation !== S.current) return;
+    appendMessage({ sender: 'agent', text: text, name: S.agent.name, pendingId: id, attachment: file }, S.convs[conversation]);
+    $('text').value = '';
+    stopTyping();
+  }
+
   function wire() {
     $('lang').addEventListener('change', function () { setLang($('lang').value); });
     $('login').addEventListener('submit', onLogin);
@@ -825,6 +894,7 @@
     $('mode-reply').addEventListener('click', function () { setMode('reply'); });
     $('mode-note').addEventListener('click', function () { stopTyping(); setMode('note'); });
     $('composer').addEventListener('submit', submitComposer);
+    wireFiles();
     $('text').addEventListener('input', onType);
     $('text').addEventListener('keydown', function (ev) {
       if (S.canned.source === 'composer' && cannedKey(ev)) return;

@@ -63,6 +63,7 @@
   var fmt = helplineCommon.fmt;
   var el = helplineCommon.elementMaker('');
   var markdown = helplineCommon.markdown(el);
+  var showFile = helplineCommon.showFile(el); // a message's image or file, read with the session
   var $ = function (id) { return document.getElementById(id); };
   var lang = page.pickLang(STRINGS);
   var T = STRINGS[lang];
@@ -203,6 +204,7 @@
     item.appendChild(el('span', 'from', T[SENDER[m.sender]] + ' · ' + when(m.at)));
     var bubble = item.appendChild(el('div', 'bubble'));
     bubble.appendChild(markdown(m.text || '', lang));
+    if (m.attachment) bubble.appendChild(showFile(m.attachment, '/api/attachments/' + encodeURIComponent(m.attachment.id), lang));
     return item;
   }
 

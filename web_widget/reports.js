@@ -85,6 +85,7 @@
   var fmt = helplineCommon.fmt;
   var el = helplineCommon.elementMaker('');
   var markdown = helplineCommon.markdown(el);
+  var showFile = helplineCommon.showFile(el); // a message's image or file, read with the session
   var $ = function (id) { return document.getElementById(id); };
 
   // ---------------------------------------------------------------- figures
@@ -518,6 +519,7 @@
     if (sender === 'note') head.prepend(el('span', 'note-label', T.noteLabel + ' · '));
     var bubble = el('div', 'bubble');
     bubble.appendChild(sender === 'customer' ? document.createTextNode(m.text || '') : markdown(m.text || '', lang));
+    if (m.attachment) bubble.appendChild(showFile(m.attachment, '/api/attachments/' + encodeURIComponent(m.attachment.id), lang));
     node.append(head, bubble);
     var d = m.decision && typeof m.decision === 'object' ? m.decision : null;
     if (sender === 'bot' && d && d.decision) {

@@ -320,6 +320,7 @@
     var from = msg.sender === 'agent' ? el('div', 'from', senderName(msg)) : el('span', 'sr', senderName(msg) + ': ');
     var bubble = el('div', 'bubble');
     bubble.appendChild(msg.sender === 'customer' ? document.createTextNode(msg.text) : renderMarkdown(msg.text));
+    if (msg.attachment) bubble.appendChild(fileNode(msg.attachment));
     if (pending) bubble.appendChild(el('span', 'sr', ' (' + T.sending + ')'));
     node.append(from, bubble);
     // the rating form stands in for a rating request's buttons
@@ -373,7 +374,7 @@
 
   function showPending(frame) {
     if (ui.log.querySelector('[data-client-id="' + cssId(frame.id) + '"]')) return;
-    var node = messageNode({ sender: 'customer', text: frame.text, client_id: frame.id }, true);
+    var node = messageNode({ sender: 'customer', text: frame.text, client_id: frame.id, attachment: frame.file }, true);
     ui.log.appendChild(node);
     ui.log.scrollTop = ui.log.scrollHeight;
   }
@@ -513,7 +514,7 @@
 
   function send(frame) {
     if (!ready) return false;
-    ws.send(JSON.stringify(frame));
+    ws.send(JSON.stringify(frame, withoutFile));
     return true;
   }
 
@@ -553,6 +554,7 @@
       if (!frame || frame.type !== 'message.new' || typeof f.seq !== 'number') return;
       // The echo may go only to other tabs: the ack alone is enough to place the message.
       var msg = { type: 'message.new', seq: f.seq, sender: 'customer', text: frame.text, client_id: f.id, buttons: [] };
+      if (frame.file) msg.attachment = frame.file;
       remember(msg);
       showMessage(msg);
     },
@@ -655,6 +657,109 @@
   function sendOrKeep(frame) {
     if (!send(frame)) { setOutbox(outbox().concat([frame])); ensureConnected(); }
   }
+
+  // ---------------------------------------------------------------- files
+  // A file goes up over HTTP with the conversation's token (never a cookie: the page is
+  // another site's), then a message.new names it, so it is stored before it is shown like
+  // any message. Files are read back the same way, into blob: URLs of this page.
+  var FILE_STRINGS = {
+    ko: { attach: '파일 첨부', tooLarge: '파일이 너무 커요 (최대 {size}).', badType: '이미지(PNG, JPEG, GIF, WebP), PDF, 텍스트 파일만 보낼 수 있어요.', failed: '파일을 보내지 못했어요. 다시 해 주세요.' },
+    en: { attach: 'Attach a file', tooLarge: 'That file is too large (at most {size}).', badType: 'Only images (PNG, JPEG, GIF, WebP), PDF and text files can be sent.', failed: 'The file was not sent. Please try again.' }
+  };
+  var FT = FILE_STRINGS[lang];
+  var CLIP = 'M16.5 6v11.5a4 4 0 0 1-8 0V5a2.5 2.5 0 0 1 5 0v10.5a1 1 0 0 1-2 0V6H10v9.5a2.5 2.5 0 0 0 5 0V5a4 4 0 0 0-8 0v12.5a5.5 5.5 0 0 0 11 0V6h-1.5z';
+  var showFile = helplineCommon.showFile(el);
+  var fileUrls = {}; // file id -> promise of its blob: URL, fetched once per page
+
+  function withoutFile(key, value) { return key === 'file' ? undefined : value; } // kept for display only
+
+  function addFileControls() {
+    var btn = el('button', 'attach');
+    btn.type = 'button';
+    btn.setAttribute('aria-label', FT.attach);
+    btn.appendChild(icon(CLIP));
+    var picker = el('input', 'sr');
+    picker.type = 'file';
+    picker.tabIndex = -1;
+    picker.setAttribute('aria-hidden', 'true');
+    picker.accept = 'image/png,image/jpeg,image/gif,image/webp,application/pdf,text/plain';
+    var err = el('p', 'file-err');
+    err.setAttribute('role', 'alert');
+    btn.addEventListener('click', function () { picker.click(); });
+    picker.addEventListener('change', function () {
+      if (picker.files && picker.files[0]) uploadFile(picker.files[0]);
+      picker.value = '';
+    });
+    ui.input.addEventListener('paste', function (ev) {
+      var file = ev.clipboardData && ev.clipboardData.files && ev.clipboardData.files[0];
+      if (file) { ev.preventDefault(); uploadFile(file); }
+    });
+    ui.form.insertBefore(btn, ui.form.lastChild);
+    ui.form.appendChild(picker);
+    ui.panel.insertBefore(err, ui.form);
+    ui.attach = btn;
+    ui.fileErr = err;
+  }
+
+  function fileError(text) { ui.fileErr.textContent = text || ''; }
+
+  function uploadFile(file) {
+    fileError('');
+    if (!conv.token) { ensureConnected(); fileError(FT.failed); return; }
+    ui.attach.disabled = true;
+    fetch(origin + '/customer/attachments?name=' + encodeURIComponent(file.name || ''), {
+      method: 'POST', body: file,
+      headers: { 'X-Conversation-Token': conv.token, 'Content-Type': file.type || 'application/octet-stream' }
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        if (res.ok && body.attachment) return sendFile(body.attachment);
+        if (res.status === 413 && body.max_bytes) fileError(fmt(FT.tooLarge, { size: helplineCommon.fileSize(body.max_bytes) }));
+        else if (res.status === 415) fileError(FT.badType);
+        else fileError(FT.failed);
+      });
+    }, function () { fileError(FT.failed); }).then(function () { ui.attach.disabled = false; });
+  }
+
+  function sendFile(file) {
+    var text = ui.input.value.trim(); // words typed before attaching go with the file
+    ui.input.value = '';
+    save('draft', '');
+    var frame = { type: 'message.new', id: newId(), text: text, attachment: file.id, file: file };
+    setOutbox(outbox().concat([frame]));
+    showPending(frame);
+    stopTyping();
+    if (!send(frame)) ensureConnected();
+  }
+
+  function fileNode(file) {
+    var node = showFile(file, null, lang);
+    var image = node.querySelector('img');
+    if (image) image.addEventListener('load', keepNewestInView); // it grew the log
+    if (image) fileUrl(file.id).then(function (url) { helplineCommon.setFileUrl(node, url); }, function () { /* alt text stays */ });
+    else {
+      node.addEventListener('click', function (ev) {
+        if (node.href) return; // fetched: the browser downloads it
+        ev.preventDefault();
+        fileUrl(file.id).then(function (url) { helplineCommon.setFileUrl(node, url); node.click(); });
+      });
+    }
+    return node;
+  }
+
+  function fileUrl(id) {
+    if (!fileUrls[id]) {
+      fileUrls[id] = fetch(origin + '/customer/attachments/' + encodeURIComponent(id), {
+        headers: { 'X-Conversation-Token': conv.token }
+      }).then(function (res) {
+        if (!res.ok) throw new Error(String(res.status));
+        return res.blob();
+      }).then(function (blob) { return URL.createObjectURL(blob); });
+      fileUrls[id].catch(function () { delete fileUrls[id]; }); // a later render tries again
+    }
+    return fileUrls[id];
+  }
+
+  addFileControls();
 
   // ---------------------------------------------------------------- email and rating forms
   // The email form when nobody can answer now, the rating form once an agent has closed;

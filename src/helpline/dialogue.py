@@ -38,6 +38,8 @@ def respond(
         return _while_with_people(rulebook.config, state, inbound)
     if inbound.kind == "feedback":
         return _on_feedback(rulebook.config, state, inbound)
+    if inbound.kind == "file":
+        return _on_file(rulebook.config, state)
     if inbound.kind == "button" and inbound.payload == NONE_OF_THESE:
         return _none_of_these(rulebook.config, state, inbound)
     return _on_message(rulebook, state, utterance.read(rulebook, matcher, state, inbound))
@@ -177,6 +179,16 @@ def _on_feedback(config: Config, state: ConversationState, inbound: Inbound) -> 
         "feedback", lang, answered, mood=state.frustration, reasons=("helpful",), topic=state.topic
     )
     return Turn((reply,), state, decision)
+
+
+def _on_file(config: Config, state: ConversationState) -> Turn:
+    """A file without words: the bot cannot read it, a person can. Not a fallback, which
+    would count against the rules and end up in the unanswered inbox."""
+    lang = state.language or config.default_language
+    reply = Reply(
+        config.text("file_received", lang), (_human_button(config, lang),), kind="file"
+    )
+    return Turn((reply,), state, Decision("file", lang, mood=state.frustration, topic=state.topic))
 
 
 def _while_with_people(config: Config, state: ConversationState, inbound: Inbound) -> Turn:

@@ -184,3 +184,16 @@ class TeamError(RefusedError):
     def __init__(self, code: str, message: str, field: str | None = None) -> None:
         super().__init__(code, message)
         self.field = field
+
+
+class AttachmentError(RefusedError):
+    """A file that cannot be kept or read as asked; nothing was written.
+
+    code: too_large (over attachments.max_bytes), unsupported_type (its bytes are not an
+    accepted kind, or not the kind it claims), bad_request (empty, or no file in the
+    request), forbidden (not this person's conversation), not_found (no such file).
+    `detail`: what a client may show beside the message (max_bytes, accepted)."""
+
+    def __init__(self, code: str, message: str, **detail: object) -> None:
+        super().__init__(code, message)
+        self.detail = detail

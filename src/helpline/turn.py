@@ -27,7 +27,7 @@ class Reply:
 class Decision:
     """Why the bot did what it did: stored with its reply, the source of analytics."""
 
-    # greeting | answer | clarify | fallback | handoff | silent | feedback | queue
+    # greeting | answer | clarify | fallback | handoff | silent | feedback | queue | file
     decision: str
     language: str
     intent: str | None = None  # answered intent; for clarify/fallback the top candidate
@@ -58,7 +58,7 @@ class ConversationState:
 
 @dataclass(frozen=True)
 class Inbound:
-    kind: Literal["text", "button", "feedback"]
+    kind: Literal["text", "button", "feedback", "file"]  # file: a file sent without words
     now: float  # clock time in seconds; passed in so tests control time
     text: str = ""
     payload: str = ""  # button payload

@@ -13,6 +13,7 @@ from helpline.errors import ConfigError
 from helpline.hours import BusinessHours, parse_business_hours, parse_hours
 from helpline.routing import QueueSettings, settings_from
 from helpline.rules.alertsfile import read_alerts
+from helpline.rules.attachmentsfile import read_attachments
 from helpline.rules.model import Config, FrustrationSettings, Thresholds
 from helpline.rules.reader import key_line, line_of
 from helpline.rules.report import Report, did_you_mean
@@ -37,6 +38,7 @@ CONFIG_KEYS = (
     "scope",
     "alerts",
     "sla",
+    "attachments",
 )
 THRESHOLD_KEYS = ("answer", "clarify", "ambiguity")
 FRUSTRATION_KEYS = ("escalate_at", "half_life_s", "enabled")
@@ -93,6 +95,8 @@ def read_config(data: Any, report: Report) -> ParsedConfig:
         values["alerts"] = read_alerts(data, report)
     if "sla" in data:
         values["sla"] = read_sla(data, report)
+    if "attachments" in data:
+        values["attachments"] = read_attachments(data, report)
     _warn_unknown_texts(data, report, data.get("texts"))
     clean = {k: v for k, v in values.items() if v is not None}
     line = key_line(data, "human_intent") if "human_intent" in clean else 0

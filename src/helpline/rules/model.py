@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from helpline.attachment import AttachmentSettings
 from helpline.errors import Problem
 from helpline.hours import BusinessHours
 from helpline.routing import QueueSettings
@@ -90,6 +91,8 @@ class Config:
     alerts: AlertSettings = AlertSettings()
     # sla: due times per ticket priority, and what a breach sets off (helpline/sla.py)
     sla: SlaSettings = SlaSettings()
+    # attachments: the largest file customers and agents may send, and its kinds
+    attachments: AttachmentSettings = AttachmentSettings()
 
     def text(self, key: str, language: str | None, **values: object) -> str:
         """The author's wording in this language, else the built-in one, filled in."""

@@ -65,6 +65,11 @@ BUILTIN_TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "en": "what's available to watch",
         "ko": '볼 수 있는 콘텐츠',
     },
+    # a file the customer sent without words, while the bot has the conversation
+    "file_received": {
+        "en": "I can't read files, but a person can. Tell me in words what you need, or show it to a person.",
+        "ko": '챗봇은 파일을 읽지 못해요. 필요하신 내용을 글로 알려 주시거나 상담원에게 보여 주세요.',
+    },
     "fallback_offer_human": {
         "en": "I don't seem to be helping. Would you like to talk to a person?",
         "ko": '제가 도움이 잘 안 되는 것 같아요. 상담원과 연결해 드릴까요?',

@@ -47,6 +47,7 @@ class Reply(AgentFrame):
     conversation: str
     id: str
     text: str
+    attachment: str | None = None  # a file uploaded to the conversation; text may be empty
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -129,8 +130,11 @@ def _accept(data: Data, limits: Limits) -> Accept:
 
 def _reply(data: Data, limits: Limits) -> Reply:
     conversation = _conversation(data, limits)
+    attachment = _optional(data, "attachment", limits)
+    # a file may go without words
+    text = (_optional(data, "text", limits) or "") if attachment else _text(data, "text", limits)
     return Reply(
-        conversation=conversation, id=_text(data, "id", limits), text=_text(data, "text", limits)
+        conversation=conversation, id=_text(data, "id", limits), text=text, attachment=attachment
     )
 
 

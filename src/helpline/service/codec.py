@@ -20,6 +20,8 @@ def inbound(body: Mapping[str, Any], now: float) -> Inbound:
     payload = body.get("payload")
     if payload:
         return Inbound(kind="button", now=now, text=text, payload=str(payload))
+    if body.get("attachment") and not text.strip():
+        return Inbound(kind="file", now=now)
     return Inbound(kind="text", now=now, text=text)
 
 

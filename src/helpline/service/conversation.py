@@ -16,6 +16,7 @@ from helpline.errors import ProtocolError
 from helpline.identity import Identity, is_rest_token
 from helpline.rules.model import Rulebook
 from helpline.service import codec, frames, notice
+from helpline.service.attachments import referenced
 from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.service.observer import TurnObserver
 from helpline.service.rules_holder import RulesHolder
@@ -222,6 +223,10 @@ class ConversationService:
         body: dict[str, Any] = {"text": frame.text}
         if frame.payload:
             body["payload"] = frame.payload
+        if frame.attachment:  # checked before anything is stored
+            body["attachment"] = await referenced(
+                self.store, conversation_id, frame.attachment, "customer"
+            )
         if metadata:
             body["metadata"] = dict(metadata)
         await self._post(conversation_id, frame.id, body, send)

@@ -44,6 +44,7 @@ DEFAULT_PAGE = 25
 MAX_TERMS = 8
 MAX_QUERY_CHARS = 200
 MAX_VALUE_CHARS = 100
+MESSAGE_FIELDS = ("text", "kind", "intent", "buttons", "attachment")  # of a message's body
 MAX_TRANSCRIPT = 5000  # messages; a conversation longer than this is shown up to here
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 KNOWN_PARAMS = frozenset(
@@ -292,7 +293,7 @@ def transcript_view(
 def _message_view(message: Message) -> dict[str, Any]:
     body = message.body
     view = {"seq": message.seq, "sender": message.sender, "at": message.created_at}
-    view.update({k: body[k] for k in ("text", "kind", "intent", "buttons") if k in body})
+    view.update({k: body[k] for k in MESSAGE_FIELDS if k in body})
     return view
 
 

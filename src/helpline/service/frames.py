@@ -70,6 +70,7 @@ class MessageNew:
     id: str
     text: str
     payload: str | None
+    attachment: str | None = None  # an uploaded file's id (/customer/attachments)
 
 
 @dataclass(frozen=True)
@@ -149,9 +150,10 @@ def _message(data: dict[str, Any], limits: Limits) -> MessageNew:
     if len(text) > limits.max_text_chars:
         raise ProtocolError(TOO_LARGE, f"text is longer than {limits.max_text_chars} characters")
     payload = _optional_str(data, "payload")
-    if not text.strip() and not payload:
+    attachment = _optional_str(data, "attachment")
+    if not text.strip() and not payload and not attachment:
         raise ProtocolError(BAD_FRAME, "field 'text' must not be empty")
-    return MessageNew(client_id, text, payload[:200] if payload else None)
+    return MessageNew(client_id, text, payload[:200] if payload else None, attachment or None)
 
 
 def _email(data: dict[str, Any], limits: Limits) -> EmailSubmit:
@@ -265,5 +267,6 @@ def message(stored: Message) -> dict[str, Any]:
             "client_id": stored.client_id,
             "at": stored.created_at,
             **({"name": body["name"]} if stored.sender == "agent" and "name" in body else {}),
+            **({"attachment": body["attachment"]} if "attachment" in body else {}),
         }
     )

@@ -196,6 +196,23 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at REAL NOT NULL
         )""",
     ),
+    # 12: files customers and agents send (store/attachments.py). The bytes live in the
+    # database, not on disk beside it: nodes sharing PostgreSQL share no disk, and a file
+    # is then as durable, backed up and deleted as the conversation it belongs to
+    (
+        """CREATE TABLE attachments (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            sender TEXT NOT NULL CHECK (sender IN ('customer', 'agent')),
+            agent_id TEXT,
+            name TEXT NOT NULL,
+            content_type TEXT NOT NULL,  -- sniffed from the bytes, never the uploader's word
+            size INTEGER NOT NULL,
+            created_at REAL NOT NULL,
+            content BLOB NOT NULL
+        )""",
+        "CREATE INDEX attachments_by_conversation ON attachments (conversation_id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

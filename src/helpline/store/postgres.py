@@ -14,6 +14,7 @@ from helpline.errors import StoreError
 from helpline.store import (
     postgres_agents,
     postgres_alerts,
+    postgres_attachments,
     postgres_canned,
     postgres_conversations,
     postgres_customers,
@@ -26,6 +27,7 @@ from helpline.store import (
 )
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
+from helpline.store.attachments import AttachmentStore
 from helpline.store.base import Store
 from helpline.store.canned import CannedStore
 from helpline.store.customer_directory import CustomerDirectoryStore
@@ -88,6 +90,7 @@ class PostgresStore(
     TicketStore,
     CustomerDirectoryStore,
     CannedStore,
+    AttachmentStore,
 ):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
@@ -186,6 +189,11 @@ class PostgresStore(
     add_canned = _operation(postgres_canned.add_canned)
     change_canned = _operation(postgres_canned.change_canned)
     delete_canned = _operation(postgres_canned.delete_canned)
+
+    add_attachment = _operation(postgres_attachments.add_attachment)
+    attachment = _operation(postgres_attachments.attachment)
+    attachment_content = _operation(postgres_attachments.attachment_content)
+    conversation_attachment_bytes = _operation(postgres_attachments.conversation_attachment_bytes)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

@@ -186,6 +186,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at DOUBLE PRECISION NOT NULL
         )""",
     ),
+    # 11: files customers and agents send, as SQLite's step 12 (bytes in the database, so
+    # every node reads the same files and they go with their conversation)
+    (
+        """CREATE TABLE attachments (
+            id TEXT PRIMARY KEY,
+            conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+            sender TEXT NOT NULL CHECK (sender IN ('customer', 'agent')),
+            agent_id TEXT,
+            name TEXT NOT NULL,
+            content_type TEXT NOT NULL,  -- sniffed from the bytes, never the uploader's word
+            size INTEGER NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL,
+            content BYTEA NOT NULL
+        )""",
+        "CREATE INDEX attachments_by_conversation ON attachments (conversation_id)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,6 +13,7 @@ from helpline.errors import StoreError
 from helpline.store import (
     sqlite_agents,
     sqlite_alerts,
+    sqlite_attachments,
     sqlite_canned,
     sqlite_conversations,
     sqlite_customers,
@@ -25,6 +26,7 @@ from helpline.store import (
 )
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
+from helpline.store.attachments import AttachmentStore
 from helpline.store.base import Store
 from helpline.store.canned import CannedStore
 from helpline.store.customer_directory import CustomerDirectoryStore
@@ -120,6 +122,7 @@ class SQLiteStore(
     TicketStore,
     CustomerDirectoryStore,
     CannedStore,
+    AttachmentStore,
 ):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
@@ -218,6 +221,11 @@ class SQLiteStore(
     add_canned = _operation(sqlite_canned.add_canned)
     change_canned = _operation(sqlite_canned.change_canned)
     delete_canned = _operation(sqlite_canned.delete_canned)
+
+    add_attachment = _operation(sqlite_attachments.add_attachment)
+    attachment = _operation(sqlite_attachments.attachment)
+    attachment_content = _operation(sqlite_attachments.attachment_content)
+    conversation_attachment_bytes = _operation(sqlite_attachments.conversation_attachment_bytes)
 
     def __init__(
         self,

@@ -169,7 +169,9 @@ class AgentSession(SocketSession[AgentFrame]):
         await self.desk.accept(self.agent, frame.conversation)
 
     async def _reply(self, frame: Reply) -> int:
-        return await self.desk.reply(self.agent, frame.conversation, frame.id, frame.text)
+        return await self.desk.reply(
+            self.agent, frame.conversation, frame.id, frame.text, attachment=frame.attachment
+        )
 
     async def _note(self, frame: NoteNew) -> None:
         await self.desk.note(self.agent, frame.conversation, frame.id, frame.text)

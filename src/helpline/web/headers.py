@@ -20,10 +20,11 @@ BASE = {
 # and the agent API refuse every frame; the demo and example pages are a host site's stand-in.
 FRAMES = {True: "'none'", False: "'self'"}
 # style-src allows inline styles: the widget puts its stylesheet in a <style> element of its
-# shadow root and the demo pages have one; styles cannot run script.
+# shadow root and the demo pages have one; styles cannot run script. img-src blob:: the
+# widget shows its conversation's images from blob: URLs of the files it fetched.
 POLICY = (
     "default-src 'self'; script-src 'self'{hashes}; style-src 'self' 'unsafe-inline'; "
-    "img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors {frames}"
 )
 _INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>(.*?)</script>", re.S | re.I)

@@ -23,6 +23,7 @@ from helpline.service.sla.watch import BreachWatch
 from helpline.settings import Settings
 from helpline.store.base import Store
 from helpline.web.admission import Admission
+from helpline.web.attempts import FailedAttempts
 from helpline.web.auth_settings import AuthSettings, AuthState
 from helpline.web.metrics import NodeMetrics
 
@@ -49,3 +50,4 @@ ADMISSION = web.AppKey("admission", Admission)  # per-address socket and convers
 TICKETS = web.AppKey("tickets", TicketDesk)  # tickets with SLA due times, supervisors' changes
 BREACH_WATCH = web.AppKey("breach_watch", BreachWatch)  # this node's SLA breach check
 CANNED = web.AppKey("canned", CannedLibrary)  # this node's copy of the canned answers
+UPLOADS = web.AppKey("uploads", FailedAttempts)  # customers' file uploads per client address

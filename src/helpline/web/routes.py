@@ -6,6 +6,7 @@ from aiohttp import web
 
 from helpline.web.agent_ws import agent_ws
 from helpline.web.alerts import setup_alerts
+from helpline.web.attachments import setup_attachments
 from helpline.web.auth import setup_auth
 from helpline.web.canned import setup_canned
 from helpline.web.conversations import setup_conversations
@@ -55,3 +56,4 @@ def setup_routes(app: web.Application) -> None:
     setup_tickets(app)  # /api/tickets: agents their teams', supervisors all; SLA breach check
     setup_canned(app)  # /api/canned: agents read, supervisors write; /console/canned
     setup_team(app)  # /api/agents, /api/teams and /console/team: supervisors
+    setup_attachments(app)  # files: /customer/attachments (widget token), /api/ (agents)

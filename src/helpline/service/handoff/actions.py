@@ -10,6 +10,7 @@ from typing import Any
 from helpline.bus.base import conversation_topic
 from helpline.errors import MailError, ProtocolError
 from helpline.service import frames
+from helpline.service.attachments import referenced
 from helpline.service.handoff import canned, desk, topics
 from helpline.service.handoff.canned_library import CannedLibrary
 from helpline.service.handoff.service import HandoffService
@@ -105,10 +106,16 @@ class AgentDesk:
         frame = self.service.place_frame(conversation_id)
         return [frame] if frame is not None else []
 
-    async def reply(self, agent: Agent, conversation_id: str, client_id: str, text: str) -> int:
-        """Store and deliver an agent's reply (once per client id); its seq."""
+    async def reply(
+        self, agent: Agent, conversation_id: str, client_id: str, text: str,
+        attachment: str | None = None,
+    ) -> int:  # fmt: skip
+        """Store and deliver an agent's reply (once per client id); its seq. `attachment`:
+        a file the agent uploaded to this conversation, sent with the text."""
         self.owned(agent, conversation_id)
-        body = {"text": text, "name": agent.name, "agent": agent.id}
+        body: dict[str, Any] = {"text": text, "name": agent.name, "agent": agent.id}
+        if attachment is not None:
+            body["attachment"] = await referenced(self.store, conversation_id, attachment, "agent")
         async with self.locks.hold(conversation_id):
             got = await self.store.append_agent_message(
                 conversation_id, agent.id, client_id, body, self.clock()
@@ -119,7 +126,7 @@ class AgentDesk:
             if not duplicate:
                 await self.publish(conversation_id, frames.message(message))
         if not duplicate and not self.service.customer_present(conversation_id):
-            await self._email(agent, conversation_id, text)
+            await self._email(agent, conversation_id, _emailed_text(text, body))
         return message.seq
 
     async def _email(self, agent: Agent, conversation_id: str, text: str) -> None:
@@ -291,3 +298,12 @@ class AgentDesk:
         if rated is None:
             raise ProtocolError(frames.BAD_FRAME, "there is no closed conversation to rate")
         return rated[1]
+
+
+def _emailed_text(text: str, body: Mapping[str, Any]) -> str:
+    """A reply with a file says so by name in the email (the file itself waits in the chat)."""
+    attachment = body.get("attachment")
+    if not isinstance(attachment, Mapping):
+        return text
+    named = f"[{attachment.get('name', 'file')}]"
+    return f"{text}\n\n{named}" if text else named

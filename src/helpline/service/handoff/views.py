@@ -32,6 +32,8 @@ def message_view(conversation_id: str, message: Message) -> dict[str, Any]:
     }  # fmt: skip
     if "name" in body:
         view["name"] = body["name"]
+    if "attachment" in body:
+        view["attachment"] = body["attachment"]
     decision = body.get("decision")
     if message.sender == "bot" and isinstance(decision, Mapping):
         view["decision"] = {k: decision.get(k) for k in DECISION_FIELDS}
