@@ -23,6 +23,7 @@ from helpline.store import (
     postgres_reports,
     postgres_search,
     postgres_tickets,
+    postgres_visit,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
@@ -37,6 +38,7 @@ from helpline.store.postgres_migrations import migrate
 from helpline.store.reports import ReportStore
 from helpline.store.search import SearchStore
 from helpline.store.tickets import TicketStore
+from helpline.store.visit import VisitStore
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ class PostgresStore(
     TicketStore,
     CustomerDirectoryStore,
     CannedStore,
+    VisitStore,
 ):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
@@ -186,6 +189,10 @@ class PostgresStore(
     add_canned = _operation(postgres_canned.add_canned)
     change_canned = _operation(postgres_canned.change_canned)
     delete_canned = _operation(postgres_canned.delete_canned)
+
+    set_page = _operation(postgres_visit.set_page)
+    mark_seen = _operation(postgres_visit.mark_seen)
+    visit = _operation(postgres_visit.visit)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

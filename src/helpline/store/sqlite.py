@@ -22,6 +22,7 @@ from helpline.store import (
     sqlite_reports,
     sqlite_search,
     sqlite_tickets,
+    sqlite_visit,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
@@ -38,6 +39,7 @@ from helpline.store.search import SearchStore
 from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
 from helpline.store.sqlite_worker import Worker
 from helpline.store.tickets import TicketStore
+from helpline.store.visit import VisitStore
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -120,6 +122,7 @@ class SQLiteStore(
     TicketStore,
     CustomerDirectoryStore,
     CannedStore,
+    VisitStore,
 ):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
@@ -218,6 +221,10 @@ class SQLiteStore(
     add_canned = _operation(sqlite_canned.add_canned)
     change_canned = _operation(sqlite_canned.change_canned)
     delete_canned = _operation(sqlite_canned.delete_canned)
+
+    set_page = _operation(sqlite_visit.set_page)
+    mark_seen = _operation(sqlite_visit.mark_seen)
+    visit = _operation(sqlite_visit.visit)
 
     def __init__(
         self,

@@ -258,7 +258,8 @@ class DeskSync:
         if not known or cid not in board.info:
             conversation = await self.conversations.conversation(cid)
             if conversation is not None:
-                board.describe(cid, entry.info(conversation, None))
+                info = await entry.describe(self.conversations, conversation, None)
+                board.describe(cid, info)
                 if conversation.status == "offline" and row.state != "assigned":
                     board.mark_offline(cid)
         return row
