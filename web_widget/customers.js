@@ -87,12 +87,8 @@
     return new Intl.DateTimeFormat(lang, options).format(new Date(seconds * 1000));
   }
 
-  // the same colour for a customer on every screen, from their id
-  function hue(id) {
-    var h = 0;
-    for (var i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360;
-    return h;
-  }
+  // the same colour for a customer on every screen, from their id (common.js)
+  function hue(id) { return helplineCommon.customerMark(id).hue; }
 
   function displayName(c) { return c.name || c.id; }
 

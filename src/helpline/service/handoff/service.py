@@ -135,7 +135,6 @@ class HandoffService:
         with its ticket and queue row in the status decided here; a "how long?" in line
         gets the real wait; a customer's reply to their agent reopens the ticket."""
         before, after = draft.conversation.status, draft.turn.state.status
-        cid = draft.conversation.id
         # from closed too: a customer writing again after a close is the bot's, and may ask
         # for a person at once (without this the conversation said "queued" with no queue row)
         if before in ("bot", "closed") and after == "queued":
@@ -145,7 +144,7 @@ class HandoffService:
         await self._announce(draft, stored)
         if before == "assigned":
             await self.customer_wrote(draft.conversation.id)
-        elif before == "queued" and await entry.renew_preview(self.board, self.conversations, cid):
+        elif before == "queued" and await self.sync.renew_preview(draft.conversation.id):
             await self.changed()  # the customer wrote again in line: their card shows it
         return stored
 
