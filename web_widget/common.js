@@ -105,8 +105,20 @@ var helplineCommon = (function () {
     return { shortId: id.replace(/^c_/, '').slice(0, 6), hue: h };
   }
 
+  // A message's stored time (seconds since the epoch) as a <time> made with `el`: hours
+  // and minutes today, the date before them on another day, in the page's language.
+  function timeElement(el, at, lang) {
+    var when = new Date(at * 1000);
+    var today = when.toDateString() === new Date().toDateString();
+    var opts = today ? { hour: '2-digit', minute: '2-digit' }
+      : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
+    var node = el('time', 'time', new Intl.DateTimeFormat(lang, opts).format(when));
+    node.dateTime = when.toISOString();
+    return node;
+  }
+
   return {
     fmt: fmt, newId: newId, elementMaker: elementMaker, safeUrl: safeUrl, markdown: markdown,
-    customerMark: customerMark
+    customerMark: customerMark, timeElement: timeElement
   };
 })();

@@ -147,16 +147,10 @@
     return dot;
   }
 
-  // The stored time of a message: hours and minutes today, with the date before.
+  // The stored time of a message (common.js), the full date and time on hover.
   function timeNode(at) {
-    var when = new Date(at * 1000);
-    var today = when.toDateString() === new Date().toDateString();
-    var opts = today ? { hour: '2-digit', minute: '2-digit' }
-      : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
-    var shown = new Intl.DateTimeFormat(lang, opts).format(when);
-    var node = el('time', 'time', shown);
-    node.dateTime = when.toISOString();
-    node.title = when.toLocaleString(lang);
+    var node = helplineCommon.timeElement(el, at, lang);
+    node.title = new Date(at * 1000).toLocaleString(lang);
     return node;
   }
 

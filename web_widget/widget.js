@@ -325,23 +325,17 @@
     bubble.appendChild(msg.sender === 'customer' ? document.createTextNode(msg.text) : renderMarkdown(msg.text));
     if (pending) bubble.appendChild(el('span', 'sr', ' (' + T.sending + ')'));
     node.append(from, bubble);
-    if (typeof msg.at === 'number') node.appendChild(timeNode(msg.at));
     // the rating form stands in for a rating request's buttons
     if (msg.buttons && msg.buttons.length && msg.kind !== 'csat') node.appendChild(choices(msg.buttons));
     if (msg.sender === 'bot' && msg.kind === 'answer' && msg.seq) node.appendChild(rating(msg));
+    if (typeof msg.at === 'number') node.appendChild(timeNode(msg.at));
     return node;
   }
 
-  // The stored time, in the page's language: hours and minutes today, the date before.
+  // The stored time (common.js), said with its meaning to screen readers.
   function timeNode(at) {
-    var when = new Date(at * 1000);
-    var today = when.toDateString() === new Date().toDateString();
-    var opts = today ? { hour: '2-digit', minute: '2-digit' }
-      : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
-    var shown = new Intl.DateTimeFormat(lang, opts).format(when);
-    var node = el('time', 'time', shown);
-    node.dateTime = when.toISOString();
-    node.setAttribute('aria-label', fmt(T.sentAt, { t: shown }));
+    var node = helplineCommon.timeElement(el, at, lang);
+    node.setAttribute('aria-label', fmt(T.sentAt, { t: node.textContent }));
     return node;
   }
 
