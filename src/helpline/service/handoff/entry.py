@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from helpline.service.handoff import views
 from helpline.service.handoff.board import Board, EntryInfo
 from helpline.store.base import Conversation, Store
 from helpline.store.handoff import Escalation, Handoff
-from helpline.store.visit import VisitStore
 from helpline.turn import Turn
 
 # A card's preview: enough to tell "refund for March" from "cannot log in" at a glance,
@@ -36,9 +36,7 @@ def info(conversation: Conversation, turn: Turn | None) -> EntryInfo:
 async def describe(store: Store, conversation: Conversation, turn: Turn | None) -> EntryInfo:
     """info() and what the queue card shows beside it: the page the customer is on and
     the start of their newest message (both read from the store)."""
-    page_url = None
-    if isinstance(store, VisitStore):
-        page_url = (await store.visit(conversation.id)).page_url
+    page_url = (await views.visit(store, conversation.id)).page_url
     preview = await newest_customer_text(store, conversation)
     return replace(info(conversation, turn), page_url=page_url, preview=preview)
 
