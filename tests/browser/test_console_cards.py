@@ -4,6 +4,7 @@ keyboard shortcuts; axe on all of it. Real server, real Chromium, real widgets."
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -118,18 +119,26 @@ def test_messages_show_their_times_and_the_agent_sees_when_the_reply_was_seen(
 
 
 def test_a_reply_the_customer_has_not_looked_at_is_not_seen(page: Page, console: Console) -> None:
+    reports: list[int] = []  # the seqs the widget says were seen, as it sends them
+    page.on("websocket", lambda ws: ws.on("framesent", lambda sent: reports.extend(seen(sent))))
     widget, _ = connected(page, console)
     widget.page.get_by_role("button", name="Close chat").click()  # nothing new on screen
     expect(widget.panel).to_be_hidden()
     console.write("Are you still there?")
-    expect(widget.badge).to_have_text("1")
+    reply = console.messages("agent").filter(has_text="still there")
+    expect(reply).to_have_attribute("data-seq", re.compile(r"\d+"))
+    expect(widget.badge).to_have_text("1")  # the widget has it, and said nothing of it
 
-    expect(console.messages("agent").filter(has_text="still there")).to_have_count(1)
+    assert int(reply.get_attribute("data-seq") or 0) not in reports
     expect(console.transcript.locator(".seen")).to_have_count(0)
     widget.launcher.click()
-    expect(console.messages("agent").filter(has_text="still there").locator(".seen")).to_have_count(
-        1
-    )
+    expect(reply.locator(".seen")).to_have_count(1)
+    assert int(reply.get_attribute("data-seq") or 0) in reports
+
+
+def seen(frame: str | bytes) -> list[int]:
+    sent = json.loads(frame)
+    return [sent["seq"]] if sent.get("type") == "message.seen" else []
 
 
 def test_transfer_through_the_picker_to_another_online_agent(
