@@ -467,6 +467,7 @@ AGENT_FRAME_EXAMPLES = (
     '{"type": "typing.stop", "conversation": "c1"}',
     '{"type": "canned.search", "conversation": "c1", "query": "refund"}',
     '{"type": "conversation.transfer", "conversation": "c1", "to_team": "billing"}',
+    '{"type": "transfer.options"}',
     '{"type": "conversation.release", "conversation": "c1"}',
     '{"type": "conversation.close", "conversation": "c1", "tags": ["vip"]}',
     '{"type": "conversation.urgent", "conversation": "c1", "urgent": false}',

@@ -41,6 +41,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.store.customer_directory",
             "helpline.store.canned",
             "helpline.store.attachments",
+            "helpline.store.visit",
         ),
     ),
     ("service", ("helpline.service",)),  # conversation turns, the agent desk, mail; no aiohttp

@@ -40,7 +40,10 @@ async def test_customer_message_is_acknowledged_after_storing_then_answered(
     ack = await customer.next_of("message.ack")
     answer = await customer.bot_reply()
 
-    assert ack == {"type": "message.ack", "id": "m1", "seq": 2, "duplicate": False}
+    assert ack == {
+        "type": "message.ack", "id": "m1", "seq": 2, "duplicate": False, "at": ack["at"],
+    }  # fmt: skip
+    assert isinstance(ack["at"], float) and ack["at"] <= answer["at"]
     assert (answer["seq"], answer["intent"], answer["kind"]) == (3, "refund", "answer")
     conversation = customer.ready["conversation"]
     assert (await transcript(store, conversation))[1] == ("customer", "i want a refund")

@@ -132,8 +132,30 @@ var helplineCommon = (function () {
     if (img) img.src = url;
   }
 
+  // An anonymous customer told apart on every screen and visit by their conversation id:
+  // a short id to say ("#3f9a2c") and a hue for the dot beside it.
+  function customerMark(conversationId) {
+    var id = String(conversationId);
+    var h = 0;
+    for (var i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360;
+    return { shortId: id.replace(/^c_/, '').slice(0, 6), hue: h };
+  }
+
+  // A message's stored time (seconds since the epoch) as a <time> made with `el`: hours
+  // and minutes today, the date before them on another day, in the page's language.
+  function timeElement(el, at, lang) {
+    var when = new Date(at * 1000);
+    var today = when.toDateString() === new Date().toDateString();
+    var opts = today ? { hour: '2-digit', minute: '2-digit' }
+      : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
+    var node = el('time', 'time', new Intl.DateTimeFormat(lang, opts).format(when));
+    node.dateTime = when.toISOString();
+    return node;
+  }
+
   return {
     fmt: fmt, newId: newId, elementMaker: elementMaker, safeUrl: safeUrl, markdown: markdown,
-    showFile: showFile, setFileUrl: setFileUrl, fileSize: fileSize
+    showFile: showFile, setFileUrl: setFileUrl, fileSize: fileSize,
+    customerMark: customerMark, timeElement: timeElement
   };
 })();

@@ -34,7 +34,16 @@
       priority_low: '낮음', priority_normal: '보통', priority_high: '높음', priority_urgent: '긴급',
       csat: '만족도 {n}/5', ticket: '티켓 {s}', error: '요청을 처리하지 못했어요: {m}',
       conversationsLink: '대화 목록',
-      customersLink: '고객 목록', profileLink: '고객 프로필 열기'
+      customersLink: '고객 목록', profileLink: '고객 프로필 열기',
+      anonymous: '익명 고객 #{id}', page: '보던 페이지', onPage: '보던 페이지: {url}', seen: '읽음',
+      sentAt: '{t}에 보냄', loading: '불러오는 중…', teamsHeading: '팀', agentsHeading: '상담 가능한 상담원',
+      teamOption: '{name} · 상담 가능 {online}명 · 대기 {waiting}건', agentOption: '{name} ({teams}) · 상담 {active}/{capacity}건',
+      noAgents: '상담 가능한 다른 상담원이 없어요.', pickTarget: '이관할 팀이나 상담원을 고르세요.',
+      shortcuts: '단축키', closeHelp: '닫기',
+      shortcutsHint: '한 글자 단축키는 입력 중이 아닐 때만 동작해요. Esc를 누르면 입력창에서 나가요.',
+      keyAccept: '제안된 상담 수락', keyNext: '다음 상담', keyPrev: '이전 상담', keyReply: '답변 쓰기',
+      keyNote: '내부 메모 쓰기', keySend: '보내기 (입력 중에도)', keySendNote: '내부 메모로 보내기 (입력 중에도)',
+      keyLeave: '입력창에서 나가기', keyHelp: '이 도움말 열기'
     },
     en: {
       title: 'Helpline console', skip: 'Skip to the conversation', language: 'Language', presence: 'Status',
@@ -65,7 +74,16 @@
       priority_low: 'low', priority_normal: 'normal', priority_high: 'high', priority_urgent: 'urgent',
       csat: 'CSAT {n}/5', ticket: 'ticket {s}', error: 'The request failed: {m}',
       conversationsLink: 'Conversations',
-      customersLink: 'Customers', profileLink: "Open the customer's profile"
+      customersLink: 'Customers', profileLink: "Open the customer's profile",
+      anonymous: 'Anonymous #{id}', page: 'Page', onPage: 'on page: {url}', seen: 'Seen',
+      sentAt: 'sent at {t}', loading: 'Loading…', teamsHeading: 'Teams', agentsHeading: 'Agents online',
+      teamOption: '{name} · {online} online · {waiting} waiting', agentOption: '{name} ({teams}) · {active} of {capacity} conversations',
+      noAgents: 'No other agent is online.', pickTarget: 'Choose a team or an agent to transfer to.',
+      shortcuts: 'Keyboard shortcuts', closeHelp: 'Close',
+      shortcutsHint: 'Single keys work when you are not typing; Esc leaves the message box.',
+      keyAccept: 'Accept the offered conversation', keyNext: 'Next conversation', keyPrev: 'Previous conversation',
+      keyReply: 'Write a reply', keyNote: 'Write an internal note', keySend: 'Send (also while typing)',
+      keySendNote: 'Send as an internal note (also while typing)', keyLeave: 'Leave the message box', keyHelp: 'Open this help'
     }
   };
   var LANG_KEY = 'helpline-console:lang';
@@ -114,6 +132,32 @@
     var s = Math.max(0, Math.floor(seconds));
     if (s < 60) return fmt(T.secs, { s: s });
     return fmt(T.mins, { m: Math.floor(s / 60), s: s % 60 });
+  }
+
+  // Who a card is: the signed name, else an anonymous customer's short id; the dot's colour
+  // comes from the same conversation id, so it matches on every screen (common.js).
+  function customerLabel(name, conversation) {
+    return name || fmt(T.anonymous, { id: helplineCommon.customerMark(conversation).shortId });
+  }
+
+  function avatar(conversation) {
+    var dot = el('span', 'avatar');
+    dot.setAttribute('aria-hidden', 'true');
+    dot.style.background = 'hsl(' + helplineCommon.customerMark(conversation).hue + ', 65%, 42%)';
+    return dot;
+  }
+
+  // The stored time of a message (common.js), the full date and time on hover.
+  function timeNode(at) {
+    var node = helplineCommon.timeElement(el, at, lang);
+    node.title = new Date(at * 1000).toLocaleString(lang);
+    return node;
+  }
+
+  // A page address as text for a card: host and path, cut to fit; never markup.
+  function pageText(url) {
+    var shown = String(url).replace(/^https?:\/\//, '');
+    return shown.length > 60 ? shown.slice(0, 59) + '…' : shown;
   }
 
   function announce(text) {
@@ -314,7 +358,7 @@
     'conversation.offered': function (f) {
       var entry = f.entry || { conversation: f.conversation };
       S.offers[f.conversation] = { expiresAt: Date.now() + (f.expires_in_s || 0) * 1000, entry: entry };
-      notify(fmt(T.offered, { name: entry.customer_name || T.customerName }));
+      notify(fmt(T.offered, { name: customerLabel(entry.customer_name, f.conversation) }));
       renderQueue();
     },
     'conversation.assigned': onAssigned,
@@ -328,6 +372,13 @@
       if (wasOpen) $('conversation').focus(); // the focused control has just disappeared
     },
     'message.new': onMessage,
+    'message.seen': function (f) {
+      var conv = S.convs[f.conversation];
+      if (!conv || !(f.seq > (conv.seenSeq || 0))) return;
+      conv.seenSeq = f.seq;
+      if (f.conversation === S.current) renderSeen(conv);
+    },
+    'transfer.options': renderTransferOptions,
     'typing.start': function (f) { if (f.conversation === S.current) $('typing').hidden = false; },
     'typing.stop': function (f) { if (f.conversation === S.current) $('typing').hidden = true; },
     'canned.results': function (f) {
@@ -372,7 +423,7 @@
     });
     S.queueSeen = seen;
     S.queue = entries;
-    if (arrivals.length) notify(fmt(T.arrived, { name: arrivals[0].customer_name || T.customerName }));
+    if (arrivals.length) notify(fmt(T.arrived, { name: customerLabel(arrivals[0].customer_name, arrivals[0].conversation) }));
     renderQueue();
   }
 
@@ -381,7 +432,8 @@
     var seen = {};
     transcript.forEach(function (m) { if (m.seq != null) seen[m.seq] = true; });
     S.convs[f.conversation] = {
-      customer: f.customer || {}, transcript: transcript, history: f.history || [], seen: seen
+      customer: f.customer || {}, transcript: transcript, history: f.history || [], seen: seen,
+      seenSeq: f.seen_seq || 0
     };
     delete S.offers[f.conversation];
     if (!S.mine.some(function (c) { return c.conversation === f.conversation; })) {
@@ -440,9 +492,6 @@
     $('canned-link').hidden = S.agent.role !== 'supervisor'; // they write the answers
     if (presence === 'online' || presence === 'away') $('presence').value = presence;
     if (presence) $('who').dataset.presence = presence; // as the server last confirmed it
-    var teams = $('teams');
-    teams.textContent = '';
-    (S.agent.teams || []).forEach(function (t) { var o = el('option'); o.value = t; teams.appendChild(o); });
   }
 
   function badge(text, cls) {
@@ -465,10 +514,16 @@
   function queueItem(e) {
     var li = el('li', 'entry' + (S.offers[e.conversation] ? ' offered' : ''));
     li.dataset.conversation = e.conversation;
-    li.appendChild(el('span', 'name', e.customer_name || T.customerName));
+    var name = li.appendChild(el('span', 'name'));
+    name.append(avatar(e.conversation), document.createTextNode(customerLabel(e.customer_name, e.conversation)));
     var waited = el('span', 'waited');
     waited.dataset.since = String(waitingSince(e));
     li.appendChild(waited);
+    if (e.preview) li.appendChild(el('span', 'preview', '“' + e.preview + '”'));
+    if (e.page_url) {
+      var page = li.appendChild(el('span', 'page', fmt(T.onPage, { url: pageText(e.page_url) })));
+      page.title = e.page_url;
+    }
     var meta = el('span', 'meta');
     if (e.priority != null) {
       var high = e.priority === 'high' || e.priority === 'urgent';
@@ -508,7 +563,8 @@
     if (!offer && !supervisor) return null;
     var btn = el('button', offer ? 'accept primary' : 'claim', offer ? T.accept : T.claim);
     btn.type = 'button';
-    btn.setAttribute('aria-label', (offer ? T.accept : T.claim) + ': ' + (e.customer_name || T.customerName));
+    btn.setAttribute('aria-label', (offer ? T.accept : T.claim) + ': ' + customerLabel(e.customer_name, e.conversation));
+    if (offer) btn.setAttribute('aria-keyshortcuts', 'a');
     btn.addEventListener('click', function () { accept(e.conversation); });
     var box = el('span', 'meta');
     box.appendChild(btn);
@@ -523,7 +579,7 @@
     var btn = el('button', 'flag-urgent', label);
     btn.type = 'button';
     btn.setAttribute('aria-pressed', e.urgent ? 'true' : 'false');
-    btn.setAttribute('aria-label', label + ': ' + (e.customer_name || T.customerName));
+    btn.setAttribute('aria-label', label + ': ' + customerLabel(e.customer_name, e.conversation));
     btn.addEventListener('click', function () {
       send({ type: 'conversation.urgent', conversation: e.conversation, urgent: !e.urgent });
     });
@@ -557,7 +613,8 @@
       btn.type = 'button';
       btn.dataset.conversation = c.conversation;
       if (c.conversation === S.current) btn.setAttribute('aria-current', 'true');
-      btn.appendChild(el('span', 'name', c.customer_name || T.customerName));
+      var name = btn.appendChild(el('span', 'name'));
+      name.append(avatar(c.conversation), document.createTextNode(customerLabel(c.customer_name, c.conversation)));
       var n = c.conversation === S.current ? 0 : (S.unread[c.conversation] || 0);
       if (n) {
         var u = el('span', 'unread', String(n));
@@ -572,14 +629,19 @@
     $('mine-empty').hidden = S.mine.length > 0;
   }
 
-  function select(conversation) {
+  // keepKeys: focus the conversation's button, not the composer, so single-key shortcuts
+  // (j/k to go on) keep working
+  function select(conversation, keepKeys) {
     if (S.current !== conversation) closeCanned();
     S.current = conversation;
     S.unread[conversation] = 0;
     renderMine();
     renderConversation();
-    $('text').focus();
+    var button = keepKeys && $('mine').querySelector('[data-conversation="' + cssId(conversation) + '"]');
+    (button || $('text')).focus();
   }
+
+  function cssId(id) { return String(id).replace(/["\\]/g, ''); }
 
   function renderConversation() {
     var conv = S.current && S.convs[S.current];
@@ -588,12 +650,13 @@
     $('customer').hidden = !conv;
     if (!conv) return;
     var c = conv.customer;
-    $('conv-title').textContent = c.name || c.email || T.customerName;
+    $('conv-title').textContent = c.name || c.email || customerLabel(null, S.current);
     $('typing').textContent = T.typing;
     $('typing').hidden = true;
     var log = $('transcript');
     log.textContent = '';
     conv.transcript.forEach(function (m) { log.appendChild(messageNode(m, conv)); });
+    renderSeen(conv);
     log.scrollTop = log.scrollHeight;
     renderCustomer(conv);
   }
@@ -601,11 +664,25 @@
   function appendMessage(m, conv) {
     var log = $('transcript');
     log.appendChild(messageNode(m, conv));
+    renderSeen(conv);
     log.scrollTop = log.scrollHeight;
   }
 
+  // "Seen" under the newest agent reply the customer's widget has shown (one marker only).
+  function renderSeen(conv) {
+    var log = $('transcript');
+    log.querySelectorAll('.seen').forEach(function (n) { n.remove(); });
+    var replies = log.querySelectorAll('.msg.agent[data-seq]');
+    for (var i = replies.length - 1; i >= 0; i--) {
+      if (Number(replies[i].dataset.seq) <= (conv.seenSeq || 0)) {
+        replies[i].appendChild(el('div', 'seen', T.seen));
+        return;
+      }
+    }
+  }
+
   function senderName(m, conv) {
-    if (m.sender === 'customer') return conv.customer.name || T.customerName;
+    if (m.sender === 'customer') return conv.customer.name || customerLabel(null, m.conversation || S.current);
     if (m.sender === 'agent') return m.name || T.agent;
     if (m.sender === 'bot') return T.bot;
     if (m.sender === 'note') return m.name || T.agent;
@@ -622,6 +699,7 @@
     bubble.appendChild(m.sender === 'customer' ? document.createTextNode(m.text || '') : renderMarkdown(m.text || ''));
     if (m.attachment) bubble.appendChild(fileNode(m.attachment));
     node.append(from, bubble);
+    if (typeof m.at === 'number') from.append(' · ', timeNode(m.at));
     if (m.sender === 'bot') node.appendChild(decisionBadges(m));
     return node;
   }
@@ -647,6 +725,7 @@
       if (!row[1]) return;
       dl.append(el('dt', null, row[0]), el('dd', null, String(row[1])));
     });
+    if (c.page_url) dl.append(el('dt', null, T.page), el('dd', 'page', c.page_url));
     // only a verified customer has a profile (an anonymous one is just this conversation)
     $('profile-link').hidden = !c.id;
     if (c.id) $('profile-link').href = '/console/customers?open=' + encodeURIComponent(c.id);
@@ -793,14 +872,59 @@
     ['transfer-open', 'close-open'].forEach(function (id) { $(id).setAttribute('aria-expanded', 'false'); });
     form.hidden = !open;
     $(buttonId).setAttribute('aria-expanded', String(open));
-    if (open) form.querySelector('input:not([type=radio]), textarea').focus();
+    if (open && formId !== 'transfer') form.querySelector('input:not([type=radio]), textarea').focus();
+  }
+
+  // The picker: teams and the other agents online with their load, asked for each time the
+  // drawer opens (transfer.options), so it lists who is there now.
+  function openTransfer() {
+    var opening = $('transfer').hidden;
+    toggleDrawer('transfer-open', 'transfer');
+    if (!opening) return;
+    $('transfer-loading').hidden = false;
+    $('transfer-teams').hidden = true;
+    $('transfer-agents').hidden = true;
+    $('transfer-error').textContent = '';
+    send({ type: 'transfer.options' });
+  }
+
+  function renderTransferOptions(f) {
+    $('transfer-loading').hidden = true;
+    $('transfer-teams').hidden = false;
+    $('transfer-agents').hidden = false;
+    fillOptions($('transfer-team-list'), f.teams || [], function (t) {
+      return { value: 'team:' + t.name, text: fmt(T.teamOption, t) };
+    });
+    fillOptions($('transfer-agent-list'), f.agents || [], function (a) {
+      var text = fmt(T.agentOption, { name: a.name, teams: (a.teams || []).join(', '), active: a.active, capacity: a.capacity });
+      return { value: 'agent:' + a.id, text: text };
+    });
+    $('transfer-no-agents').hidden = (f.agents || []).length > 0;
+    var first = $('transfer').querySelector('input[name="transfer-to"]');
+    if (first) first.focus();
+  }
+
+  function fillOptions(list, items, describe) {
+    list.textContent = '';
+    items.forEach(function (item) {
+      var option = describe(item);
+      var input = el('input');
+      input.type = 'radio';
+      input.name = 'transfer-to';
+      input.value = option.value;
+      var label = el('label');
+      label.append(input, document.createTextNode(' ' + option.text));
+      list.appendChild(el('li')).appendChild(label);
+    });
   }
 
   function onTransfer(ev) {
     ev.preventDefault();
-    var target = $('transfer-target').value.trim();
-    if (!target || !S.current) return;
-    var kind = document.querySelector('input[name="to"]:checked').value;
+    var chosen = $('transfer').querySelector('input[name="transfer-to"]:checked');
+    if (!S.current) return;
+    if (!chosen) { $('transfer-error').textContent = T.pickTarget; return; }
+    var kind = chosen.value.slice(0, chosen.value.indexOf(':'));
+    var target = chosen.value.slice(kind.length + 1);
     var frame = { type: 'conversation.transfer', conversation: S.current };
     frame[kind === 'agent' ? 'to_agent' : 'to_team'] = target;
     var note = $('transfer-note').value.trim();
@@ -898,14 +1022,17 @@
     $('text').addEventListener('input', onType);
     $('text').addEventListener('keydown', function (ev) {
       if (S.canned.source === 'composer' && cannedKey(ev)) return;
+      if (composerShortcut(ev)) return;
       if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) submitComposer(ev);
     });
+    document.addEventListener('keydown', onShortcut);
+    $('shortcuts-open').addEventListener('click', showShortcuts);
     $('canned-query').addEventListener('input', function () { search($('canned-query').value, 'box'); });
     $('canned-query').addEventListener('keydown', function (ev) {
       if (ev.key === 'Enter') ev.preventDefault(); // never submits the composer
       cannedKey(ev);
     });
-    $('transfer-open').addEventListener('click', function () { toggleDrawer('transfer-open', 'transfer'); });
+    $('transfer-open').addEventListener('click', openTransfer);
     $('close-open').addEventListener('click', function () { toggleDrawer('close-open', 'close-form'); });
     $('transfer').addEventListener('submit', onTransfer);
     $('close-form').addEventListener('submit', onClose);
@@ -913,6 +1040,86 @@
       if (S.current) send({ type: 'conversation.release', conversation: S.current });
     });
     setInterval(tick, 1000);
+  }
+
+  // ---------------------------------------------------------------- keyboard
+  // Single keys act only outside text fields, where they would be typing; the Ctrl/Cmd
+  // combinations work in the message box too. This list is also the help dialog's.
+  var SHORTCUTS = [
+    { key: 'a', label: 'keyAccept', run: acceptFirstOffer },
+    { key: 'j', label: 'keyNext', run: function () { stepConversation(1); } },
+    { key: 'k', label: 'keyPrev', run: function () { stepConversation(-1); } },
+    { key: 'r', label: 'keyReply', run: function () { compose('reply'); } },
+    { key: 'n', label: 'keyNote', run: function () { compose('note'); } },
+    { key: '?', label: 'keyHelp', run: showShortcuts }
+  ];
+  var COMBOS = [
+    { keys: ['Ctrl/⌘', 'Enter'], label: 'keySend' },
+    { keys: ['Ctrl/⌘', 'Shift', 'Enter'], label: 'keySendNote' },
+    { keys: ['Esc'], label: 'keyLeave' }
+  ];
+
+  function onShortcut(ev) {
+    if (ev.defaultPrevented || ev.isComposing || ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    if ($('desk').hidden || $('shortcuts').open || isTextField(ev.target)) return;
+    var hit = SHORTCUTS.filter(function (s) { return s.key === ev.key; })[0];
+    if (!hit) return;
+    ev.preventDefault();
+    hit.run();
+  }
+
+  function isTextField(node) {
+    if (!node || !node.tagName) return false;
+    if (node.tagName === 'TEXTAREA' || node.tagName === 'SELECT' || node.isContentEditable) return true;
+    return node.tagName === 'INPUT' && ['radio', 'checkbox', 'button', 'submit'].indexOf(node.type) < 0;
+  }
+
+  // In the message box: Ctrl/Cmd+Enter sends, with Shift as an internal note; Esc leaves it.
+  function composerShortcut(ev) {
+    if (ev.key === 'Escape') {
+      ev.preventDefault();
+      $('transcript').focus();
+      return true;
+    }
+    if (ev.key !== 'Enter' || ev.isComposing || !(ev.ctrlKey || ev.metaKey)) return false;
+    var mode = S.mode;
+    if (ev.shiftKey) setMode('note');
+    submitComposer(ev);
+    setMode(mode);
+    return true;
+  }
+
+  function acceptFirstOffer() {
+    var offered = $('queue').querySelector('.entry.offered');
+    if (offered) accept(offered.dataset.conversation);
+  }
+
+  function stepConversation(by) {
+    var ids = S.mine.map(function (c) { return c.conversation; });
+    if (!ids.length) return;
+    var at = ids.indexOf(S.current);
+    var next = at < 0 ? (by > 0 ? 0 : ids.length - 1) : (at + by + ids.length) % ids.length;
+    select(ids[next], true);
+  }
+
+  function compose(mode) {
+    if (!S.current) return;
+    setMode(mode);
+    $('text').focus();
+  }
+
+  function showShortcuts() {
+    var list = $('shortcut-list');
+    list.textContent = '';
+    SHORTCUTS.map(function (s) { return { keys: [s.key], label: s.label }; }).concat(COMBOS).forEach(function (s) {
+      var keys = el('dt');
+      s.keys.forEach(function (k, i) {
+        if (i) keys.append(' + ');
+        keys.appendChild(el('kbd', null, k));
+      });
+      list.append(keys, el('dd', null, T[s.label]));
+    });
+    $('shortcuts').showModal();
   }
 
   function boot() {

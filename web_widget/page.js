@@ -156,11 +156,8 @@ var helplinePage = (function () {
     });
   }
 
-  function hue(id) {
-    var h = 0;
-    for (var i = 0; i < id.length; i++) h = (h * 31 + id.charCodeAt(i)) % 360;
-    return h;
-  }
+  // the customer's colour, the same on every screen (common.js)
+  function hue(id) { return helplineCommon.customerMark(id).hue; }
 
   // a time in seconds since the epoch, as a date and time in the page's language
   function when(seconds, code) {

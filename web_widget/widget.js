@@ -50,7 +50,8 @@
       csatComment: '의견 (선택)',
       csatSend: '평가 보내기',
       csatPick: '점수를 골라 주세요.',
-      csatThanks: '평가해 주셔서 감사합니다!'
+      csatThanks: '평가해 주셔서 감사합니다!',
+      sentAt: '{t}에 보냄'
     },
     en: {
       title: 'StreamFlix Help',
@@ -95,7 +96,8 @@
       csatComment: 'Comment (optional)',
       csatSend: 'Send rating',
       csatPick: 'Please choose a rating.',
-      csatThanks: 'Thanks for rating us!'
+      csatThanks: 'Thanks for rating us!',
+      sentAt: 'sent at {t}'
     }
   };
 
@@ -152,7 +154,8 @@
     unread: 0,
     open: false,
     identity: null,
-    listeners: {}
+    listeners: {},
+    seenSent: 0        // the newest seq this page told the server the customer saw
   };
 
   function lastSeq() {
@@ -326,6 +329,14 @@
     // the rating form stands in for a rating request's buttons
     if (msg.buttons && msg.buttons.length && msg.kind !== 'csat') node.appendChild(choices(msg.buttons));
     if (msg.sender === 'bot' && msg.kind === 'answer' && msg.seq) node.appendChild(rating(msg));
+    if (typeof msg.at === 'number') node.appendChild(timeNode(msg.at));
+    return node;
+  }
+
+  // The stored time (common.js), said with its meaning to screen readers.
+  function timeNode(at) {
+    var node = helplineCommon.timeElement(el, at, lang);
+    node.setAttribute('aria-label', fmt(T.sentAt, { t: node.textContent }));
     return node;
   }
 
@@ -423,6 +434,7 @@
     ensureConnected();
     ui.log.scrollTop = ui.log.scrollHeight;
     ui.input.focus();
+    reportSeen();
     emit('open');
   }
 
@@ -451,6 +463,22 @@
     return origin.replace(/^http/, 'ws') + '/ws/customer';
   }
 
+  // Where the customer is, for the agent's card: only an http(s) page, without its
+  // fragment (often a token after a sign-in redirect), and never past the server's limit.
+  function pageUrl() {
+    var href = String(location.href).split('#')[0];
+    return /^https?:/i.test(href) && href.length <= 1000 ? href : null;
+  }
+
+  // "Seen" for the agent: the newest agent reply, once it is on screen for the customer
+  // (panel open, page visible); the server keeps the highest seq, so a repeat is harmless.
+  function reportSeen() {
+    if (!ready || !state.open || document.visibilityState !== 'visible') return;
+    var newest = 0;
+    conv.messages.forEach(function (m) { if (m.sender === 'agent' && m.seq > newest) newest = m.seq; });
+    if (newest > state.seenSent && send({ type: 'message.seen', seq: newest })) state.seenSent = newest;
+  }
+
   function ensureConnected() {
     if (ws || retryTimer) return;
     connect();
@@ -464,7 +492,7 @@
     sock.onopen = function () {
       sock.send(JSON.stringify({
         type: 'session.hello', token: conv.token, last_seq: conv.token ? lastSeq() : 0,
-        lang: lang, identity: state.identity
+        lang: lang, identity: state.identity, page: pageUrl()
       }));
     };
     sock.onmessage = function (ev) {
@@ -535,6 +563,7 @@
       state.canEmail = f.email !== false; // older servers do not say: they always could
       setStatus(f.status);
       flushOutbox();
+      reportSeen();
       clearInterval(pingTimer);
       pingTimer = setInterval(keepAlive, 25000);
     },
@@ -543,6 +572,7 @@
       if (f.client_id) dropFromOutbox(f.client_id);
       if (f.sender !== 'customer') setTyping(null, false);
       remember(f);
+      if (f.sender === 'agent') reportSeen();
       if (!showMessage(f)) return;
       if (f.sender === 'bot' && FORM_KINDS[f.kind]) askFor(FORM_KINDS[f.kind]);
       if (!state.open && f.sender !== 'customer') { state.unread += 1; renderBadge(); }
@@ -553,7 +583,7 @@
       dropFromOutbox(f.id);
       if (!frame || frame.type !== 'message.new' || typeof f.seq !== 'number') return;
       // The echo may go only to other tabs: the ack alone is enough to place the message.
-      var msg = { type: 'message.new', seq: f.seq, sender: 'customer', text: frame.text, client_id: f.id, buttons: [] };
+      var msg = { type: 'message.new', seq: f.seq, sender: 'customer', text: frame.text, client_id: f.id, buttons: [], at: f.at };
       if (frame.file) msg.attachment = frame.file;
       remember(msg);
       showMessage(msg);
@@ -622,6 +652,7 @@
     if (!resumed) {
       conv = { token: token, messages: [] };
       state.seen = {};
+      state.seenSent = 0;
       ui.log.textContent = '';
       askFor(null);
     }
@@ -963,6 +994,7 @@
       if (ev.key === 'Escape' && state.open) { ev.stopPropagation(); close(); }
     });
     window.addEventListener('offline', function () { if (ws) { var s = ws; ws = null; s.close(); dropped(); } });
+    document.addEventListener('visibilitychange', reportSeen);
     window.addEventListener('online', function () { if (state.open || conv.token) reconnectNow(); });
     window.addEventListener('storage', onStorage);
   }

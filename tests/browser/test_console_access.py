@@ -122,7 +122,7 @@ def test_transfer_to_a_team_hands_the_conversation_over_with_a_note(
     with supervisor_console(browser, server, server_db) as other:
         _, name = connected(page, console)
         console.page.get_by_role("button", name="Transfer").first.click()
-        console.page.get_by_label("Team or agent").fill("general")
+        console.page.get_by_role("radio", name="general ·").check()
         console.page.get_by_label("Note for the next agent (optional)").fill("Wants a refund")
         console.page.locator("#transfer button[type=submit]").click()
         expect(console.mine.locator(".entry", has_text=name)).to_have_count(0)

@@ -45,7 +45,9 @@ def test_agent_sees_the_whole_story_with_the_bots_decisions(page: Page, console:
     answer = console.messages("bot").filter(has_text="sign-in screen")
     expect(answer.locator(".badge", has_text="intent: forgot_password")).to_be_visible()
     expect(answer.locator(".badge", has_text="decision: answer")).to_be_visible()
-    expect(console.messages("customer").first).to_have_text(f"{name}I forgot my password")
+    said = console.messages("customer").first
+    expect(said.locator(".from")).to_have_text(re.compile(rf"^{name} · .*\d"))  # then its time
+    expect(said.locator(".bubble")).to_have_text("I forgot my password")
 
 
 LINK_PARTS = """a => ({
@@ -120,7 +122,8 @@ def test_note_is_marked_for_the_agent_and_never_reaches_the_widget(
     assert background == "rgb(255, 243, 176)"  # the note yellow, unlike any reply
     console.page.get_by_role("button", name="Reply").click()
     console.write("Thanks for waiting")
-    expect(widget.log.locator(".hl-msg.hl-agent")).to_have_text("MinaThanks for waiting")
+    expect(widget.log.locator(".hl-msg.hl-agent .hl-from")).to_have_text("Mina")
+    expect(widget.log.locator(".hl-msg.hl-agent .hl-bubble")).to_have_text("Thanks for waiting")
     expect(widget.log).not_to_contain_text("refund likely")
 
 

@@ -80,6 +80,11 @@ class Transfer(AgentFrame):
 
 
 @dataclass(frozen=True, kw_only=True)
+class TransferOptions(AgentFrame):
+    """Ask where a conversation can go: answered with a transfer.options frame."""
+
+
+@dataclass(frozen=True, kw_only=True)
 class Release(AgentFrame):
     conversation: str
 
@@ -166,6 +171,10 @@ def _transfer(data: Data, limits: Limits) -> Transfer:
     )  # fmt: skip
 
 
+def _transfer_options(data: Data, limits: Limits) -> TransferOptions:
+    return TransferOptions(id=_id(data, limits))
+
+
 def _release(data: Data, limits: Limits) -> Release:
     return Release(conversation=_conversation(data, limits), id=_id(data, limits))
 
@@ -194,6 +203,7 @@ PARSERS: dict[str, Callable[[Data, Limits], AgentFrame]] = {
     "typing.stop": _typing("typing.stop"),
     "canned.search": _canned,
     "conversation.transfer": _transfer,
+    "transfer.options": _transfer_options,
     "conversation.release": _release,
     "conversation.close": _close,
     "conversation.urgent": _urgent,

@@ -260,7 +260,7 @@ class ConversationService:
                 conversation_id, client_id, body, self.clock()
             )
             stored = appended.message
-            await send(frames.ack(client_id, stored.seq, appended.duplicate))
+            await send(frames.ack(client_id, stored, appended.duplicate))
             if not appended.duplicate:
                 await self._publish(conversation_id, frames.message(stored))
             if not appended.answered:

@@ -9,6 +9,7 @@ from typing import Any, Literal
 
 from helpline.address import normalise_address
 from helpline.errors import ProtocolError
+from helpline.page_url import MAX_PAGE_URL_CHARS, normalise_page_url
 from helpline.service import inputs
 from helpline.settings import Limits
 from helpline.store.base import Message
@@ -63,6 +64,7 @@ class Hello:
     # the host site's signed claim {id, name, email, signature}, unverified: anything but
     # an object is dropped here, and the claim is trusted only after verify_identity
     identity: Mapping[str, Any] | None
+    page: str | None = None  # the page the widget is on: an http(s) URL (page_url.py)
 
 
 @dataclass(frozen=True)
@@ -96,13 +98,20 @@ class CsatSubmit:
 
 
 @dataclass(frozen=True)
+class Seen:
+    """message.seen: the widget showed the customer every message up to `seq`."""
+
+    seq: int
+
+
+@dataclass(frozen=True)
 class Signal:
     """A frame that carries nothing but its type: ping, typing.start, typing.stop."""
 
     type: Literal["ping", "typing.start", "typing.stop"]
 
 
-ClientFrame = Hello | MessageNew | FeedbackNew | EmailSubmit | CsatSubmit | Signal
+ClientFrame = Hello | MessageNew | FeedbackNew | EmailSubmit | CsatSubmit | Seen | Signal
 
 
 def decode_object(raw: str) -> dict[str, Any]:
@@ -126,6 +135,8 @@ def parse_client_frame(raw: str, limits: Limits) -> ClientFrame:
         return _email(data, limits)
     if kind == "csat.submit":
         return _csat(data, limits)
+    if kind == "message.seen":
+        return Seen(_int(data, "seq", 1))
     if kind in ("ping", "typing.start", "typing.stop"):
         return Signal(kind)
     if not isinstance(kind, str):
@@ -139,7 +150,20 @@ def _hello(data: dict[str, Any]) -> Hello:
     claim = data.get("identity")
     identity = claim if isinstance(claim, dict) else None
     last_seq = _int(data, "last_seq", 0) if data.get("last_seq") is not None else 0
-    return Hello(token, last_seq, lang[:8] if lang else None, identity)
+    return Hello(token, last_seq, lang[:8] if lang else None, identity, _page(data))
+
+
+def _page(data: dict[str, Any]) -> str | None:
+    value = _optional_str(data, "page")
+    if value is None:
+        return None
+    page = normalise_page_url(value)
+    if page is None:
+        raise ProtocolError(
+            BAD_FRAME,
+            f"field 'page' must be an http(s) URL of at most {MAX_PAGE_URL_CHARS} characters",
+        )
+    return page
 
 
 def _message(data: dict[str, Any], limits: Limits) -> MessageNew:
@@ -203,8 +227,12 @@ def error(code: str, message: str) -> dict[str, Any]:
     return {"type": "error", "code": code, "message": message}
 
 
-def ack(client_id: str, seq: int, duplicate: bool) -> dict[str, Any]:
-    return {"type": "message.ack", "id": client_id, "seq": seq, "duplicate": duplicate}
+def ack(client_id: str, stored: Message, duplicate: bool) -> dict[str, Any]:
+    """`at`: the stored time, which the sending tab shows (its echo may go to others only)."""
+    return {
+        "type": "message.ack", "id": client_id, "seq": stored.seq, "duplicate": duplicate,
+        "at": stored.created_at,
+    }  # fmt: skip
 
 
 def email_ack(client_id: str, email: str, seq: int, duplicate: bool) -> dict[str, Any]:

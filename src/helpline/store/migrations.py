@@ -213,6 +213,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX attachments_by_conversation ON attachments (conversation_id)",
     ),
+    # 13: what the customer's widget reports (store/visit.py): the page they are on, shown
+    # on the agent's queue card, and the newest message they have seen, shown as "Seen"
+    (
+        """CREATE TABLE conversation_visits (
+            conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+            page_url TEXT,
+            seen_seq INTEGER NOT NULL DEFAULT 0,
+            updated_at REAL NOT NULL
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -24,6 +24,7 @@ from helpline.store import (
     postgres_reports,
     postgres_search,
     postgres_tickets,
+    postgres_visit,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
@@ -39,6 +40,7 @@ from helpline.store.postgres_migrations import migrate
 from helpline.store.reports import ReportStore
 from helpline.store.search import SearchStore
 from helpline.store.tickets import TicketStore
+from helpline.store.visit import VisitStore
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,7 @@ class PostgresStore(
     CustomerDirectoryStore,
     CannedStore,
     AttachmentStore,
+    VisitStore,
 ):
     """The Store contract (and AgentStore, OutboxStore, CustomerStore, HandoffStore,
     ReportStore, InboxStore) on PostgreSQL, the same tables as SQLiteStore.
@@ -194,6 +197,9 @@ class PostgresStore(
     attachment = _operation(postgres_attachments.attachment)
     attachment_content = _operation(postgres_attachments.attachment_content)
     conversation_attachment_bytes = _operation(postgres_attachments.conversation_attachment_bytes)
+    set_page = _operation(postgres_visit.set_page)
+    mark_seen = _operation(postgres_visit.mark_seen)
+    visit = _operation(postgres_visit.visit)
 
     def __init__(self, url: str, *, min_size: int = 1, max_size: int = 10) -> None:
         self.url = url

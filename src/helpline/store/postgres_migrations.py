@@ -202,6 +202,15 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX attachments_by_conversation ON attachments (conversation_id)",
     ),
+    # 12: the customers' visits, as SQLite's step 13
+    (
+        """CREATE TABLE conversation_visits (
+            conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+            page_url TEXT,
+            seen_seq INTEGER NOT NULL DEFAULT 0,
+            updated_at DOUBLE PRECISION NOT NULL
+        )""",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

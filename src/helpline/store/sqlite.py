@@ -23,6 +23,7 @@ from helpline.store import (
     sqlite_reports,
     sqlite_search,
     sqlite_tickets,
+    sqlite_visit,
 )
 from helpline.store.agents import AgentStore
 from helpline.store.alerts import AlertStore
@@ -40,6 +41,7 @@ from helpline.store.search import SearchStore
 from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
 from helpline.store.sqlite_worker import Worker
 from helpline.store.tickets import TicketStore
+from helpline.store.visit import VisitStore
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -123,6 +125,7 @@ class SQLiteStore(
     CustomerDirectoryStore,
     CannedStore,
     AttachmentStore,
+    VisitStore,
 ):
     """The Store contract (and AgentStore, CustomerStore, OutboxStore, HandoffStore,
     ReportStore, InboxStore) on one SQLite file: each method is an operation of
@@ -226,6 +229,9 @@ class SQLiteStore(
     attachment = _operation(sqlite_attachments.attachment)
     attachment_content = _operation(sqlite_attachments.attachment_content)
     conversation_attachment_bytes = _operation(sqlite_attachments.conversation_attachment_bytes)
+    set_page = _operation(sqlite_visit.set_page)
+    mark_seen = _operation(sqlite_visit.mark_seen)
+    visit = _operation(sqlite_visit.visit)
 
     def __init__(
         self,

@@ -25,6 +25,7 @@ from helpline.service.agent_frames import (
     Release,
     Reply,
     Transfer,
+    TransferOptions,
     Typing,
     Urgent,
     parse_agent_frame,
@@ -33,6 +34,7 @@ from helpline.service.alert import frames as alert_frames
 from helpline.service.handoff import topics, views
 from helpline.service.handoff.actions import AgentDesk
 from helpline.service.handoff.service import HandoffService
+from helpline.service.handoff.transfer_options import transfer_options
 from helpline.service.sla.watch import BREACHED
 from helpline.settings import Limits
 from helpline.store.agents import Agent
@@ -192,6 +194,10 @@ class AgentSession(SocketSession[AgentFrame]):
             note=frame.note,
         )  # fmt: skip
 
+    async def _transfer_options(self, frame: TransferOptions) -> None:
+        fallback = self.service.settings.fallback_team
+        await self.send(transfer_options(self.service.board, fallback, self.agent.id))
+
     async def _release(self, frame: Release) -> None:
         await self.desk.release(self.agent, frame.conversation)
 
@@ -242,11 +248,12 @@ class AgentSession(SocketSession[AgentFrame]):
         transcript = await views.transcript(conversations, store, cid)
         seqs = [m["seq"] for m in transcript if "seq" in m]
         self.sent_seq[cid] = max(seqs, default=0)
+        seen = await views.visit(conversations, cid)
         return {
             "type": "conversation.assigned", "conversation": cid,
             "status": conversation.status,
-            "customer": await views.customer_view(conversations, conversation),
-            "transcript": transcript,
+            "customer": await views.customer_view(conversations, conversation, seen),
+            "transcript": transcript, "seen_seq": seen.seen_seq,
             "history": await views.history(conversations, store, conversation),
         }  # fmt: skip
 
@@ -325,6 +332,7 @@ HANDLERS: dict[type[AgentFrame], Callable[[AgentSession, Any], Awaitable[int | N
     Typing: AgentSession._typing,
     CannedSearch: AgentSession._canned,
     Transfer: AgentSession._transfer,
+    TransferOptions: AgentSession._transfer_options,
     Release: AgentSession._release,
     Close: AgentSession._close,
     Urgent: AgentSession._urgent,

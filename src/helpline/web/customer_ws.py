@@ -23,9 +23,10 @@ from helpline.service.frames import (
     FeedbackNew,
     Hello,
     MessageNew,
+    Seen,
     Signal,
 )
-from helpline.service.handoff import topics
+from helpline.service.handoff import topics, visit
 from helpline.service.handoff.actions import AgentDesk
 from helpline.settings import Limits
 from helpline.web.admission import address_of
@@ -134,6 +135,10 @@ class CustomerSession(SocketSession[ClientFrame]):
         duplicate = await self.desk.rate(conversation_id, frame.rating, frame.comment)
         await self.send(frames.csat_ack(frame.id, frame.rating, duplicate))
 
+    async def _seen(self, conversation_id: str, frame: Seen) -> None:
+        store, bus = self.service.store, self.service.bus
+        await visit.report_seen(store, bus, conversation_id, frame.seq, self.service.clock())
+
     async def _signal(self, conversation_id: str, frame: Signal) -> None:
         if frame.type == "ping":
             await self.send(PONG)
@@ -155,6 +160,9 @@ class CustomerSession(SocketSession[ClientFrame]):
             await self.send(frames.error(exc.code, exc.message))
             await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too many")
             return
+        if hello.page is not None:
+            now = self.service.clock()
+            await visit.report_page(self.service.store, conversation.id, hello.page, now)
         # Subscribe before reading history: a message stored meanwhile shows up in both,
         # and sent_seq drops the repeat, so nothing falls in between.
         self._subscription = await self.service.bus.subscribe(conversation_topic(conversation.id))
@@ -225,6 +233,7 @@ HANDLERS: dict[type[ClientFrame], Callable[[CustomerSession, str, Any], Awaitabl
     FeedbackNew: CustomerSession._feedback,
     EmailSubmit: CustomerSession._email,
     CsatSubmit: CustomerSession._csat,
+    Seen: CustomerSession._seen,
     Signal: CustomerSession._signal,
 }
 

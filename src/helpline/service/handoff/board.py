@@ -39,6 +39,8 @@ class EntryInfo:
     intent: str | None = None
     language: str | None = None
     customer_name: str | None = None
+    page_url: str | None = None  # where the customer's widget is (store/visit.py)
+    preview: str | None = None  # the start of the customer's newest message
 
 
 class Board:

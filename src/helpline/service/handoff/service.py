@@ -84,7 +84,8 @@ class HandoffService:
             board.put(row)
             conversation = await self.conversations.conversation(row.conversation_id)
             if conversation is not None:
-                board.describe(row.conversation_id, entry.info(conversation, None))
+                info = await entry.describe(self.conversations, conversation, None)
+                board.describe(row.conversation_id, info)
                 if conversation.status == "offline":
                     board.mark_offline(row.conversation_id)
         board.set_handle_times(await self.store.recent_handle_times(RECENT_HANDLE_TIMES))
@@ -143,6 +144,8 @@ class HandoffService:
         await self._announce(draft, stored)
         if before == "assigned":
             await self.customer_wrote(draft.conversation.id)
+        elif before == "queued" and await self.sync.renew_preview(draft.conversation.id):
+            await self.changed()  # the customer wrote again in line: their card shows it
         return stored
 
     async def _hand_over(self, draft: DraftTurn) -> list[Message]:
@@ -157,8 +160,9 @@ class HandoffService:
         notice = Outgoing("bot", {"text": found.notice, "kind": "offline", "buttons": []})
         record = draft.record(extra=[notice] if found.notice else [])
         messages, ticket = await self.store.escalate(record, esc, now)
-        self.board.put(replace(row, ticket_id=ticket.id))
-        self.board.describe(conversation.id, entry.info(conversation, turn))
+        info = await entry.describe(self.conversations, conversation, turn)  # before the row:
+        self.board.put(replace(row, ticket_id=ticket.id))  # no offer goes out without its card
+        self.board.describe(conversation.id, info)
         if found.status == "offline":
             self.board.mark_offline(conversation.id)
         await self.sync.notify(conversation=conversation.id)

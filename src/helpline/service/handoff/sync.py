@@ -86,16 +86,19 @@ class DeskSync:
 
     async def notify(
         self, *, conversation: str | None = None, agent: str | None = None,
-        connected: bool = False, account: bool = False,
+        connected: bool = False, account: bool = False, preview: bool = False,
     ) -> None:  # fmt: skip
         """After a handoff change this node committed (connected: an agent's socket opened
         here, so another node's grace period for it is over; account: a supervisor changed
-        the agent's account, so every node re-reads the accounts)."""
+        the agent's account, so every node re-reads the accounts; preview: the waiting
+        customer wrote again, so every node re-reads their card's newest message)."""
         if not self.shared:
             return
         frame: dict[str, Any] = {"type": DESK_CHANGED, "node": self.node}
         if conversation is not None:
             frame["conversation"] = conversation
+        if preview:
+            frame["preview"] = True
         if agent is not None:
             frame.update(agent=agent, connected=connected, account=account)
         await self.bus.publish(DESK, frame)
@@ -230,11 +233,21 @@ class DeskSync:
         conversation, agent = frame.get("conversation"), frame.get("agent")
         if isinstance(conversation, str):
             await self.refresh_conversation(conversation)
+            if frame.get("preview"):
+                await entry.renew_preview(self.board, self.conversations, conversation)
         if isinstance(agent, str):
             await self.refresh_agent(
                 agent, connected=bool(frame.get("connected")), account=bool(frame.get("account"))
             )
         await self.on_change()
+
+    async def renew_preview(self, cid: str) -> bool:
+        """The waiting customer wrote again: their card shows it here, then on every node;
+        False when the conversation is not in line here or its card had it already."""
+        if not await entry.renew_preview(self.board, self.conversations, cid):
+            return False
+        await self.notify(conversation=cid, preview=True)
+        return True
 
     async def refresh_conversation(self, cid: str) -> Handoff | None:
         """The board's row for cid as the store has it now."""
@@ -258,7 +271,8 @@ class DeskSync:
         if not known or cid not in board.info:
             conversation = await self.conversations.conversation(cid)
             if conversation is not None:
-                board.describe(cid, entry.info(conversation, None))
+                info = await entry.describe(self.conversations, conversation, None)
+                board.describe(cid, info)
                 if conversation.status == "offline" and row.state != "assigned":
                     board.mark_offline(cid)
         return row

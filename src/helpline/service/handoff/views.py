@@ -8,6 +8,7 @@ from typing import Any
 from helpline.store.base import Conversation, Message, Store
 from helpline.store.customers import CustomerStore
 from helpline.store.handoff import HandoffStore, Note, Ticket
+from helpline.store.visit import Visit, VisitStore
 
 DECISION_FIELDS = ("decision", "intent", "score", "mood", "reasons")
 
@@ -88,7 +89,9 @@ async def history(
     ]
 
 
-async def customer_view(store: Store, conversation: Conversation) -> dict[str, Any]:
+async def customer_view(
+    store: Store, conversation: Conversation, seen: Visit | None = None
+) -> dict[str, Any]:
     email = None
     if isinstance(store, CustomerStore):
         email = await store.customer_email(conversation.id)
@@ -97,7 +100,14 @@ async def customer_view(store: Store, conversation: Conversation) -> dict[str, A
         "name": conversation.customer_name,
         "email": email,
         "language": conversation.language,
+        # the live desk's (seen given); the transcript for reports keeps its documented shape
+        **({"page_url": seen.page_url} if seen is not None else {}),
     }
+
+
+async def visit(store: Store, conversation_id: str) -> Visit:
+    """What the customer's widget reported (Visit() on a backend that keeps none)."""
+    return await store.visit(conversation_id) if isinstance(store, VisitStore) else Visit()
 
 
 def unread(messages: list[Message]) -> int:
