@@ -130,8 +130,7 @@ class BoardAgainstRouting(RuleBasedStateMachine):
             )  # fmt: skip
 
         return [
-            AgentLoad(a.id, a.teams, self.presence[a.id], active(a.id), a.capacity)
-            for a in AGENTS
+            AgentLoad(a.id, a.teams, self.presence[a.id], active(a.id), a.capacity) for a in AGENTS
         ]
 
     def expected_place(self, cid: str, joining: Handoff | None = None) -> Place:

@@ -65,6 +65,8 @@ class Board:
         self._handle_times: deque[float] = deque(maxlen=RECENT_HANDLE_TIMES)  # newest last
         # queue views built since the last change, by team set: 50 agents share a few
         self._views: dict[str, QueueView] = {}
+        self._views_changed = False  # whether what the views show changed since last asked
+        self._offered: dict[str, None] = {}  # conversations offered and not yet accepted
 
     # --- read-only views, for queries from outside ----------------------------------
 
@@ -90,10 +92,18 @@ class Board:
         """The row as the store has it now; an assigned one has left the line, so its
         customer is no longer told a place or that nobody is there."""
         cid = row.conversation_id
-        self._count_seats(self._rows.get(cid), -1)
+        old = self._rows.get(cid)
+        self._count_seats(old, -1)
         self._rows[cid] = row
         self._count_seats(row, 1)
         self._stamps[cid] = next(self._next_stamp)
+        in_line = row.state != "assigned" or (old is not None and old.state != "assigned")
+        if row != old and in_line:
+            self._views_changed = True  # a row in the line changed, joined or left it
+        if row.state == "offered":
+            self._offered[cid] = None
+        else:
+            self._offered.pop(cid, None)
         if row.state == "assigned":
             self._lines.remove(cid)
             self._offline.discard(cid)
@@ -108,8 +118,11 @@ class Board:
         self._stamps.pop(conversation_id, None)
         self._offline.discard(conversation_id)
         self._told.forget(conversation_id, owed=False)
+        self._offered.pop(conversation_id, None)
         row = self._rows.pop(conversation_id, None)
         self._count_seats(row, -1)
+        if row is not None and row.state != "assigned":
+            self._views_changed = True
         return row
 
     def _count_seats(self, row: Handoff | None, step: int) -> None:
@@ -132,6 +145,8 @@ class Board:
         return self._stamps.get(conversation_id)
 
     def describe(self, conversation_id: str, info: EntryInfo) -> None:
+        if self._info.get(conversation_id) != info:
+            self._views_changed = True
         self._info[conversation_id] = info
 
     def mark_offline(self, conversation_id: str) -> None:
@@ -155,6 +170,12 @@ class Board:
 
     # --- queue views, rebuilt after each change --------------------------------------
 
+    def take_views_changed(self) -> bool:
+        """Whether what agents' queue views show (the line, what is known of each entry,
+        the accounts) changed since the last call."""
+        changed, self._views_changed = self._views_changed, False
+        return changed
+
     def view(self, key: str) -> QueueView | None:
         return self._views.get(key)
 
@@ -169,11 +190,16 @@ class Board:
     def know(self, agents: Iterable[Agent]) -> None:
         """Accounts as the store has them (new or changed ones replace what was known)."""
         for agent in agents:
+            if self._agents.get(agent.id) != agent:
+                self._views_changed = True  # its teams choose the view it is shown
             self._agents[agent.id] = agent
 
     def set_locked(self, agent_ids: Iterable[str]) -> None:
         """The locked accounts as the store has them now (the whole set)."""
-        self._locked = frozenset(agent_ids)
+        locked = frozenset(agent_ids)
+        if locked != self._locked:
+            self._views_changed = True
+        self._locked = locked
         self.forget_views()
 
     def is_locked(self, agent_id: str) -> bool:
@@ -283,6 +309,10 @@ class Board:
             )
             for a in self._routable()
         ]  # fmt: skip
+
+    def offered(self) -> list[Handoff]:
+        """Rows offered to an agent and not yet accepted."""
+        return [self._rows[cid] for cid in self._offered]
 
     def mine(self, agent_id: str) -> list[Handoff]:
         return [r for r in self._rows.values() if r.agent_id == agent_id and r.state == "assigned"]

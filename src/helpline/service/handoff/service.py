@@ -117,8 +117,8 @@ class HandoffService:
         """Expire offers nobody accepted, mark dropped agents offline (also those whose
         node died, on several nodes), assign what can be."""
         now, settings = self.clock(), self.settings
-        for row in list(self.board.rows.values()):
-            offered_at = row.offered_at if row.state == "offered" else None
+        for row in self.board.offered():
+            offered_at = row.offered_at
             if offered_at is not None and now - offered_at >= settings.accept_timeout_s:
                 await self._expire(row, now)
         await self.sync.heartbeat(now)
@@ -218,10 +218,13 @@ class HandoffService:
 
     async def changed(self) -> None:
         """After any change: offer what can be offered, tell customers whose place moved,
-        refresh agents' queue views (coalesced), wake wait_until."""
+        refresh agents' queue views when what they show changed (coalesced), wake
+        wait_until. With nothing changed this costs a look at the agents, however many wait."""
         await self.assign()
         await self._tell_places()
-        self._schedule_snapshot()
+        self.board.forget_views()  # their waited_s is as fresh as the last pass
+        if self.board.take_views_changed():
+            self._schedule_snapshot()
         async with self._changed_cond:
             self._changed_cond.notify_all()
 
