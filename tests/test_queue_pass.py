@@ -13,6 +13,7 @@ from handoff_kit import Clock, desk_rulebook
 from helpline.bus import MemoryBus
 from helpline.bus.base import conversation_topic
 from helpline.bus.locks import LockRegistry
+from helpline.errors import BusUnavailableError
 from helpline.service.handoff import entry, topics
 from helpline.service.handoff.service import HandoffService
 from helpline.service.rules_holder import RulesHolder
@@ -28,8 +29,12 @@ class RecordingBus(MemoryBus):
     def __init__(self) -> None:
         super().__init__()
         self.sent: list[tuple[str, Mapping[str, Any]]] = []
+        self.fail_next: str | None = None  # a topic whose next publish fails, as Redis's may
 
     async def publish(self, topic: str, frame: Mapping[str, Any]) -> None:
+        if topic == self.fail_next:
+            self.fail_next = None
+            raise BusUnavailableError("publish", "connection lost")
         self.sent.append((topic, frame))
         await super().publish(topic, frame)
 
@@ -46,8 +51,12 @@ async def desk(store: SQLiteStore) -> AsyncIterator[tuple[HandoffService, Record
 
 
 async def wait_in_line(store: SQLiteStore, service: HandoffService, token: str) -> str:
-    """A conversation handed over and waiting (stored, then on the board, as a handover)."""
-    now = service.clock()
+    """A conversation handed over and waiting (stored, then on the board, as a handover),
+    a second after the one before."""
+    clock = service.clock
+    assert isinstance(clock, Clock)
+    clock.advance(1.0)
+    now = clock()
     conversation = await store.create_conversation(token=token, language="en", now=now)
     record = TurnRecord(conversation.id, "queued", {"status": "queued"}, "en")
     escalation = Escalation("general", "normal", False, 0.0)
@@ -103,3 +112,19 @@ async def test_an_agent_given_a_team_has_the_consoles_refresh_their_views(
     service.board.know([replace(agent, teams=("billing", "general"))])
 
     assert await settled(service, bus) == [(topics.QUEUE, {"type": topics.QUEUE_CHANGED})]
+
+
+async def test_a_place_that_could_not_be_sent_is_sent_at_the_next_pass(
+    desk: tuple[HandoffService, RecordingBus], store: SQLiteStore
+) -> None:
+    service, bus = desk
+    first = await wait_in_line(store, service, "first")
+    bus.fail_next = conversation_topic(first)
+
+    with pytest.raises(BusUnavailableError):
+        await service.changed()
+    sent = await settled(service, bus)
+
+    assert [(t, f["position"]) for t, f in sent if f["type"] == "queue.position"] == [
+        (conversation_topic(first), 1)
+    ]

@@ -272,7 +272,7 @@ class Board:
         """Whether this is the customer's first socket open here."""
         self._customers[conversation_id] = self._customers.get(conversation_id, 0) + 1
         if conversation_id in self._rows:  # here now: this node may have to tell them
-            self._told.owe([conversation_id])
+            self._told.check_again(conversation_id)
         return self._customers[conversation_id] == 1
 
     def customer_left(self, conversation_id: str) -> bool:

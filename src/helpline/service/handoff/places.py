@@ -77,8 +77,14 @@ class Told:
         else:
             self._owed.discard(conversation_id)
 
+    def check_again(self, conversation_id: str) -> None:
+        """The customer may be owed their place though it did not move (they came here)."""
+        self._owed.add(conversation_id)
+
     def owe(self, conversation_ids: Iterable[str]) -> None:
-        self._owed.update(conversation_ids)
+        """What these customers were told may not have reached them: tell them again."""
+        for cid in conversation_ids:
+            self.forget(cid, owed=True)
 
     def due(
         self, lines: Lines, pool_of: Callable[[str], Pool], typical_handle_s: float,

@@ -288,12 +288,12 @@ class HandoffService:
                 continue
             if self.sync.shared and not self.board.has_customer(cid):
                 continue  # the node its customer is connected to tells them
+            self.board.told(cid, place)  # before the send: a pass meanwhile does not repeat it
             try:
                 await self.bus.publish(conversation_topic(cid), topics.position(place))
             except BaseException:
                 self.board.owe(cid for cid, _ in due[n:])  # the next pass tells them
                 raise
-            self.board.told(cid, place)
 
     def _schedule_snapshot(self) -> None:
         if self._flush is None or self._flush.done():
