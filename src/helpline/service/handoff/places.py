@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from functools import cached_property
+from itertools import chain
 
 from helpline import routing
 from helpline.routing import AgentLoad
@@ -101,10 +102,10 @@ class Told:
             pool, start = pool_of(team), moved.get(team)
             if self._pools.get(team) != (pool, typical_handle_s):
                 self._pools[team], start = (pool, typical_handle_s), 0
-            numbered = [] if start is None else list(enumerate(lines.ids(team, start), start + 1))
-            numbered += [(n, cid) for n, cid in owed.get(team, ()) if start is None or n <= start]
+            moved_on = enumerate(lines.ids(team, start), start + 1) if start is not None else ()
+            before = [(n, cid) for n, cid in owed.get(team, ()) if start is None or n <= start]
             found += [
-                (cid, pool.place(n, typical_handle_s)) for n, cid in numbered
+                (cid, pool.place(n, typical_handle_s)) for n, cid in chain(moved_on, before)
                 if cid not in left_out
             ]  # fmt: skip
         return found
