@@ -98,8 +98,7 @@ class Board:
         self._count_seats(row, 1)
         self._stamps[cid] = next(self._next_stamp)
         in_line = row.state != "assigned" or (old is not None and old.state != "assigned")
-        if row != old and in_line:
-            self._views_changed = True  # a row in the line changed, joined or left it
+        self._views_changed |= row != old and in_line  # a row in line changed, joined, left
         if row.state == "offered":
             self._offered[cid] = None
         else:
@@ -145,8 +144,7 @@ class Board:
         return self._stamps.get(conversation_id)
 
     def describe(self, conversation_id: str, info: EntryInfo) -> None:
-        if self._info.get(conversation_id) != info:
-            self._views_changed = True
+        self._views_changed |= self._info.get(conversation_id) != info
         self._info[conversation_id] = info
 
     def mark_offline(self, conversation_id: str) -> None:
@@ -190,15 +188,13 @@ class Board:
     def know(self, agents: Iterable[Agent]) -> None:
         """Accounts as the store has them (new or changed ones replace what was known)."""
         for agent in agents:
-            if self._agents.get(agent.id) != agent:
-                self._views_changed = True  # its teams choose the view it is shown
+            self._views_changed |= self._agents.get(agent.id) != agent  # teams choose views
             self._agents[agent.id] = agent
 
     def set_locked(self, agent_ids: Iterable[str]) -> None:
         """The locked accounts as the store has them now (the whole set)."""
         locked = frozenset(agent_ids)
-        if locked != self._locked:
-            self._views_changed = True
+        self._views_changed |= locked != self._locked
         self._locked = locked
         self.forget_views()
 
@@ -324,12 +320,9 @@ class Board:
 
     def line(self, team: str | None = None) -> list[Handoff]:
         """The line in queue order: one team's, or every team's merged."""
-        ids = self._lines.ids(team) if team is not None else self.in_line()
-        return [self._rows[cid] for cid in ids]
-
-    def in_line(self, teams: Collection[str] | None = None) -> Iterator[str]:
-        """The teams' conversations in queue order across them (None: every team), lazily."""
-        return (cid for cid, _ in self._lines.in_order(teams))
+        if team is not None:
+            return [self._rows[cid] for cid in self._lines.ids(team)]
+        return [self._rows[cid] for cid, _ in self._lines.in_order()]
 
     def head(
         self, teams: Collection[str] | None, limit: int
