@@ -40,9 +40,9 @@ def test_where_a_handover_would_stand_is_seen_without_putting_it_on_the_board() 
     board.put(waiting("c1", 1.0))
     stamp = board.stamp("c1")
 
-    places = board.places("general", joining=waiting("c2", 0.5, priority="high"))
+    joining = board.joining_place(waiting("c2", 0.5, priority="high"))
 
-    assert [places[cid].position for cid in ("c2", "c1")] == [1, 2]
+    assert (joining.position, board.places("general")["c1"].position) == (1, 1)
     assert list(board.rows) == ["c1"] and board.stamp("c1") == stamp
 
 

@@ -570,3 +570,25 @@ async def test_an_agent_on_a_live_node_is_never_counted_gone_by_another(
     await wait_for(there, heard_since_the_jump)
     assert far.sync.held_elsewhere(agent.id, now) is True
     assert far.board.presence[agent.id] == "online"
+
+
+async def test_a_conversation_leaving_the_line_on_one_node_moves_places_told_on_another(
+    make_desk_node: Node, shared_store: PostgresStore
+) -> None:
+    here, there = await make_desk_node(), await make_desk_node()
+    agent, token = await make_agent(shared_store, "Bora", capacity=1)  # type: ignore[arg-type]
+    console = await AgentClient.join(here, token)
+    await online_everywhere([here, there], agent.id)
+    first, second = await Customer.join(there), await Customer.join(there)
+    await first.say("m1", "talk to a human")
+    offer = await within(console.next_of("conversation.offered"))
+    clock = handoff_of(there).clock
+    assert isinstance(clock, Clock)  # every node's: a second later, behind the first
+    clock.advance(1.0)
+    await second.say("m1", "talk to a human")
+    await within(second.next_of("queue.position", position=2))  # behind the offered one
+
+    await console.accept(offer["conversation"])  # on the other node: the first leaves the line
+
+    moved = await within(second.next_of("queue.position", position=1))
+    assert moved["agents_online"] == 1

@@ -47,11 +47,18 @@ def effective_rank(entry: QueueEntry, frustration_bump_at: float = 0.7) -> int:
     return rank
 
 
+QueueKey = tuple[int, float, str]  # where an entry stands: smaller is served sooner
+
+
+def queue_key(entry: QueueEntry) -> QueueKey:
+    """Highest priority first, then longest waiting; the id breaks exact ties stably.
+    Unique per conversation, so a line kept sorted by it needs no other tie-break."""
+    return (-effective_rank(entry), entry.enqueued_at, entry.conversation_id)
+
+
 def queue_order(entries: Iterable[QueueEntry]) -> list[QueueEntry]:
-    """Highest priority first, then longest waiting; the id breaks exact ties stably."""
-    return sorted(
-        entries, key=lambda e: (-effective_rank(e), e.enqueued_at, e.conversation_id)
-    )
+    """The queue's order: the definition every ordered line must match."""
+    return sorted(entries, key=queue_key)
 
 
 def team_queue(entries: Iterable[QueueEntry], team: str) -> list[QueueEntry]:

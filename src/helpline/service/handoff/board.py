@@ -1,35 +1,30 @@
 """The node's in-memory view of the desk: the queue, the agents, and who is connected here.
 
 Rebuilt from the store on start. Others ask it and change it only through its methods, so
-every change of a row passes through put() and drop(): the one place a faster structure
-(an ordered line per team, positions kept up to date) would have to be maintained.
+every change of a row passes through put() and drop(), which keep each team's line in
+order (line.Lines) and count each agent's seats: a pass after a change costs what changed,
+not how many wait.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Iterable, Mapping
+from collections import Counter, deque
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
-from itertools import count
+from itertools import count, islice
 from types import MappingProxyType
 from typing import Any
 
 from helpline import routing
 from helpline.routing import AgentLoad, QueueEntry
+from helpline.service.handoff.line import Lines
+from helpline.service.handoff.places import Place as Place  # where the desk has long found it
+from helpline.service.handoff.places import Pool, Told
 from helpline.store.agents import Agent
 from helpline.store.handoff import Handoff
 
 RECENT_HANDLE_TIMES = 50
 QueueView = tuple[list[dict[str, Any]], int]  # the entries an agent is shown, and the total
-
-
-@dataclass(frozen=True)
-class Place:
-    """What a waiting customer is told: queue.position's fields."""
-
-    position: int
-    eta_s: float | None
-    agents_online: int
 
 
 @dataclass(frozen=True)
@@ -49,13 +44,17 @@ class Board:
 
     def __init__(self) -> None:
         self._rows: dict[str, Handoff] = {}  # conversation id -> its queue row
-        self._entries: dict[str, QueueEntry] = {}  # the row as routing sees it, made once
+        self._lines = Lines()  # the rows not yet with a person, per team, in queue order
+        # agent id -> rows naming them (offered or assigned), and the assigned ones alone
+        self._holding: Counter[str] = Counter()
+        self._taking: Counter[str] = Counter()
         self._info: dict[str, EntryInfo] = {}  # conversation id -> intent, language, name
         # conversation id -> the stamp of its row's last put, from one ever-rising counter,
         # so a read of the store can tell whether the row was written while it waited
         self._stamps: dict[str, int] = {}
         self._next_stamp = count(1)
-        self._told: dict[str, Place] = {}  # the last queue.position each customer was sent
+        self._told = Told()  # what each waiting customer was sent, and what moved since
+        self._typical_handle: float | None = None  # the median of _handle_times, kept
         self._offline: set[str] = set()  # conversations told nobody is there (status offline)
         self._customers: dict[str, int] = {}  # conversation id -> customer sockets open here
         self._agents: dict[str, Agent] = {}
@@ -68,6 +67,8 @@ class Board:
         self._handle_times: deque[float] = deque(maxlen=RECENT_HANDLE_TIMES)  # newest last
         # queue views built since the last change, by team set: 50 agents share a few
         self._views: dict[str, QueueView] = {}
+        self._views_changed = False  # whether what the views show changed since last asked
+        self._offered: dict[str, None] = {}  # conversations offered and not yet accepted
 
     # --- read-only views, for queries from outside ----------------------------------
 
@@ -93,21 +94,44 @@ class Board:
         """The row as the store has it now; an assigned one has left the line, so its
         customer is no longer told a place or that nobody is there."""
         cid = row.conversation_id
+        old = self._rows.get(cid)
+        self._count_seats(old, -1)
         self._rows[cid] = row
-        self._entries[cid] = _entry(row)
+        self._count_seats(row, 1)
         self._stamps[cid] = next(self._next_stamp)
+        in_line = row.state != "assigned" or (old is not None and old.state != "assigned")
+        self._views_changed |= row != old and in_line  # a row in line changed, joined, left
+        if row.state == "offered":
+            self._offered[cid] = None
+        else:
+            self._offered.pop(cid, None)
         if row.state == "assigned":
+            self._lines.remove(cid)
             self._offline.discard(cid)
-            self._told.pop(cid, None)
+            self._told.forget(cid, owed=False)
+        else:
+            self._lines.put(cid, row.team, routing.queue_key(_entry(row)))
 
     def drop(self, conversation_id: str) -> Handoff | None:
         """The conversation is off the queue (closed, released, or gone): all of it goes."""
         self._info.pop(conversation_id, None)
-        self._entries.pop(conversation_id, None)
+        self._lines.remove(conversation_id)
         self._stamps.pop(conversation_id, None)
         self._offline.discard(conversation_id)
-        self._told.pop(conversation_id, None)
-        return self._rows.pop(conversation_id, None)
+        self._told.forget(conversation_id, owed=False)
+        self._offered.pop(conversation_id, None)
+        row = self._rows.pop(conversation_id, None)
+        self._count_seats(row, -1)
+        if row is not None and row.state != "assigned":
+            self._views_changed = True
+        return row
+
+    def _count_seats(self, row: Handoff | None, step: int) -> None:
+        if row is None or row.agent_id is None:
+            return
+        self._holding[row.agent_id] += step
+        if row.state == "assigned":
+            self._taking[row.agent_id] += step
 
     def with_state(self, conversation_id: str, **changes: object) -> Handoff | None:
         row = self._rows.get(conversation_id)
@@ -122,6 +146,7 @@ class Board:
         return self._stamps.get(conversation_id)
 
     def describe(self, conversation_id: str, info: EntryInfo) -> None:
+        self._views_changed |= self._info.get(conversation_id) != info
         self._info[conversation_id] = info
 
     def mark_offline(self, conversation_id: str) -> None:
@@ -134,12 +159,22 @@ class Board:
     # --- what waiting customers were told ----------------------------------------------
 
     def was_told(self, conversation_id: str, place: Place) -> bool:
-        return self._told.get(conversation_id) == place
+        return self._told.was_told(conversation_id, place)
 
     def told(self, conversation_id: str, place: Place) -> None:
-        self._told[conversation_id] = place
+        self._told.told(conversation_id, place)
+
+    def owe(self, conversation_ids: Iterable[str]) -> None:
+        """These customers may not have been told their place after all (a send failed)."""
+        self._told.owe(conversation_ids)
 
     # --- queue views, rebuilt after each change --------------------------------------
+
+    def take_views_changed(self) -> bool:
+        """Whether what agents' queue views show (the line, what is known of each entry,
+        the accounts) changed since the last call."""
+        changed, self._views_changed = self._views_changed, False
+        return changed
 
     def view(self, key: str) -> QueueView | None:
         return self._views.get(key)
@@ -155,11 +190,14 @@ class Board:
     def know(self, agents: Iterable[Agent]) -> None:
         """Accounts as the store has them (new or changed ones replace what was known)."""
         for agent in agents:
+            self._views_changed |= self._agents.get(agent.id) != agent  # teams choose views
             self._agents[agent.id] = agent
 
     def set_locked(self, agent_ids: Iterable[str]) -> None:
         """The locked accounts as the store has them now (the whole set)."""
-        self._locked = frozenset(agent_ids)
+        locked = frozenset(agent_ids)
+        self._views_changed |= locked != self._locked
+        self._locked = locked
         self.forget_views()
 
     def is_locked(self, agent_id: str) -> bool:
@@ -177,10 +215,17 @@ class Board:
 
     def handled(self, seconds: float) -> None:
         self._handle_times.append(seconds)
+        self._typical_handle = None
 
     def set_handle_times(self, newest_first: Iterable[float]) -> None:
         self._handle_times.clear()
         self._handle_times.extend(reversed(list(newest_first)))
+        self._typical_handle = None
+
+    def typical_handle_time(self) -> float:
+        if self._typical_handle is None:
+            self._typical_handle = routing.typical_handle_time(list(self._handle_times))
+        return self._typical_handle
 
     # --- agents' consoles on this node, and the grace period after the last closes ----
 
@@ -224,11 +269,13 @@ class Board:
     def customer_joined(self, conversation_id: str) -> bool:
         """Whether this is the customer's first socket open here."""
         self._customers[conversation_id] = self._customers.get(conversation_id, 0) + 1
+        if conversation_id in self._rows:  # here now: this node may have to tell them
+            self._told.check_again(conversation_id)
         return self._customers[conversation_id] == 1
 
     def customer_left(self, conversation_id: str) -> bool:
         """Whether that was the last one; their place is told afresh when they are back."""
-        self._told.pop(conversation_id, None)
+        self._told.forget(conversation_id, owed=conversation_id in self._rows)
         left = self._customers.get(conversation_id, 1) - 1
         if left > 0:
             self._customers[conversation_id] = left
@@ -252,17 +299,18 @@ class Board:
     def loads(self, *, offers: bool = True) -> list[AgentLoad]:
         """Each agent's load; offers=False counts only accepted conversations (an offered
         one is still in the line, so it must not also count as taking a seat)."""
-        active: dict[str, int] = {}
-        for row in self._rows.values():
-            if row.agent_id is not None and (offers or row.state == "assigned"):
-                active[row.agent_id] = active.get(row.agent_id, 0) + 1
+        active = self._holding if offers else self._taking
         return [
             AgentLoad(
-                a.id, a.teams, self._presence.get(a.id, "offline"), active.get(a.id, 0),
+                a.id, a.teams, self._presence.get(a.id, "offline"), active[a.id],
                 a.capacity, self._last_assigned.get(a.id, 0.0),
             )
             for a in self._routable()
         ]  # fmt: skip
+
+    def offered(self) -> list[Handoff]:
+        """Rows offered to an agent and not yet accepted."""
+        return [self._rows[cid] for cid in self._offered]
 
     def mine(self, agent_id: str) -> list[Handoff]:
         return [r for r in self._rows.values() if r.agent_id == agent_id and r.state == "assigned"]
@@ -270,43 +318,64 @@ class Board:
     def offers_to(self, agent_id: str) -> list[Handoff]:
         return [r for r in self._rows.values() if r.agent_id == agent_id and r.state == "offered"]
 
-    def line(self, team: str | None = None, joining: Handoff | None = None) -> list[Handoff]:
-        """Conversations not yet with a person (waiting or offered), in queue order
-        (joining: a row not on the board, placed as if it were)."""
-        joining_id = joining.conversation_id if joining is not None else None
-        rows = [
-            r for r in self._rows.values()
-            if r.state != "assigned" and (team is None or r.team == team)
-            and r.conversation_id != joining_id
-        ]  # fmt: skip
-        entries = [self._entries[r.conversation_id] for r in rows]
-        if joining is not None:
-            rows.append(joining)
-            entries.append(_entry(joining))
-        by_id = {r.conversation_id: r for r in rows}
-        return [by_id[e.conversation_id] for e in routing.queue_order(entries)]
+    # --- the line: conversations not yet with a person (waiting or offered) -----------
 
-    def places(
-        self, team: str, loads: Iterable[AgentLoad] | None = None, joining: Handoff | None = None
-    ) -> dict[str, Place]:
-        """Every waiting conversation of the team and what it should be told, in one pass
-        (loads: from loads(offers=False), to share one computation between teams; joining:
-        a row not on the board yet, to see where it would stand)."""
-        found = loads if loads is not None else self.loads(offers=False)
-        members = [a for a in found if team in a.teams and a.status == "online"]
-        # one aggregate agent gives estimate_wait the same slots and free capacity, so each
-        # place costs O(1) instead of a pass over the team
-        slots = sum(a.capacity for a in members)
-        free = sum(a.free for a in members)
-        pool = [AgentLoad("team", (team,), "online", slots - free, slots)] if slots else []
-        # the median once per pass, not once per place (it is the same for the whole line)
-        recent = [routing.typical_handle_time(list(self._handle_times))]
-        return {
-            row.conversation_id: Place(
-                n, routing.estimate_wait(n, pool, team, recent), len(members)
-            )
-            for n, row in enumerate(self.line(team, joining), 1)
-        }
+    def line(self, team: str | None = None) -> list[Handoff]:
+        """The line in queue order: one team's, or every team's merged."""
+        if team is not None:
+            return [self._rows[cid] for cid in self._lines.ids(team)]
+        return [self._rows[cid] for cid, _ in self._lines.in_order()]
+
+    def head(
+        self, teams: Collection[str] | None, limit: int
+    ) -> tuple[list[Handoff], list[int], int]:
+        """The first `limit` rows of the teams' line merged in queue order (None: every
+        team), each one's place in its own team's line, and how many the line holds."""
+        first = list(islice(self._lines.in_order(teams), limit))
+        rows = [self._rows[cid] for cid, _ in first]
+        return rows, [place for _, place in first], self._lines.size(teams)
+
+    def waiting_in_order(self, teams: Callable[[], Collection[str]]) -> Iterator[Handoff]:
+        """Rows waiting for an offer, in queue order across the teams teams() names when
+        each next one is asked for (see Lines.walk)."""
+        for cid in self._lines.walk(teams, self._is_waiting):
+            yield self._rows[cid]
+
+    def _is_waiting(self, conversation_id: str) -> bool:
+        row = self._rows.get(conversation_id)
+        return row is not None and row.state == "waiting"
+
+    def place(self, conversation_id: str) -> Place | None:
+        """What a conversation in line should be told; None when it is not in line."""
+        team = self._lines.team_of(conversation_id)
+        position = self._lines.position(conversation_id)
+        if team is None or position is None:
+            return None
+        return self._pool(team).place(position, self.typical_handle_time())
+
+    def joining_place(self, row: Handoff) -> Place:
+        """Where a row not on the board would stand, and what it would be told."""
+        key = routing.queue_key(_entry(row))
+        position = self._lines.would_stand(row.conversation_id, row.team, key)
+        return self._pool(row.team).place(position, self.typical_handle_time())
+
+    def places(self, team: str) -> dict[str, Place]:
+        """Every conversation in the team's line and what it should be told."""
+        pool, typical = self._pool(team), self.typical_handle_time()
+        return {cid: pool.place(n, typical) for n, cid in enumerate(self._lines.ids(team), 1)}
+
+    def places_to_tell(self, loads: Iterable[AgentLoad]) -> list[tuple[str, Place]]:
+        """Every place in line that may differ from what its customer was last told, and
+        no more (see places.Told.due; loads: from loads(offers=False)); customers told
+        nobody is there are left out."""
+        found = list(loads)
+        return self._told.due(
+            self._lines, lambda team: Pool.of(team, found), self.typical_handle_time(),
+            self._offline,
+        )  # fmt: skip
+
+    def _pool(self, team: str) -> Pool:
+        return Pool.of(team, self.loads(offers=False))
 
     def agents_online(self, team: str) -> int:
         return sum(

@@ -41,7 +41,7 @@ def availability(
     away = nobody_there(config, board, row.team, now, lang, can_email)
     if away is not None:
         return Availability("offline", away)
-    eta = board.places(row.team, joining=row)[row.conversation_id].eta_s
+    eta = board.joining_place(row).eta_s
     if eta is not None and eta > config.queue.max_wait_s:
         minutes = max(1, round(eta / 60))
         warning = offer_text(config, "long_wait", lang, can_email, minutes=minutes)
@@ -75,7 +75,7 @@ def wait_text(
     away = nobody_there(config, board, row.team, now, lang, can_email)
     if away is not None:
         return away
-    place = board.places(row.team).get(conversation_id)
+    place = board.place(conversation_id)
     if place is None:
         return None
     if place.eta_s is None:

@@ -118,8 +118,8 @@ class HandoffService:
         """Expire offers nobody accepted, mark dropped agents offline (also those whose
         node died, on several nodes), assign what can be."""
         now, settings = self.clock(), self.settings
-        for row in list(self.board.rows.values()):
-            offered_at = row.offered_at if row.state == "offered" else None
+        for row in self.board.offered():
+            offered_at = row.offered_at
             if offered_at is not None and now - offered_at >= settings.accept_timeout_s:
                 await self._expire(row, now)
         await self.sync.heartbeat(now)
@@ -212,7 +212,7 @@ class HandoffService:
         row = self.board.rows.get(conversation_id)
         if row is None or row.state == "assigned" or self.board.is_offline(conversation_id):
             return None
-        place = self.board.places(row.team).get(conversation_id)
+        place = self.board.place(conversation_id)
         if place is None:
             return None
         self.board.told(conversation_id, place)
@@ -222,10 +222,13 @@ class HandoffService:
 
     async def changed(self) -> None:
         """After any change: offer what can be offered, tell customers whose place moved,
-        refresh agents' queue views (coalesced), wake wait_until."""
+        refresh agents' queue views when what they show changed (coalesced), wake
+        wait_until. With nothing changed this costs a look at the agents, however many wait."""
         await self.assign()
         await self._tell_places()
-        self._schedule_snapshot()
+        self.board.forget_views()  # their waited_s is as fresh as the last pass
+        if self.board.take_views_changed():
+            self._schedule_snapshot()
         async with self._changed_cond:
             self._changed_cond.notify_all()
 
@@ -234,12 +237,14 @@ class HandoffService:
             await self._assign(self.clock())
 
     async def _assign(self, now: float) -> None:
+        """Offers in queue order, walking only the lines of teams with a free seat, and
+        only while one is left: with every seat taken a pass costs one look at the agents."""
         loads = {load.agent_id: load for load in self.board.loads()}
-        for row in self.board.line():
-            if not any(load.free for load in loads.values()):
-                return
-            if row.state != "waiting":
-                continue
+
+        def open_teams() -> set[str]:
+            return {team for load in loads.values() if load.free for team in load.teams}
+
+        for row in self.board.waiting_in_order(open_teams):
             pick = routing.pick_agent(loads.values(), row.team, exclude=row.passed)
             if pick is None and row.passed:  # everyone passed: go round again
                 pick = routing.pick_agent(loads.values(), row.team)
@@ -283,16 +288,20 @@ class HandoffService:
         await self.sync.notify(conversation=row.conversation_id)
 
     async def _tell_places(self) -> None:
-        """One recompute per change; only customers whose place or wait moved get a frame."""
-        loads = self.board.loads(offers=False)
-        for team in {r.team for r in self.board.rows.values() if r.state != "assigned"}:
-            for cid, place in self.board.places(team, loads).items():
-                if self.board.is_offline(cid) or self.board.was_told(cid, place):
-                    continue
-                if self.sync.shared and not self.board.has_customer(cid):
-                    continue  # the node its customer is connected to tells them
-                self.board.told(cid, place)
+        """Only the places that may have moved since the last pass are worked out (see
+        Board.places_to_tell), and only customers whose place or wait moved get a frame."""
+        due = self.board.places_to_tell(self.board.loads(offers=False))
+        for n, (cid, place) in enumerate(due):
+            if self.board.was_told(cid, place):
+                continue
+            if self.sync.shared and not self.board.has_customer(cid):
+                continue  # the node its customer is connected to tells them
+            self.board.told(cid, place)  # before the send: a pass meanwhile does not repeat it
+            try:
                 await self.bus.publish(conversation_topic(cid), topics.position(place))
+            except BaseException:
+                self.board.owe(cid for cid, _ in due[n:])  # the next pass tells them
+                raise
 
     def _schedule_snapshot(self) -> None:
         if self._flush is None or self._flush.done():
@@ -312,14 +321,9 @@ class HandoffService:
         key = "*" if agent.is_supervisor else ",".join(sorted(agent.teams))
         found = self.board.view(key)
         if found is None:
-            counters: dict[str, int] = {}
-            mine = []
-            for row in self.board.line():
-                counters[row.team] = counters.get(row.team, 0) + 1
-                if key == "*" or row.team in agent.teams:
-                    mine.append((row, counters[row.team]))
-            limit = self.settings.snapshot_limit
-            found = ([self.entry_view(row, n) for row, n in mine[:limit]], len(mine))
+            teams = None if agent.is_supervisor else agent.teams
+            rows, places, total = self.board.head(teams, self.settings.snapshot_limit)
+            found = ([self.entry_view(row, n) for row, n in zip(rows, places, strict=True)], total)
             self.board.keep_view(key, found)
         return found
 
