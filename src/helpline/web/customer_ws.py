@@ -112,8 +112,12 @@ class CustomerSession(SocketSession[ClientFrame]):
         # The ack, the echoed message and the bot's answer leave in one TCP write: each
         # write sent alone costs a trip through the TCP stack (on loopback the reader's as
         # well), and the ack alone, uncorked, was 10% of a turn's samples (py-spy). The
-        # release waits one loop step: the relay sends the answer's burst first (it was
-        # published during the turn) and its own release sends everything.
+        # relay's bursts during the turn nest inside this hold (they no longer send the
+        # ack and the echo on their own: py-spy had the uncorking at 17% of the loop's
+        # samples, two sends a turn). The release waits one loop step: the relay sends the
+        # answer's burst first (it was published during the turn), then this sends it all.
+        # A turn that waits long (a remote custom action) has its first frames sent by the
+        # kernel after 200 ms, its cap on a corked segment.
         cork = self._cork
         held = cork is not None and cork.hold()
         try:
