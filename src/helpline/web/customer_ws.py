@@ -54,6 +54,11 @@ async def customer_ws(request: web.Request) -> web.StreamResponse:
 class CustomerSession(SocketSession[ClientFrame]):
     """Reads the socket (this task only); a second task relays the conversation's frames."""
 
+    __slots__ = (
+        "_cork", "_listener", "_subscription", "admit", "conversation_id", "desk",
+        "identity_secret", "sent_seq", "service",
+    )  # fmt: skip
+
     def __init__(
         self,
         ws: web.WebSocketResponse,
@@ -68,7 +73,6 @@ class CustomerSession(SocketSession[ClientFrame]):
         super().__init__(ws, limits, clock)
         self.idle_timeout_s = limits.idle_timeout_s
         self.desk = desk
-        self.transport = transport
         self._cork = Cork.of(transport)  # its socket, looked up once for every burst
         self.service = service
         self.conversation_id: str | None = None
