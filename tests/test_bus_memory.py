@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from helpline.bus import MemoryBus
@@ -30,3 +32,23 @@ async def test_subscriber_that_fell_behind_is_told_without_waiting() -> None:
     with pytest.raises(BusOverflowError):
         while subscription.get_nowait() is not None:
             pass
+
+
+async def test_waiting_subscriber_gets_the_frame_published_meanwhile() -> None:
+    bus = MemoryBus()
+    subscription = await bus.subscribe("t")
+    waiting = asyncio.ensure_future(subscription.get())
+    await asyncio.sleep(0)  # the get() is waiting now
+    await bus.publish("t", {"n": 1})
+    assert await asyncio.wait_for(waiting, 5) == {"n": 1}
+
+
+async def test_waiting_subscriber_that_falls_behind_is_told() -> None:
+    bus = MemoryBus(queue_size=1)
+    subscription = await bus.subscribe("t")
+    waiting = asyncio.ensure_future(subscription.get())
+    await asyncio.sleep(0)
+    subscription.offer({"n": 1})
+    subscription.offer({"n": 2})  # over the bound before the waiting get() ran
+    with pytest.raises(BusOverflowError):
+        await asyncio.wait_for(waiting, 5)

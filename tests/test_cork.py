@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from helpline.web.cork import corked
+from helpline.web.cork import Cork, corked
 
 
 @pytest.fixture
@@ -57,3 +57,16 @@ async def test_single_frame_leaves_the_socket_alone(transport: asyncio.WriteTran
 def test_no_transport_is_no_error() -> None:
     with corked(None):
         pass
+
+
+async def test_inner_burst_leaves_the_socket_corked_until_the_outer_one_ends(
+    transport: asyncio.WriteTransport,
+) -> None:
+    cork = Cork.of(transport)
+    assert cork is not None
+    assert cork.hold()
+    assert cork.hold()
+    cork.release()
+    assert _cork_of(transport) == 1
+    cork.release()
+    assert _cork_of(transport) == 0

@@ -109,11 +109,16 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @web.middleware
-async def agent_guard(request: web.Request, handler: Handler) -> web.StreamResponse:
+def agent_guard(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
     """Refuse guarded paths without a session before any handler runs (and, for the
     websocket, before the upgrade), so a new agent endpoint cannot forget to check."""
     if guarded(request.path):
-        await require_agent(request)
+        return _signed_in_first(request, handler)
+    return handler(request)  # like paths.path_guard: no frame kept for a socket's lifetime
+
+
+async def _signed_in_first(request: web.Request, handler: Handler) -> web.StreamResponse:
+    await require_agent(request)
     return await handler(request)
 
 

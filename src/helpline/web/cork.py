@@ -20,17 +20,21 @@ class Cork:
     Every websocket frame is its own write, and each write to a connected socket costs a
     trip through the TCP stack (on loopback, the receiver's too): the bot's answer goes out
     as two or three frames at once. Corking costs two setsockopt calls, so it is for bursts
-    only. The transport's socket object (uvloop: a stand-in that builds a full
+    only. Holds nest: a burst sent inside a longer one (the relay's frames during the
+    customer's turn) leaves the socket corked until the outermost hold is released, so a
+    turn's frames leave in one write instead of one per inner burst (two setsockopt calls
+    a turn, not six). The transport's socket object (uvloop: a stand-in that builds a full
     socket.socket for every setsockopt) is read once; each call borrows the descriptor in a
     bare _socket.socket and detaches it at once, so the transport keeps sole ownership.
     """
 
-    __slots__ = ("_fd", "_family", "_kind", "_proto", "_transport")
+    __slots__ = ("_depth", "_fd", "_family", "_kind", "_proto", "_transport")
 
     def __init__(self, transport: asyncio.BaseTransport, sock: socket.socket) -> None:
         self._transport = transport
         self._fd = sock.fileno()
         self._family, self._kind, self._proto = int(sock.family), int(sock.type), sock.proto
+        self._depth = 0  # holds not yet released; the socket is corked while above 0
 
     @classmethod
     def of(cls, transport: asyncio.BaseTransport | None) -> Cork | None:
@@ -44,13 +48,19 @@ class Cork:
 
     def hold(self) -> bool:
         """Cork the socket; False (nothing to release) when that failed or it is closing:
-        a closed connection's descriptor number may already name another socket."""
-        return not self._transport.is_closing() and self._set(1)
+        a closed connection's descriptor number may already name another socket. Inside
+        another hold it only counts: the socket is corked already."""
+        if self._depth == 0 and (self._transport.is_closing() or not self._set(1)):
+            return False
+        self._depth += 1
+        return True
 
     def release(self) -> None:
+        """End a hold that returned True; the outermost one sends what is held."""
+        self._depth -= 1
         # closing: the close sends what is held, and the descriptor may soon name another
         # socket; otherwise the kernel also sends a corked segment after 200 ms by itself
-        if not self._transport.is_closing():
+        if self._depth == 0 and not self._transport.is_closing():
             self._set(0)
 
     def _set(self, value: int) -> bool:

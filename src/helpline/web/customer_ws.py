@@ -55,6 +55,11 @@ async def customer_ws(request: web.Request) -> web.StreamResponse:
 class CustomerSession(SocketSession[ClientFrame]):
     """Reads the socket (this task only); a second task relays the conversation's frames."""
 
+    __slots__ = (
+        "_cork", "_listener", "_subscription", "admit", "conversation_id", "desk",
+        "identity_secret", "sent_seq", "service",
+    )  # fmt: skip
+
     def __init__(
         self,
         ws: web.WebSocketResponse,
@@ -69,7 +74,6 @@ class CustomerSession(SocketSession[ClientFrame]):
         super().__init__(ws, limits, clock)
         self.idle_timeout_s = limits.idle_timeout_s
         self.desk = desk
-        self.transport = transport
         self._cork = Cork.of(transport)  # its socket, looked up once for every burst
         self.service = service
         self.conversation_id: str | None = None
@@ -113,8 +117,12 @@ class CustomerSession(SocketSession[ClientFrame]):
         # The ack, the echoed message and the bot's answer leave in one TCP write: each
         # write sent alone costs a trip through the TCP stack (on loopback the reader's as
         # well), and the ack alone, uncorked, was 10% of a turn's samples (py-spy). The
-        # release waits one loop step: the relay sends the answer's burst first (it was
-        # published during the turn) and its own release sends everything.
+        # relay's bursts during the turn nest inside this hold (they no longer send the
+        # ack and the echo on their own: py-spy had the uncorking at 17% of the loop's
+        # samples, two sends a turn). The release waits one loop step: the relay sends the
+        # answer's burst first (it was published during the turn), then this sends it all.
+        # A turn that waits long (a remote custom action) has its first frames sent by the
+        # kernel after 200 ms, its cap on a corked segment.
         cork = self._cork
         held = cork is not None and cork.hold()
         try:

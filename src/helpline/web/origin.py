@@ -39,11 +39,12 @@ def origin_allowed(request: web.Request, origin: str) -> bool:
 
 
 @web.middleware
-async def origin_policy(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """403 before any handler (and before a websocket upgrade) for a foreign page."""
+def origin_policy(request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]:
+    """403 before any handler (and before a websocket upgrade) for a foreign page. Not a
+    coroutine: like paths.path_guard, it checks before and passes the handler's awaitable on."""
     origin = request.headers.get("Origin")
     if origin is not None and cookie_route(request.path) and not origin_allowed(request, origin):
         raise json_error(
             web.HTTPForbidden, "bad_origin", "requests from this page's origin are not accepted"
         )
-    return await handler(request)
+    return handler(request)

@@ -17,6 +17,9 @@ class Verdict(Enum):
 class TokenBucket:
     """`burst` frames at once, then `rate_per_s`; `flood_strikes` refusals in a row is a flood."""
 
+    # one per open socket: slots keep an idle one small
+    __slots__ = ("_at", "_clock", "_rate", "_size", "_strike_limit", "_strikes", "_tokens")
+
     def __init__(self, limits: Limits, clock: Callable[[], float]) -> None:
         self._rate = limits.rate_per_s
         self._size = float(limits.burst)

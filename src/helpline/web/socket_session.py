@@ -32,9 +32,9 @@ class SocketSession(ABC, Generic[F]):
     names: the socket stays open unless the peer is abusive or the session cannot start.
     """
 
-    # no frame for this long once the session started: error `idle`, close 1001
-    # (None: never; heartbeat pings still drop a peer that is gone)
-    idle_timeout_s: float | None = None
+    # One per open socket, alive as long as it is: slots, not a __dict__, keep an idle one
+    # small (bench/idle_sockets.py). A subclass without __slots__ gets a __dict__ back.
+    __slots__ = ("_start_by", "bucket", "count_error", "idle_timeout_s", "limits", "ws")
 
     def __init__(
         self, ws: web.WebSocketResponse, limits: Limits, clock: Callable[[], float]
@@ -44,7 +44,10 @@ class SocketSession(ABC, Generic[F]):
         self.bucket = TokenBucket(limits, clock)
         # the deadline of the first frame that starts the session (the event loop's clock)
         self._start_by = asyncio.get_running_loop().time() + limits.hello_timeout_s
-        self.count_error: Callable[[str], None] = lambda code: None  # the node's /metrics
+        # no frame for this long once the session started: error `idle`, close 1001
+        # (None: never; heartbeat pings still drop a peer that is gone)
+        self.idle_timeout_s: float | None = None
+        self.count_error: Callable[[str], None] = _uncounted  # the node's /metrics
 
     @property
     def started(self) -> bool:
@@ -147,6 +150,10 @@ class SocketSession(ABC, Generic[F]):
         """The bus dropped frames for this socket: close it; the client resumes from the store."""
         log.warning("socket of %s fell behind; closing it to resume", self.describe())
         await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")
+
+
+def _uncounted(code: str) -> None:
+    """Error frames are not counted (a node without /metrics)."""
 
 
 async def serve(
