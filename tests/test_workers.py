@@ -192,15 +192,18 @@ def test_a_worker_gets_every_serve_option_but_the_supervisors_own() -> None:
     ]  # fmt: skip
     args = build_parser().parse_args(given)
 
-    command = worker_command(args, args.func.keywords["parser"], 41000, "unix:///r.sock")
+    command = worker_command(
+        args, args.func.keywords["parser"], 41000, "unix:///r.sock", Path("/run/c.lock")
+    )
     assert command[:3] == [sys.executable, "-m", "helpline"]
     again = build_parser().parse_args([*command[3:], "--supervisor-fd", "9"])
 
-    decided = {"workers", "port", "redis", "supervisor_fd", "func"}
+    decided = {"workers", "port", "redis", "supervisor_fd", "lock_file", "func"}
     assert {k: v for k, v in vars(again).items() if k not in decided} == {
         k: v for k, v in vars(args).items() if k not in decided
     }
     assert (again.workers, again.port, again.redis) == (1, 41000, "unix:///r.sock")
+    assert again.lock_file == "/run/c.lock"
 
 
 # --- the real thing -----------------------------------------------------------------

@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 from urllib.parse import urlsplit
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.exceptions import RedisError
 
 from helpline.bus.base import Frame
@@ -21,6 +21,12 @@ log = logging.getLogger(__name__)
 
 CONFIRM_TIMEOUT_S = 10.0  # how long a subscribe may wait for Redis to confirm it
 RETRY_DELAYS_S = (0.1, 0.5, 1.0, 2.0, 5.0)  # between attempts to read after a failure
+# Connections for commands (publish, the conversation locks). A command waits for a free
+# one, up to POOL_WAIT_S: redis-py's default pool fails it at once past 100 in flight
+# ("Too many connections"), and a node saturated at ~1,000 msg/s on 600 sockets got
+# there, answering most messages with `unavailable`. Queued on 64, none failed.
+POOL_SIZE = 64
+POOL_WAIT_S = 10.0
 _LOST: Frame = {"type": "__lost__"}  # wakes a waiting get() when frames may have been lost
 
 
@@ -73,7 +79,8 @@ class RedisBus:
     def __init__(self, url: str, *, prefix: str = "helpline:", queue_size: int = 1000) -> None:
         self.url = redacted(url)  # for messages; the password stays in the client
         self.prefix = prefix
-        self.client: Redis = Redis.from_url(url)  # shared with the node's cross-node locks
+        pool = BlockingConnectionPool.from_url(url, max_connections=POOL_SIZE, timeout=POOL_WAIT_S)
+        self.client: Redis = Redis.from_pool(pool)  # shared with the node's cross-node locks
         self._pubsub = self.client.pubsub()
         self._local = MemoryBus(queue_size)
         self._subscribers: dict[str, set[RedisSubscription]] = {}

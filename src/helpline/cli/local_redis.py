@@ -50,8 +50,8 @@ class LocalRedis:
     """A private redis-server on a Unix socket, stopped (and its folder removed) by stop()."""
 
     def __init__(self) -> None:
-        self._folder = Path(tempfile.mkdtemp(prefix="helpline-bus-"))
-        self.socket_path = self._folder / "redis.sock"
+        self.folder = Path(tempfile.mkdtemp(prefix="helpline-bus-"))  # the node's, private
+        self.socket_path = self.folder / "redis.sock"
         self._process: asyncio.subprocess.Process | None = None
         self._drain: asyncio.Task[None] | None = None
 
@@ -63,7 +63,7 @@ class LocalRedis:
         args = [
             redis_executable(), "--port", "0", "--unixsocket", str(self.socket_path),
             "--unixsocketperm", "700", "--save", "", "--appendonly", "no",
-            "--dir", str(self._folder),
+            "--dir", str(self.folder),
         ]  # fmt: skip
         self._process = await asyncio.create_subprocess_exec(
             *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
@@ -108,7 +108,7 @@ class LocalRedis:
         if self._drain is not None:
             with contextlib.suppress(Exception):
                 await self._drain
-        shutil.rmtree(self._folder, ignore_errors=True)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def _die_with_parent() -> Callable[[], None] | None:

@@ -110,6 +110,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     # a worker of `--workers N`: its end of the supervisor's socket pair (cli/worker_link.py)
     parser.add_argument("--supervisor-fd", type=int, default=None, help=argparse.SUPPRESS)
+    # ...and the file whose fcntl locks are the conversation locks of the node's workers
+    parser.add_argument("--lock-file", default=None, help=argparse.SUPPRESS)
     parser.set_defaults(func=partial(run, parser=parser))
 
 
@@ -155,6 +157,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         action_endpoint=args.action_endpoint,
         action_timeout_s=args.action_timeout,
         redis_url=args.redis,
+        lock_file=Path(args.lock_file) if args.lock_file else None,
         trusted_proxies=tuple(args.trusted_proxy),
         allowed_origins=tuple(args.allowed_origin),
         connections=ConnectionLimits(

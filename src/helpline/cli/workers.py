@@ -27,6 +27,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from helpline.cli.local_redis import LocalRedis
 from helpline.cli.worker_link import READY
@@ -37,7 +38,7 @@ from helpline.store import open_store
 log = logging.getLogger(__name__)
 
 # the serve options the supervisor decides for its workers instead of passing them on
-_SUPERVISOR_ONLY = ("help", "workers", "port", "redis", "supervisor_fd")
+_SUPERVISOR_ONLY = ("help", "workers", "port", "redis", "supervisor_fd", "lock_file")
 STOP_GRACE_S = 10.0  # past the workers' own shutdown timeout, before they are killed
 
 
@@ -79,8 +80,8 @@ def supervise(args: argparse.Namespace, parser: argparse.ArgumentParser, setting
     with holder:
         port = int(holder.getsockname()[1])
 
-        def command(redis_url: str) -> list[str]:
-            return worker_command(args, parser, port, redis_url)
+        def command(redis_url: str, lock_file: Path | None) -> list[str]:
+            return worker_command(args, parser, port, redis_url, lock_file)
 
         supervisor = Supervisor(settings, args.workers, command, port)
         try:
@@ -112,10 +113,15 @@ def reserve_port(host: str, port: int) -> socket.socket:
 
 
 def worker_command(
-    args: argparse.Namespace, parser: argparse.ArgumentParser, port: int, redis_url: str
+    args: argparse.Namespace,
+    parser: argparse.ArgumentParser,
+    port: int,
+    redis_url: str,
+    lock_file: Path | None = None,
 ) -> list[str]:
     """The `helpline serve` command line of one worker: the options this one was given,
-    on the reserved port and the shared Redis (its --supervisor-fd is added at start)."""
+    on the reserved port and the shared Redis, with the conversation locks on lock_file
+    when given (its --supervisor-fd is added at start)."""
     command = [sys.executable, "-m", "helpline"]
     if getattr(args, "verbose", False):
         command.append("--verbose")
@@ -123,7 +129,8 @@ def worker_command(
     for action in parser._actions:
         if action.option_strings and action.dest not in _SUPERVISOR_ONLY:
             command += _option(action, getattr(args, action.dest))
-    return [*command, "--port", str(port), "--redis", redis_url]
+    command += ["--port", str(port), "--redis", redis_url]
+    return command + (["--lock-file", str(lock_file)] if lock_file is not None else [])
 
 
 def _option(action: argparse.Action, value: object) -> list[str]:
@@ -189,7 +196,7 @@ class Supervisor:
         self,
         settings: Settings,
         count: int,
-        command: Callable[[str], list[str]],
+        command: Callable[[str, Path | None], list[str]],
         port: int,
         policy: RestartPolicy | None = None,
     ) -> None:
@@ -216,15 +223,19 @@ class Supervisor:
             if redis is not None:
                 await redis.start()
             await _migrate(self.settings)
-            redis_url = redis.url if redis is not None else str(self.settings.redis_url)
-            return await self._serve(redis_url, redis)
+            return await self._serve(redis)
         finally:
             if redis is not None:
                 await redis.stop()
 
-    async def _serve(self, redis_url: str, redis: LocalRedis | None) -> int:
+    async def _serve(self, redis: LocalRedis | None) -> int:
+        """With a private Redis every worker is on this machine: the conversation locks
+        are fcntl locks on a file of the node's (bus/file_lock.py), not Redis keys."""
         assert self._outcome is not None
-        command = self.command(redis_url)
+        if redis is not None:
+            command = self.command(redis.url, redis.folder / "conversations.lock")
+        else:
+            command = self.command(str(self.settings.redis_url), None)
         tasks = [asyncio.create_task(self._keep(i, command)) for i in range(self.count)]
         tasks.append(asyncio.create_task(self._announce()))
         if redis is not None:
