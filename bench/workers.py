@@ -1,6 +1,6 @@
 """Saturation throughput of `helpline serve --workers N` against one process, same run.
 
-    .venv/bin/python bench/workers.py [--workers 2] [--levels 800 1600] [--rounds 3]
+    .venv/bin/python bench/workers.py [--workers 2] [--levels 600 1200] [--rounds 3]
 
 Open loop, as `open_loop.py` runs it (Poisson arrivals dealt round-robin to `--sockets`
 sockets, latency from the scheduled send, messages unanswered after `--drain` counted),
@@ -35,7 +35,7 @@ from ws_load import Server, _run, _stat_cpu_s  # noqa: E402
 from ws_load import start_server as start_echo  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-LEVELS = (800, 1600)
+LEVELS = (600, 1200)
 START_TIMEOUT_S = 180.0
 
 

@@ -87,6 +87,9 @@ class RedisBus:
         self._confirmations: dict[bytes, asyncio.Future[None]] = {}
         self._changing = asyncio.Lock()  # one subscribe/unsubscribe at a time, in order
         self._reader: asyncio.Task[None] | None = None
+        # publishes waiting for the next pipeline: (channel, payload, settled once sent)
+        self._outgoing: list[tuple[str, str, asyncio.Future[None]]] = []
+        self._sender: asyncio.Task[None] | None = None
 
     async def open(self) -> None:
         """Connect and start listening; BusUnavailableError when Redis cannot be reached."""
@@ -104,6 +107,9 @@ class RedisBus:
         self._reader = asyncio.create_task(self._read(), name="helpline-redis-bus")
 
     async def close(self) -> None:
+        if self._sender is not None:
+            with contextlib.suppress(Exception):
+                await self._sender
         reader, self._reader = self._reader, None
         if reader is not None:
             reader.cancel()
@@ -121,13 +127,40 @@ class RedisBus:
             raise BusUnavailableError(self.url, str(exc)) from exc
 
     async def publish(self, topic: str, frame: Frame) -> None:
+        payload = json.dumps(frame, ensure_ascii=False)
+        sent = asyncio.get_running_loop().create_future()
+        self._outgoing.append((self.prefix + topic, payload, sent))
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send(), name="helpline-redis-publish")
         try:
-            await self.client.publish(self.prefix + topic, json.dumps(frame, ensure_ascii=False))
+            await sent  # a caller cancelled meanwhile leaves its frame in the batch
         except (RedisError, OSError) as exc:
             # at most once: sockets on other nodes miss it and catch up from the store on
             # their next resume; this node's own sockets still get it
             log.warning("could not publish to Redis (%s); delivering on this node only", exc)
             await self._local.publish(topic, frame)
+
+    async def _send(self) -> None:
+        """What was published meanwhile, in order, one pipeline (one round trip) a batch.
+
+        One PUBLISH per round trip cost about a quarter of a message's CPU with four frames
+        a message (a pooled connection taken, a write, a read each); under load a batch
+        carries the frames of every turn that published while the last one was out. One
+        batch at a time keeps this node's frames in the order they were published."""
+        try:
+            while self._outgoing:
+                batch, self._outgoing = self._outgoing, []
+                try:
+                    async with self.client.pipeline(transaction=False) as pipe:
+                        for channel, payload, _ in batch:
+                            pipe.publish(channel, payload)
+                        await pipe.execute()
+                except (RedisError, OSError) as exc:
+                    _settle(batch, exc)
+                else:
+                    _settle(batch, None)
+        finally:
+            self._sender = None
 
     async def subscribe(self, topic: str) -> RedisSubscription:
         """Frames published from now on, on any node: returns once Redis confirmed."""
@@ -209,3 +242,13 @@ class RedisBus:
         for subscribers in self._subscribers.values():
             for subscription in subscribers:
                 subscription.lose()
+
+
+def _settle(batch: list[tuple[str, str, asyncio.Future[None]]], exc: BaseException | None) -> None:
+    for _, _, sent in batch:
+        if sent.done():
+            continue
+        if exc is None:
+            sent.set_result(None)
+        else:
+            sent.set_exception(exc)
