@@ -366,3 +366,10 @@ async def test_killing_the_supervisor_stops_its_workers(node: Node) -> None:
         await asyncio.sleep(0.1)  # each worker stops gracefully, seeing its link close
 
     assert not [pid for pid in workers if alive(pid)]
+
+
+def test_serve_refuses_fewer_than_one_worker(capsys: pytest.CaptureFixture[str]) -> None:
+    from helpline.cli import main
+
+    assert main(["serve", "--workers", "0"]) == 2
+    assert "'--workers': must be 1 or more, not 0" in capsys.readouterr().err
