@@ -14,7 +14,11 @@ every server at every rate, in turn; the table gives the medians over rounds, an
 ratio of the workers' answered/s to the one process's, per round, then its median.
 Server CPU per message is the whole process tree's (supervisor, workers, Redis), from
 /proc. The load generator shares the machine's cores with the servers: its own CPU per
-message is shown, and on 2 cores it is part of what the workers compete with.
+message is shown, and on 2 cores it is part of what the workers compete with. Each
+Helpline runs in a session of its own (as each worker does): with Linux's autogroup
+scheduling on, a machine busy with other work gives every session one equal share, so
+the figures on a shared machine say how the node fares there, not what two free cores
+would give; the load average at the start and end is printed.
 """
 
 from __future__ import annotations
@@ -72,9 +76,12 @@ async def start_helpline(rules: Path, database: str, workers: int) -> Tree:
     ]  # fmt: skip
     if workers > 1:
         command += ["--workers", str(workers)]
+    # a session of its own, as each worker has one: under Linux's autogroup scheduling a
+    # busy machine gives each session one share, and the single process must not share
+    # this script's (the load generator's)
     process = await asyncio.create_subprocess_exec(
         *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")}, start_new_session=True,
     )  # fmt: skip
     assert process.stdout is not None
     while True:
@@ -89,6 +96,7 @@ async def start_helpline(rules: Path, database: str, workers: int) -> Tree:
 
 async def main(args: argparse.Namespace) -> None:
     began = time.perf_counter()
+    args.load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="helpline-workers-") as folder:
         rules = bench_rules(Path(args.rules), folder, encoders=False)
         servers: list[Server] = [
@@ -118,6 +126,8 @@ def print_table(
     elapsed_s: float,
 ) -> None:
     print(f"\n$ {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print(f"load average (1 min) at the start {args.load_before:.1f}, at the end "
+          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"open loop: Poisson arrivals over {args.sockets} sockets, {args.seconds:g} s timed "
           f"per level, {args.rounds} round(s), medians; encoders off; {os.cpu_count()} cores; "
           f"total {elapsed_s:.0f} s")  # fmt: skip

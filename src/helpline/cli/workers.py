@@ -159,8 +159,12 @@ class Worker:
         ours, theirs = socket.socketpair()
         try:
             fd = theirs.fileno()
+            # a session of its own: Linux's autogroup scheduling gives each session an
+            # equal share of a busy machine, so workers left in the supervisor's session
+            # would share one (measured: two workers got the CPU one process got). A
+            # terminal's Ctrl-C then reaches the supervisor only, which passes it on.
             self.process = await asyncio.create_subprocess_exec(
-                *command, "--supervisor-fd", str(fd), pass_fds=(fd,)
+                *command, "--supervisor-fd", str(fd), pass_fds=(fd,), start_new_session=True
             )
         except BaseException:
             ours.close()
