@@ -1,8 +1,10 @@
-"""A real `helpline serve` killed with SIGKILL mid-conversation loses nothing acknowledged."""
+"""A real `helpline serve` killed with SIGKILL mid-conversation loses nothing acknowledged:
+a node of one process, and a node of two workers (`--workers 2`) killed whole."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -19,15 +21,16 @@ import pytest
 from helpline.store import SQLiteStore
 
 REPO = Path(__file__).resolve().parents[1]
-START_TIMEOUT_S = 20.0
+START_TIMEOUT_S = 60.0  # two workers loading the rules at once on two loaded cores
 WAIT_S = 5.0
 
 
 class Server:
     """A `helpline serve` subprocess on a free port (it prints the URL once listening)."""
 
-    def __init__(self, database: Path) -> None:
+    def __init__(self, database: Path, workers: int = 1) -> None:
         self.database = database
+        self.workers = workers
         self.process: asyncio.subprocess.Process | None = None
         self.url = ""
 
@@ -35,6 +38,7 @@ class Server:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "helpline", "serve", "--port", "0",
             "--rules", str(REPO / "bot_rules"), "--db", str(self.database),
+            "--workers", str(self.workers),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
         )  # fmt: skip
         assert self.process.stdout is not None
@@ -57,8 +61,14 @@ class Server:
                     await asyncio.sleep(0.05)  # poll interval, bounded by the timeout above
 
     async def kill(self) -> None:
+        """SIGKILL to the node's every process: with workers, the supervisor and then, before
+        they could notice it gone and stop cleanly, each of its workers."""
         assert self.process is not None
+        children = _children(self.process.pid)
         self.process.send_signal(signal.SIGKILL)
+        for pid in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
         await asyncio.wait_for(self.process.wait(), WAIT_S)
 
     async def stop(self) -> int:
@@ -66,6 +76,11 @@ class Server:
         if self.process.returncode is None:
             self.process.send_signal(signal.SIGTERM)
         return await asyncio.wait_for(self.process.wait(), WAIT_S)
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as children:
+        return [int(child) for child in children.read().split()]
 
 
 class Tab:
@@ -97,9 +112,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
         yield opened
 
 
-@pytest.fixture
-async def server(tmp_path: Path) -> AsyncIterator[Server]:
-    started = Server(tmp_path / "crash.db")
+@pytest.fixture(params=[1, 2], ids=["one process", "two workers"])
+async def server(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Server]:
+    started = Server(tmp_path / "crash.db", request.param)
     await started.start()
     yield started
     if started.process and started.process.returncode is None:

@@ -116,11 +116,13 @@ class ServeProcess:
     """A `helpline serve` subprocess on a free port, on the shared database and Redis."""
 
     def __init__(
-        self, database_url: str, redis_url: str, workdir: Path, rules: Path = REPO / "bot_rules"
-    ) -> None:
+        self, database_url: str, redis_url: str, workdir: Path, rules: Path = REPO / "bot_rules",
+        workers: int = 1,
+    ) -> None:  # fmt: skip
         self.args = [
             sys.executable, "-m", "helpline", "serve", "--port", "0",
             "--rules", str(rules), "--db", database_url, "--redis", redis_url,
+            "--workers", str(workers),
         ]  # fmt: skip
         self.workdir = workdir
         self.process: asyncio.subprocess.Process | None = None
@@ -146,10 +148,12 @@ class ServeProcess:
 
 @asynccontextmanager
 async def two_processes(
-    database_url: str, redis_server: str, workdir: Path, rules: Path = REPO / "bot_rules"
-) -> AsyncIterator[list[ServeProcess]]:
-    """Two `helpline serve` processes on the shared database and Redis, both killed after."""
-    nodes = [ServeProcess(database_url, redis_server, workdir, rules) for _ in range(2)]
+    database_url: str, redis_server: str, workdir: Path, rules: Path = REPO / "bot_rules",
+    workers: int = 1,
+) -> AsyncIterator[list[ServeProcess]]:  # fmt: skip
+    """Two `helpline serve` nodes (of `workers` processes each) on the shared database and
+    Redis, both killed after."""
+    nodes = [ServeProcess(database_url, redis_server, workdir, rules, workers) for _ in range(2)]
     try:
         await asyncio.gather(*(node.start() for node in nodes))
         yield nodes
@@ -159,11 +163,11 @@ async def two_processes(
                 await node.kill()
 
 
-@pytest.fixture
+@pytest.fixture(params=[1, 2], ids=["one process each", "two workers each"])
 async def serve_pair(
-    database_url: str, redis_server: str, tmp_path: Path
+    request: pytest.FixtureRequest, database_url: str, redis_server: str, tmp_path: Path
 ) -> AsyncIterator[list[ServeProcess]]:
-    async with two_processes(database_url, redis_server, tmp_path) as nodes:
+    async with two_processes(database_url, redis_server, tmp_path, workers=request.param) as nodes:
         yield nodes
 
 

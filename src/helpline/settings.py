@@ -161,6 +161,9 @@ class Settings:
     # frames fan out between nodes and conversation locks hold across them; None: one node
     redis_url: str | None = None
     redis_prefix: str = "helpline:"  # keys and channels; several deployments can share one Redis
+    # conversation locks as fcntl locks on this file instead of Redis keys: for processes
+    # of one machine only (the workers of `serve --workers N` with their private Redis)
+    lock_file: Path | None = None
     # reverse proxies whose X-Forwarded-For names the client (CIDRs or addresses); empty:
     # the peer's address is the client's
     trusted_proxies: tuple[str, ...] = ()
@@ -200,6 +203,8 @@ class Settings:
             raise ConfigError("redis_url", "must be a redis://, rediss:// or unix:// URL")
         if not self.redis_prefix:
             raise ConfigError("redis_prefix", "must not be empty")
+        if self.lock_file is not None and self.redis_url is None:
+            raise ConfigError("lock_file", "is for nodes sharing a Redis bus (set redis_url)")
         if self.alert_webhook_url is not None and not _is_http_url(self.alert_webhook_url):
             raise ConfigError("HELPLINE_ALERT_WEBHOOK", "must be an http(s) URL")
         if self.smtp is not None and not isinstance(self.smtp, Smtp):

@@ -11,10 +11,12 @@ import signal
 import sys
 from collections.abc import Callable
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 from aiohttp import web
 
+from helpline.cli.worker_link import SupervisorLink
 from helpline.errors import ConfigError, HelplineError, RulesError
 from helpline.rules.model import Rulebook
 from helpline.settings import ConnectionLimits, Settings, from_environment
@@ -98,12 +100,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="file descriptors kept free below `ulimit -n`; with fewer left new connections "
         f"get HTTP 503 (default: {defaults.fd_reserve})",
     )
-    parser.set_defaults(func=run)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="processes serving the one port (Linux SO_REUSEPORT), sharing the database and "
+        "--redis, or a Redis this command starts for them (default: 1, this process alone)",
+    )
+    # a worker of `--workers N`: its end of the supervisor's socket pair (cli/worker_link.py)
+    parser.add_argument("--supervisor-fd", type=int, default=None, help=argparse.SUPPRESS)
+    # ...and the file whose fcntl locks are the conversation locks of the node's workers
+    parser.add_argument("--lock-file", default=None, help=argparse.SUPPRESS)
+    parser.set_defaults(func=partial(run, parser=parser))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, parser: argparse.ArgumentParser | None = None) -> int:
     try:
         settings = _settings(args)
+        if args.workers > 1 and args.supervisor_fd is None:
+            from helpline.cli.workers import supervise
+
+            assert parser is not None, "the serve parser rebuilds the workers' command lines"
+            return supervise(args, parser, settings)
         rulebook = _load_rules(settings.rules_dir)
     except RulesError as exc:
         print(f"helpline serve: the rules in {args.rules} have errors:", file=sys.stderr)
@@ -112,16 +131,22 @@ def run(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"helpline serve: {exc}", file=sys.stderr)
         return 2
+    link = SupervisorLink(args.supervisor_fd) if args.supervisor_fd is not None else None
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         try:
-            runner.run(serve(settings, rulebook))
+            runner.run(serve(settings, rulebook, link))
         except HelplineError as exc:
             print(f"helpline serve: {exc}", file=sys.stderr)
             return 1
+        finally:
+            if link is not None:
+                link.close()
     return 0
 
 
 def _settings(args: argparse.Namespace) -> Settings:
+    if args.workers < 1:
+        raise ConfigError("--workers", f"must be 1 or more, not {args.workers}")
     settings = Settings(
         rules_dir=Path(args.rules), database_url=args.db, host=args.host, port=args.port
     )
@@ -132,6 +157,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         action_endpoint=args.action_endpoint,
         action_timeout_s=args.action_timeout,
         redis_url=args.redis,
+        lock_file=Path(args.lock_file) if args.lock_file else None,
         trusted_proxies=tuple(args.trusted_proxy),
         allowed_origins=tuple(args.allowed_origin),
         connections=ConnectionLimits(
@@ -165,8 +191,12 @@ def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
     return uvloop.new_event_loop
 
 
-async def serve(settings: Settings, rulebook: Rulebook) -> None:
-    """Listen until a stop signal, then close sockets with GOING_AWAY and the store."""
+async def serve(
+    settings: Settings, rulebook: Rulebook, supervisor: SupervisorLink | None = None
+) -> None:
+    """Listen until a stop signal, then close sockets with GOING_AWAY and the store. A
+    worker of `--workers N` (with its supervisor's link) shares the port with the other
+    workers, tells the supervisor when it listens, and stops when the supervisor is gone."""
     from helpline.web.app import create_app
     from helpline.web.keys import ADMISSION
     from helpline.web.listener import listen
@@ -190,12 +220,18 @@ async def serve(settings: Settings, rulebook: Rulebook) -> None:
     try:
         # not web.TCPSite: new connections are refused while descriptors are short
         budget = app[ADMISSION].descriptors
-        listener = await listen(runner, budget, settings.host, settings.port)
-        print(
-            f"Helpline is running at http://{settings.host}:{_bound_port(listener, settings)}/ "
-            f"(rules: {settings.rules_dir}, database: {settings.database_url})",
-            flush=True,
-        )
+        shared = supervisor is not None
+        listener = await listen(runner, budget, settings.host, settings.port, reuse_port=shared)
+        if supervisor is None:
+            print(
+                f"Helpline is running at http://{settings.host}:"
+                f"{_bound_port(listener, settings)}/ "
+                f"(rules: {settings.rules_dir}, database: {settings.database_url})",
+                flush=True,
+            )
+        else:  # the supervisor says it once every worker listens
+            supervisor.watch(loop, stop.set)
+            supervisor.ready()
         await stop.wait()
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):

@@ -9,6 +9,12 @@ from helpline.errors import StoreError
 
 OUTBOX_STATUS = ("queued", "sent", "failed")
 
+# How long an email taken by one sender (a node, or a worker of `serve --workers N`) stays
+# out of every other sender's batches. Longer than a batch takes to send (each attempt is
+# bounded by the SMTP timeout); if its sender dies holding it, the email is due again
+# after this and is sent at least once.
+CLAIM_LEASE_S = 900.0
+
 
 @dataclass(frozen=True)
 class OutboxEmail:

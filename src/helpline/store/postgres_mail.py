@@ -11,7 +11,7 @@ import asyncpg  # type: ignore[import-untyped]
 
 from helpline.errors import StoreError
 from helpline.store.base import Appended, Conversation, Message
-from helpline.store.outbox import OutboxEmail
+from helpline.store.outbox import CLAIM_LEASE_S, OutboxEmail
 from helpline.store.postgres_conversations import insert_conversation, messages_after
 from helpline.store.postgres_sql import add_event, add_message, changed_one, next_seq
 from helpline.store.rows import (
@@ -24,11 +24,6 @@ from helpline.store.rows import (
     to_email,
     unknown,
 )
-
-# How long an email taken by one node's sender stays out of every other node's batches.
-# Longer than a batch takes to send (each attempt is bounded by the SMTP timeout); if the
-# node dies holding it, the email is due again after this and is sent at least once.
-CLAIM_LEASE_S = 900.0
 
 _CONVERSATIONS = f"SELECT {CONVERSATION_COLUMNS} FROM conversations"
 

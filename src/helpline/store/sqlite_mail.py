@@ -10,7 +10,7 @@ from typing import Any
 
 from helpline.errors import StoreError
 from helpline.store.base import Appended, Conversation, Message
-from helpline.store.outbox import OutboxEmail
+from helpline.store.outbox import CLAIM_LEASE_S, OutboxEmail
 from helpline.store.rows import (
     CONVERSATION_COLUMNS,
     OUTBOX_COLUMNS,
@@ -42,13 +42,18 @@ def enqueue_email(
 
 
 def due_emails(conn: sqlite3.Connection, now: float, limit: int) -> list[OutboxEmail]:
-    """The due emails, oldest due first. Claiming them is only reading them: one node
-    sends from a SQLite file, so no other sender can take them meanwhile."""
+    """The due emails, oldest due first, each pushed a lease ahead so no other sender
+    takes it (the workers of `serve --workers N` share one file; the operation's write
+    transaction keeps theirs out meanwhile); returned as they were before the lease."""
     rows = conn.execute(
         f"SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = 'queued' AND next_attempt_at <= ?"
         " ORDER BY next_attempt_at, id LIMIT ?",
         (now, limit),
     ).fetchall()
+    conn.executemany(
+        "UPDATE outbox SET next_attempt_at = ? WHERE id = ?",
+        [(now + CLAIM_LEASE_S, row[0]) for row in rows],
+    )
     return [to_email(r) for r in rows]
 
 

@@ -13,6 +13,7 @@ from aiohttp import WSCloseCode, web
 
 from helpline.actions import step_for
 from helpline.bus import Bus, MemoryBus
+from helpline.bus.file_lock import FileLockRegistry
 from helpline.bus.locks import LockRegistry
 from helpline.client_address import parse_networks
 from helpline.rules.model import Rulebook
@@ -119,6 +120,8 @@ async def _shared_bus(settings: Settings) -> tuple[Bus, LockRegistry]:
 
     bus = RedisBus(settings.redis_url, prefix=settings.redis_prefix)
     await bus.open()
+    if settings.lock_file is not None:  # every node on this machine: a system call a lock
+        return bus, FileLockRegistry(settings.lock_file)
     return bus, RedisLockRegistry(bus.client, prefix=settings.redis_prefix)
 
 
@@ -142,6 +145,8 @@ async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
     await handoff.stop()
     await actions.close()
     await bus.close()
+    if isinstance(locks, FileLockRegistry):
+        locks.close()
 
 
 async def _close_sockets(app: web.Application) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 
 from aiohttp import web
 
@@ -30,6 +31,8 @@ async def healthz(request: web.Request) -> web.Response:
         "store": "ok" if store_ok else "failing",
         "bus": "ok" if bus_ok else "failing",
         "descriptors": descriptors.as_json(),
+        # which process answered: with `serve --workers N` the workers share the port
+        "pid": os.getpid(),
     }
     return web.json_response(body, status=200 if healthy else 503)
 

@@ -59,9 +59,16 @@ class Refused(asyncio.Protocol):
 
 
 async def listen(
-    runner: web.AppRunner, budget: DescriptorBudget, host: str, port: int
+    runner: web.AppRunner,
+    budget: DescriptorBudget,
+    host: str,
+    port: int,
+    *,
+    reuse_port: bool = False,
 ) -> asyncio.Server:
-    """Accept on host:port for the runner's app (the runner set up), through the budget."""
+    """Accept on host:port for the runner's app (the runner set up), through the budget.
+    reuse_port: share the port with the node's other workers (SO_REUSEPORT: the kernel
+    deals each new connection to one of the processes listening on it)."""
     server = runner.server
     assert server is not None, "runner.setup() first"
 
@@ -74,4 +81,6 @@ async def listen(
         return server()
 
     loop = asyncio.get_running_loop()
-    return await loop.create_server(connection, host, port, backlog=128)
+    return await loop.create_server(
+        connection, host, port, backlog=128, reuse_port=reuse_port or None
+    )

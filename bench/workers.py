@@ -1,0 +1,178 @@
+"""Saturation throughput of `helpline serve --workers N` against one process, same run.
+
+    .venv/bin/python bench/workers.py [--workers 2] [--levels 600 1200] [--rounds 3]
+
+Open loop, as `open_loop.py` runs it (Poisson arrivals dealt round-robin to `--sockets`
+sockets, latency from the scheduled send, messages unanswered after `--drain` counted),
+against three servers kept up side by side: the bare aiohttp echo server (the machine's
+reference), `helpline serve` as one process (in-process bus and locks), and `helpline
+serve --workers N` (N processes on one port, their private Redis for the bus and the
+conversation locks), each with the repository's rules, encoders off, a fresh SQLite file
+and the per-address limits lifted. The offered rates are meant to be past what one
+process answers: its answered/s there is its saturation throughput. Each round runs
+every server at every rate, in turn; the table gives the medians over rounds, and the
+ratio of the workers' answered/s to the one process's, per round, then its median.
+Server CPU per message is the whole process tree's (supervisor, workers, Redis), from
+/proc. The load generator shares the machine's cores with the servers: its own CPU per
+message is shown, and on 2 cores it is part of what the workers compete with. Each
+Helpline runs in a session of its own (as each worker does): with Linux's autogroup
+scheduling on, a machine busy with other work gives every session one equal share, so
+the figures on a shared machine say how the node fares there, not what two free cores
+would give; the load average at the start and end is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from open_loop import RUNNING, bench_rules, run_level  # noqa: E402
+from ws_load import Server, _run, _stat_cpu_s  # noqa: E402
+from ws_load import start_server as start_echo  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+LEVELS = (600, 1200)
+START_TIMEOUT_S = 180.0
+
+
+class Tree(Server):
+    """A server whose CPU is its whole process tree's (a supervisor and its workers)."""
+
+    def cpu_s(self) -> tuple[float, float]:
+        total = sum(_stat_cpu_s(f"/proc/{pid}/stat") for pid in _tree(self.process.pid))
+        return total, total
+
+    async def stop(self) -> None:
+        self.process.terminate()
+        await asyncio.wait_for(self.process.wait(), 60)
+
+
+def _tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                todo += [int(child) for child in children.read().split()]
+        except FileNotFoundError:  # it ended between the two reads
+            continue
+    return pids
+
+
+async def start_helpline(rules: Path, database: str, workers: int) -> Tree:
+    command = [
+        sys.executable, "-m", "helpline", "serve", "--port", "0", "--rules", str(rules),
+        "--db", database, "--max-sockets-per-address", "1000000",
+        "--max-new-conversations-per-minute", "1000000000",
+    ]  # fmt: skip
+    if workers > 1:
+        command += ["--workers", str(workers)]
+    # a session of its own, as each worker has one: under Linux's autogroup scheduling a
+    # busy machine gives each session one share, and the single process must not share
+    # this script's (the load generator's)
+    process = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        env={**os.environ, "PYTHONPATH": str(REPO / "src")}, start_new_session=True,
+    )  # fmt: skip
+    assert process.stdout is not None
+    while True:
+        line = (await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_S)).decode()
+        if not line:
+            raise RuntimeError("helpline serve ended before it listened")
+        if found := RUNNING.search(line):
+            break
+    name = f"{workers} workers" if workers > 1 else "1 process"
+    return Tree(name, process, f"http://127.0.0.1:{found[1]}/ws/customer", "uvloop")
+
+
+async def main(args: argparse.Namespace) -> None:
+    began = time.perf_counter()
+    args.load_before = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory(prefix="helpline-workers-") as folder:
+        rules = bench_rules(Path(args.rules), folder, encoders=False)
+        servers: list[Server] = [
+            await start_echo("echo", os.path.join(folder, "echo.db"), str(rules)),
+            await start_helpline(rules, os.path.join(folder, "one.db"), 1),
+            await start_helpline(rules, os.path.join(folder, "many.db"), args.workers),
+        ]
+        results: dict[int, dict[str, list[dict[str, float]]]] = {
+            rate: {server.name: [] for server in servers} for rate in args.levels
+        }
+        try:
+            for _ in range(args.rounds):
+                for rate in args.levels:
+                    for server in servers:
+                        row = await run_level(server, rate, args)
+                        results[rate][server.name].append(row)
+        finally:
+            for server in servers:
+                await server.stop()
+    print_table(results, [s.name for s in servers], args, time.perf_counter() - began)
+
+
+def print_table(
+    results: dict[int, dict[str, list[dict[str, float]]]],
+    names: list[str],
+    args: argparse.Namespace,
+    elapsed_s: float,
+) -> None:
+    print(f"\n$ {' '.join([Path(sys.executable).name, *sys.argv])}")
+    print(f"load average (1 min) at the start {args.load_before:.1f}, at the end "
+          f"{os.getloadavg()[0]:.1f}")  # fmt: skip
+    print(f"open loop: Poisson arrivals over {args.sockets} sockets, {args.seconds:g} s timed "
+          f"per level, {args.rounds} round(s), medians; encoders off; {os.cpu_count()} cores; "
+          f"total {elapsed_s:.0f} s")  # fmt: skip
+    print(f"{'offered/s':>9} {'server':<10} {'answered/s':>10} {'p50 ms':>9} {'p99 ms':>9} "
+          f"{'cpu ms/msg':>10} {'client ms':>9} {'unans.':>6} {'refused':>7}")  # fmt: skip
+    one, many = names[1], names[2]
+    summary: dict[str, object] = {"sockets": args.sockets, "workers": args.workers, "levels": {}}
+    for rate, by_name in results.items():
+        medians = {n: {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+                   for n, rows in by_name.items()}  # fmt: skip
+        for name in names:
+            r = medians[name]
+            print(f"{rate:>9} {name:<10} {r['answered_s']:>10.0f} {r['p50_ms']:>9.1f} "
+                  f"{r['p99_ms']:>9.1f} {r['cpu_ms']:>10.3f} {r['client_cpu_ms']:>9.3f} "
+                  f"{int(r['unanswered']):>6} {int(r['refused']):>7}")  # fmt: skip
+        ratios = [m["answered_s"] / max(o["answered_s"], 1e-9)
+                  for m, o in zip(by_name[many], by_name[one], strict=True)]  # fmt: skip
+        echo_ratio = medians[many]["answered_s"] / max(medians["echo"]["answered_s"], 1e-9)
+        print(f"{'':>9} {'ratio':<10} {statistics.median(ratios):>9.2f}x  "
+              f"({many} / {one}, per round: {', '.join(f'{x:.2f}' for x in ratios)}; "
+              f"{many} / echo {echo_ratio:.2f})")  # fmt: skip
+        summary["levels"][str(rate)] = {  # type: ignore[index]
+            name: {k: round(v, 3) for k, v in medians[name].items()} for name in names
+        } | {"workers_over_one": round(statistics.median(ratios), 3)}
+    print(json.dumps(summary))
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--sockets", type=int, default=600,
+                        help="each well under the per-socket rate limit")  # fmt: skip
+    parser.add_argument("--seconds", type=float, default=8.0, help="timed part of each level")
+    parser.add_argument("--levels", type=int, nargs="+", default=list(LEVELS),
+                        help="offered messages a second, past one process")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--drain", type=float, default=5.0,
+                        help="seconds after the window to wait for the last answers")  # fmt: skip
+    parser.add_argument("--rules", default=str(REPO / "bot_rules"), help="rules for Helpline")
+    parser.add_argument("--seed", type=int, default=18, help="the arrival times' random seed")
+    parser.add_argument("--distinct", action="store_true",
+                        help="every message's text unique (padded with spaces)")  # fmt: skip
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    arguments = parse_args()
+    _run(lambda: main(arguments))
