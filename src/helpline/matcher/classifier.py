@@ -19,9 +19,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 Vector = dict[str, float]
 
@@ -49,6 +52,10 @@ class SoftmaxClassifier:
         n_intents: int,
         meanings: np.ndarray | None = None,  # (examples, dimensions): the texts' meanings
     ) -> None:
+        # Imported here, where a classifier is trained: a start that reads its index back
+        # (index_cache.py) never needs scipy, and importing it costs 0.1-0.3 s.
+        import scipy.sparse
+
         numbering = _Numbering({BIAS: 0})
         column_of = numbering.__getitem__
         columns: list[int] = []

@@ -27,6 +27,7 @@ import contextlib
 import fcntl
 import functools
 import hashlib
+import importlib.metadata
 import json
 import logging
 import os
@@ -38,7 +39,6 @@ from pathlib import Path
 from typing import IO
 
 import numpy as np
-import scipy
 
 from helpline import __version__
 from helpline.matcher.encoder import CachedEncoder
@@ -86,7 +86,7 @@ def index_key(
         "format": FORMAT,
         "code": code_version(),
         "numpy": np.__version__,
-        "scipy": scipy.__version__,
+        "scipy": importlib.metadata.version("scipy"),  # not imported: a read-back needs none
         "machine": platform.machine(),
         "encoders": identities,
         "synonyms": synonyms.pairs() if synonyms else [],
