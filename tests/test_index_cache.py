@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -137,14 +138,27 @@ def wrong_shapes(path: Path) -> None:
         np.savez(file, **arrays)
 
 
-def a_document_for_other_rules(path: Path) -> None:
+def document_changed(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
     with np.load(path) as stored:
         arrays = {name: stored[name] for name in stored.files}
     document = json.loads(arrays["document"].tobytes())
-    document["key"] = "0" * 32
+    change(document)
     arrays["document"] = np.frombuffer(json.dumps(document).encode(), np.uint8)
     with open(path, "wb") as file:
         np.savez(file, **arrays)
+
+
+def other_examples(path: Path) -> None:
+    """Well made, for this key, but not these rules' examples."""
+    document_changed(path, lambda document: document["texts"].__setitem__(0, "other"))
+
+
+def a_number_among_the_words(path: Path) -> None:
+    document_changed(path, lambda document: document["words"][3].append(7))
+
+
+def a_document_for_other_rules(path: Path) -> None:
+    document_changed(path, lambda document: document.__setitem__("key", "0" * 32))
 
 
 class _Planted:
@@ -173,7 +187,9 @@ def pickled_objects(path: Path) -> None:
     ("damage", "reason"),
     [(truncated, "not a zip file"), (one_byte_changed, "Bad CRC-32"),
      (not_a_zip, "not an .npz file"), (wrong_shapes, "meanings: shape"),
-     (a_document_for_other_rules, "for other rules"), (pickled_objects, "allow_pickle=False")],
+     (a_document_for_other_rules, "for other rules"), (other_examples, "not the rules' own"),
+     (a_number_among_the_words, "words: not lists of strings"),
+     (pickled_objects, "allow_pickle=False")],
 )  # fmt: skip
 def test_a_damaged_or_hostile_index_file_is_built_again_and_logged(
     tmp_path: Path, bot_rulebook: Rulebook, cold: SoftIdfMatcher,

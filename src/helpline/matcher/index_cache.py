@@ -119,11 +119,11 @@ class IndexCache:
         path = self.directory / f"index-{key}.npz"
         with self._locked(key) as exclusive:
             seen = _identity(path)
-            found = self._read(path, key, synonyms, encoders) if seen else None
+            found = self._read(path, key, rows, synonyms, encoders) if seen else None
             if found is None:
                 exclusive()  # others that missed wait here, then find this one's file
                 if _identity(path) != seen:
-                    found = self._read(path, key, synonyms, encoders)
+                    found = self._read(path, key, rows, synonyms, encoders)
             if found is not None:
                 with contextlib.suppress(OSError):
                     os.utime(path)  # recently used: kept when older files are deleted
@@ -141,12 +141,14 @@ class IndexCache:
         self,
         path: Path,
         key: str,
+        rows: list[tuple[str, str]],
         synonyms: SynonymMap | None,
         encoders: Sequence[CachedEncoder],
     ) -> Index | None:
         started = time.perf_counter()
         try:
-            index = Index.restored(read_parts(path, key, encoders), synonyms, encoders)
+            parts = read_parts(path, key, rows, encoders)
+            index = Index.restored(parts, synonyms, encoders)
         except FileNotFoundError:  # deleted since it was seen: as if never written
             return None
         # KeyError: a word whose form has no IDF, which no file this code wrote has
