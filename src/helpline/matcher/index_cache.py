@@ -1,8 +1,9 @@
 """The matcher's index kept on disk between starts and reloads, keyed by all that goes into it.
 
-A cold build of 15,000 examples takes 2.4 s (most of it Python over every example, 0.9 s
-training the classifier), and with the sentence encoders on, minutes the first time; read
-back from here it takes a fraction of that (bench/serve_start.py and bench/rules_load.py).
+A cold build of 15,000 examples takes 2-5 s of CPU (most of it Python over every example,
+a third training the classifier), 50,000 about 45 s, and with the sentence encoders on,
+minutes the first time; read back from here, 0.3 s and 1.2 s (bench/rules_load.py; a whole
+start: bench/serve_start.py).
 The file is index-<key>.npz in the encoder's cache folder ($HELPLINE_CACHE_DIR, else the
 user's cache folder: encoder_cache.default_dir), written by index_file.py.
 
@@ -50,7 +51,8 @@ log = logging.getLogger(__name__)
 
 # Index files kept in the folder, the most recently used first: the rules served now, the
 # last few edits (a reload back to one is a hit), and other rules directories on the
-# machine. 15,000 examples take about 25 MB; older files are deleted after each write.
+# machine. 15,000 examples take about 13 MB, 50,000 (1,185 intents) 144 MB, most of it the
+# classifier's weights; older files are deleted after each write.
 KEEP = 8
 LEFT_BEHIND_S = 3600.0  # a temporary file this old is not being written any more
 SOURCE = Path(__file__).resolve().parent  # the code that builds an index, with text.py
