@@ -3,20 +3,28 @@
 Prints CPU and wall milliseconds (best of 5) for composing the YAML, reading it with lines,
 and the whole load with every check; the cost of one hot-reload poll; and writing and
 reading back every example's sentence encoding in the encoder's disk cache (made-up vectors:
-the cache's own cost, not the model's; bench/serve_start.py times the real start). Usage:
+the cache's own cost, not the model's; bench/serve_start.py times the real start).
+
+Then what a hot reload costs at 15,000 and 50,000 examples of real wording (start_rules.py,
+encoders off): load_rulebook, and the matcher built cold against its index read back from
+the disk cache (matcher/index_cache.py), medians of 3 runs, in one process. Usage:
     .venv/bin/python bench/rules_load.py [INTENTS] [EXAMPLES_PER_INTENT]
+        [--reload-examples 15000 50000]
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+import statistics
 import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import start_rules
 
+from helpline.matcher import IndexCache, build_matcher
 from helpline.matcher.encoder import DIMENSIONS
 from helpline.matcher.encoder_cache import EncodingCache
 from helpline.rules import load_rulebook
@@ -60,8 +68,12 @@ def best_of(runs: int, work: Callable[[], object]) -> tuple[float, float]:
 
 
 def main() -> None:
-    intents = int(sys.argv[1]) if len(sys.argv) > 1 else 1500
-    per_intent = int(sys.argv[2]) if len(sys.argv) > 2 else 10
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("intents", type=int, nargs="?", default=1500)
+    parser.add_argument("per_intent", type=int, nargs="?", default=10)
+    parser.add_argument("--reload-examples", type=int, nargs="*", default=[15_000, 50_000])
+    args = parser.parse_args()
+    intents, per_intent = args.intents, args.per_intent
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "rules"
         write_rules(root, intents, per_intent)
@@ -78,6 +90,8 @@ def main() -> None:
         cpu, wall = best_of(5, lambda: [fingerprint(root) for _ in range(100)])
         print(f"{'fingerprint (one poll)':30} cpu {cpu / 100:7.3f} ms   wall {wall / 100:7.3f} ms")
         time_encoding_cache(Path(tmp) / "cache", rulebook)
+        for examples in args.reload_examples:
+            time_reload(Path(tmp), examples)
 
 
 def time_encoding_cache(folder: Path, rulebook: Rulebook) -> None:
@@ -90,6 +104,32 @@ def time_encoding_cache(folder: Path, rulebook: Rulebook) -> None:
     cache = EncodingCache(folder, "k0", DIMENSIONS)
     cpu, wall = best_of(5, lambda: cache.get(texts))
     print(f"{'encoding cache: read all':30} cpu {cpu:7.0f} ms   wall {wall:7.0f} ms")
+
+
+def median_of(runs: int, work: Callable[[], object]) -> tuple[float, float]:
+    """(cpu_s, wall_s), each the median of runs."""
+    cpu, wall = [], []
+    for _ in range(runs):
+        c0, w0 = time.process_time(), time.perf_counter()
+        work()
+        cpu.append(time.process_time() - c0)
+        wall.append(time.perf_counter() - w0)
+    return statistics.median(cpu), statistics.median(wall)
+
+
+def time_reload(folder: Path, examples: int) -> None:
+    root = start_rules.write_rules(folder / f"real-{examples}", examples, "none", "none")
+    rulebook = load_rulebook(root)
+    cache = IndexCache(folder / f"index-cache-{examples}")
+    build_matcher(rulebook, cache)  # written once; every run below reads it back
+    print(f"reload, {examples:,} examples of real wording (medians of 3)")
+    for name, work in (
+        ("load_rulebook", lambda: load_rulebook(root)),
+        ("matcher, index built", lambda: build_matcher(rulebook)),
+        ("matcher, index read back", lambda: build_matcher(rulebook, cache)),
+    ):
+        cpu, wall = median_of(3, work)
+        print(f"  {name:28} cpu {cpu:6.2f} s   wall {wall:6.2f} s")
 
 
 if __name__ == "__main__":

@@ -1,11 +1,18 @@
-"""Start-up time of the shipped bot: `helpline serve --rules bot_rules` launched until its
-/healthz answers, with the sentence encoder's disk cache cold (a new, empty folder) and warm
-(the same folder again), and with the words alone (matcher.encoder: none) for reference.
+"""Start-up time: `helpline serve` launched until its /healthz answers.
 
-Each run is a fresh process on a fresh SQLite file; the figures are medians of the runs, in
-seconds: wall time, and the server's CPU time until then (from /proc; on a busy machine it
-moves far less than the wall time). Usage:
-    .venv/bin/python bench/serve_start.py [--runs 3]
+The shipped bot (`--rules bot_rules`, both sentence encoders on) with the disk cache cold (a
+new, empty folder: every example encoded, the index built), with the encodings kept but the
+matcher's index built again (its files deleted), warm (encodings and index read back), and
+with the words alone (encoders off) for reference. Then rules of 15,000 and 50,000 examples
+of real customer wording (start_rules.py), the index built and read back, with the encoders
+`--encoders none|minilm|both` (the encodings of a first, untimed start kept).
+
+Each run is a fresh process on a fresh SQLite file, its modules compiled beforehand (as an
+installed package's are); the figures are medians of the runs, in seconds: wall time, and
+the server's CPU time until then (from /proc; on a busy machine it moves far less than the
+wall time). Usage:
+    .venv/bin/python bench/serve_start.py [--runs 3] [--examples 15000 50000]
+        [--encoders none minilm both] [--no-bot-rules]
 """
 
 from __future__ import annotations
@@ -23,9 +30,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import start_rules
+
 REPO = Path(__file__).resolve().parent.parent
 HELPLINE = Path(sys.executable).with_name("helpline")
-LIMIT_S = 300.0  # a cold start encodes every example: a minute on a slow machine
+LIMIT_S = 1800.0  # a first start with the encoders encodes every example: 15,000 take minutes
 
 
 def free_port() -> int:
@@ -46,6 +55,10 @@ def start_seconds(rules: Path, cache: Path, workdir: Path) -> tuple[float, float
     database = workdir / f"start-{time.monotonic_ns()}.db"
     command = [str(HELPLINE), "serve", "--rules", str(rules), "--db", str(database)]
     environment = {**os.environ, "HELPLINE_CACHE_DIR": str(cache)}
+    # Compiled modules kept, as an installed package has them (pip writes them): a start
+    # that compiles every module's source first spends 0.5-1 s more doing it.
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    environment["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
     started = time.perf_counter()
     server = subprocess.Popen(
         [*command, "--port", str(port)],
@@ -69,38 +82,91 @@ def start_seconds(rules: Path, cache: Path, workdir: Path) -> tuple[float, float
 
 
 def words_only_rules(workdir: Path) -> Path:
-    """bot_rules with the encoder turned off."""
+    """bot_rules with the encoders turned off."""
     rules = workdir / "bot_rules_words"
+    if rules.exists():
+        return rules
     shutil.copytree(REPO / "bot_rules", rules)
     config = rules / "config.yaml"
-    config.write_text(config.read_text().replace("encoder: minilm", "encoder: none"))
+    text = config.read_text().replace("encoder: minilm", "encoder: none")
+    config.write_text(text.replace("korean_encoder: e5", "korean_encoder: none"))
     return rules
+
+
+def forget_indexes(cache: Path) -> None:
+    """The matcher's index files gone, the encodings kept: a start that builds the index."""
+    for path in cache.glob("index-*"):
+        path.unlink()
+
+
+def bot_rules_figures(runs: int, workdir: Path) -> dict[str, list[tuple[float, float]]]:
+    figures: dict[str, list[tuple[float, float]]] = {
+        "cold cache": [], "index built": [], "warm cache": [], "words alone": [],
+    }  # fmt: skip
+    words = words_only_rules(workdir)
+    bot = REPO / "bot_rules"
+    for run in range(runs):
+        cache = workdir / f"cache-{run}"
+        figures["cold cache"].append(start_seconds(bot, cache, workdir))
+        forget_indexes(cache)
+        figures["index built"].append(start_seconds(bot, cache, workdir))
+        figures["warm cache"].append(start_seconds(bot, cache, workdir))
+        figures["words alone"].append(start_seconds(words, cache, workdir))
+    return figures
+
+
+# --encoders: the rules' matcher settings (matcher.encoder, matcher.korean_encoder)
+ENCODERS = {"none": ("none", "none"), "minilm": ("minilm", "none"), "both": ("minilm", "e5")}
+
+
+def sized_figures(
+    examples: int, encoders: str, runs: int, workdir: Path
+) -> dict[str, list[tuple[float, float]]]:
+    """A start of `examples` examples building the index (its encodings kept from a first
+    start) and reading it back."""
+    rules = start_rules.write_rules(workdir / f"rules-{examples}-{encoders}", examples,
+                                    *ENCODERS[encoders])  # fmt: skip
+    cache = workdir / f"cache-{examples}-{encoders}"
+    figures: dict[str, list[tuple[float, float]]] = {
+        # one run: with the encoders on, it encodes every example (then kept on disk)
+        "first start": [start_seconds(rules, cache, workdir)], "index built": [],
+        "index read back": [],
+    }  # fmt: skip
+    for _ in range(runs):
+        forget_indexes(cache)
+        figures["index built"].append(start_seconds(rules, cache, workdir))
+        figures["index read back"].append(start_seconds(rules, cache, workdir))
+    return figures
+
+
+def show(title: str, figures: dict[str, list[tuple[float, float]]]) -> None:
+    print(title)
+    for name, runs in figures.items():
+        wall = statistics.median(w for w, _ in runs)
+        cpu = statistics.median(c for _, c in runs)
+        shown = " ".join(f"{w:.2f}" for w, _ in runs)
+        print(f"  {name:16} wall {wall:6.2f} s  cpu {cpu:6.2f} s   (wall: {shown})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--examples", type=int, nargs="*", default=[15_000, 50_000])
+    parser.add_argument("--encoders", nargs="*", choices=ENCODERS, default=["none"])
+    parser.add_argument("--no-bot-rules", action="store_true", help="only the sized rules")
     args = parser.parse_args()
-    figures: dict[str, list[tuple[float, float]]] = {
-        "cold cache": [],
-        "warm cache": [],
-        "words alone": [],
-    }
+    print(f"helpline serve, launch to /healthz, medians of {args.runs} runs")
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        words = words_only_rules(workdir)
-        for run in range(args.runs):
-            cache = workdir / f"cache-{run}"
-            figures["cold cache"].append(start_seconds(REPO / "bot_rules", cache, workdir))
-            figures["warm cache"].append(start_seconds(REPO / "bot_rules", cache, workdir))
-            figures["words alone"].append(start_seconds(words, cache, workdir))
-    print(f"helpline serve --rules bot_rules, launch to /healthz, {args.runs} runs")
+        # untimed: compiles every module once (pycache above)
+        start_seconds(words_only_rules(workdir), workdir / "cache-first", workdir)
+        if not args.no_bot_rules:
+            show("--rules bot_rules", bot_rules_figures(args.runs, workdir))
+        for examples in args.examples:
+            for encoders in args.encoders:
+                figures = sized_figures(examples, encoders, args.runs, workdir)
+                show(f"{examples:,} examples, encoders: {encoders}", figures)
     print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
-    for name, runs in figures.items():
-        wall = statistics.median(w for w, _ in runs)
-        cpu = statistics.median(c for _, c in runs)
-        shown = " ".join(f"{w:.2f}" for w, _ in runs)
-        print(f"{name:12} wall {wall:6.2f} s  cpu {cpu:6.2f} s   (wall: {shown})")
 
 
 if __name__ == "__main__":

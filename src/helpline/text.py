@@ -187,6 +187,11 @@ class SynonymMap:
     def __bool__(self) -> bool:
         return bool(self._table)
 
+    def pairs(self) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Each variant's words and its canonical words: all that decides what apply()
+        does, so what caches matching work is keyed by."""
+        return list(self._table.items())
+
     def apply(self, raw_words: list[str]) -> list[str]:
         """Replace the longest variant at each position of a list of normalised words."""
         out: list[str] = []

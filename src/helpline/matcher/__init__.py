@@ -10,6 +10,7 @@ from typing import Protocol
 from helpline.matcher.encoder import CachedEncoder, SentenceEncoder
 from helpline.matcher.framing import question_core, sentences
 from helpline.matcher.index import Index, Query
+from helpline.matcher.index_cache import IndexCache
 from helpline.matcher.korean_encoder import KoreanEncoder
 from helpline.matcher.scorer import Scored, score_intents
 from helpline.matcher.scorer import explain as explain_score
@@ -18,7 +19,7 @@ from helpline.sentence_model import KOREAN_NAME as KOREAN_ENCODER
 from helpline.sentence_model import NAME as ENCODER
 from helpline.text import SynonymMap
 
-__all__ = ["Candidate", "Matcher", "SoftIdfMatcher", "build_matcher"]
+__all__ = ["Candidate", "IndexCache", "Matcher", "SoftIdfMatcher", "build_matcher"]
 
 # Longer messages are matched on their start: the cost of matching grows with length,
 # and a wall of text is rarely one FAQ question.
@@ -56,8 +57,11 @@ class SoftIdfMatcher:
         synonyms: SynonymMap | None = None,
         encoders: Sequence[CachedEncoder] = (),
         recent: int = RECENT_TEXTS,  # texts whose answers are kept
+        cache: IndexCache | None = None,  # where the index is read back from and kept
     ) -> None:
-        self.index = Index(rows, synonyms, encoders)
+        self.index = (
+            cache.index(rows, synonyms, encoders) if cache else Index(rows, synonyms, encoders)
+        )
         self._keep = recent
         self._recent: OrderedDict[tuple[str, int], tuple[Candidate, ...]] = OrderedDict()
 
@@ -114,11 +118,13 @@ def rulebook_rows(rulebook: Rulebook) -> list[tuple[str, str]]:
     ]
 
 
-def build_matcher(rulebook: Rulebook) -> SoftIdfMatcher:
-    """The rulebook's matcher, with the sentence encoders its config asks for."""
+def build_matcher(rulebook: Rulebook, cache: IndexCache | None = None) -> SoftIdfMatcher:
+    """The rulebook's matcher, with the sentence encoders its config asks for; with a
+    cache, its index is read back when an earlier build of the same rules kept it."""
     encoders: list[CachedEncoder] = []
     if rulebook.config.encoder == ENCODER:
         encoders.append(SentenceEncoder.shipped())
     if rulebook.config.korean_encoder == KOREAN_ENCODER:
         encoders.append(KoreanEncoder.shipped())
-    return SoftIdfMatcher(rulebook_rows(rulebook), SynonymMap(rulebook.config.synonyms), encoders)
+    synonyms = SynonymMap(rulebook.config.synonyms)
+    return SoftIdfMatcher(rulebook_rows(rulebook), synonyms, encoders, cache=cache)

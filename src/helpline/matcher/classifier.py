@@ -19,9 +19,12 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from itertools import chain
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse
+
+if TYPE_CHECKING:
+    import scipy.sparse
 
 Vector = dict[str, float]
 
@@ -49,6 +52,10 @@ class SoftmaxClassifier:
         n_intents: int,
         meanings: np.ndarray | None = None,  # (examples, dimensions): the texts' meanings
     ) -> None:
+        # Imported here, where a classifier is trained: a start that reads its index back
+        # (index_cache.py) never needs scipy, and importing it costs 0.1-0.3 s.
+        import scipy.sparse
+
         numbering = _Numbering({BIAS: 0})
         column_of = numbering.__getitem__
         columns: list[int] = []
@@ -60,18 +67,34 @@ class SoftmaxClassifier:
             columns.extend(map(column_of, vector))
             values.extend(vector.values())
             starts.append(len(columns))
-        # One column more than the features, which no example has, so its weights stay
-        # zero: a message's unknown features are looked up there rather than filtered out.
-        self.features: dict[str, int] = _KnownOr(numbering, len(numbering))
-        self._column_of = self.features.__getitem__
-        shape = (len(examples), len(self.features) + 1)
+        shape = (len(examples), len(numbering) + 1)
         matrix = scipy.sparse.csr_matrix(
             (np.asarray(values, np.float32), np.asarray(columns), np.asarray(starts)), shape
         )
         labels = np.fromiter((intent for intent, _ in examples), np.int64, len(examples))
         if meanings is None:
             meanings = np.zeros((len(examples), 0), np.float32)
-        self.weights, self.meaning_weights = _train(matrix, meanings, labels, n_intents)
+        self._use(numbering, *_train(matrix, meanings, labels, n_intents))
+
+    @classmethod
+    def trained(
+        cls, features: Sequence[str], weights: np.ndarray, meaning_weights: np.ndarray
+    ) -> SoftmaxClassifier:
+        """The classifier whose training gave these weights (read back by index_cache.py):
+        `features` are its `features` in column order, BIAS first."""
+        classifier = cls.__new__(cls)
+        columns = {feature: n for n, feature in enumerate(features)}
+        classifier._use(columns, weights, meaning_weights)
+        return classifier
+
+    def _use(
+        self, columns: dict[str, int], weights: np.ndarray, meaning_weights: np.ndarray
+    ) -> None:
+        # One column more than the features, which no example has, so its weights stay
+        # zero: a message's unknown features are looked up there rather than filtered out.
+        self.features: dict[str, int] = _KnownOr(columns, len(columns))
+        self._column_of = self.features.__getitem__
+        self.weights, self.meaning_weights = weights, meaning_weights
 
     def probabilities(self, vector: Vector, meaning: np.ndarray | None = None) -> np.ndarray:
         """P(intent) for every intent, in the index's order."""

@@ -79,6 +79,12 @@ class CachedEncoder:
         self._lock = threading.Lock()
         self.encoded = 0  # texts run through the model so far (what the caches saved shows)
 
+    @property
+    def identity(self) -> str | None:
+        """What names this model's numbers for another cache (index_cache.py): its disk
+        cache's key, made of the model's files and the code's version; None without one."""
+        return None if self._cache is None else f"{type(self).__name__}:{self._cache.key}"
+
     def reads(self, text: str) -> bool:
         raise NotImplementedError
 

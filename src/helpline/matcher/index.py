@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 from helpline.matcher.classifier import SoftmaxClassifier
 from helpline.matcher.encoder import CachedEncoder
 from helpline.matcher.features import WORD, form_features, spelling_grams, text_forms
+from helpline.matcher.index_parts import IndexParts, intent_idf, postings
 from helpline.matcher.meaning import WordVectors
 from helpline.matcher.weights import IntentWeights
 from helpline.text import SynonymMap, is_hangul_word, mostly_hangul, word_form
@@ -97,62 +98,90 @@ class Index:
     ) -> None:
         self.synonyms = synonyms
         self.encoders = tuple(encoders)
-        self.intents: list[str] = list(dict.fromkeys(name for name, _ in rows))
-        position = {name: i for i, name in enumerate(self.intents)}
-        counted = [(position[name], text, text_forms(text, synonyms)) for name, text in rows]
-        form_counts = [form_features(raw) for _, _, raw in counted]
-        self.idf = _intent_idf(
-            [(i, f) for (i, _, _), f in zip(counted, form_counts, strict=True)],
-            len(self.intents),
-        )
-        top = math.log(1.0 + len(self.intents))
-        self.unseen = {kind: top * share for kind, share in UNSEEN_SHARE.items()}
-        self.examples = [
-            Example(
-                i,
-                text,
-                weigh(counts, self.idf),
-                " ".join(map(word_form, raw)),
-                "".join(raw),
-                sorted_words(map(word_form, raw)),
-            )
-            for (i, text, raw), counts in zip(counted, form_counts, strict=True)
-        ]
-        self.examples_vectors = [e.vector for e in self.examples]
         self.word_vectors = WordVectors.shipped()
-        # the IDF of each example word's form, looked up once per word rather than per use
-        self._example_word_idf = {
-            w: self.idf[WORD + word_form(w)] for _, _, raw in counted for w in raw
-        }
+        self._assemble(self._trained(rows))
+
+    @classmethod
+    def restored(
+        cls, parts: IndexParts, synonyms: SynonymMap | None, encoders: Sequence[CachedEncoder]
+    ) -> Index:
+        """The index a cold build of the same rows made these parts for."""
+        index = cls.__new__(cls)
+        index.synonyms = synonyms
+        index.encoders = tuple(encoders)
+        index.word_vectors = WordVectors.shipped()
+        index._assemble(parts)
+        return index
+
+    def _trained(self, rows: list[tuple[str, str]]) -> IndexParts:
+        """The cold build: every example's words, weights and meanings; the classifier."""
+        intents = list(dict.fromkeys(name for name, _ in rows))
+        position = {name: i for i, name in enumerate(intents)}
+        example_intents = [position[name] for name, _ in rows]
+        texts = [text for _, text in rows]
+        words = [text_forms(text, self.synonyms) for text in texts]
+        form_counts = [form_features(raw) for raw in words]
+        idf = intent_idf(list(zip(example_intents, form_counts, strict=True)), len(intents))
+        self._weigh_words(idf, len(intents), words)
+        vectors = [weigh(counts, idf) for counts in form_counts]
         # one row per example, in the examples' order
-        self.meanings = self.word_vectors.meanings(
-            [self.weighted_words(raw) for _, _, raw in counted]
-        )
-        texts = [text for _, text, _ in counted]
-        self.centres: list[np.ndarray | None] = []  # per encoder, what its vectors lose
+        meanings = self.word_vectors.meanings([self.weighted_words(raw) for raw in words])
+        centres: list[np.ndarray | None] = []  # per encoder, what its vectors lose
         for encoder in self.encoders:  # the sentence's meaning after the words', per model
             block = encoder.encode(texts)
             read = block.any(axis=1)  # the examples of the model's language
             centre = block[read].mean(axis=0) if encoder.centred and read.any() else None
             if centre is not None:
                 block[read] = _centred(block[read], centre)
-            self.centres.append(centre)
-            self.meanings = np.hstack([self.meanings, block])
-        self.intent_of = [e.intent for e in self.examples]
+            centres.append(centre)
+            meanings = np.hstack([meanings, block])
+        # what the classifier reads of each example, in the examples' order
+        inputs = [self.classifier_input(v, raw) for v, raw in zip(vectors, words, strict=True)]
+        classifier = SoftmaxClassifier(
+            list(zip(example_intents, inputs, strict=True)), len(intents), meanings
+        )
+        forms = [list(map(word_form, raw)) for raw in words]
+        return IndexParts(
+            intents, example_intents, texts, words, [" ".join(f) for f in forms],
+            ["".join(raw) for raw in words], [sorted_words(f) for f in forms], vectors, idf,
+            meanings, centres, classifier, inputs,
+        )  # fmt: skip
+
+    def _weigh_words(self, idf: dict[str, float], intents: int, words: list[list[str]]) -> None:
+        """What weighted_words reads: the IDF, the weight of what no example has, and the
+        IDF of each example word's form, looked up once per word rather than per use."""
+        self.idf = idf
+        top = math.log(1.0 + intents)
+        self.unseen = {kind: top * share for kind, share in UNSEEN_SHARE.items()}
+        known = dict.fromkeys(chain.from_iterable(words))  # each word once: many repeat
+        self._example_word_idf = {w: idf[WORD + word_form(w)] for w in known}
+
+    def _assemble(self, parts: IndexParts) -> None:
+        """Everything else, from the parts: cheap enough to make at every start."""
+        self.parts = parts
+        self.intents = parts.intents
+        self._weigh_words(parts.idf, len(parts.intents), parts.words)
+        self.examples = list(
+            map(
+                Example,
+                parts.example_intents,
+                parts.texts,
+                parts.vectors,
+                parts.plain,
+                parts.joined,
+                parts.sorted_plain,
+            )
+        )
+        self.examples_vectors = parts.vectors
+        self.meanings = parts.meanings
+        self.centres = parts.centres
+        self.intent_of = parts.example_intents
         self.weights = IntentWeights(
             ((e.intent, e.vector) for e in self.examples), len(self.intents)
         )
-        # what the classifier reads of each example, in the examples' order
-        self.classifier_inputs = [
-            self.classifier_input(e.vector, raw)
-            for e, (_, _, raw) in zip(self.examples, counted, strict=True)
-        ]
-        self.classifier = SoftmaxClassifier(
-            list(zip(self.intent_of, self.classifier_inputs, strict=True)),
-            len(self.intents),
-            self.meanings,
-        )
-        self.postings = _postings(self.examples_vectors)
+        self.classifier = parts.classifier
+        self._classifier_inputs = parts.classifier_inputs
+        self.postings = postings(self.examples_vectors)
         self.intent_of_example = np.array(self.intent_of, np.intp)  # intent_of, for arrays
         self.profile_of = [_is_hangul(e.text) for e in self.examples]
         self.profile_sums = _profile_sums(self.examples, self.profile_of, len(self.intents))
@@ -164,6 +193,17 @@ class Index:
             w: unicodedata.normalize("NFD", w) for b in self.hangul_vocabulary.values() for w in b
         }
         self._fuzzy_cache: dict[str, tuple[str, float] | None] = {}
+
+    @property
+    def classifier_inputs(self) -> list[Vector]:
+        """What the classifier reads of each example, in the examples' order; a restored
+        index makes them the first time they are asked for (only evaluations ask)."""
+        if self._classifier_inputs is None:
+            self._classifier_inputs = [
+                self.classifier_input(vector, raw)
+                for vector, raw in zip(self.parts.vectors, self.parts.words, strict=True)
+            ]
+        return self._classifier_inputs
 
     def query(self, text: str) -> Query:
         """What the scorer needs to know about one message."""
@@ -311,30 +351,6 @@ def _hangul_vocabulary(words: list[str]) -> dict[str, list[str]]:
             if word[-1] != word[0]:
                 buckets.setdefault(word[-1], []).append(word)
     return buckets
-
-
-def _intent_idf(counted: list[tuple[int, Counter[str]]], n_intents: int) -> dict[str, float]:
-    """IDF over intents, not examples: a word is worth what it tells intents apart."""
-    owners: dict[str, set[int]] = defaultdict(set)
-    for intent, counts in counted:
-        for feature in counts:
-            owners[feature].add(intent)
-    return {f: math.log(1.0 + n_intents / len(s)) for f, s in owners.items()}
-
-
-def _postings(vectors: list[Vector]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Inverted lists: feature -> (examples that have it, ascending; their weights)."""
-    features = [f for vector in vectors for f in vector]
-    names = list(dict.fromkeys(features))
-    number = {f: k for k, f in enumerate(names)}
-    feature_of = np.fromiter(map(number.__getitem__, features), np.intp, len(features))
-    example_of = np.repeat(np.arange(len(vectors)), [len(v) for v in vectors])
-    weight_of = np.fromiter((w for v in vectors for w in v.values()), np.float64, len(features))
-    order = np.argsort(feature_of, kind="stable")  # stable: examples stay ascending
-    ends = np.cumsum(np.bincount(feature_of, minlength=len(names)))[:-1]
-    examples = np.split(example_of[order], ends)
-    weights = np.split(weight_of[order], ends)
-    return dict(zip(names, zip(examples, weights, strict=True), strict=True))
 
 
 def _is_hangul(text: str) -> bool:

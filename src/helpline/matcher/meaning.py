@@ -23,7 +23,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse
 
 DATA = Path(__file__).parent / "data" / "glove-6b-50d-50k.npz"
 DIMENSIONS = 50
@@ -66,6 +65,8 @@ class WordVectors:
 
     def meanings(self, texts: Sequence[tuple[Sequence[str], Sequence[float]]]) -> np.ndarray:
         """meaning() of many texts at once: one sparse product instead of a loop of small ones."""
+        import scipy.sparse  # only a cold build of the index needs it (classifier.py says why)
+
         columns: list[int] = []
         values: list[float] = []
         starts = [0]

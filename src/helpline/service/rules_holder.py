@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from helpline.errors import RulesError
-from helpline.matcher import Matcher, build_matcher
+from helpline.matcher import IndexCache, Matcher, build_matcher
 from helpline.rules.model import Rulebook
 
 log = logging.getLogger(__name__)
@@ -24,8 +24,10 @@ class ActiveRules:
 class RulesHolder:
     """Readers take `current` once per turn, so a reload never mixes old and new rules."""
 
-    def __init__(self, rulebook: Rulebook) -> None:
-        self.current = ActiveRules(rulebook, build_matcher(rulebook), 1)
+    def __init__(self, rulebook: Rulebook, index_cache: IndexCache | None = None) -> None:
+        # with a cache, a restart or a reload to rules served before reads their index back
+        self._index_cache = index_cache
+        self.current = ActiveRules(rulebook, build_matcher(rulebook, index_cache), 1)
         self.last_error: RulesError | None = None
         self.rejected = 0  # how many edits were refused since start
         self._changed = asyncio.Condition()
@@ -42,7 +44,7 @@ class RulesHolder:
     async def replace(self, rulebook: Rulebook) -> None:
         # Build the matcher (off the event loop: large rulebooks take a moment) before
         # swapping, so one assignment publishes both at once.
-        matcher = await asyncio.to_thread(build_matcher, rulebook)
+        matcher = await asyncio.to_thread(build_matcher, rulebook, self._index_cache)
         self.current = ActiveRules(rulebook, matcher, self.current.version + 1)
         self.last_error = None
         await self._notify()

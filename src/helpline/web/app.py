@@ -16,6 +16,8 @@ from helpline.bus import Bus, MemoryBus
 from helpline.bus.file_lock import FileLockRegistry
 from helpline.bus.locks import LockRegistry
 from helpline.client_address import parse_networks
+from helpline.matcher import IndexCache
+from helpline.matcher.encoder_cache import default_dir
 from helpline.rules.model import Rulebook
 from helpline.service.conversation import ConversationService
 from helpline.service.handoff.actions import AgentDesk
@@ -65,7 +67,10 @@ def create_app(
     app = web.Application()
     app[SETTINGS] = settings
     app[CLOCK] = clock or time.time
-    app[RULES] = RulesHolder(rulebook if rulebook is not None else _load(settings))
+    # the matcher's index is kept beside the encoder's files: restarts and reloads to rules
+    # served before read it back (matcher/index_cache.py)
+    rules = rulebook if rulebook is not None else _load(settings)
+    app[RULES] = RulesHolder(rules, IndexCache(default_dir()))
     app[SOCKETS] = weakref.WeakSet()
     app[TRUSTED_PROXIES] = parse_networks(settings.trusted_proxies)
     descriptors = DescriptorBudget(settings.connections.fd_reserve)  # RLIMIT_NOFILE, read now
