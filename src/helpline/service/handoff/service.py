@@ -80,14 +80,7 @@ class HandoffService:
             board.set_presence(presence.agent_id, presence.status)
             if presence.status != "offline":  # its socket died with the old process
                 board.start_grace(presence.agent_id, now)
-        for row in await self.store.handoffs():
-            board.put(row)
-            conversation = await self.conversations.conversation(row.conversation_id)
-            if conversation is not None:
-                info = await entry.describe(self.conversations, conversation, None)
-                board.describe(row.conversation_id, info)
-                if conversation.status == "offline":
-                    board.mark_offline(row.conversation_id)
+        await self.sync.restore(await self.store.handoffs())
         board.set_handle_times(await self.store.recent_handle_times(RECENT_HANDLE_TIMES))
         await self.sweep()
         self._sweeper = asyncio.create_task(self._sweep_forever())

@@ -249,9 +249,29 @@ class DeskSync:
         await self.notify(conversation=cid, preview=True)
         return True
 
+    async def restore(self, rows: list[Handoff]) -> None:
+        """The rows the store holds at start, each put with its card."""
+        for row in rows:
+            cid = row.conversation_id
+            conversation = await self.conversations.conversation(cid)
+            if conversation is not None:
+                info = await entry.describe(self.conversations, conversation, None)
+                self.board.describe(cid, info)
+            self.board.put(row)
+            if conversation is not None and conversation.status == "offline":
+                self.board.mark_offline(cid)
+
     async def refresh_conversation(self, cid: str) -> Handoff | None:
         """The board's row for cid as the store has it now."""
         board = self.board
+        # A row new here gets its card (intent, page, preview) before it is put: between
+        # the two a queue view or an offer would otherwise go out with an empty card.
+        conversation = None
+        info = board.info.get(cid)
+        if cid not in board.rows or info is None:
+            conversation = await self.conversations.conversation(cid)
+            if conversation is not None:
+                info = await entry.describe(self.conversations, conversation, None)
         while True:
             # a row put here while the read was on its way (this node's own commit, or a
             # fresher read) may be newer than what the read returns: read again, so a
@@ -265,16 +285,14 @@ class DeskSync:
                 await self._reload_handle_times()
             return None
         known = cid in board.rows
+        if info is not None and cid not in board.info:
+            board.describe(cid, info)
         board.put(row)
         if not known:
             await self.row_arrived(cid)
-        if not known or cid not in board.info:
-            conversation = await self.conversations.conversation(cid)
-            if conversation is not None:
-                info = await entry.describe(self.conversations, conversation, None)
-                board.describe(cid, info)
-                if conversation.status == "offline" and row.state != "assigned":
-                    board.mark_offline(cid)
+        offline = conversation is not None and conversation.status == "offline"
+        if offline and row.state != "assigned":
+            board.mark_offline(cid)
         return row
 
     async def read_accounts(self) -> None:
