@@ -349,7 +349,10 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rules", default=str(REPO / "bot_rules"), help="rules for Helpline")
     parser.add_argument("--serve", choices=("echo", "helpline"), help=argparse.SUPPRESS)
     parser.add_argument("--db", default="", help=argparse.SUPPRESS)
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.idle < 1:  # the figure is RSS growth per socket: none opened is no figure
+        parser.error("--idle must be 1 or more (bench/idle_sockets.py measures memory at scale)")
+    return args
 
 
 if __name__ == "__main__":
