@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -109,6 +109,12 @@ class AgentClient(FrameSocket):
         agent = cls(ws)
         await agent.next_of("agent.ready")
         return agent
+
+    async def snapshot_where(self, check: Callable[[list[dict[str, Any]]], bool]) -> Any:
+        """The entries of the next queue.snapshot they pass check, skipping earlier ones."""
+        while not check((frame := await self.next_of("queue.snapshot"))["entries"]):
+            pass
+        return frame["entries"]
 
     async def next_of_any(self, *frame_types: str) -> dict[str, Any]:
         while (frame := await self.receive())["type"] not in frame_types:

@@ -31,12 +31,6 @@ async def widget(client: TestClient, page: str | None = PAGE, **hello: Any) -> C
     return customer
 
 
-async def snapshot_where(agent: AgentClient, check: Callable[[list[dict[str, Any]]], bool]) -> Any:
-    while not check((frame := await agent.next_of("queue.snapshot"))["entries"]):
-        pass
-    return frame["entries"]
-
-
 async def test_a_queue_card_shows_the_page_and_the_customers_newest_message(
     desk: TestClient, store: SQLiteStore
 ) -> None:
@@ -61,7 +55,7 @@ async def test_a_card_follows_what_the_customer_writes_while_in_line(
     await agent.next_of("conversation.offered")
 
     await customer.say("m2", "it is about   my\nMarch invoice")
-    [card] = await snapshot_where(agent, lambda e: bool(e) and e[0]["preview"] != "talk to a human")
+    [card] = await agent.snapshot_where(lambda e: bool(e) and e[0]["preview"] != "talk to a human")
 
     assert card["preview"] == "it is about my March invoice"
 

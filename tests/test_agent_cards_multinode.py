@@ -4,7 +4,6 @@ customer on one node, their agent on the other."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 from conftest import WAIT_S, Customer
@@ -22,12 +21,6 @@ async def widget(node: Any) -> Customer:
     return customer
 
 
-async def snapshot_where(agent: AgentClient, check: Callable[[list[dict[str, Any]]], bool]) -> Any:
-    while not check((frame := await agent.next_of("queue.snapshot"))["entries"]):
-        pass
-    return frame["entries"]
-
-
 async def test_the_card_on_another_node_shows_the_page_and_follows_the_newest_message(
     make_node: Node, shared_store: PostgresStore
 ) -> None:
@@ -40,7 +33,7 @@ async def test_the_card_on_another_node_shows_the_page_and_follows_the_newest_me
     assert (offer["entry"]["page_url"], offer["entry"]["preview"]) == (PAGE, "talk to a human")
 
     await customer.say("m2", "about my March invoice")
-    [card] = await snapshot_where(ann, lambda e: bool(e) and e[0]["preview"] != "talk to a human")
+    [card] = await ann.snapshot_where(lambda e: bool(e) and e[0]["preview"] != "talk to a human")
 
     assert card["preview"] == "about my March invoice"
 

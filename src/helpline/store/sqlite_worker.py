@@ -115,14 +115,8 @@ class Worker:
         batch = self._pending[: self._max_batch]
         del self._pending[: self._max_batch]
         if batch:
-            try:
-                outcomes = _run_batch(conn, batch, busy_ok=True)
-            except (KeyboardInterrupt, SystemExit):
-                self._fail(batch)
-                raise
-            except BaseException:  # a bug: logged once here, callers get StoreError below
-                log.exception("the database thread failed")
-                self._fail(batch)
+            ran, outcomes = self._attempt(conn, batch, busy_ok=True)
+            if not ran:
                 return
             if outcomes is None:
                 self._wait_for_lock(conn, batch)
@@ -132,6 +126,21 @@ class Worker:
             self._schedule()
         elif self._stopping:
             self._close()
+
+    def _attempt(
+        self, conn: sqlite3.Connection, batch: list[_Job], *, busy_ok: bool
+    ) -> tuple[bool, list[Outcome] | None]:
+        """(True, _run_batch's answer), or (False, None) when it raised: the batch's callers
+        have then been failed."""
+        try:
+            return True, _run_batch(conn, batch, busy_ok=busy_ok)
+        except (KeyboardInterrupt, SystemExit):
+            self._fail(batch)
+            raise
+        except BaseException:  # a bug: logged once here, callers get StoreError below
+            log.exception("the database thread failed")
+            self._fail(batch)
+            return False, None
 
     def _wait_for_lock(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
         """Another process holds the write lock: try again on the loop after a short pause,
@@ -156,14 +165,8 @@ class Worker:
         if room > 0 and self._pending:
             batch = [*batch, *self._pending[:room]]
             del self._pending[:room]
-        try:
-            outcomes = _run_batch(conn, batch, busy_ok=self._loop.time() < deadline)
-        except (KeyboardInterrupt, SystemExit):
-            self._fail(batch)
-            raise
-        except BaseException:  # a bug: logged once here, callers get StoreError below
-            log.exception("the database thread failed")
-            self._fail(batch)
+        ran, outcomes = self._attempt(conn, batch, busy_ok=self._loop.time() < deadline)
+        if not ran:
             return
         if outcomes is None:
             pause = LOCK_RETRY_S[min(attempt, len(LOCK_RETRY_S) - 1)]
