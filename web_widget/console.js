@@ -122,6 +122,7 @@
     current: null,
     accepting: null,    // the conversation this console last accepted: shown once assigned
     mode: 'reply',
+    wantedPresence: null, // chosen before the socket was open: sent on agent.ready
     canned: { query: null, results: [], index: -1, source: null },
     pending: {}         // client id -> {conversation, seq}
   };
@@ -289,7 +290,7 @@
     if (ws) { var old = ws; ws = null; old.close(); }
     S.agent = null;
     S.queue = []; S.queueSeen = null; S.mine = []; S.offers = {}; S.convs = {}; S.unread = {};
-    S.current = null;
+    S.current = null; S.wantedPresence = null;
     $('banner').hidden = true;
     if (window.helplineAlerts) helplineAlerts.clear();
     document.dispatchEvent(new CustomEvent('helpline:signed-out'));
@@ -342,6 +343,9 @@
       $('banner').hidden = true;
       S.agent = f.agent || S.agent;
       renderWho(f.presence);
+      // a status chosen while the socket was still connecting is sent now, not lost
+      if (S.wantedPresence && S.wantedPresence !== f.presence) send({ type: 'presence.set', status: S.wantedPresence });
+      S.wantedPresence = null;
       // the Tickets panel (sla.js) starts once someone is signed in
       document.dispatchEvent(new CustomEvent('helpline:ready', { detail: S.agent }));
     },
@@ -1014,7 +1018,10 @@
     $('lang').addEventListener('change', function () { setLang($('lang').value); });
     $('login').addEventListener('submit', onLogin);
     $('logout').addEventListener('click', onLogout);
-    $('presence').addEventListener('change', function () { send({ type: 'presence.set', status: $('presence').value }); });
+    $('presence').addEventListener('change', function () {
+      var status = $('presence').value;
+      S.wantedPresence = send({ type: 'presence.set', status: status }) ? null : status;
+    });
     $('mode-reply').addEventListener('click', function () { setMode('reply'); });
     $('mode-note').addEventListener('click', function () { stopTyping(); setMode('note'); });
     $('composer').addEventListener('submit', submitComposer);

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
 from browser.console_driver import Console, add_agent
 
@@ -55,6 +55,26 @@ def test_reload_keeps_the_agent_signed_in(agent_page: Page, server_db: Path) -> 
     console = Console(agent_page).login(account)
     agent_page.reload()
     expect(console.agent_name).to_have_text(account.name)
+
+
+def test_a_status_chosen_while_the_desk_connects_is_kept(
+    agent_page: Page, server: str, server_db: Path
+) -> None:
+    # The desk's socket is refused until the agent has chosen Away: the choice is made
+    # while no socket is open, and must reach the server once one is.
+    connected = False
+
+    def hold_until_chosen(ws: WebSocketRoute) -> None:
+        if connected:
+            ws.connect_to_server()
+        else:
+            ws.close()
+
+    agent_page.route_web_socket(server.replace("http", "ws") + "/ws/agent", hold_until_chosen)
+    console = Console(agent_page).login(add_agent(server_db, "Yuna"))
+    agent_page.locator("#presence").select_option("away")
+    connected = True
+    console.wait_presence("away")
 
 
 def test_log_out_returns_to_the_sign_in_form(agent_page: Page, server_db: Path) -> None:
