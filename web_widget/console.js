@@ -462,8 +462,8 @@
       appendMessage(f, conv);
     } else if (f.sender === 'customer') {
       S.unread[f.conversation] = (S.unread[f.conversation] || 0) + 1;
-      renderMine();
     }
+    if (f.sender === 'customer') renderMine(); // its preview and unread count
   }
 
   function settlePending(f) {
@@ -626,11 +626,26 @@
         btn.appendChild(u);
       }
       if (c.status) btn.appendChild(el('span', 'meta', T['status_' + c.status] || c.status));
+      var said = newestCustomerText(S.convs[c.conversation]);
+      if (said) btn.appendChild(el('span', 'preview', '“' + said + '”'));
       btn.addEventListener('click', function () { select(c.conversation); });
       li.appendChild(btn);
       list.appendChild(li);
     });
     $('mine-empty').hidden = S.mine.length > 0;
+  }
+
+  // What the customer said last, as the queue's cards show it: which of several open
+  // conversations is which, without opening each
+  function newestCustomerText(conv) {
+    var messages = (conv && conv.transcript) || [];
+    for (var i = messages.length - 1; i >= 0; i--) {
+      var m = messages[i];
+      if (m.sender !== 'customer') continue;
+      var said = m.text || (m.attachment && m.attachment.name) || '';
+      if (said) return said.length > 120 ? said.slice(0, 119) + '…' : said;
+    }
+    return '';
   }
 
   // keepKeys: focus the conversation's button, not the composer, so single-key shortcuts

@@ -67,7 +67,7 @@ def test_two_anonymous_customers_have_cards_an_agent_can_tell_apart(
 ) -> None:
     second = browser.new_context(base_url=server)
     try:
-        anonymous_in_line(page, "premium", "It is about invoice 1234")
+        first_widget = anonymous_in_line(page, "premium", "It is about invoice 1234")
         anonymous_in_line(second.new_page(), "basic", "My TV app shows error 503")
         cards = console.queue.locator(".entry")
         expect(cards.filter(has_text="invoice 1234")).to_have_count(1)
@@ -91,6 +91,14 @@ def test_two_anonymous_customers_have_cards_an_agent_can_tell_apart(
         expect(first.locator(".preview")).to_have_text("“It is about invoice 1234”")
         for card in (first, other):  # nothing left waiting for the next test's agent
             card.locator("button.accept").click()
+
+        # taken, they are still told apart in "My conversations" by what each customer said
+        mine = console.mine.locator(".entry .preview")
+        expect(mine.filter(has_text="invoice 1234")).to_have_count(1)
+        expect(mine.filter(has_text="error 503")).to_have_count(1)
+        first_widget.say("The card ends in 42")
+        expect(mine.filter(has_text="The card ends in 42")).to_have_count(1)
+        expect(mine.filter(has_text="invoice 1234")).to_have_count(0)
     finally:
         second.close()
 
