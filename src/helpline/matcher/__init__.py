@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -47,6 +48,11 @@ class Matcher(Protocol):
         candidate carries the evidence for its score."""
         ...
 
+    def answers_at_once(self, text: str) -> bool:
+        """Whether match(text) is quick (no sentence to encode): a node matches anything
+        else off its event loop (service/matching.py)."""
+        ...
+
 
 class SoftIdfMatcher:
     """IDF-weighted fuzzy word, word-pair and Korean n-gram similarity to every example."""
@@ -64,6 +70,12 @@ class SoftIdfMatcher:
         )
         self._keep = recent
         self._recent: OrderedDict[tuple[str, int], tuple[Candidate, ...]] = OrderedDict()
+        self._recent_lock = threading.Lock()  # a node matches on its loop and its matching thread
+
+    def answers_at_once(self, text: str, limit: int = 5) -> bool:
+        """No encoder, or this text's answer kept from before (a quick reply's button sends
+        the same text each time it is pressed)."""
+        return not self.index.encoders or (text[:MAX_MESSAGE_CHARS], limit) in self._recent
 
     def match(
         self, text: str, language: str | None = None, limit: int = 5, *, explain: bool = False
@@ -72,14 +84,16 @@ class SoftIdfMatcher:
         if explain:  # the evidence is for a person reading it: rare, and never cached
             return self._matched(text, limit, explain=True)
         key = (text, limit)  # the language is not an input of the matching below
-        found = self._recent.get(key)
-        if found is not None:
-            self._recent.move_to_end(key)
-            return list(found)
+        with self._recent_lock:
+            found = self._recent.get(key)
+            if found is not None:
+                self._recent.move_to_end(key)
+                return list(found)
         candidates = self._matched(text, limit, explain=False)
-        self._recent[key] = tuple(candidates)
-        if len(self._recent) > self._keep:
-            self._recent.popitem(last=False)
+        with self._recent_lock:
+            self._recent[key] = tuple(candidates)
+            if len(self._recent) > self._keep:
+                self._recent.popitem(last=False)
         return candidates
 
     def _matched(self, text: str, limit: int, explain: bool) -> list[Candidate]:

@@ -28,6 +28,7 @@ _HANGUL = re.compile(r"[\uac00-\ud7a3]")
 FUZZY_CUTOFF = 80.0
 FUZZY_MIN_LENGTH = 4
 _FUZZY_CACHE_SIZE = 4096
+_NOT_KEPT = object()  # nearest_word's cache has no entry (None is a kept answer)
 # Weight of a feature no example has, as a share of the highest IDF, by kind.
 UNSEEN_SHARE = {"w:": 1.0, "g:": 0.5}
 # Length of the classifier's spelling features (features.spelling_grams) next to the
@@ -289,8 +290,10 @@ class Index:
     def nearest_word(self, form: str) -> tuple[str, float] | None:
         """The known word most like an unknown one, with similarity 0-1 (SoftTF-IDF);
         Korean words are compared letter by letter (jamo), so 졀제 finds 결제."""
-        if form in self._fuzzy_cache:
-            return self._fuzzy_cache[form]
+        # read once: the node's matching thread and its event loop may both be here
+        known = self._fuzzy_cache.get(form, _NOT_KEPT)
+        if known is not _NOT_KEPT:
+            return known  # type: ignore[return-value]
         found = self._nearest_hangul(form) if is_hangul_word(form) else self._nearest_latin(form)
         if len(self._fuzzy_cache) >= _FUZZY_CACHE_SIZE:
             self._fuzzy_cache.clear()

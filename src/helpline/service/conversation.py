@@ -15,7 +15,7 @@ from helpline.bus.locks import LockRegistry
 from helpline.errors import ProtocolError
 from helpline.identity import Identity, is_rest_token
 from helpline.rules.model import Rulebook
-from helpline.service import codec, frames, notice
+from helpline.service import codec, frames, matching, notice
 from helpline.service.attachments import referenced
 from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.service.observer import TurnObserver
@@ -298,7 +298,7 @@ class ConversationService:
         try:
             inbound = codec.inbound(message.body, self.clock())
             started = time.perf_counter()
-            turn = dialogue.respond(active.rulebook, active.matcher, state, inbound)
+            turn = await matching.respond(active, state, inbound)
             if self.observer is not None:
                 self.observer.decided(time.perf_counter() - started)
             turn, events = await self.actions.run(
