@@ -211,6 +211,8 @@ async def run_level(server: Server, rate: float, args: argparse.Namespace) -> di
                          lambda: cpu.append((server.cpu_s()[0], time.process_time())))  # fmt: skip
         rng = random.Random(args.seed)
         sent = await send_schedule(sockets, queues, level, rate, rng, args.distinct)
+        # at low rates the last arrival may come before the window's end: its CPU reading
+        await asyncio.sleep(max(0.0, level.window[1] - time.perf_counter()) + 0.01)
         with contextlib.suppress(TimeoutError):  # what is still unanswered is counted below
             await asyncio.wait_for(level.idle.wait(), args.drain)
         cut = time.perf_counter()
