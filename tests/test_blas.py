@@ -1,4 +1,4 @@
-"""The `helpline` command runs BLAS on one thread (helpline/blas.py says why)."""
+"""A process that encodes English runs BLAS on one thread (helpline/blas.py says why)."""
 
 from __future__ import annotations
 
@@ -19,21 +19,21 @@ def test_one_thread_limits_the_blas_numpy_loaded() -> None:
     assert blas_threads() == {1}
 
 
-def test_the_command_has_one_thread_when_its_subcommand_runs() -> None:
-    # a fresh interpreter whose BLAS would start two threads; `helpline check` stands in
-    # for every subcommand: what it sees is what serve, eval and chat see
+def test_the_english_encoder_sets_it_when_it_is_made() -> None:
+    # a fresh interpreter whose BLAS would start two threads, as a server on a bigger
+    # machine would: once the shipped encoder exists, its products run on one
     probe = (
-        "import os, sys\n"
+        "import os\n"
         "os.environ['OPENBLAS_NUM_THREADS'] = '2'\n"
         "from threadpoolctl import threadpool_info\n"
-        "import helpline.cli as cli, helpline.cli.check as check\n"
-        "def report(args):\n"
-        "    print(sorted({i['num_threads'] for i in threadpool_info()"
-        " if i['user_api'] == 'blas'}))\n"
-        "    return 0\n"
-        "check.run = report\n"
-        "sys.exit(cli.main(['check', 'bot_rules']))\n"
+        "from helpline.matcher.encoder import SentenceEncoder\n"
+        "def threads():\n"
+        "    return sorted({i['num_threads'] for i in threadpool_info()"
+        " if i['user_api'] == 'blas'})\n"
+        "before = threads()\n"
+        "SentenceEncoder.shipped()\n"
+        "print(before, threads())\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[1]", out.stderr
+    assert out.stdout.strip() == "[2] [1]", out.stderr

@@ -5,8 +5,9 @@ OpenBLAS's worker threads to help, and on a machine with other work those thread
 wait for each other. Measured on 2 cores with other work running, one message's encoding
 took ten times longer with OpenBLAS's own threads than with one (bench/encoder_threads.py).
 A server gets its parallelism from serving many customers at once, not from one product.
-threadpoolctl sets the limit on whichever BLAS numpy has loaded, at any time after import,
-so it holds whatever imported numpy first.
+The English encoder sets it when it is made (matcher/encoder.py), so every process that
+encodes has it: `helpline serve`, eval, chat, the tests. threadpoolctl sets the limit on
+whichever BLAS numpy has loaded, at any time after import.
 """
 
 from __future__ import annotations

@@ -7,8 +7,6 @@ import importlib
 import logging
 import sys
 
-from helpline import blas
-
 # subcommand module names, in the order `helpline --help` lists them
 _COMMANDS = ("serve", "chat", "check", "test", "eval", "agent", "report", "inbox")
 
@@ -24,7 +22,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    blas.one_thread()  # before any matcher is built: why in blas.py
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

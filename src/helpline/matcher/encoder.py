@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpline import sentence_model
+from helpline import blas, sentence_model
 from helpline.matcher.encoder_cache import EncodingCache, default_dir, model_key
 from helpline.sentence_model import EncoderMissing
 from helpline.text import mostly_hangul
@@ -165,6 +165,7 @@ class SentenceEncoder(CachedEncoder):
         from tokenizers import Tokenizer  # only an installation that encodes needs it
 
         super().__init__(cache)
+        blas.one_thread()  # its products are small: blas.py says why one thread is faster
         with zipfile.ZipFile(model_zip) as files:
             self._tokenizer = Tokenizer.from_str(files.read("tokenizer.json").decode())
         tensors = _weights(model_zip, cache)
