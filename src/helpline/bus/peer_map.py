@@ -12,20 +12,24 @@ RedisBus._catch_up). Two topics on one stripe only cost a publish nobody reads.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import mmap
 import os
 import struct
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
 
 from helpline.errors import BusUnavailableError
 
 STRIPES = 1 << 16  # with 600 topics a worker, 1 in 110 publishes goes out for nothing
-SLOTS = 16  # workers of one machine at most; a worker past them uses Redis for everything
+SLOTS = 16  # workers of one machine at most (`serve --workers` refuses more)
 _WORD = 8  # bytes of a count: 64 bits, so a sent count never wraps
 _SLOT_WORDS = 2 * STRIPES  # listening counts, then sent counts
-_SLOT_BYTES = _SLOT_WORDS * _WORD
+_HEADER_WORDS = 512  # a page before the slots: word 0 counts the slots ever claimed
+_IN_USE = 0
+_FILE_BYTES = (_HEADER_WORDS + SLOTS * _SLOT_WORDS) * _WORD
 
 
 def stripe(topic: str) -> int:
@@ -48,21 +52,36 @@ class PeerMap:
         self.path = Path(path)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            self.slot = _claim(fd, self.path)
-            size = SLOTS * _SLOT_BYTES
-            if os.fstat(fd).st_size < size:
-                os.ftruncate(fd, size)  # sparse: pages appear as stripes are used
-            self._mmap = mmap.mmap(fd, size)
+            if os.fstat(fd).st_size < _FILE_BYTES:
+                os.ftruncate(fd, _FILE_BYTES)  # sparse: pages appear as stripes are used
+            self._mmap = mmap.mmap(fd, _FILE_BYTES)
+            self._words = memoryview(self._mmap).cast("Q")
+            with _claiming(fd):
+                self.slot = _free_slot(fd, self.path)
+                self._words[_IN_USE] = max(self._words[_IN_USE], self.slot + 1)
         except BaseException:
             os.close(fd)
             raise
         self._fd = fd
-        self._words = memoryview(self._mmap).cast("Q")
-        base = self.slot * _SLOT_WORDS
-        self._words[base : base + STRIPES] = memoryview(bytes(STRIPES * _WORD)).cast("Q")
+        base = _HEADER_WORDS + self.slot * _SLOT_WORDS
         self._listening = base
         self._sent = base + STRIPES
-        self._others = [s * _SLOT_WORDS for s in range(SLOTS) if s != self.slot]
+        self._clear_listening()
+        self._in_use = 0
+        self._others: list[tuple[int, int]] = []  # (slot, base) of the others ever claimed
+
+    def _clear_listening(self) -> None:
+        base = self._listening
+        if any(self._words[base : base + STRIPES]):
+            self._words[base : base + STRIPES] = memoryview(bytes(STRIPES * _WORD)).cast("Q")
+
+    def _other_slots(self) -> list[tuple[int, int]]:
+        in_use = self._words[_IN_USE]
+        if in_use != self._in_use:  # a worker took a slot never used before
+            self._in_use = in_use
+            self._others = [(slot, _HEADER_WORDS + slot * _SLOT_WORDS)
+                            for slot in range(in_use) if slot != self.slot]  # fmt: skip
+        return self._others
 
     def listen(self, topic_stripe: int) -> None:
         self._words[self._listening + topic_stripe] += 1
@@ -73,7 +92,7 @@ class PeerMap:
 
     def others_listen(self, topic_stripe: int) -> bool:
         words = self._words
-        return any(words[base + topic_stripe] for base in self._others)
+        return any(words[base + topic_stripe] for _, base in self._other_slots())
 
     def count_sent(self, topic_stripe: int) -> int:
         """One more frame of this worker's on the stripe; the new count, sent with it."""
@@ -85,29 +104,42 @@ class PeerMap:
         """Every other slot's count of frames it sent on the stripe (those not yet 0)."""
         words = self._words
         counts = {}
-        for base in self._others:
+        for slot, base in self._other_slots():
             count = words[base + STRIPES + topic_stripe]
             if count:
-                counts[base // _SLOT_WORDS] = count
+                counts[slot] = count
         return counts
 
     def close(self) -> None:
-        base = self._listening
-        self._words[base : base + STRIPES] = memoryview(bytes(STRIPES * _WORD)).cast("Q")
+        self._clear_listening()
         self._words.release()
         self._mmap.close()
         os.close(self._fd)  # frees the slot
 
 
-def _claim(fd: int, path: Path) -> int:
-    """The first free slot, locked by an open file description lock on its byte: one that
-    belongs to this file descriptor, not (as lockf's does) to the process, so two maps in
-    one process claim two slots, and closing the descriptor frees it."""
+@contextlib.contextmanager
+def _claiming(fd: int) -> Iterator[None]:
+    """One worker at a time choosing its slot (a lock on the byte past the slots')."""
+    _lock(fd, fcntl.F_WRLCK, SLOTS, wait=True)
+    try:
+        yield
+    finally:
+        _lock(fd, fcntl.F_UNLCK, SLOTS, wait=True)
+
+
+def _free_slot(fd: int, path: Path) -> int:
     for slot in range(SLOTS):
-        flock = struct.pack("hhqqi4x", fcntl.F_WRLCK, os.SEEK_SET, slot, 1, 0)  # struct flock
         try:
-            fcntl.fcntl(fd, fcntl.F_OFD_SETLK, flock)
+            _lock(fd, fcntl.F_WRLCK, slot, wait=False)
         except (BlockingIOError, PermissionError):  # EAGAIN or EACCES: a live worker's
             continue
         return slot
     raise BusUnavailableError(str(path), f"more than {SLOTS} workers share it")
+
+
+def _lock(fd: int, kind: int, byte: int, *, wait: bool) -> None:
+    """An open file description lock on one byte: it belongs to this file descriptor, not
+    (as lockf's does) to the process, so two maps in one process claim two slots, and
+    closing the descriptor frees it."""
+    flock = struct.pack("hhqqi4x", kind, os.SEEK_SET, byte, 1, 0)  # struct flock
+    fcntl.fcntl(fd, fcntl.F_OFD_SETLKW if wait else fcntl.F_OFD_SETLK, flock)
