@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 
 from helpline.bus.peer_map import PeerMap, stripe
 from helpline.bus.worker_bus import WorkerBus
+from helpline.errors import BusOverflowError
 
 WAIT_S = 5.0
 TOPIC = "conversation:c1"
@@ -194,3 +195,24 @@ async def test_a_workers_frame_does_not_overtake_one_redis_took_from_another_bef
         assert [(await next_frame(theirs))["seq"] for _ in range(4)] == [0, 1, 2, 3]
     finally:
         await there.close()
+
+
+async def test_subscriptions_are_told_frames_may_be_lost_when_the_link_to_redis_breaks(
+    workers: list[WorkerBus], redis_server: str
+) -> None:
+    here, there = workers
+    mine = await here.subscribe(TOPIC)
+    await there.subscribe(TOPIC)
+    await there.publish(TOPIC, {"seq": 1})
+    assert await next_frame(mine) == {"seq": 1}
+    client = Redis.from_url(redis_server)
+    try:
+        await client.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+    finally:
+        await client.aclose()
+
+    with pytest.raises(BusOverflowError):
+        await next_frame(mine)
+    again = await here.subscribe("conversation:c2")
+    await here.publish("conversation:c2", {"seq": 1})
+    assert await next_frame(again) == {"seq": 1}

@@ -104,12 +104,12 @@ class WorkerBus(RedisBus):
         try:
             slot, count, body = data.split(b" ", 2)
             sender, n = int(slot), int(count)
+            if sender == self.peers.slot:
+                return  # this worker's own, delivered here when it was published
             frame = json.loads(body)
         except ValueError:
             log.warning("dropped a frame on %s that is not a worker's", topic)
             return
-        if sender == self.peers.slot:
-            return  # this worker's own, delivered here when it was published
         key = (sender, stripe(topic))
         if n > self._heard.get(key, 0):
             self._heard[key] = n
@@ -125,7 +125,6 @@ class WorkerBus(RedisBus):
         for topic, ponged in self._pongs.values():  # no PONG comes on a broken connection
             if not ponged.done():
                 ponged.set_exception(BusOverflowError(topic))
-
 
 
 def worker_bus(url: str, lock_file: Path, *, prefix: str = "helpline:") -> WorkerBus:
