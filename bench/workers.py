@@ -10,10 +10,13 @@ serve --workers N` (N processes on one port, their private Redis for the bus and
 conversation locks), each with the repository's rules, encoders off, a fresh SQLite file
 and the per-address limits lifted. The offered rates are meant to be past what one
 process answers: its answered/s there is its saturation throughput. Each round runs
-every server at every rate, in turn; the table gives the medians over rounds, and the
+every server at every rate; the table gives the medians over rounds, and the
 ratio of the workers' answered/s to the one process's, per round, then its median.
 Server CPU per message is the whole process tree's (supervisor, workers, Redis), from
-/proc. The load generator shares the machine's cores with the servers: its own CPU per
+/proc; "cpu wait" is the share of the time the servers' event loops were ready to run
+that they waited for a core instead (schedstat): when it is high, the machine's share,
+not the server, set the figures. The two Helplines take turns going first, round by
+round. The load generator shares the machine's cores with the servers: its own CPU per
 message is shown, and on 2 cores it is part of what the workers compete with. Each
 Helpline runs in a session of its own (as each worker does): with Linux's autogroup
 scheduling on, a machine busy with other work gives every session one equal share, so
@@ -53,6 +56,31 @@ class Tree(Server):
     async def stop(self) -> None:
         self.process.terminate()
         await asyncio.wait_for(self.process.wait(), 60)
+
+
+def _schedstat_s(pids: list[int]) -> tuple[float, float]:
+    """Seconds the main threads of pids ran, and spent runnable waiting for a core."""
+    ran = waited = 0.0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/task/{pid}/schedstat") as stat:
+                on_cpu, on_queue, _ = stat.read().split()
+        except FileNotFoundError:  # it ended meanwhile
+            continue
+        ran, waited = ran + int(on_cpu) / 1e9, waited + int(on_queue) / 1e9
+    return ran, waited
+
+
+async def run_measured(server: Server, rate: int, args: argparse.Namespace) -> dict[str, float]:
+    """run_level's figures and the share of the time its loops were ready to run that
+    they waited for a core (/proc schedstat): near 0 on free cores; on a busy machine, how
+    far the figures are the machine's share rather than the server's own limit."""
+    pids = _tree(server.process.pid)
+    ran_0, waited_0 = _schedstat_s(pids)
+    row = await run_level(server, rate, args)
+    ran_1, waited_1 = _schedstat_s(pids)
+    ran, waited = ran_1 - ran_0, waited_1 - waited_0
+    return row | {"cpu_wait": waited / max(ran + waited, 1e-9)}
 
 
 def _tree(pid: int) -> list[int]:
@@ -108,10 +136,13 @@ async def main(args: argparse.Namespace) -> None:
             rate: {server.name: [] for server in servers} for rate in args.levels
         }
         try:
-            for _ in range(args.rounds):
+            for round_ in range(args.rounds):
                 for rate in args.levels:
-                    for server in servers:
-                        row = await run_level(server, rate, args)
+                    # the two Helplines in turn, first one then the other: a load on the
+                    # machine that grows or fades through a round favours neither
+                    echo, *nodes = servers
+                    for server in [echo, *(nodes[::-1] if round_ % 2 else nodes)]:
+                        row = await run_measured(server, rate, args)
                         results[rate][server.name].append(row)
         finally:
             for server in servers:
@@ -132,7 +163,8 @@ def print_table(
           f"per level, {args.rounds} round(s), medians; encoders off; {os.cpu_count()} cores; "
           f"total {elapsed_s:.0f} s")  # fmt: skip
     print(f"{'offered/s':>9} {'server':<10} {'answered/s':>10} {'p50 ms':>9} {'p99 ms':>9} "
-          f"{'cpu ms/msg':>10} {'client ms':>9} {'unans.':>6} {'refused':>7}")  # fmt: skip
+          f"{'cpu ms/msg':>10} {'client ms':>9} {'unans.':>6} {'refused':>7} "
+          f"{'cpu wait':>8}")  # fmt: skip
     one, many = names[1], names[2]
     summary: dict[str, object] = {"sockets": args.sockets, "workers": args.workers, "levels": {}}
     for rate, by_name in results.items():
@@ -142,7 +174,8 @@ def print_table(
             r = medians[name]
             print(f"{rate:>9} {name:<10} {r['answered_s']:>10.0f} {r['p50_ms']:>9.1f} "
                   f"{r['p99_ms']:>9.1f} {r['cpu_ms']:>10.3f} {r['client_cpu_ms']:>9.3f} "
-                  f"{int(r['unanswered']):>6} {int(r['refused']):>7}")  # fmt: skip
+                  f"{int(r['unanswered']):>6} {int(r['refused']):>7} "
+                  f"{r['cpu_wait']:>8.0%}")  # fmt: skip
         ratios = [m["answered_s"] / max(o["answered_s"], 1e-9)
                   for m, o in zip(by_name[many], by_name[one], strict=True)]  # fmt: skip
         echo_ratio = medians[many]["answered_s"] / max(medians["echo"]["answered_s"], 1e-9)

@@ -11,8 +11,10 @@ import pytest
 from redis.asyncio import Redis
 
 from helpline.bus import Bus, MemoryBus, open_bus
+from helpline.bus.peer_map import PeerMap
 from helpline.bus.redis import RedisBus
 from helpline.bus.redis_lock import LockTimeoutError, RedisLockRegistry
+from helpline.bus.worker_bus import WorkerBus
 from helpline.errors import BusOverflowError, BusUnavailableError, ConfigError
 from helpline.settings import Settings
 
@@ -23,14 +25,22 @@ async def next_frame(subscription: Any) -> Any:
     return await asyncio.wait_for(subscription.get(), WAIT_S)
 
 
-@pytest.fixture(params=["memory", "redis"])
-async def bus(request: pytest.FixtureRequest, redis_prefix: str) -> AsyncIterator[Bus]:
+@pytest.fixture(params=["memory", "redis", "worker"])
+async def bus(
+    request: pytest.FixtureRequest, redis_prefix: str, tmp_path: Path
+) -> AsyncIterator[Bus]:
     if request.param == "memory":
         opened: Bus = MemoryBus(queue_size=8)
-    else:
+    elif request.param == "redis":
         opened = RedisBus(
             request.getfixturevalue("redis_server"), prefix=redis_prefix, queue_size=8
         )
+        await opened.open()
+    else:  # a worker of `serve --workers N`, alone on its machine
+        opened = WorkerBus(
+            request.getfixturevalue("redis_server"), PeerMap(tmp_path / "node.peers"),
+            prefix=redis_prefix, queue_size=8,
+        )  # fmt: skip
         await opened.open()
     yield opened
     await opened.close()

@@ -373,3 +373,12 @@ def test_serve_refuses_fewer_than_one_worker(capsys: pytest.CaptureFixture[str])
 
     assert main(["serve", "--workers", "0"]) == 2
     assert "'--workers': must be 1 or more, not 0" in capsys.readouterr().err
+
+
+def test_serve_refuses_more_workers_than_their_own_redis_can_map(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from helpline.cli import main
+
+    assert main(["serve", "--workers", "17", "--port", "0"]) == 2
+    assert "--workers: at most 16 with the workers' own Redis" in capsys.readouterr().err

@@ -127,18 +127,22 @@ class RedisBus:
             raise BusUnavailableError(self.url, str(exc)) from exc
 
     async def publish(self, topic: str, frame: Frame) -> None:
-        payload = json.dumps(frame, ensure_ascii=False)
-        sent = asyncio.get_running_loop().create_future()
-        self._outgoing.append((self.prefix + topic, payload, sent))
-        if self._sender is None:
-            self._sender = asyncio.create_task(self._send(), name="helpline-redis-publish")
         try:
-            await sent  # a caller cancelled meanwhile leaves its frame in the batch
+            await self._send_later(topic, json.dumps(frame, ensure_ascii=False))
         except (RedisError, OSError) as exc:
             # at most once: sockets on other nodes miss it and catch up from the store on
             # their next resume; this node's own sockets still get it
             log.warning("could not publish to Redis (%s); delivering on this node only", exc)
             await self._local.publish(topic, frame)
+
+    def _send_later(self, topic: str, payload: str) -> asyncio.Future[None]:
+        """payload on topic's channel in the next pipeline; settled once Redis has it (a
+        caller cancelled meanwhile leaves its frame in the batch)."""
+        sent = asyncio.get_running_loop().create_future()
+        self._outgoing.append((self.prefix + topic, payload, sent))
+        if self._sender is None:
+            self._sender = asyncio.create_task(self._send(), name="helpline-redis-publish")
+        return sent
 
     async def _send(self) -> None:
         """What was published meanwhile, in order, one pipeline (one round trip) a batch.
@@ -168,7 +172,7 @@ class RedisBus:
             raise BusUnavailableError(self.url, "the bus is not open")
         async with self._changing:
             if topic not in self._subscribers:
-                await self._listen(self.prefix + topic)
+                await self._listen(topic)
                 self._subscribers[topic] = set()
             subscription = RedisSubscription(self, topic, await self._local.subscribe(topic))
             self._subscribers[topic].add(subscription)
@@ -183,13 +187,16 @@ class RedisBus:
             if subscribers:
                 return
             del self._subscribers[subscription.topic]
-            with contextlib.suppress(RedisError, OSError):  # gone with the connection anyway
-                await self._pubsub.unsubscribe(self.prefix + subscription.topic)
+            await self._unlisten(subscription.topic)
 
     def subscriber_count(self, topic: str) -> int:
         return len(self._subscribers.get(topic, ()))
 
-    async def _listen(self, channel: str) -> None:
+    def has_subscribers(self, topic: str) -> bool:
+        return topic in self._subscribers
+
+    async def _listen(self, topic: str) -> None:
+        channel = self.prefix + topic
         confirmed = asyncio.get_running_loop().create_future()
         self._confirmations[channel.encode()] = confirmed
         try:
@@ -199,6 +206,10 @@ class RedisBus:
             raise BusUnavailableError(self.url, f"cannot subscribe: {exc}") from exc
         finally:
             self._confirmations.pop(channel.encode(), None)
+
+    async def _unlisten(self, topic: str) -> None:
+        with contextlib.suppress(RedisError, OSError):  # gone with the connection anyway
+            await self._pubsub.unsubscribe(self.prefix + topic)
 
     async def _read(self) -> None:
         failures = 0
@@ -223,15 +234,24 @@ class RedisBus:
             if confirmed is not None and not confirmed.done():
                 confirmed.set_result(None)
             return
+        if message["type"] == "pong":
+            self._ponged(message["data"])
+            return
         if message["type"] != "message":
             return
-        topic = channel.decode()[len(self.prefix) :]
+        await self._received(channel.decode()[len(self.prefix) :], message["data"])
+
+    async def _received(self, topic: str, data: bytes) -> None:
+        """A frame from Redis, to this node's subscribers of topic."""
         try:
-            frame = json.loads(message["data"])
+            frame = json.loads(data)
         except ValueError:
             log.warning("dropped a frame on %s that is not JSON", topic)
             return
         await self._local.publish(topic, frame)
+
+    def _ponged(self, data: bytes) -> None:
+        """The answer to a PING sent on the listening connection (none here)."""
 
     async def _reconnected(self, connection: object) -> None:
         # redis-py reconnects and resubscribes by itself; what was published meanwhile is gone

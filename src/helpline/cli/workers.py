@@ -29,6 +29,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from helpline.bus.peer_map import SLOTS as PEER_SLOTS
 from helpline.cli.local_redis import LocalRedis
 from helpline.cli.worker_link import READY
 from helpline.errors import ConfigError, HelplineError
@@ -70,6 +71,10 @@ def supervise(args: argparse.Namespace, parser: argparse.ArgumentParser, setting
     """Run args.workers workers of `helpline serve` until a stop signal; the exit status."""
     if not hasattr(socket, "SO_REUSEPORT") or not sys.platform.startswith("linux"):
         print("helpline serve: --workers needs Linux (SO_REUSEPORT)", file=sys.stderr)
+        return 2
+    if settings.redis_url is None and args.workers > PEER_SLOTS:
+        print(f"helpline serve: --workers: at most {PEER_SLOTS} with the workers' own Redis "
+              "(give --redis for more)", file=sys.stderr)  # fmt: skip
         return 2
     try:
         holder = reserve_port(settings.host, settings.port)

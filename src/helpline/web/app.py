@@ -122,11 +122,16 @@ async def _shared_bus(settings: Settings) -> tuple[Bus, LockRegistry]:
         return MemoryBus(), LockRegistry()
     from helpline.bus.redis import RedisBus
     from helpline.bus.redis_lock import RedisLockRegistry
+    from helpline.bus.worker_bus import worker_bus
 
+    if settings.lock_file is not None:  # every node on this machine: a system call a lock
+        bus: RedisBus = worker_bus(
+            settings.redis_url, settings.lock_file, prefix=settings.redis_prefix
+        )
+        await bus.open()
+        return bus, FileLockRegistry(settings.lock_file)
     bus = RedisBus(settings.redis_url, prefix=settings.redis_prefix)
     await bus.open()
-    if settings.lock_file is not None:  # every node on this machine: a system call a lock
-        return bus, FileLockRegistry(settings.lock_file)
     return bus, RedisLockRegistry(bus.client, prefix=settings.redis_prefix)
 
 
