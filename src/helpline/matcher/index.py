@@ -181,7 +181,7 @@ class Index:
         )
         self.classifier = parts.classifier
         self._classifier_inputs = parts.classifier_inputs
-        self.postings = postings(self.examples_vectors)
+        self.postings = parts.postings or postings(self.examples_vectors)
         self.intent_of_example = np.array(self.intent_of, np.intp)  # intent_of, for arrays
         self.profile_of = [_is_hangul(e.text) for e in self.examples]
         self.profile_sums = _profile_sums(self.examples, self.profile_of, len(self.intents))
