@@ -57,14 +57,14 @@ def read_arrays(path: Path) -> dict[str, np.ndarray]:
         with zipfile.ZipFile(file) as archive:
             infos = archive.infolist()
         whole = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        big = {i.filename for i in infos if _mappable(i)}
         file.seek(0)
         with np.load(file, allow_pickle=False) as stored:
-            arrays = {n: stored[n] for n in stored.files if f"{n}.npy" not in big}
-    for info in infos:
-        if info.filename in big:
-            arrays[info.filename[:-4]] = _mapped(whole, info)
-    return arrays
+            return {
+                info.filename.removesuffix(".npy"): _mapped(whole, info)
+                if _mappable(info)
+                else stored[info.filename.removesuffix(".npy")]
+                for info in infos
+            }
 
 
 def _mappable(info: zipfile.ZipInfo) -> bool:
