@@ -56,9 +56,15 @@ class Postings:
         """features, examples, weights: one entry per (example, feature) pair, in the
         examples' order; features numbers names."""
         order = np.argsort(features, kind="stable")  # stable: examples stay ascending
+        self._names = names
         self._number = dict(zip(names, range(len(names)), strict=True))
         self._bounds = [0, *np.cumsum(np.bincount(features, minlength=len(names))).tolist()]
         self._examples, self._weights = examples[order], weights[order]
+
+    def lists(self) -> tuple[list[str], list[int], np.ndarray]:
+        """The features, where each one's examples start (and the last one's end), and
+        the examples, sorted by feature."""
+        return self._names, self._bounds, self._examples
 
     def get(self, feature: str) -> tuple[np.ndarray, np.ndarray] | None:
         k = self._number.get(feature)
