@@ -12,7 +12,7 @@ installed package's are); the figures are medians of the runs, in seconds: wall 
 the server's CPU time until then (from /proc; on a busy machine it moves far less than the
 wall time). Usage:
     .venv/bin/python bench/serve_start.py [--runs 3] [--examples 15000 50000]
-        [--encoders none minilm both] [--no-bot-rules]
+        [--encoders none minilm both] [--no-bot-rules] [--read-back-only]
 """
 
 from __future__ import annotations
@@ -120,10 +120,10 @@ ENCODERS = {"none": ("none", "none"), "minilm": ("minilm", "none"), "both": ("mi
 
 
 def sized_figures(
-    examples: int, encoders: str, runs: int, workdir: Path
+    examples: int, encoders: str, runs: int, workdir: Path, build: bool = True
 ) -> dict[str, list[tuple[float, float]]]:
     """A start of `examples` examples building the index (its encodings kept from a first
-    start) and reading it back."""
+    start) and reading it back; without `build`, only reading back the first start's."""
     rules = start_rules.write_rules(workdir / f"rules-{examples}-{encoders}", examples,
                                     *ENCODERS[encoders])  # fmt: skip
     cache = workdir / f"cache-{examples}-{encoders}"
@@ -133,10 +133,11 @@ def sized_figures(
         "index read back": [],
     }  # fmt: skip
     for _ in range(runs):
-        forget_indexes(cache)
-        figures["index built"].append(start_seconds(rules, cache, workdir))
+        if build:
+            forget_indexes(cache)
+            figures["index built"].append(start_seconds(rules, cache, workdir))
         figures["index read back"].append(start_seconds(rules, cache, workdir))
-    return figures
+    return {name: found for name, found in figures.items() if found}
 
 
 def show(title: str, figures: dict[str, list[tuple[float, float]]]) -> None:
@@ -154,6 +155,11 @@ def main() -> None:
     parser.add_argument("--examples", type=int, nargs="*", default=[15_000, 50_000])
     parser.add_argument("--encoders", nargs="*", choices=ENCODERS, default=["none"])
     parser.add_argument("--no-bot-rules", action="store_true", help="only the sized rules")
+    parser.add_argument(
+        "--read-back-only",
+        action="store_true",
+        help="sized rules: the index built once (the first start), then only read back",
+    )
     args = parser.parse_args()
     print(f"helpline serve, launch to /healthz, medians of {args.runs} runs")
     with tempfile.TemporaryDirectory() as tmp:
@@ -164,7 +170,9 @@ def main() -> None:
             show("--rules bot_rules", bot_rules_figures(args.runs, workdir))
         for examples in args.examples:
             for encoders in args.encoders:
-                figures = sized_figures(examples, encoders, args.runs, workdir)
+                figures = sized_figures(
+                    examples, encoders, args.runs, workdir, build=not args.read_back_only
+                )
                 show(f"{examples:,} examples, encoders: {encoders}", figures)
     print(f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
 

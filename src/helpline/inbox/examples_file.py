@@ -8,7 +8,7 @@ import io
 import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +19,7 @@ from ruamel.yaml.error import YAMLError
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString, SingleQuotedScalarString
 
 from helpline.errors import InboxError, RulesError
+from helpline.inbox.new_intent import NewIntent
 from helpline.rules.loader import load_rulebook
 from helpline.rules.model import Intent, Rulebook
 from helpline.text import normalize
@@ -59,17 +60,6 @@ def add_examples(rules_dir: Path, intent_name: str, language: str, texts: Sequen
     _check(rules_dir, path, after)
     _replace(path, before, after)
     return Written(tuple(new), str(path), _load(rules_dir, "the rules changed meanwhile"))
-
-
-@dataclass(frozen=True)
-class NewIntent:
-    """An intent an author wrote from agents' answers: what the YAML entry will say."""
-
-    name: str
-    category: str
-    title: Mapping[str, str]  # language -> button label; may be empty
-    examples: Mapping[str, tuple[str, ...]]  # language -> customers' wordings
-    answer: Mapping[str, str]  # language -> the FAQ snippet
 
 
 def add_intent(rules_dir: Path, file_name: str, new: NewIntent) -> Written:

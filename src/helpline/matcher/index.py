@@ -177,13 +177,13 @@ class Index:
         self.meanings = parts.meanings
         self.centres = parts.centres
         self.intent_of = parts.example_intents
-        self.weights = IntentWeights(
-            ((e.intent, e.vector) for e in self.examples), len(self.intents)
-        )
         self.classifier = parts.classifier
         self._classifier_inputs = parts.classifier_inputs
-        self.postings = postings(self.examples_vectors)
+        self.postings = parts.postings or postings(self.examples_vectors)
         self.intent_of_example = np.array(self.intent_of, np.intp)  # intent_of, for arrays
+        self.weights = IntentWeights.counted(
+            self.postings.lists(), self.intent_of_example, len(self.intents)
+        )
         self.profile_of = [_is_hangul(e.text) for e in self.examples]
         self.profile_sums = _profile_sums(self.examples, self.profile_of, len(self.intents))
         self.centroids = [[_unit(total) for total in sums.values()] for sums in self.profile_sums]

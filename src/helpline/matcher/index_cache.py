@@ -2,8 +2,8 @@
 
 A cold build of 15,000 examples takes 2-5 s of CPU (most of it Python over every example,
 a third training the classifier), 50,000 about 45 s, and with the sentence encoders on,
-minutes the first time; read back from here, 0.3 s and 1.2 s (bench/rules_load.py; a whole
-start: bench/serve_start.py).
+minutes the first time; read back from here, 0.22 s at 15,000 (bench/rules_load.py; a whole
+start: bench/serve_start.py), the big arrays mapped rather than copied (index_archive.py).
 The file is index-<key>.npz in the encoder's cache folder ($HELPLINE_CACHE_DIR, else the
 user's cache folder: encoder_cache.default_dir), written by index_file.py.
 

@@ -4,8 +4,9 @@ Never pickle: the file sits in a cache folder, and reading it must not be able t
 np.load(allow_pickle=False) reads only plain arrays, and JSON only data; everything read is
 then checked (types, shapes, ranges) before the index uses it, so a file that is damaged,
 cut short or made by someone else raises BadIndexFile here instead of failing a message
-later. The arrays are members of an uncompressed zip (.npz), and zip's CRC-32 of each
-member is checked as it is read, so a changed byte among the numbers is found too.
+later. The arrays are members of an uncompressed zip (.npz, index_archive.py: the big ones
+memory-mapped), and zip's CRC-32 of each member is checked as it is read, so a changed
+byte among the numbers is found too.
 
 Floats keep their exact bits both ways (float64 and float32 arrays, and JSON's shortest
 repr of a float), and every dict keeps its order, so a read-back index scores every message
@@ -25,7 +26,8 @@ import numpy as np
 
 from helpline.matcher.classifier import BIAS, SoftmaxClassifier
 from helpline.matcher.encoder import CachedEncoder
-from helpline.matcher.index_parts import IndexParts, Vector
+from helpline.matcher.index_archive import read_arrays, write_arrays
+from helpline.matcher.index_parts import IndexParts, Postings, Vector
 from helpline.matcher.meaning import DIMENSIONS as WORD_DIMENSIONS
 
 # The layout of the file: change it whenever what is written here changes.
@@ -71,7 +73,7 @@ def write_parts(file: IO[bytes], key: str, parts: IndexParts) -> None:
     for n, centre in enumerate(parts.centres):
         if centre is not None:
             arrays[f"centre_{n}"] = centre
-    np.savez(file, **arrays)  # type: ignore[arg-type]
+    write_arrays(file, arrays)
 
 
 def read_parts(
@@ -104,9 +106,7 @@ def _arrays(path: Path) -> dict[str, np.ndarray]:
     with open(path, "rb") as file:
         if file.read(4) != b"PK\x03\x04":  # np.load would read a lone .npy file too
             raise BadIndexFile("not an .npz file")
-        file.seek(0)
-        with np.load(file, allow_pickle=False) as stored:
-            return {name: stored[name] for name in stored.files}
+    return read_arrays(path)
 
 
 def _parts(
@@ -149,6 +149,7 @@ def _parts(
         _array(arrays, "classifier_weights", np.float32, 2, (len(columns) + 1, len(intents))),
         _array(arrays, "classifier_meaning_weights", np.float32, 2, (dimensions, len(intents))),
     )
+    vectors, postings = _vectors(document, arrays, len(texts))
     return IndexParts(
         intents,
         example_intents,
@@ -157,16 +158,21 @@ def _parts(
         plain,
         joined,
         sorted_plain,
-        _vectors(document, arrays, len(texts)),
+        vectors,
         idf,
         meanings,
         _centres(document, arrays, encoders),
         classifier,
+        postings=postings,
     )
 
 
-def _vectors(document: dict[str, Any], arrays: dict[str, np.ndarray], count: int) -> list[Vector]:
-    """Each example's vector, its features in the order they were written."""
+def _vectors(
+    document: dict[str, Any], arrays: dict[str, np.ndarray], count: int
+) -> tuple[list[Vector], Postings]:
+    """Each example's vector, its features in the order they were written, and their
+    inverted lists, made from the arrays as index_parts.postings makes them from the
+    vectors."""
     names = _strings(document, "features")
     starts = _array(arrays, "vector_starts", np.int64, 1, (count + 1,))
     features = _array(arrays, "vector_features", np.int32, 1)
@@ -177,10 +183,12 @@ def _vectors(document: dict[str, Any], arrays: dict[str, np.ndarray], count: int
         raise BadIndexFile("vector_features: a feature that is not named")
     name_of = [names[n] for n in features.tolist()]
     values, bounds = weights.tolist(), starts.tolist()
-    return [
+    vectors = [
         dict(zip(name_of[a:b], values[a:b], strict=True))
         for a, b in zip(bounds, bounds[1:], strict=False)
     ]
+    examples = np.repeat(np.arange(count), np.diff(starts))
+    return vectors, Postings(names, features, examples, weights)
 
 
 def _centres(

@@ -6,6 +6,8 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 
+import numpy as np
+
 Vector = dict[str, float]
 
 SMOOTHING = 0.1  # added to every feature count (Lidstone), so unseen words cost, not veto
@@ -23,14 +25,22 @@ class IntentWeights:
     """
 
     def __init__(self, examples: Iterable[tuple[int, Vector]], n_intents: int) -> None:
-        self._counts: dict[str, Counter[int]] = defaultdict(Counter)
-        self._sizes = [0] * n_intents
-        self.examples_per_intent = [0] * n_intents
+        counts: dict[str, Counter[int]] = defaultdict(Counter)
+        sizes = [0] * n_intents
+        per_intent = [0] * n_intents
         for intent, vector in examples:
-            self.examples_per_intent[intent] += 1
-            self._sizes[intent] += len(vector)
+            per_intent[intent] += 1
+            sizes[intent] += len(vector)
             for feature in vector:
-                self._counts[feature][intent] += 1
+                counts[feature][intent] += 1
+        self._counted(dict(counts), sizes, per_intent)
+
+    def _counted(
+        self, counts: dict[str, dict[int, int]], sizes: list[int], per_intent: list[int]
+    ) -> None:
+        self._counts = counts  # feature -> intent -> examples of the intent that have it
+        self._sizes = sizes  # per intent, the features of its examples
+        self.examples_per_intent = per_intent
         self._vocabulary = len(self._counts) or 1
         total = sum(self._sizes) + SMOOTHING * self._vocabulary
         self._background = {
@@ -38,6 +48,33 @@ class IntentWeights:
         }
         # log(count + smoothing) by count: the scorer's inner loop does no logarithms.
         self._log_count = [math.log(n + SMOOTHING) for n in range(max(self._sizes, default=0) + 2)]
+
+    @classmethod
+    def counted(
+        cls,
+        lists: tuple[list[str], list[int], np.ndarray],
+        intent_of_example: np.ndarray,
+        n_intents: int,
+    ) -> IntentWeights:
+        """The weights of the examples whose inverted lists these are (index_parts.Postings:
+        feature names, where each one's examples start, the examples), counted by numpy: a
+        pass over every (example, feature) pair in Python took a 15,000-example restart
+        0.08 s of its 0.25 in the index. The same counts as the examples give."""
+        names, bounds, examples = lists
+        intents = intent_of_example[examples]
+        feature = np.repeat(np.arange(len(names)), np.diff(bounds))
+        pairs, found = np.unique(feature * n_intents + intents, return_counts=True)
+        starts = np.searchsorted(pairs // n_intents, np.arange(len(names) + 1)).tolist()
+        of_intent, counted = (pairs % n_intents).tolist(), found.tolist()
+        weights = cls.__new__(cls)
+        counts = {
+            name: dict(zip(of_intent[a:b], counted[a:b], strict=True))
+            for name, a, b in zip(names, starts, starts[1:], strict=False)
+        }
+        sizes = np.bincount(intents, minlength=n_intents).tolist()
+        per_intent = np.bincount(intent_of_example, minlength=n_intents).tolist()
+        weights._counted(counts, sizes, per_intent)
+        return weights
 
     def log_odds(self, vector: Vector, intent: int, without: Vector | None = None) -> float:
         """Sum over the message's features of log P(feature | intent) / P(feature);

@@ -11,7 +11,7 @@ from typing import Any
 
 from helpline.errors import InboxError
 from helpline.inbox.cluster import Cluster, answered_now, clusters
-from helpline.inbox.examples_file import NewIntent, add_examples, add_intent
+from helpline.inbox.new_intent import NewIntent
 from helpline.rules.model import Intent, Rulebook
 from helpline.service.rules_holder import RulesHolder
 from helpline.store.inbox import InboxStore, Unanswered
@@ -92,6 +92,8 @@ class InboxService:
             chosen = _chosen(cluster, texts)
             language = cluster.language or self.rules.current.rulebook.config.default_language
             wordings = [m.text for m in chosen]
+            from helpline.inbox.examples_file import add_examples  # as in add_intent
+
             written = await asyncio.to_thread(add_examples, rules_dir, intent, language, wordings)
             if written.added:
                 await self.rules.replace(written.rulebook)  # now, not at the next poll
@@ -115,6 +117,10 @@ class InboxService:
         and reload; how many of its example wordings the bot now answers."""
         rules_dir = self._rules_dir()
         async with self._writing:
+            # imported when an author writes, not at every start: the round-trip YAML
+            # library it needs costs a node 0.02-0.03 s to import
+            from helpline.inbox.examples_file import add_intent
+
             written = await asyncio.to_thread(add_intent, rules_dir, file_name, new)
             await self.rules.replace(written.rulebook)
             active = self.rules.current

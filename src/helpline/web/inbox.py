@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 
 from helpline.errors import InboxError, StoreError
-from helpline.inbox.examples_file import NewIntent
+from helpline.inbox.new_intent import NewIntent
 from helpline.service.agent_answers import AgentAnswers, draft_view
 from helpline.service.inbox import (
     AUTHOR_ROLES,
