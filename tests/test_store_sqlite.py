@@ -506,3 +506,61 @@ async def test_callers_get_store_error_when_the_database_thread_dies(
     with pytest.raises(StoreError, match="thread has stopped"):
         worker.submit(lambda conn: None)
     assert "the database thread failed" in caplog.text
+
+
+async def _batch_of_inserts(
+    db_path: Path, operations: list[Callable[[sqlite3.Connection], Any]]
+) -> tuple[list[Any], list[str], list[str]]:
+    """Submit the operations in one turn of the loop to a fresh worker: their outcomes
+    (results or exceptions), the statements the worker ran, and the names committed."""
+    loop = asyncio.get_running_loop()
+    statements: list[str] = []
+
+    def traced() -> sqlite3.Connection:
+        conn = connect(str(db_path), 1000)
+        conn.execute("CREATE TABLE names (name TEXT UNIQUE)")
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    worker = Worker(traced, loop)
+    worker.start()
+    await worker.ready
+    statements.clear()
+    outcomes = await asyncio.gather(*map(worker.submit, operations), return_exceptions=True)
+    worker.stop()
+    await worker.stopped
+    with sqlite3.connect(db_path) as conn:
+        names = [row[0] for row in conn.execute("SELECT name FROM names ORDER BY rowid")]
+    return outcomes, statements, names
+
+
+def _insert(name: str) -> Callable[[sqlite3.Connection], str]:
+    def operation(conn: sqlite3.Connection) -> str:
+        conn.execute("INSERT INTO names (name) VALUES (?)", (name,))
+        return name
+
+    return operation
+
+
+async def test_batch_that_succeeds_runs_without_a_savepoint_per_operation(
+    db_path: Path,
+) -> None:
+    outcomes, statements, names = await _batch_of_inserts(
+        db_path, [_insert("a"), _insert("b"), _insert("c")]
+    )
+    assert outcomes == ["a", "b", "c"] and names == ["a", "b", "c"]
+    assert [s for s in statements if "SAVEPOINT" in s] == ["SAVEPOINT batch"]
+
+
+async def test_failing_operation_in_a_batch_undoes_only_itself(db_path: Path) -> None:
+    def half_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO names (name) VALUES ('half')")
+        raise ValueError("a bug after one write")
+
+    outcomes, _, names = await _batch_of_inserts(
+        db_path, [_insert("a"), half_then_fail, _insert("a"), _insert("c")]
+    )
+    assert outcomes[0] == "a" and outcomes[3] == "c"
+    assert isinstance(outcomes[1], ValueError)
+    assert isinstance(outcomes[2], sqlite3.IntegrityError)  # the name was taken by the first
+    assert names == ["a", "c"]

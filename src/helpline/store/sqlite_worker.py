@@ -31,9 +31,9 @@ class Worker:
     """Runs operations one at a time on one connection, committing them in batches.
 
     Whatever was submitted during one turn of the event loop is run just after it, in ONE
-    transaction, each operation inside its own SAVEPOINT when there are several (a failing
-    operation undoes only itself), and the callers' futures are settled only after COMMIT
-    returns: nothing is reported stored before it is.
+    transaction (when there are several and one fails, each is run again in a SAVEPOINT of
+    its own, so a failing operation undoes only itself), and the callers' futures are
+    settled only after COMMIT returns: nothing is reported stored before it is.
 
     Why on the loop and not on a thread of its own: the sqlite3 module lets go of the GIL
     around every statement, and a thread that wants it back while the loop is busy (the
@@ -217,7 +217,7 @@ def _run_batch(conn: sqlite3.Connection, batch: list[_Job], busy_ok: bool) -> li
         if len(batch) == 1:
             outcomes.append(_run_alone(conn, batch[0]))
         else:
-            outcomes.extend(_run_each_in_a_savepoint(conn, batch))
+            outcomes.extend(_run_together(conn, batch))
         if conn.in_transaction:
             conn.execute("COMMIT")
     except sqlite3.Error as exc:
@@ -239,6 +239,28 @@ def _run_alone(conn: sqlite3.Connection, job: _Job) -> Outcome:
         if conn.in_transaction:  # some errors (disk full) have rolled it back already
             conn.execute("ROLLBACK")
         return (job.future, None, exc)
+
+
+def _run_together(conn: sqlite3.Connection, batch: list[_Job]) -> list[Outcome]:
+    """The batch under one savepoint; when an operation fails, all of them are undone and
+    run again, each in a savepoint of its own (a failing one then undoes only itself).
+
+    Operations rarely fail, and a savepoint each cost two statements per operation
+    (SAVEPOINT, RELEASE) and a copy of every page it touched into the statement journal;
+    one for the batch costs two statements in all. Running one again is safe: an operation
+    is a function of the connection and its arguments, and the first run's effects were
+    rolled back."""
+    conn.execute("SAVEPOINT batch")
+    outcomes: list[Outcome] = []
+    for job in batch:
+        try:
+            outcomes.append((job.future, job.operation(conn), None))
+        except Exception:
+            conn.execute("ROLLBACK TO batch")
+            conn.execute("RELEASE batch")
+            return _run_each_in_a_savepoint(conn, batch)
+    conn.execute("RELEASE batch")
+    return outcomes
 
 
 def _run_each_in_a_savepoint(conn: sqlite3.Connection, batch: list[_Job]) -> list[Outcome]:
