@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
@@ -35,6 +36,12 @@ class CountingStore(SQLiteStore):
     async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         self.trips.append(operation.__name__)
         return await super()._run(operation)
+
+    def _run_early(
+        self, operation: Callable[[sqlite3.Connection], T]
+    ) -> tuple[asyncio.Future[T], asyncio.Future[T]]:
+        self.trips.append(operation.__name__)
+        return super()._run_early(operation)
 
 
 @pytest.fixture

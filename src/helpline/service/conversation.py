@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
@@ -20,9 +21,10 @@ from helpline.service.attachments import referenced
 from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.service.observer import TurnObserver
 from helpline.service.rules_holder import RulesHolder
-from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
+from helpline.store.base import Appended, Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.customer_directory import CustomerDirectoryStore
 from helpline.store.customers import customer_store
+from helpline.store.early import EarlyAppendStore
 from helpline.turn import ConversationState, Turn
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,10 @@ class DraftTurn:
     turn: Turn
     answers_seq: int | None = None
     events: Sequence[Event] = ()
+    # awaited once the turn is stored, before its frames go out: the ack and echo of the
+    # customer message it answers, held back until that message, stored in the same
+    # commit as the turn, is durable (ConversationService._post_early)
+    prelude: Awaitable[None] | None = None
 
     def record(self, extra: Sequence[Outgoing] = ()) -> TurnRecord:
         """The turn as the store writes it (extra: messages the desk adds after its replies)."""
@@ -256,6 +262,9 @@ class ConversationService:
         self, conversation_id: str, client_id: str, body: dict[str, Any], send: Send
     ) -> None:
         async with self.locks.hold(conversation_id):
+            if isinstance(self.store, EarlyAppendStore):
+                await self._post_early(self.store, conversation_id, client_id, body, send)
+                return
             appended = await self.store.append_customer_message(
                 conversation_id, client_id, body, self.clock()
             )
@@ -265,6 +274,47 @@ class ConversationService:
                 await self._publish(conversation_id, frames.message(stored))
             if not appended.answered:
                 await self._answer(conversation_id, stored, appended.conversation)
+
+    async def _post_early(
+        self,
+        store: EarlyAppendStore,
+        conversation_id: str,
+        client_id: str,
+        body: dict[str, Any],
+        send: Send,
+    ) -> None:
+        """The message and its answer in one commit: the turn is decided from the message
+        as it will be stored, and the ack, echo and typing go out, in that order, once the
+        message is durable: at that commit, or sooner when the turn is slow (see
+        sqlite_worker.HOLD_S), never before."""
+        appended, durable = await store.append_customer_message_early(
+            conversation_id, client_id, body, self.clock()
+        )
+        acknowledged = asyncio.ensure_future(
+            self._acknowledge(conversation_id, client_id, appended, durable, send)
+        )
+        try:
+            if not appended.answered:
+                await self._answer(
+                    conversation_id, appended.message, appended.conversation, acknowledged
+                )
+        finally:
+            await acknowledged
+
+    async def _acknowledge(
+        self,
+        conversation_id: str,
+        client_id: str,
+        appended: Appended,
+        durable: Awaitable[Appended],
+        send: Send,
+    ) -> None:
+        await durable
+        await send(frames.ack(client_id, appended.message, appended.duplicate))
+        if not appended.duplicate:
+            await self._publish(conversation_id, frames.message(appended.message))
+        if not appended.answered:
+            await self._publish(conversation_id, frames.typing("typing.start", "bot"))
 
     async def _greet(self, conversation: Conversation) -> Conversation:
         """Store the greeting; the conversation as it now stands (known without reading it)."""
@@ -286,15 +336,21 @@ class ConversationService:
         )
 
     async def _answer(
-        self, conversation_id: str, message: Message, known: Conversation | None = None
+        self,
+        conversation_id: str,
+        message: Message,
+        known: Conversation | None = None,
+        prelude: Awaitable[None] | None = None,
     ) -> None:
-        """known: the row as the store left it under this lock (saves reading it again)."""
+        """known: the row as the store left it under this lock (saves reading it again);
+        prelude: sends the ack, echo and typing.start once the message is durable."""
         conversation = known or await self.store.conversation(conversation_id)
         if conversation is None:
             raise ProtocolError(frames.NOT_READY, "conversation no longer exists")
         active = self.rules.current  # one read: a reload mid-turn cannot mix rules
         state = codec.restore_state(conversation)
-        await self._publish(conversation_id, frames.typing("typing.start", "bot"))
+        if prelude is None:
+            await self._publish(conversation_id, frames.typing("typing.start", "bot"))
         try:
             inbound = codec.inbound(message.body, self.clock())
             started = time.perf_counter()
@@ -306,8 +362,10 @@ class ConversationService:
             )
             if self.notices is not None:
                 turn = self.notices.prefixed(turn)
-            await self._commit(conversation, turn, answers_seq=message.seq, events=events)
+            await self._commit(conversation, turn, message.seq, events, prelude)
         finally:
+            if prelude is not None:
+                await prelude  # typing.start goes before typing.stop
             await self._publish(conversation_id, frames.typing("typing.stop", "bot"))
 
     async def _commit(
@@ -316,13 +374,16 @@ class ConversationService:
         turn: Turn,
         answers_seq: int | None,
         events: Sequence[Event] = (),
+        prelude: Awaitable[None] | None = None,
     ) -> list[Message]:
         """Store the turn and fan it out; with a live-agent desk, through it, in one call."""
-        draft = DraftTurn(conversation, turn, answers_seq, events)
+        draft = DraftTurn(conversation, turn, answers_seq, events, prelude)
         if self.handoff is not None:
             stored = await self.handoff.take_turn(draft)
         else:
             stored = await self.store.commit_turn(draft.record(), self.clock())
+            if prelude is not None:
+                await prelude
             for frame in draft.frames(stored):
                 await self._publish(conversation.id, frame)
         if self.observer is not None:

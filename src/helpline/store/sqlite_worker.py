@@ -7,24 +7,21 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from helpline.errors import StoreError
+from helpline.store.sqlite_batch import Job, Operation, Outcome, run_batch, settle_all, settle_early
 
 log = logging.getLogger(__name__)
-
-Operation = Callable[[sqlite3.Connection], Any]
-Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
 # Pauses between tries of the write lock another process holds (the last one repeats):
 # its transactions last a fraction of a millisecond, so the lock is soon free again
 LOCK_RETRY_S = (0.0005, 0.001, 0.002)
-
-
-@dataclass(frozen=True)
-class _Job:
-    operation: Operation
-    future: asyncio.Future[Any]
+# How long a transaction that ran an early job (submit_early) stays open for the next
+# job, in the usual case the bot's turn for the customer message just stored, decided in
+# a fraction of a millisecond: one commit then writes the message and its answer, pages
+# they share written once (20 -> 13 WAL pages a message, bench/store_writes.py). A turn
+# that takes longer (a custom action) finds the message committed alone meanwhile.
+HOLD_S = 0.002
 
 
 class Worker:
@@ -34,6 +31,10 @@ class Worker:
     transaction (when there are several and one fails, each is run again in a SAVEPOINT of
     its own, so a failing operation undoes only itself), and the callers' futures are
     settled only after COMMIT returns: nothing is reported stored before it is.
+
+    An early job (submit_early) hands its result over as soon as it has run, and its
+    transaction stays open, uncommitted, for up to `hold_s`: the next batch joins it and
+    they commit together (its own future, like every other, settles only then).
 
     Why on the loop and not on a thread of its own: the sqlite3 module lets go of the GIL
     around every statement, and a thread that wants it back while the loop is busy (the
@@ -51,14 +52,18 @@ class Worker:
         loop: asyncio.AbstractEventLoop,
         max_batch: int = 128,
         on_commit: Callable[[], None] | None = None,  # after each batch that committed
+        hold_s: float = HOLD_S,  # 0: an early job's transaction commits at once
     ) -> None:
+        self._hold_s = hold_s
+        self._held: list[Outcome] = []  # run in the transaction held open, not committed
+        self._hold_timer: asyncio.TimerHandle | None = None
         self._connect = connect
         self._on_commit = on_commit
         self._loop = loop
         self._max_batch = max_batch
         self._conn: sqlite3.Connection | None = None
         self._patient_ms = 0  # the connection's own busy timeout: how long a lock is waited for
-        self._pending: list[_Job] = []
+        self._pending: list[Job] = []
         self._scheduled = False  # a flush is due on the loop
         self._waiting = False  # a batch waits for another process's lock
         self._busy_seen = False  # the first wait is logged at INFO, later ones at DEBUG
@@ -74,12 +79,25 @@ class Worker:
 
     def submit(self, operation: Operation) -> asyncio.Future[Any]:
         """Queue an operation; call from the loop's thread."""
+        return self._queue(operation, early=False)[1]
+
+    def submit_early(
+        self, operation: Operation
+    ) -> tuple[asyncio.Future[Any], asyncio.Future[Any]]:
+        """Queue an operation: (its result once it has run, the same once committed). The
+        first is NOT durable: nothing may be reported stored before the second settles."""
+        return self._queue(operation, early=True)
+
+    def _queue(
+        self, operation: Operation, *, early: bool
+    ) -> tuple[asyncio.Future[Any], asyncio.Future[Any]]:
         if self._gone or self._stopping:
             raise StoreError("the database thread has stopped")
         future = self._loop.create_future()
-        self._pending.append(_Job(operation, future))
+        ran = self._loop.create_future() if early else future
+        self._pending.append(Job(operation, future, ran if early else None))
         self._schedule()
-        return future
+        return ran, future
 
     def stop(self) -> None:
         """Finish what is queued, then close the connection."""
@@ -114,35 +132,68 @@ class Worker:
             return
         batch = self._pending[: self._max_batch]
         del self._pending[: self._max_batch]
-        if batch:
-            ran, outcomes = self._attempt(conn, batch, busy_ok=True)
+        if self._held:
+            self._run_in_held(conn, batch)
+        elif batch:
+            hold = self._hold_s > 0 and not self._stopping and any(j.early for j in batch)
+            ran, outcomes = self._attempt(conn, batch, busy_ok=True, hold=hold)
             if not ran:
                 return
             if outcomes is None:
                 self._wait_for_lock(conn, batch)
                 return
-            self._settled(outcomes)
+            if hold and conn.in_transaction:
+                self._hold(outcomes)
+            else:
+                self._settled(outcomes)
         if self._pending:
             self._schedule()
         elif self._stopping:
             self._close()
 
+    def _hold(self, outcomes: list[Outcome]) -> None:
+        """Keep the transaction open for the next batch, at most hold_s."""
+        self._held = outcomes
+        settle_early(outcomes)
+        self._hold_timer = self._loop.call_later(self._hold_s, self._hold_over)
+
+    def _hold_over(self) -> None:
+        self._hold_timer = None
+        if self._held:
+            self._schedule()
+
+    def _run_in_held(self, conn: sqlite3.Connection, batch: list[Job]) -> None:
+        """The batch in the transaction held open, then COMMIT for all of it."""
+        held, self._held = self._held, []
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
+        ran, outcomes = self._attempt(conn, batch, busy_ok=False, held=held)
+        if ran and outcomes is not None:
+            self._settled(outcomes)
+
     def _attempt(
-        self, conn: sqlite3.Connection, batch: list[_Job], *, busy_ok: bool
+        self,
+        conn: sqlite3.Connection,
+        batch: list[Job],
+        *,
+        busy_ok: bool,
+        held: list[Outcome] | None = None,
+        hold: bool = False,
     ) -> tuple[bool, list[Outcome] | None]:
-        """(True, _run_batch's answer), or (False, None) when it raised: the batch's callers
-        have then been failed."""
+        """(True, run_batch's answer), or (False, None) when it raised: the batch's callers
+        (and the held ones') have then been failed."""
         try:
-            return True, _run_batch(conn, batch, busy_ok=busy_ok)
+            return True, run_batch(conn, batch, busy_ok, held=held, hold=hold)
         except (KeyboardInterrupt, SystemExit):
-            self._fail(batch)
+            self._fail([*(o[0] for o in held or ()), *batch])
             raise
         except BaseException:  # a bug: logged once here, callers get StoreError below
             log.exception("the database thread failed")
-            self._fail(batch)
+            self._fail([*(o[0] for o in held or ()), *batch])
             return False, None
 
-    def _wait_for_lock(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+    def _wait_for_lock(self, conn: sqlite3.Connection, batch: list[Job]) -> None:
         """Another process holds the write lock: try again on the loop after a short pause,
         for as long as the busy timeout allows, the jobs queued meanwhile joining the batch.
 
@@ -159,7 +210,7 @@ class Worker:
         self._loop.call_later(LOCK_RETRY_S[0], self._retry, conn, batch, deadline, 1)
 
     def _retry(
-        self, conn: sqlite3.Connection, batch: list[_Job], deadline: float, attempt: int
+        self, conn: sqlite3.Connection, batch: list[Job], deadline: float, attempt: int
     ) -> None:
         room = self._max_batch - len(batch)
         if room > 0 and self._pending:
@@ -179,15 +230,16 @@ class Worker:
             self._close()
 
     def _settled(self, outcomes: list[Outcome]) -> None:
-        _settle_all(outcomes)
+        settle_all(outcomes)
         if self._on_commit is not None:
             self._on_commit()
 
-    def _fail(self, batch: list[_Job]) -> None:
+    def _fail(self, batch: list[Job]) -> None:
         """Fail the batch in hand and whatever is queued; the connection is unusable."""
         error = StoreError("the database thread has stopped")
-        jobs, self._pending = [*batch, *self._pending], []
-        _settle_all([(job.future, None, error) for job in jobs])
+        held, self._held = [o[0] for o in self._held], []
+        jobs, self._pending = [*held, *batch, *self._pending], []
+        settle_all([(job, None, error) for job in jobs])
         self._close()
 
     def _close(self) -> None:
@@ -200,88 +252,3 @@ class Worker:
             conn.close()
         if not self.stopped.done():
             self.stopped.set_result(None)
-
-
-def _run_batch(conn: sqlite3.Connection, batch: list[_Job], busy_ok: bool) -> list[Outcome] | None:
-    """The batch's outcomes; None (nothing done) when busy_ok and another process holds the
-    write lock."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if busy_ok and exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
-            return None
-        log.warning("database transaction failed: %s", exc)
-        return [(job.future, None, exc) for job in batch]
-    outcomes: list[Outcome] = []
-    try:
-        if len(batch) == 1:
-            outcomes.append(_run_alone(conn, batch[0]))
-        else:
-            outcomes.extend(_run_together(conn, batch))
-        if conn.in_transaction:
-            conn.execute("COMMIT")
-    except sqlite3.Error as exc:
-        # COMMIT failed (disk full, I/O error): nothing is stored
-        log.warning("database transaction failed: %s", exc)
-        with contextlib.suppress(sqlite3.Error):
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-        return [(job.future, None, exc) for job in batch]
-    return outcomes
-
-
-def _run_alone(conn: sqlite3.Connection, job: _Job) -> Outcome:
-    """The only operation of its transaction: a failure rolls the transaction back, which
-    undoes as much as a savepoint would, without the SAVEPOINT and RELEASE statements."""
-    try:
-        return (job.future, job.operation(conn), None)
-    except Exception as exc:
-        if conn.in_transaction:  # some errors (disk full) have rolled it back already
-            conn.execute("ROLLBACK")
-        return (job.future, None, exc)
-
-
-def _run_together(conn: sqlite3.Connection, batch: list[_Job]) -> list[Outcome]:
-    """The batch under one savepoint; when an operation fails, all of them are undone and
-    run again, each in a savepoint of its own (a failing one then undoes only itself).
-
-    Operations rarely fail, and a savepoint each cost two statements per operation
-    (SAVEPOINT, RELEASE) and a copy of every page it touched into the statement journal;
-    one for the batch costs two statements in all. Running one again is safe: an operation
-    is a function of the connection and its arguments, and the first run's effects were
-    rolled back."""
-    conn.execute("SAVEPOINT batch")
-    outcomes: list[Outcome] = []
-    for job in batch:
-        try:
-            outcomes.append((job.future, job.operation(conn), None))
-        except Exception:
-            conn.execute("ROLLBACK TO batch")
-            conn.execute("RELEASE batch")
-            return _run_each_in_a_savepoint(conn, batch)
-    conn.execute("RELEASE batch")
-    return outcomes
-
-
-def _run_each_in_a_savepoint(conn: sqlite3.Connection, batch: list[_Job]) -> list[Outcome]:
-    """Each operation in a savepoint of its own: a failing one undoes only itself."""
-    outcomes: list[Outcome] = []
-    for job in batch:
-        conn.execute("SAVEPOINT op")
-        try:
-            outcomes.append((job.future, job.operation(conn), None))
-        except Exception as exc:
-            conn.execute("ROLLBACK TO op")
-            outcomes.append((job.future, None, exc))
-        conn.execute("RELEASE op")
-    return outcomes
-
-
-def _settle_all(outcomes: list[Outcome]) -> None:
-    for future, result, exc in outcomes:
-        if future.done():  # the caller was cancelled; the work is done regardless
-            continue
-        if exc is None:
-            future.set_result(result)
-        else:
-            future.set_exception(exc)

@@ -180,6 +180,8 @@ class HandoffService:
         )
 
     async def _announce(self, draft: DraftTurn, stored: list[Message]) -> None:
+        if draft.prelude is not None:  # the customer message's ack and echo go first
+            await draft.prelude
         for frame in draft.frames(stored):
             await self.bus.publish(conversation_topic(draft.conversation.id), frame)
 
