@@ -564,3 +564,77 @@ async def test_failing_operation_in_a_batch_undoes_only_itself(db_path: Path) ->
     assert isinstance(outcomes[1], ValueError)
     assert isinstance(outcomes[2], sqlite3.IntegrityError)  # the name was taken by the first
     assert names == ["a", "c"]
+
+
+async def _open_traced_worker(
+    db_path: Path, hold_s: float
+) -> tuple[Worker, list[str]]:
+    loop = asyncio.get_running_loop()
+    statements: list[str] = []
+
+    def traced() -> sqlite3.Connection:
+        conn = connect(str(db_path), 1000)
+        conn.execute("CREATE TABLE names (name TEXT UNIQUE)")
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    worker = Worker(traced, loop, hold_s=hold_s)
+    worker.start()
+    await worker.ready
+    statements.clear()
+    return worker, statements
+
+
+def _committed_names(db_path: Path) -> list[str]:
+    """What another connection sees: committed rows only."""
+    with sqlite3.connect(db_path) as conn:
+        return [row[0] for row in conn.execute("SELECT name FROM names ORDER BY rowid")]
+
+
+async def test_early_job_hands_its_result_over_before_it_is_committed(db_path: Path) -> None:
+    worker, statements = await _open_traced_worker(db_path, hold_s=30.0)
+    ran, durable = worker.submit_early(_insert("message"))
+    assert await asyncio.wait_for(ran, 10) == "message"
+    assert not durable.done() and _committed_names(db_path) == []
+    follow_up = worker.submit(_insert("answer"))
+    assert await asyncio.wait_for(follow_up, 10) == "answer"
+    assert durable.done() and await durable == "message"
+    assert _committed_names(db_path) == ["message", "answer"]
+    assert statements.count("BEGIN IMMEDIATE") == 1 and statements.count("COMMIT") == 1
+    worker.stop()
+    await worker.stopped
+
+
+async def test_early_job_with_nothing_after_it_commits_alone_after_the_hold(
+    db_path: Path,
+) -> None:
+    worker, _ = await _open_traced_worker(db_path, hold_s=0.01)
+    _, durable = worker.submit_early(_insert("message"))
+    assert await asyncio.wait_for(durable, 10) == "message"
+    assert _committed_names(db_path) == ["message"]
+    worker.stop()
+    await worker.stopped
+
+
+async def test_failing_job_joining_a_held_transaction_leaves_the_early_one_stored(
+    db_path: Path,
+) -> None:
+    worker, _ = await _open_traced_worker(db_path, hold_s=30.0)
+    ran, durable = worker.submit_early(_insert("message"))
+    await asyncio.wait_for(ran, 10)
+    with pytest.raises(sqlite3.IntegrityError):
+        await asyncio.wait_for(worker.submit(_insert("message")), 10)
+    assert await durable == "message"
+    assert _committed_names(db_path) == ["message"]
+    worker.stop()
+    await worker.stopped
+
+
+async def test_stopping_worker_commits_the_held_transaction(db_path: Path) -> None:
+    worker, _ = await _open_traced_worker(db_path, hold_s=30.0)
+    ran, durable = worker.submit_early(_insert("message"))
+    await asyncio.wait_for(ran, 10)
+    worker.stop()
+    await asyncio.wait_for(worker.stopped, 10)
+    assert await durable == "message"
+    assert _committed_names(db_path) == ["message"]
