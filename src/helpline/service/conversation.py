@@ -8,6 +8,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Protocol
 
 from helpline import dialogue
@@ -17,11 +18,12 @@ from helpline.errors import ProtocolError
 from helpline.identity import Identity, is_rest_token
 from helpline.rules.model import Rulebook
 from helpline.service import codec, frames, notice
+from helpline.service.acknowledgement import acknowledge
 from helpline.service.attachments import referenced
 from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.service.observer import TurnObserver
 from helpline.service.rules_holder import RulesHolder
-from helpline.store.base import Appended, Conversation, Message, Outgoing, Store, TurnRecord
+from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.customer_directory import CustomerDirectoryStore
 from helpline.store.customers import customer_store
 from helpline.store.early import EarlyAppendStore
@@ -46,9 +48,7 @@ class DraftTurn:
     turn: Turn
     answers_seq: int | None = None
     events: Sequence[Event] = ()
-    # awaited once the turn is stored, before its frames go out: the ack and echo of the
-    # customer message it answers, held back until that message, stored in the same
-    # commit as the turn, is durable (ConversationService._post_early)
+    # awaited once stored, before the turn's frames: the answered message's ack (acknowledgement)
     prelude: Awaitable[None] | None = None
 
     def record(self, extra: Sequence[Outgoing] = ()) -> TurnRecord:
@@ -65,6 +65,15 @@ class DraftTurn:
             events=[("bot.decision", {**decision, "reply_to": self.answers_seq}), *self.events],
             answers_seq=self.answers_seq,
         )
+
+    async def announce(
+        self, publish: Callable[[Mapping[str, Any]], Awaitable[None]], stored: Sequence[Message]
+    ) -> None:
+        """Publish the stored turn's frames, after the prelude (the answered message's ack)."""
+        if self.prelude is not None:
+            await self.prelude
+        for frame in self.frames(stored):
+            await publish(frame)
 
     def frames(self, stored: Sequence[Message]) -> list[dict[str, Any]]:
         """What the conversation's sockets are sent once it is stored."""
@@ -284,37 +293,20 @@ class ConversationService:
         send: Send,
     ) -> None:
         """The message and its answer in one commit: the turn is decided from the message
-        as it will be stored, and the ack, echo and typing go out, in that order, once the
-        message is durable: at that commit, or sooner when the turn is slow (see
-        sqlite_worker.HOLD_S), never before."""
+        as it will be stored; the ack goes out once it is durable (acknowledgement)."""
         appended, durable = await store.append_customer_message_early(
             conversation_id, client_id, body, self.clock()
         )
+        publish = partial(self._publish, conversation_id)
         acknowledged = asyncio.ensure_future(
-            self._acknowledge(conversation_id, client_id, appended, durable, send)
+            acknowledge(client_id, appended, durable, send, publish)
         )
         try:
             if not appended.answered:
-                await self._answer(
-                    conversation_id, appended.message, appended.conversation, acknowledged
-                )
+                message, known = appended.message, appended.conversation
+                await self._answer(conversation_id, message, known, acknowledged)
         finally:
             await acknowledged
-
-    async def _acknowledge(
-        self,
-        conversation_id: str,
-        client_id: str,
-        appended: Appended,
-        durable: Awaitable[Appended],
-        send: Send,
-    ) -> None:
-        await durable
-        await send(frames.ack(client_id, appended.message, appended.duplicate))
-        if not appended.duplicate:
-            await self._publish(conversation_id, frames.message(appended.message))
-        if not appended.answered:
-            await self._publish(conversation_id, frames.typing("typing.start", "bot"))
 
     async def _greet(self, conversation: Conversation) -> Conversation:
         """Store the greeting; the conversation as it now stands (known without reading it)."""
@@ -343,7 +335,7 @@ class ConversationService:
         prelude: Awaitable[None] | None = None,
     ) -> None:
         """known: the row as the store left it under this lock (saves reading it again);
-        prelude: sends the ack, echo and typing.start once the message is durable."""
+        prelude: the ack, echo and typing.start, sent once the message is durable."""
         conversation = known or await self.store.conversation(conversation_id)
         if conversation is None:
             raise ProtocolError(frames.NOT_READY, "conversation no longer exists")
@@ -382,10 +374,7 @@ class ConversationService:
             stored = await self.handoff.take_turn(draft)
         else:
             stored = await self.store.commit_turn(draft.record(), self.clock())
-            if prelude is not None:
-                await prelude
-            for frame in draft.frames(stored):
-                await self._publish(conversation.id, frame)
+            await draft.announce(partial(self._publish, conversation.id), stored)
         if self.observer is not None:
             answered = answers_seq is not None
             self.observer.committed(turn.decision, answered=answered, replies=len(turn.replies))

@@ -40,7 +40,7 @@ from helpline.store.outbox import OutboxStore
 from helpline.store.reports import ReportStore
 from helpline.store.search import SearchStore
 from helpline.store.sqlite_checkpoint import WAL_LIMIT_BYTES, Checkpointer
-from helpline.store.sqlite_worker import Worker
+from helpline.store.sqlite_worker import HOLD_S, Worker
 from helpline.store.tickets import TicketStore
 from helpline.store.visit import VisitStore
 
@@ -242,8 +242,12 @@ class SQLiteStore(
         busy_timeout_ms: int = 5000,
         wal_limit_bytes: int = WAL_LIMIT_BYTES,
         checkpoint_interval_s: float = 1.0,
+        hold_s: float = HOLD_S,
     ) -> None:
         self.path = os.fspath(path)
+        # how long a customer message's transaction waits for the turn that answers it
+        # (sqlite_worker.HOLD_S); 0 where other processes write to the same file
+        self.hold_s = hold_s
         self._busy_timeout_ms = busy_timeout_ms
         self._wal_limit_bytes = wal_limit_bytes
         self._checkpoint_interval_s = checkpoint_interval_s
@@ -260,6 +264,7 @@ class SQLiteStore(
             partial(opening, self.path, self._busy_timeout_ms),
             asyncio.get_running_loop(),
             on_commit=partial(setattr, checkpointer, "dirty", True),
+            hold_s=self.hold_s,
         )
         worker.start()
         try:

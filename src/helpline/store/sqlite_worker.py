@@ -22,6 +22,11 @@ LOCK_RETRY_S = (0.0005, 0.001, 0.002)
 # they share written once (20 -> 13 WAL pages a message, bench/store_writes.py). A turn
 # that takes longer (a custom action) finds the message committed alone meanwhile.
 HOLD_S = 0.002
+# Not while another process writes to the same file (`serve --workers N`): a transaction
+# held open through the bot's decision would keep the others' writes waiting for it, and
+# their turns would take the lock in turn. After a wait for another process's lock, none
+# is held for this long.
+SHARED_QUIET_S = 10.0
 
 
 class Worker:
@@ -67,6 +72,7 @@ class Worker:
         self._scheduled = False  # a flush is due on the loop
         self._waiting = False  # a batch waits for another process's lock
         self._busy_seen = False  # the first wait is logged at INFO, later ones at DEBUG
+        self._busy_at = float("-inf")  # when another process's lock was last waited for
         self._stopping = False
         self._gone = False  # closed or failed: a new job would wait forever
         self.ready: asyncio.Future[None] = loop.create_future()
@@ -135,7 +141,7 @@ class Worker:
         if self._held:
             self._run_in_held(conn, batch)
         elif batch:
-            hold = self._hold_s > 0 and not self._stopping and any(j.early for j in batch)
+            hold = self._may_hold() and any(j.early for j in batch)
             ran, outcomes = self._attempt(conn, batch, busy_ok=True, hold=hold)
             if not ran:
                 return
@@ -150,6 +156,11 @@ class Worker:
             self._schedule()
         elif self._stopping:
             self._close()
+
+    def _may_hold(self) -> bool:
+        if self._hold_s <= 0 or self._stopping:
+            return False
+        return self._loop.time() - self._busy_at > SHARED_QUIET_S
 
     def _hold(self, outcomes: list[Outcome]) -> None:
         """Keep the transaction open for the next batch, at most hold_s."""
@@ -204,6 +215,7 @@ class Worker:
         1,200 msg/s answered 240/s, each mostly asleep."""
         level = logging.DEBUG if self._busy_seen else logging.INFO
         self._busy_seen = True
+        self._busy_at = self._loop.time()
         log.log(level, "database busy; waiting for another process's lock, loop free")
         self._waiting = True
         deadline = self._loop.time() + self._patient_ms / 1000
