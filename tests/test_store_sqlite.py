@@ -638,3 +638,18 @@ async def test_stopping_worker_commits_the_held_transaction(db_path: Path) -> No
     await asyncio.wait_for(worker.stopped, 10)
     assert await durable == "message"
     assert _committed_names(db_path) == ["message"]
+
+
+async def test_no_transaction_is_held_after_waiting_for_another_process(db_path: Path) -> None:
+    worker, _ = await _open_traced_worker(db_path, hold_s=30.0)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's write lock
+    waiting = worker.submit(_insert("first"))
+    await asyncio.sleep(0)  # one turn of the loop: the batch meets the lock, to be retried
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(waiting, 10)
+    _, durable = worker.submit_early(_insert("message"))
+    assert await asyncio.wait_for(durable, 10) == "message"  # not held for 30 s
+    worker.stop()
+    await worker.stopped
