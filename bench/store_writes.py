@@ -77,9 +77,12 @@ class Counters:
             self.transactions += 1
 
 
-async def measure(args: argparse.Namespace, folder: str, concurrency: int) -> dict[str, Any]:
+async def measure(
+    args: argparse.Namespace, folder: str, concurrency: int, hold_ms: float | None
+) -> dict[str, Any]:
     path = os.path.join(folder, "store.db")
-    store = SQLiteStore(path, checkpoint_interval_s=3600, wal_limit_bytes=1 << 40)
+    held = {} if hold_ms is None else {"hold_s": hold_ms / 1000}  # None: the store's default
+    store = SQLiteStore(path, checkpoint_interval_s=3600, wal_limit_bytes=1 << 40, **held)
     await store.open()
     service = ConversationService(
         store, MemoryBus(), RulesHolder(load_rulebook(REPO / "bot_rules")), time.time,
@@ -169,6 +172,11 @@ def main() -> None:
         help="conversations posting at once (1: one message at a time, a light load)",
     )  # fmt: skip
     parser.add_argument("--repeat", type=int, default=3, help="runs; medians printed")
+    parser.add_argument(
+        "--hold-ms", type=float, nargs="+", default=[None],
+        help="how long a message's transaction waits for its turn (0: commits at once);"
+        " several: each measured in turn, runs interleaved",
+    )  # fmt: skip
     args = parser.parse_args()
     print(f"$ {' '.join([Path(sys.executable).name, *sys.argv])}")
     for concurrency in args.concurrency:
@@ -176,18 +184,25 @@ def main() -> None:
 
 
 def report(args: argparse.Namespace, concurrency: int) -> None:
-    runs = []
-    floors = []
+    runs: dict[float | None, list[dict[str, Any]]] = {hold: [] for hold in args.hold_ms}
+    floors: dict[float | None, list[float]] = {hold: [] for hold in args.hold_ms}
     for _ in range(args.repeat):
-        with tempfile.TemporaryDirectory() as folder:
-            found = asyncio.run(measure(args, folder, concurrency))
-            floors.append(reference(folder, found["batch_sizes"], found["messages"]))
-            runs.append(found)
+        for hold in args.hold_ms:
+            with tempfile.TemporaryDirectory() as folder:
+                found = asyncio.run(measure(args, folder, concurrency, hold))
+                floors[hold].append(reference(folder, found["batch_sizes"], found["messages"]))
+                runs[hold].append(found)
+    for hold in args.hold_ms:
+        held = "" if hold is None else f", hold {hold:g} ms"
+        print(
+            f"\n{concurrency} conversation(s) posting at once{held};"
+            f" {runs[hold][0]['messages']} messages a run, {args.repeat} runs; per message:"
+        )
+        show(runs[hold], floors[hold])
+
+
+def show(runs: list[dict[str, Any]], floors: list[float]) -> None:
     first = runs[0]
-    print(
-        f"\n{concurrency} conversation(s) posting at once; {first['messages']} messages a run,"
-        f" {args.repeat} runs; per message:"
-    )
     print(f"  statements on the writer's connection  {first['statements']:.2f}")
     print(f"  write transactions                     {first['transactions']:.3f}")
     print(f"  WAL frames (pages written)             {first['frames']:.2f}")

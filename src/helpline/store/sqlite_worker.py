@@ -33,9 +33,9 @@ class Worker:
     """Runs operations one at a time on one connection, committing them in batches.
 
     Whatever was submitted during one turn of the event loop is run just after it, in ONE
-    transaction (when there are several and one fails, each is run again in a SAVEPOINT of
-    its own, so a failing operation undoes only itself), and the callers' futures are
-    settled only after COMMIT returns: nothing is reported stored before it is.
+    transaction (when one of several fails, all are rolled back and run again, each in a
+    SAVEPOINT of its own, so a failing operation undoes only itself), and the callers'
+    futures are settled only after COMMIT returns: nothing is reported stored before it is.
 
     An early job (submit_early) hands its result over as soon as it has run, and its
     transaction stays open, uncommitted, for up to `hold_s`: the next batch joins it and
@@ -139,7 +139,8 @@ class Worker:
         batch = self._pending[: self._max_batch]
         del self._pending[: self._max_batch]
         if self._held:
-            self._run_in_held(conn, batch)
+            if not self._run_in_held(conn, batch):
+                return
         elif batch:
             hold = self._may_hold() and any(j.early for j in batch)
             ran, outcomes = self._attempt(conn, batch, busy_ok=True, hold=hold)
@@ -173,15 +174,21 @@ class Worker:
         if self._held:
             self._schedule()
 
-    def _run_in_held(self, conn: sqlite3.Connection, batch: list[Job]) -> None:
-        """The batch in the transaction held open, then COMMIT for all of it."""
+    def _run_in_held(self, conn: sqlite3.Connection, batch: list[Job]) -> bool:
+        """The batch in the transaction held open, then COMMIT for all of it; False when
+        the flush stops here (failed, or waiting for another process's lock)."""
         held, self._held = self._held, []
         if self._hold_timer is not None:
             self._hold_timer.cancel()
             self._hold_timer = None
-        ran, outcomes = self._attempt(conn, batch, busy_ok=False, held=held)
-        if ran and outcomes is not None:
-            self._settled(outcomes)
+        ran, outcomes = self._attempt(conn, batch, busy_ok=True, held=held)
+        if not ran:
+            return False
+        if outcomes is None:  # rolled back to be run again, and the lock was taken meanwhile
+            self._wait_for_lock(conn, [*(o[0] for o in held), *batch])
+            return False
+        self._settled(outcomes)
+        return True
 
     def _attempt(
         self,
