@@ -19,7 +19,7 @@ LOCK_RETRY_S = (0.0005, 0.001, 0.002)
 # How long a transaction that ran an early job (submit_early) stays open for the next
 # job, in the usual case the bot's turn for the customer message just stored, decided in
 # a fraction of a millisecond: one commit then writes the message and its answer, pages
-# they share written once (20 -> 13 WAL pages a message, bench/store_writes.py). A turn
+# they share written once (20.6 -> 14.9 WAL pages a message, bench/store_writes.py). A turn
 # that takes longer (a custom action) finds the message committed alone meanwhile.
 HOLD_S = 0.002
 # Not while another process writes to the same file (`serve --workers N`): a transaction
