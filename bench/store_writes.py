@@ -1,6 +1,7 @@
 """What the SQLite store writes for one customer message and its bot answer.
 
-A real ConversationService with the repository's bot_rules, the in-process bus and a
+A real ConversationService with the repository's bot_rules (sentence encoders off, as in
+open_loop.py: their BLAS threads made the process's CPU swing), the in-process bus and a
 SQLite file, driven in process (no sockets): `--conversations` conversations are started,
 then in each of `--rounds` rounds each posts a message, `--concurrency` of them at once
 (1: one at a time, as under a light load; more: the group commit batches them, as under
@@ -42,6 +43,7 @@ from helpline.service.rules_holder import RulesHolder  # noqa: E402
 from helpline.store import SQLiteStore  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bench"))
+from open_loop import bench_rules  # noqa: E402
 from ws_load import TEXTS  # noqa: E402
 
 WAL_HEADER = 32
@@ -84,10 +86,8 @@ async def measure(
     held = {} if hold_ms is None else {"hold_s": hold_ms / 1000}  # None: the store's default
     store = SQLiteStore(path, checkpoint_interval_s=3600, wal_limit_bytes=1 << 40, **held)
     await store.open()
-    service = ConversationService(
-        store, MemoryBus(), RulesHolder(load_rulebook(REPO / "bot_rules")), time.time,
-        actions=ActionStep(),
-    )  # fmt: skip
+    rules = RulesHolder(load_rulebook(bench_rules(REPO / "bot_rules", folder, False)))
+    service = ConversationService(store, MemoryBus(), rules, time.time, actions=ActionStep())
     ids = []
     for i in range(args.conversations):
         conv, _ = await service.start(Hello(None, 0, "en" if i % 2 else "ko", None))
