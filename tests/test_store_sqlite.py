@@ -19,7 +19,7 @@ from helpline.store import Outgoing, SQLiteStore, Store, TurnRecord, open_store
 from helpline.store.base import Conversation
 from helpline.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 from helpline.store.sqlite import connect
-from helpline.store.sqlite_worker import Worker
+from helpline.store.sqlite_worker import HOLD_MAX_BATCH, Worker
 
 
 @pytest.fixture
@@ -651,5 +651,14 @@ async def test_no_transaction_is_held_after_waiting_for_another_process(db_path:
     await asyncio.wait_for(waiting, 10)
     _, durable = worker.submit_early(_insert("message"))
     assert await asyncio.wait_for(durable, 10) == "message"  # not held for 30 s
+    worker.stop()
+    await worker.stopped
+
+
+async def test_big_batch_of_early_jobs_commits_without_a_hold(db_path: Path) -> None:
+    worker, _ = await _open_traced_worker(db_path, hold_s=30.0)
+    names = [f"m{n}" for n in range(HOLD_MAX_BATCH + 1)]
+    durables = [worker.submit_early(_insert(name))[1] for name in names]
+    assert await asyncio.wait_for(asyncio.gather(*durables), 10) == names  # not held 30 s
     worker.stop()
     await worker.stopped
