@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Callable
@@ -35,6 +36,12 @@ class CountingStore(SQLiteStore):
     async def _run(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         self.trips.append(operation.__name__)
         return await super()._run(operation)
+
+    def _run_early(
+        self, operation: Callable[[sqlite3.Connection], T]
+    ) -> tuple[asyncio.Future[T], asyncio.Future[T]]:
+        self.trips.append(operation.__name__)
+        return super()._run_early(operation)
 
 
 @pytest.fixture
@@ -87,6 +94,40 @@ async def test_customer_message_costs_two_store_round_trips(
     assert counting.trips == ["append_customer_message", "commit_turn"]
 
 
+def _commits_in_wal(path: Path) -> int:
+    """Commits in the WAL file: frames whose header gives the database size after them."""
+    data = (path.parent / f"{path.name}-wal").read_bytes()
+    page_size = int.from_bytes(data[8:12], "big")
+    frames = range(32, len(data), 24 + page_size)
+    return sum(1 for at in frames if int.from_bytes(data[at + 4 : at + 8], "big"))
+
+
+async def test_customer_message_and_its_answer_are_written_in_one_commit(
+    tmp_path: Path,
+    aiohttp_client: Any,
+    make_settings: Callable[..., Settings],
+    rulebook: Rulebook,
+) -> None:
+    path = tmp_path / "one-commit.db"
+    store = SQLiteStore(path, checkpoint_interval_s=3600)  # the WAL keeps every commit
+    await store.open()
+    try:
+        app = create_app(make_settings(), store=store, rulebook=rulebook)
+        customer = await Customer.join(await aiohttp_client(app))
+        await customer.next_of("message.new", sender="bot")  # the greeting
+        before = _commits_in_wal(path)
+        await customer.say("m1", "I forgot my password")
+        seen_before = len(customer.seen)
+        await customer.next_of("typing.stop")
+        assert _commits_in_wal(path) == before + 1
+        kinds = [(f["type"], f.get("sender")) for f in customer.seen[seen_before:]]
+        # the ack still comes first, then the bot's typing, its answer, the end of typing
+        assert kinds[0] == ("message.ack", None)
+        assert kinds.index(("typing.start", "bot")) < kinds.index(("message.new", "bot"))
+    finally:
+        await store.close()
+
+
 async def test_new_conversation_is_greeted_in_three_store_round_trips(
     client: TestClient, counting: CountingStore
 ) -> None:
@@ -122,3 +163,53 @@ async def test_history_pages_through_more_messages_than_one_page_holds(
 
 async def _ignore(frame: Any) -> None:
     return None
+
+
+class BlockedActions:
+    """Custom actions that wait until released: a turn slower than any hold."""
+
+    def __init__(self) -> None:
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def run(self, rulebook: Rulebook, turn: Any, conversation: Any, body: Any, now: float):
+        self.entered.set()
+        await self.release.wait()
+        return turn, []
+
+
+async def test_message_is_acknowledged_once_stored_while_a_slow_turn_runs(
+    tmp_path: Path, rulebook: Rulebook
+) -> None:
+    path = tmp_path / "slow.db"
+    store = SQLiteStore(path)
+    await store.open()
+    actions = BlockedActions()
+    service = ConversationService(
+        store, MemoryBus(), RulesHolder(rulebook), time.time, actions=actions
+    )
+    acked = asyncio.Event()
+    stored_at_ack: list[Any] = []
+
+    async def send(frame: Any) -> None:
+        if frame["type"] == "message.ack":
+            with sqlite3.connect(path) as other:  # another connection: committed rows only
+                stored_at_ack.extend(
+                    other.execute("SELECT client_id FROM messages WHERE client_id = 'm1'")
+                )
+            acked.set()
+
+    try:
+        started, _ = await service.start(Hello(None, 0, "en", None))
+        posting = asyncio.create_task(
+            service.post_message(started.id, MessageNew("m1", "i want a refund", None), send)
+        )
+        await asyncio.wait_for(actions.entered.wait(), 10)
+        await asyncio.wait_for(acked.wait(), 10)  # before the turn ends
+        assert not posting.done()
+        assert stored_at_ack == [("m1",)]
+        actions.release.set()
+        await asyncio.wait_for(posting, 10)
+    finally:
+        actions.release.set()
+        await store.close()

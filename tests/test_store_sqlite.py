@@ -19,7 +19,7 @@ from helpline.store import Outgoing, SQLiteStore, Store, TurnRecord, open_store
 from helpline.store.base import Conversation
 from helpline.store.migrations import MIGRATIONS, SCHEMA_VERSION, migrate
 from helpline.store.sqlite import connect
-from helpline.store.sqlite_worker import Worker
+from helpline.store.sqlite_worker import HOLD_MAX_BATCH, Worker
 
 
 @pytest.fixture
@@ -506,3 +506,159 @@ async def test_callers_get_store_error_when_the_database_thread_dies(
     with pytest.raises(StoreError, match="thread has stopped"):
         worker.submit(lambda conn: None)
     assert "the database thread failed" in caplog.text
+
+
+async def _batch_of_inserts(
+    db_path: Path, operations: list[Callable[[sqlite3.Connection], Any]]
+) -> tuple[list[Any], list[str], list[str]]:
+    """Submit the operations in one turn of the loop to a fresh worker: their outcomes
+    (results or exceptions), the statements the worker ran, and the names committed."""
+    loop = asyncio.get_running_loop()
+    statements: list[str] = []
+
+    def traced() -> sqlite3.Connection:
+        conn = connect(str(db_path), 1000)
+        conn.execute("CREATE TABLE names (name TEXT UNIQUE)")
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    worker = Worker(traced, loop)
+    worker.start()
+    await worker.ready
+    statements.clear()
+    outcomes = await asyncio.gather(*map(worker.submit, operations), return_exceptions=True)
+    worker.stop()
+    await worker.stopped
+    with sqlite3.connect(db_path) as conn:
+        names = [row[0] for row in conn.execute("SELECT name FROM names ORDER BY rowid")]
+    return outcomes, statements, names
+
+
+def _insert(name: str) -> Callable[[sqlite3.Connection], str]:
+    def operation(conn: sqlite3.Connection) -> str:
+        conn.execute("INSERT INTO names (name) VALUES (?)", (name,))
+        return name
+
+    return operation
+
+
+async def test_batch_that_succeeds_runs_without_a_savepoint(
+    db_path: Path,
+) -> None:
+    outcomes, statements, names = await _batch_of_inserts(
+        db_path, [_insert("a"), _insert("b"), _insert("c")]
+    )
+    assert outcomes == ["a", "b", "c"] and names == ["a", "b", "c"]
+    assert not [s for s in statements if "SAVEPOINT" in s]
+
+
+async def test_failing_operation_in_a_batch_undoes_only_itself(db_path: Path) -> None:
+    def half_then_fail(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO names (name) VALUES ('half')")
+        raise ValueError("a bug after one write")
+
+    outcomes, _, names = await _batch_of_inserts(
+        db_path, [_insert("a"), half_then_fail, _insert("a"), _insert("c")]
+    )
+    assert outcomes[0] == "a" and outcomes[3] == "c"
+    assert isinstance(outcomes[1], ValueError)
+    assert isinstance(outcomes[2], sqlite3.IntegrityError)  # the name was taken by the first
+    assert names == ["a", "c"]
+
+
+async def _open_traced_worker(
+    db_path: Path, hold_s: float
+) -> tuple[Worker, list[str]]:
+    loop = asyncio.get_running_loop()
+    statements: list[str] = []
+
+    def traced() -> sqlite3.Connection:
+        conn = connect(str(db_path), 1000)
+        conn.execute("CREATE TABLE names (name TEXT UNIQUE)")
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    worker = Worker(traced, loop, hold_s=hold_s)
+    worker.start()
+    await worker.ready
+    statements.clear()
+    return worker, statements
+
+
+def _committed_names(db_path: Path) -> list[str]:
+    """What another connection sees: committed rows only."""
+    with sqlite3.connect(db_path) as conn:
+        return [row[0] for row in conn.execute("SELECT name FROM names ORDER BY rowid")]
+
+
+async def test_early_job_hands_its_result_over_before_it_is_committed(db_path: Path) -> None:
+    worker, statements = await _open_traced_worker(db_path, hold_s=30.0)
+    ran, durable = worker.submit_early(_insert("message"))
+    assert await asyncio.wait_for(ran, 10) == "message"
+    assert not durable.done() and _committed_names(db_path) == []
+    follow_up = worker.submit(_insert("answer"))
+    assert await asyncio.wait_for(follow_up, 10) == "answer"
+    assert durable.done() and await durable == "message"
+    assert _committed_names(db_path) == ["message", "answer"]
+    assert statements.count("BEGIN IMMEDIATE") == 1 and statements.count("COMMIT") == 1
+    worker.stop()
+    await worker.stopped
+
+
+async def test_early_job_with_nothing_after_it_commits_alone_after_the_hold(
+    db_path: Path,
+) -> None:
+    worker, _ = await _open_traced_worker(db_path, hold_s=0.01)
+    _, durable = worker.submit_early(_insert("message"))
+    assert await asyncio.wait_for(durable, 10) == "message"
+    assert _committed_names(db_path) == ["message"]
+    worker.stop()
+    await worker.stopped
+
+
+async def test_failing_job_joining_a_held_transaction_leaves_the_early_one_stored(
+    db_path: Path,
+) -> None:
+    worker, _ = await _open_traced_worker(db_path, hold_s=30.0)
+    ran, durable = worker.submit_early(_insert("message"))
+    await asyncio.wait_for(ran, 10)
+    with pytest.raises(sqlite3.IntegrityError):
+        await asyncio.wait_for(worker.submit(_insert("message")), 10)
+    assert await durable == "message"
+    assert _committed_names(db_path) == ["message"]
+    worker.stop()
+    await worker.stopped
+
+
+async def test_stopping_worker_commits_the_held_transaction(db_path: Path) -> None:
+    worker, _ = await _open_traced_worker(db_path, hold_s=30.0)
+    ran, durable = worker.submit_early(_insert("message"))
+    await asyncio.wait_for(ran, 10)
+    worker.stop()
+    await asyncio.wait_for(worker.stopped, 10)
+    assert await durable == "message"
+    assert _committed_names(db_path) == ["message"]
+
+
+async def test_no_transaction_is_held_after_waiting_for_another_process(db_path: Path) -> None:
+    worker, _ = await _open_traced_worker(db_path, hold_s=30.0)
+    other = sqlite3.connect(db_path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process's write lock
+    waiting = worker.submit(_insert("first"))
+    await asyncio.sleep(0)  # one turn of the loop: the batch meets the lock, to be retried
+    other.execute("COMMIT")
+    other.close()
+    await asyncio.wait_for(waiting, 10)
+    _, durable = worker.submit_early(_insert("message"))
+    assert await asyncio.wait_for(durable, 10) == "message"  # not held for 30 s
+    worker.stop()
+    await worker.stopped
+
+
+async def test_big_batch_of_early_jobs_commits_without_a_hold(db_path: Path) -> None:
+    worker, _ = await _open_traced_worker(db_path, hold_s=30.0)
+    names = [f"m{n}" for n in range(HOLD_MAX_BATCH + 1)]
+    durables = [worker.submit_early(_insert(name))[1] for name in names]
+    assert await asyncio.wait_for(asyncio.gather(*durables), 10) == names  # not held 30 s
+    worker.stop()
+    await worker.stopped

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, Protocol
 
 from helpline import dialogue
@@ -16,6 +18,7 @@ from helpline.errors import ProtocolError
 from helpline.identity import Identity, is_rest_token
 from helpline.rules.model import Rulebook
 from helpline.service import codec, frames, matching, notice
+from helpline.service.acknowledgement import acknowledge
 from helpline.service.attachments import referenced
 from helpline.service.frames import EmailSubmit, FeedbackNew, Hello, MessageNew
 from helpline.service.observer import TurnObserver
@@ -23,6 +26,7 @@ from helpline.service.rules_holder import RulesHolder
 from helpline.store.base import Conversation, Message, Outgoing, Store, TurnRecord
 from helpline.store.customer_directory import CustomerDirectoryStore
 from helpline.store.customers import customer_store
+from helpline.store.early import EarlyAppendStore
 from helpline.turn import ConversationState, Turn
 
 log = logging.getLogger(__name__)
@@ -44,6 +48,8 @@ class DraftTurn:
     turn: Turn
     answers_seq: int | None = None
     events: Sequence[Event] = ()
+    # awaited once stored, before the turn's frames: the answered message's ack (acknowledgement)
+    prelude: Awaitable[None] | None = None
 
     def record(self, extra: Sequence[Outgoing] = ()) -> TurnRecord:
         """The turn as the store writes it (extra: messages the desk adds after its replies)."""
@@ -59,6 +65,15 @@ class DraftTurn:
             events=[("bot.decision", {**decision, "reply_to": self.answers_seq}), *self.events],
             answers_seq=self.answers_seq,
         )
+
+    async def announce(
+        self, publish: Callable[[Mapping[str, Any]], Awaitable[None]], stored: Sequence[Message]
+    ) -> None:
+        """Publish the stored turn's frames, after the prelude (the answered message's ack)."""
+        if self.prelude is not None:
+            await self.prelude
+        for frame in self.frames(stored):
+            await publish(frame)
 
     def frames(self, stored: Sequence[Message]) -> list[dict[str, Any]]:
         """What the conversation's sockets are sent once it is stored."""
@@ -256,6 +271,9 @@ class ConversationService:
         self, conversation_id: str, client_id: str, body: dict[str, Any], send: Send
     ) -> None:
         async with self.locks.hold(conversation_id):
+            if isinstance(self.store, EarlyAppendStore):
+                await self._post_early(self.store, conversation_id, client_id, body, send)
+                return
             appended = await self.store.append_customer_message(
                 conversation_id, client_id, body, self.clock()
             )
@@ -265,6 +283,30 @@ class ConversationService:
                 await self._publish(conversation_id, frames.message(stored))
             if not appended.answered:
                 await self._answer(conversation_id, stored, appended.conversation)
+
+    async def _post_early(
+        self,
+        store: EarlyAppendStore,
+        conversation_id: str,
+        client_id: str,
+        body: dict[str, Any],
+        send: Send,
+    ) -> None:
+        """The message and its answer in one commit: the turn is decided from the message
+        as it will be stored; the ack goes out once it is durable (acknowledgement)."""
+        appended, durable = await store.append_customer_message_early(
+            conversation_id, client_id, body, self.clock()
+        )
+        publish = partial(self._publish, conversation_id)
+        acknowledged = asyncio.ensure_future(
+            acknowledge(client_id, appended, durable, send, publish)
+        )
+        try:
+            if not appended.answered:
+                message, known = appended.message, appended.conversation
+                await self._answer(conversation_id, message, known, acknowledged)
+        finally:
+            await acknowledged
 
     async def _greet(self, conversation: Conversation) -> Conversation:
         """Store the greeting; the conversation as it now stands (known without reading it)."""
@@ -286,15 +328,21 @@ class ConversationService:
         )
 
     async def _answer(
-        self, conversation_id: str, message: Message, known: Conversation | None = None
+        self,
+        conversation_id: str,
+        message: Message,
+        known: Conversation | None = None,
+        prelude: Awaitable[None] | None = None,
     ) -> None:
-        """known: the row as the store left it under this lock (saves reading it again)."""
+        """known: the row as the store left it under this lock (saves reading it again);
+        prelude: the ack, echo and typing.start, sent once the message is durable."""
         conversation = known or await self.store.conversation(conversation_id)
         if conversation is None:
             raise ProtocolError(frames.NOT_READY, "conversation no longer exists")
         active = self.rules.current  # one read: a reload mid-turn cannot mix rules
         state = codec.restore_state(conversation)
-        await self._publish(conversation_id, frames.typing("typing.start", "bot"))
+        if prelude is None:
+            await self._publish(conversation_id, frames.typing("typing.start", "bot"))
         try:
             inbound = codec.inbound(message.body, self.clock())
             started = time.perf_counter()
@@ -306,8 +354,10 @@ class ConversationService:
             )
             if self.notices is not None:
                 turn = self.notices.prefixed(turn)
-            await self._commit(conversation, turn, answers_seq=message.seq, events=events)
+            await self._commit(conversation, turn, message.seq, events, prelude)
         finally:
+            if prelude is not None:
+                await prelude  # typing.start goes before typing.stop
             await self._publish(conversation_id, frames.typing("typing.stop", "bot"))
 
     async def _commit(
@@ -316,15 +366,15 @@ class ConversationService:
         turn: Turn,
         answers_seq: int | None,
         events: Sequence[Event] = (),
+        prelude: Awaitable[None] | None = None,
     ) -> list[Message]:
         """Store the turn and fan it out; with a live-agent desk, through it, in one call."""
-        draft = DraftTurn(conversation, turn, answers_seq, events)
+        draft = DraftTurn(conversation, turn, answers_seq, events, prelude)
         if self.handoff is not None:
             stored = await self.handoff.take_turn(draft)
         else:
             stored = await self.store.commit_turn(draft.record(), self.clock())
-            for frame in draft.frames(stored):
-                await self._publish(conversation.id, frame)
+            await draft.announce(partial(self._publish, conversation.id), stored)
         if self.observer is not None:
             answered = answers_seq is not None
             self.observer.committed(turn.decision, answered=answered, replies=len(turn.replies))

@@ -7,33 +7,44 @@ import contextlib
 import logging
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from helpline.errors import StoreError
+from helpline.store.sqlite_batch import Job, Operation, Outcome, run_batch, settle_all, settle_early
 
 log = logging.getLogger(__name__)
-
-Operation = Callable[[sqlite3.Connection], Any]
-Outcome = tuple["asyncio.Future[Any]", Any, BaseException | None]
 # Pauses between tries of the write lock another process holds (the last one repeats):
 # its transactions last a fraction of a millisecond, so the lock is soon free again
 LOCK_RETRY_S = (0.0005, 0.001, 0.002)
-
-
-@dataclass(frozen=True)
-class _Job:
-    operation: Operation
-    future: asyncio.Future[Any]
+# How long a transaction that ran an early job (submit_early) stays open for the next
+# job, in the usual case the bot's turn for the customer message just stored, decided in
+# a fraction of a millisecond: one commit then writes the message and its answer, pages
+# they share written once (20.6 -> 14.9 WAL pages a message, bench/store_writes.py). A turn
+# that takes longer (a custom action) finds the message committed alone meanwhile.
+HOLD_S = 0.002
+# Only for a batch this small: at a light load a message and its turn are each a
+# transaction of their own, and holding halves the commits; a heavy load already shares
+# them (fifty messages at once: 0.04 commits a message), and holding its big batches cost
+# the process more CPU than it saved (574-578 us a message against 520-527, same run).
+HOLD_MAX_BATCH = 8
+# Not while another process writes to the same file (`serve --workers N`): a transaction
+# held open through the bot's decision would keep the others' writes waiting for it, and
+# their turns would take the lock in turn. After a wait for another process's lock, none
+# is held for this long.
+SHARED_QUIET_S = 10.0
 
 
 class Worker:
     """Runs operations one at a time on one connection, committing them in batches.
 
     Whatever was submitted during one turn of the event loop is run just after it, in ONE
-    transaction, each operation inside its own SAVEPOINT when there are several (a failing
-    operation undoes only itself), and the callers' futures are settled only after COMMIT
-    returns: nothing is reported stored before it is.
+    transaction (when one of several fails, all are rolled back and run again, each in a
+    SAVEPOINT of its own, so a failing operation undoes only itself), and the callers'
+    futures are settled only after COMMIT returns: nothing is reported stored before it is.
+
+    An early job (submit_early) hands its result over as soon as it has run, and its
+    transaction stays open, uncommitted, for up to `hold_s`: the next batch joins it and
+    they commit together (its own future, like every other, settles only then).
 
     Why on the loop and not on a thread of its own: the sqlite3 module lets go of the GIL
     around every statement, and a thread that wants it back while the loop is busy (the
@@ -51,17 +62,22 @@ class Worker:
         loop: asyncio.AbstractEventLoop,
         max_batch: int = 128,
         on_commit: Callable[[], None] | None = None,  # after each batch that committed
+        hold_s: float = HOLD_S,  # 0: an early job's transaction commits at once
     ) -> None:
+        self._hold_s = hold_s
+        self._held: list[Outcome] = []  # run in the transaction held open, not committed
+        self._hold_timer: asyncio.TimerHandle | None = None
         self._connect = connect
         self._on_commit = on_commit
         self._loop = loop
         self._max_batch = max_batch
         self._conn: sqlite3.Connection | None = None
         self._patient_ms = 0  # the connection's own busy timeout: how long a lock is waited for
-        self._pending: list[_Job] = []
+        self._pending: list[Job] = []
         self._scheduled = False  # a flush is due on the loop
         self._waiting = False  # a batch waits for another process's lock
         self._busy_seen = False  # the first wait is logged at INFO, later ones at DEBUG
+        self._busy_at = float("-inf")  # when another process's lock was last waited for
         self._stopping = False
         self._gone = False  # closed or failed: a new job would wait forever
         self.ready: asyncio.Future[None] = loop.create_future()
@@ -74,12 +90,25 @@ class Worker:
 
     def submit(self, operation: Operation) -> asyncio.Future[Any]:
         """Queue an operation; call from the loop's thread."""
+        return self._queue(operation, early=False)[1]
+
+    def submit_early(
+        self, operation: Operation
+    ) -> tuple[asyncio.Future[Any], asyncio.Future[Any]]:
+        """Queue an operation: (its result once it has run, the same once committed). The
+        first is NOT durable: nothing may be reported stored before the second settles."""
+        return self._queue(operation, early=True)
+
+    def _queue(
+        self, operation: Operation, *, early: bool
+    ) -> tuple[asyncio.Future[Any], asyncio.Future[Any]]:
         if self._gone or self._stopping:
             raise StoreError("the database thread has stopped")
         future = self._loop.create_future()
-        self._pending.append(_Job(operation, future))
+        ran = self._loop.create_future() if early else future
+        self._pending.append(Job(operation, future, ran if early else None))
         self._schedule()
-        return future
+        return ran, future
 
     def stop(self) -> None:
         """Finish what is queued, then close the connection."""
@@ -114,35 +143,80 @@ class Worker:
             return
         batch = self._pending[: self._max_batch]
         del self._pending[: self._max_batch]
-        if batch:
-            ran, outcomes = self._attempt(conn, batch, busy_ok=True)
+        if self._held:
+            if not self._run_in_held(conn, batch):
+                return
+        elif batch:
+            hold = len(batch) <= HOLD_MAX_BATCH and self._may_hold() and any(j.early for j in batch)
+            ran, outcomes = self._attempt(conn, batch, busy_ok=True, hold=hold)
             if not ran:
                 return
             if outcomes is None:
                 self._wait_for_lock(conn, batch)
                 return
-            self._settled(outcomes)
+            if hold and conn.in_transaction:
+                self._hold(outcomes)
+            else:
+                self._settled(outcomes)
         if self._pending:
             self._schedule()
         elif self._stopping:
             self._close()
 
+    def _may_hold(self) -> bool:
+        if self._hold_s <= 0 or self._stopping:
+            return False
+        return self._loop.time() - self._busy_at > SHARED_QUIET_S
+
+    def _hold(self, outcomes: list[Outcome]) -> None:
+        """Keep the transaction open for the next batch, at most hold_s."""
+        self._held = outcomes
+        settle_early(outcomes)
+        self._hold_timer = self._loop.call_later(self._hold_s, self._hold_over)
+
+    def _hold_over(self) -> None:
+        self._hold_timer = None
+        if self._held:
+            self._schedule()
+
+    def _run_in_held(self, conn: sqlite3.Connection, batch: list[Job]) -> bool:
+        """The batch in the transaction held open, then COMMIT for all of it; False when
+        the flush stops here (failed, or waiting for another process's lock)."""
+        held, self._held = self._held, []
+        if self._hold_timer is not None:
+            self._hold_timer.cancel()
+            self._hold_timer = None
+        ran, outcomes = self._attempt(conn, batch, busy_ok=True, held=held)
+        if not ran:
+            return False
+        if outcomes is None:  # rolled back to be run again, and the lock was taken meanwhile
+            self._wait_for_lock(conn, [*(o[0] for o in held), *batch])
+            return False
+        self._settled(outcomes)
+        return True
+
     def _attempt(
-        self, conn: sqlite3.Connection, batch: list[_Job], *, busy_ok: bool
+        self,
+        conn: sqlite3.Connection,
+        batch: list[Job],
+        *,
+        busy_ok: bool,
+        held: list[Outcome] | None = None,
+        hold: bool = False,
     ) -> tuple[bool, list[Outcome] | None]:
-        """(True, _run_batch's answer), or (False, None) when it raised: the batch's callers
-        have then been failed."""
+        """(True, run_batch's answer), or (False, None) when it raised: the batch's callers
+        (and the held ones') have then been failed."""
         try:
-            return True, _run_batch(conn, batch, busy_ok=busy_ok)
+            return True, run_batch(conn, batch, busy_ok, held=held, hold=hold)
         except (KeyboardInterrupt, SystemExit):
-            self._fail(batch)
+            self._fail([*(o[0] for o in held or ()), *batch])
             raise
         except BaseException:  # a bug: logged once here, callers get StoreError below
             log.exception("the database thread failed")
-            self._fail(batch)
+            self._fail([*(o[0] for o in held or ()), *batch])
             return False, None
 
-    def _wait_for_lock(self, conn: sqlite3.Connection, batch: list[_Job]) -> None:
+    def _wait_for_lock(self, conn: sqlite3.Connection, batch: list[Job]) -> None:
         """Another process holds the write lock: try again on the loop after a short pause,
         for as long as the busy timeout allows, the jobs queued meanwhile joining the batch.
 
@@ -153,13 +227,14 @@ class Worker:
         1,200 msg/s answered 240/s, each mostly asleep."""
         level = logging.DEBUG if self._busy_seen else logging.INFO
         self._busy_seen = True
+        self._busy_at = self._loop.time()
         log.log(level, "database busy; waiting for another process's lock, loop free")
         self._waiting = True
         deadline = self._loop.time() + self._patient_ms / 1000
         self._loop.call_later(LOCK_RETRY_S[0], self._retry, conn, batch, deadline, 1)
 
     def _retry(
-        self, conn: sqlite3.Connection, batch: list[_Job], deadline: float, attempt: int
+        self, conn: sqlite3.Connection, batch: list[Job], deadline: float, attempt: int
     ) -> None:
         room = self._max_batch - len(batch)
         if room > 0 and self._pending:
@@ -179,15 +254,16 @@ class Worker:
             self._close()
 
     def _settled(self, outcomes: list[Outcome]) -> None:
-        _settle_all(outcomes)
+        settle_all(outcomes)
         if self._on_commit is not None:
             self._on_commit()
 
-    def _fail(self, batch: list[_Job]) -> None:
+    def _fail(self, batch: list[Job]) -> None:
         """Fail the batch in hand and whatever is queued; the connection is unusable."""
         error = StoreError("the database thread has stopped")
-        jobs, self._pending = [*batch, *self._pending], []
-        _settle_all([(job.future, None, error) for job in jobs])
+        held, self._held = [o[0] for o in self._held], []
+        jobs, self._pending = [*held, *batch, *self._pending], []
+        settle_all([(job, None, error) for job in jobs])
         self._close()
 
     def _close(self) -> None:
@@ -200,66 +276,3 @@ class Worker:
             conn.close()
         if not self.stopped.done():
             self.stopped.set_result(None)
-
-
-def _run_batch(conn: sqlite3.Connection, batch: list[_Job], busy_ok: bool) -> list[Outcome] | None:
-    """The batch's outcomes; None (nothing done) when busy_ok and another process holds the
-    write lock."""
-    try:
-        conn.execute("BEGIN IMMEDIATE")
-    except sqlite3.OperationalError as exc:
-        if busy_ok and exc.sqlite_errorcode == sqlite3.SQLITE_BUSY:
-            return None
-        log.warning("database transaction failed: %s", exc)
-        return [(job.future, None, exc) for job in batch]
-    outcomes: list[Outcome] = []
-    try:
-        if len(batch) == 1:
-            outcomes.append(_run_alone(conn, batch[0]))
-        else:
-            outcomes.extend(_run_each_in_a_savepoint(conn, batch))
-        if conn.in_transaction:
-            conn.execute("COMMIT")
-    except sqlite3.Error as exc:
-        # COMMIT failed (disk full, I/O error): nothing is stored
-        log.warning("database transaction failed: %s", exc)
-        with contextlib.suppress(sqlite3.Error):
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-        return [(job.future, None, exc) for job in batch]
-    return outcomes
-
-
-def _run_alone(conn: sqlite3.Connection, job: _Job) -> Outcome:
-    """The only operation of its transaction: a failure rolls the transaction back, which
-    undoes as much as a savepoint would, without the SAVEPOINT and RELEASE statements."""
-    try:
-        return (job.future, job.operation(conn), None)
-    except Exception as exc:
-        if conn.in_transaction:  # some errors (disk full) have rolled it back already
-            conn.execute("ROLLBACK")
-        return (job.future, None, exc)
-
-
-def _run_each_in_a_savepoint(conn: sqlite3.Connection, batch: list[_Job]) -> list[Outcome]:
-    """Each operation in a savepoint of its own: a failing one undoes only itself."""
-    outcomes: list[Outcome] = []
-    for job in batch:
-        conn.execute("SAVEPOINT op")
-        try:
-            outcomes.append((job.future, job.operation(conn), None))
-        except Exception as exc:
-            conn.execute("ROLLBACK TO op")
-            outcomes.append((job.future, None, exc))
-        conn.execute("RELEASE op")
-    return outcomes
-
-
-def _settle_all(outcomes: list[Outcome]) -> None:
-    for future, result, exc in outcomes:
-        if future.done():  # the caller was cancelled; the work is done regardless
-            continue
-        if exc is None:
-            future.set_result(result)
-        else:
-            future.set_exception(exc)

@@ -24,7 +24,7 @@ from helpline.service.handoff.actions import AgentDesk
 from helpline.service.handoff.service import HandoffService
 from helpline.service.rules_holder import RulesHolder
 from helpline.settings import Settings
-from helpline.store import open_store
+from helpline.store import SQLiteStore, open_store
 from helpline.store.base import Store
 from helpline.web.admission import Admission
 from helpline.web.alerts import alerts_ctx
@@ -105,6 +105,8 @@ def _store_ctx(
             yield
             return
         store = open_store(app[SETTINGS].database_url, setting="database_url")
+        if isinstance(store, SQLiteStore) and app[SETTINGS].lock_file is not None:
+            store.hold_s = 0.0  # other processes write to the file (serve --workers N)
         await store.open()
         app[STORE] = store
         try:

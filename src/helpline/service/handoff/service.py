@@ -180,8 +180,8 @@ class HandoffService:
         )
 
     async def _announce(self, draft: DraftTurn, stored: list[Message]) -> None:
-        for frame in draft.frames(stored):
-            await self.bus.publish(conversation_topic(draft.conversation.id), frame)
+        topic = conversation_topic(draft.conversation.id)
+        await draft.announce(lambda frame: self.bus.publish(topic, frame), stored)
 
     def _with_wait(self, draft: DraftTurn) -> DraftTurn:
         """A "how long?" while queued is answered with the real place and wait."""
