@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+from collections.abc import Callable
 
 from helpline.bus.base import Frame
 from helpline.errors import BusOverflowError
@@ -20,7 +21,7 @@ class MemorySubscription:
     deques, about 2.8 KiB of each idle socket's memory (bench/idle_sockets.py).
     """
 
-    __slots__ = ("_bus", "_frames", "_maxsize", "_waiter", "overflowed", "topic")
+    __slots__ = ("_bus", "_frames", "_maxsize", "_waiter", "_wake", "overflowed", "topic")
 
     def __init__(self, bus: MemoryBus, topic: str, maxsize: int) -> None:
         self._bus = bus
@@ -30,7 +31,11 @@ class MemorySubscription:
         self._maxsize = maxsize
         self._frames: collections.deque[Frame] | None = None
         self._waiter: asyncio.Future[None] | None = None  # a get() waiting for a frame
+        self._wake: Callable[[], None] | None = None  # or a holder told of every frame
         self.overflowed = False
+
+    def notify(self, wake: Callable[[], None]) -> None:
+        self._wake = wake
 
     def offer(self, frame: Frame) -> None:
         if self.overflowed:
@@ -46,6 +51,8 @@ class MemorySubscription:
         waiter = self._waiter
         if waiter is not None and not waiter.done():
             waiter.set_result(None)
+        elif self._wake is not None:
+            self._wake()
 
     async def get(self) -> Frame:
         while (frame := self.get_nowait()) is None:
