@@ -81,24 +81,28 @@ class MemorySubscription:
 
 class MemoryBus:
     def __init__(self, queue_size: int = 1000) -> None:
-        self._topics: dict[str, set[MemorySubscription]] = {}
+        # a tuple per topic, replaced on each change: publish reads it without a copy, and
+        # a conversation's one subscriber costs 48 bytes instead of a set's 216
+        self._topics: dict[str, tuple[MemorySubscription, ...]] = {}
         self._queue_size = queue_size
 
     async def publish(self, topic: str, frame: Frame) -> None:
-        for subscription in tuple(self._topics.get(topic, ())):
+        for subscription in self._topics.get(topic, ()):
             subscription.offer(frame)
 
     async def subscribe(self, topic: str) -> MemorySubscription:
         subscription = MemorySubscription(self, topic, self._queue_size)
-        self._topics.setdefault(topic, set()).add(subscription)
+        self._topics[topic] = (*self._topics.get(topic, ()), subscription)
         return subscription
 
     def unsubscribe(self, subscription: MemorySubscription) -> None:
         subscribers = self._topics.get(subscription.topic)
         if subscribers is None:
             return
-        subscribers.discard(subscription)
-        if not subscribers:
+        left = tuple(held for held in subscribers if held is not subscription)
+        if left:
+            self._topics[subscription.topic] = left
+        else:
             del self._topics[subscription.topic]
 
     def subscriber_count(self, topic: str) -> int:

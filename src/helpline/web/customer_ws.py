@@ -7,7 +7,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import WSCloseCode, web
 
@@ -30,6 +30,7 @@ from helpline.service.frames import (
 from helpline.service.handoff import topics, visit
 from helpline.service.handoff.actions import AgentDesk
 from helpline.settings import Limits
+from helpline.web.admission import Admission
 from helpline.web.cork import Cork
 from helpline.web.keys import ADMISSION, CLOCK, CONVERSATIONS, DESK, SETTINGS
 from helpline.web.socket_session import SocketSession, serve
@@ -45,7 +46,7 @@ def customer_session(
         ws, app[CONVERSATIONS], app[SETTINGS].limits, app[CLOCK],
         identity_secret=app[SETTINGS].identity_secret, desk=app.get(DESK),
         transport=request.transport,
-        admit=partial(app[ADMISSION].start_conversation, address),
+        admission=app[ADMISSION], address=address,
     )  # fmt: skip
 
 
@@ -60,7 +61,7 @@ class CustomerSession(SocketSession[ClientFrame]):
     (a bus without push keeps one relay task a socket)."""
 
     __slots__ = (
-        "_cork", "_listener", "_subscription", "admit", "conversation_id", "desk",
+        "_cork", "_listener", "_subscription", "address", "admission", "conversation_id", "desk",
         "identity_secret", "sent_seq", "service",
     )  # fmt: skip
 
@@ -73,7 +74,9 @@ class CustomerSession(SocketSession[ClientFrame]):
         identity_secret: str | None = None,  # None: every identity claim is ignored
         desk: AgentDesk | None = None,  # the live-agent side: queue place, agent, rating
         transport: asyncio.BaseTransport | None = None,  # to send bursts of frames at once
-        admit: Callable[[], None] | None = None,  # raises to refuse a new conversation
+        # counts the address's new conversations: raises to refuse one (None: no limit)
+        admission: Admission | None = None,
+        address: str = "",
     ) -> None:
         super().__init__(ws, limits, clock)
         self.idle_timeout_s = limits.idle_timeout_s
@@ -85,7 +88,7 @@ class CustomerSession(SocketSession[ClientFrame]):
         self._subscription: Subscription | None = None
         self._listener: asyncio.Task[None] | None = None
         self.identity_secret = identity_secret
-        self.admit = admit
+        self.admission, self.address = admission, address
 
     @property
     def started(self) -> bool:
@@ -164,7 +167,10 @@ class CustomerSession(SocketSession[ClientFrame]):
             raise ProtocolError(frames.BAD_FRAME, "session.hello was already sent")
         identity = _verified(self.identity_secret, hello.identity)
         try:
-            conversation, resumed = await self.service.start(hello, identity, admit=self.admit)
+            admit = None
+            if self.admission is not None:  # made now: a callable kept per socket is 0.2 KiB
+                admit = partial(self.admission.start_conversation, self.address)
+            conversation, resumed = await self.service.start(hello, identity, admit=admit)
         except ProtocolError as exc:
             if exc.code != frames.RATE_LIMITED:
                 raise
@@ -212,12 +218,13 @@ class CustomerSession(SocketSession[ClientFrame]):
         if not isinstance(subscription, PushSubscription):
             self._listener = asyncio.create_task(self.relay(subscription))
             return
-        subscription.notify(partial(self._woken, subscription))
-        self._woken(subscription)
+        subscription.notify(self._woken)
+        self._woken()
 
-    def _woken(self, subscription: PushSubscription) -> None:
+    def _woken(self) -> None:
         """Frames came (or the subscription overflowed): one sending task drains them."""
         if self._listener is None:
+            subscription = cast(PushSubscription, self._subscription)  # _relay checked it
             loop = asyncio.get_running_loop()
             self._listener = loop.create_task(self._send_waiting(subscription))
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
@@ -214,7 +215,8 @@ async def serve(request: web.Request, make: SessionFactory) -> web.StreamRespons
     or, when the client's address has its fill of sockets or the node is short of
     descriptors, answer 429 / 503 without upgrading (the client backs off and retries)."""
     app = request.app
-    address = address_of(request, app[TRUSTED_PROXIES])
+    # interned: the sockets of one address share the string their sessions keep
+    address = sys.intern(address_of(request, app[TRUSTED_PROXIES]))
     admission = app[ADMISSION]
     refusal = admission.refuse_socket(address)
     if refusal is not None:
