@@ -12,13 +12,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from helpline.errors import BusUnavailableError, ProtocolError, StoreError
 from helpline.service import frames
 from helpline.settings import Limits
 from helpline.web.admission import address_of
 from helpline.web.keys import ADMISSION, METRICS, SETTINGS, SOCKETS, TRUSTED_PROXIES
+from helpline.web.metrics import NodeMetrics
 from helpline.web.ratelimit import TokenBucket, Verdict
 
 log = logging.getLogger(__name__)
@@ -37,8 +38,8 @@ class SocketSession(ABC, Generic[F]):
     # One per open socket, alive as long as it is: slots, not a __dict__, keep an idle one
     # small (bench/idle_sockets.py). A subclass without __slots__ gets a __dict__ back.
     __slots__ = (
-        "_ended_by", "_reader", "_start_by", "bucket", "count_error", "heard_at",
-        "idle_timeout_s", "limits", "pinged_at", "read_by", "transport", "ws",
+        "_ended_by", "_reader", "_start_by", "bucket", "heard_at", "idle_timeout_s",
+        "limits", "metrics", "pinged_at", "read_by", "transport", "ws",
     )  # fmt: skip
 
     def __init__(
@@ -53,7 +54,9 @@ class SocketSession(ABC, Generic[F]):
         # no frame for this long once the session started: error `idle`, close 1001
         # (None: never; heartbeat pings still drop a peer that is gone)
         self.idle_timeout_s: float | None = None
-        self.count_error: Callable[[str], None] = _uncounted  # the node's /metrics
+        # the node's /metrics, which count error frames (kept, not its bound method: 64
+        # bytes less a socket)
+        self.metrics: NodeMetrics | None = None
         # What the node's SocketWatch reads on each sweep: when the read now waiting ends
         # (NEVER while none waits), when any frame last came (pongs too: the heartbeat),
         # when a ping not yet answered went out (0.0: none).
@@ -107,19 +110,29 @@ class SocketSession(ABC, Generic[F]):
             self.read_by = NEVER
             self.heard_at = loop.time()
             self.pinged_at = 0.0
-            kind = msg.type
-            if kind is WSMsgType.TEXT:
-                await self.on_text(msg.data)
-            elif kind is WSMsgType.BINARY:
-                await self.on_text(None)
-            elif kind is WSMsgType.PING:  # autoping is off: pongs must reach this loop
-                await ws.pong(msg.data)
-                continue
-            elif kind is WSMsgType.PONG:
-                continue
-            else:  # close, closing, error (e.g. a frame over the size limit: 1009)
+            kind = await self._on_message(msg)
+            del msg  # not kept while the next read waits (a hello's text, for hours)
+            if kind is None:
                 return
-            quiet_since = loop.time()
+            if kind is _FRAME:
+                quiet_since = loop.time()
+
+    async def _on_message(self, msg: WSMessage) -> object | None:
+        """Handle one message; _FRAME for a frame of the protocol, _CONTROL for a ping or
+        a pong (the idle clock goes on), None once the socket is closing."""
+        kind = msg.type
+        if kind is WSMsgType.TEXT:
+            await self.on_text(msg.data)
+        elif kind is WSMsgType.BINARY:
+            await self.on_text(None)
+        elif kind is WSMsgType.PING:  # autoping is off: pongs must reach the read loop
+            await self.ws.pong(msg.data)
+            return _CONTROL
+        elif kind is WSMsgType.PONG:
+            return _CONTROL
+        else:  # close, closing, error (e.g. a frame over the size limit: 1009)
+            return None
+        return _FRAME
 
     def expire(self, *, dead: bool = False) -> None:
         """The watch's verdict: the waiting read is past its deadline, or (dead) the peer
@@ -158,8 +171,8 @@ class SocketSession(ABC, Generic[F]):
         await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"no hello")
 
     async def send(self, frame: Mapping[str, Any]) -> None:
-        if frame.get("type") == "error":
-            self.count_error(str(frame.get("code")))
+        if frame.get("type") == "error" and self.metrics is not None:
+            self.metrics.error(str(frame.get("code")))
         if self.ws.closed:
             return  # stored anyway; the client catches up with last_seq on reconnect
         with contextlib.suppress(ConnectionError):
@@ -206,10 +219,6 @@ class SocketSession(ABC, Generic[F]):
         await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")
 
 
-def _uncounted(code: str) -> None:
-    """Error frames are not counted (a node without /metrics)."""
-
-
 async def serve(request: web.Request, make: SessionFactory) -> web.StreamResponse:
     """Upgrade the request and run the session `make` builds for it until the socket closes;
     or, when the client's address has its fill of sockets or the node is short of
@@ -234,7 +243,7 @@ async def serve(request: web.Request, make: SessionFactory) -> web.StreamRespons
         session = make(request, ws, address)
         session.transport = request.transport
         if METRICS in app:
-            session.count_error = app[METRICS].error
+            session.metrics = app[METRICS]
         watch.add(session)  # its deadlines and heartbeat; closed with 1001 on shutdown
         try:
             await session.start()
@@ -248,6 +257,7 @@ async def serve(request: web.Request, make: SessionFactory) -> web.StreamRespons
 
 
 NEVER = math.inf  # a read with no deadline
+_FRAME, _CONTROL = object(), object()  # what _on_message handled
 DEADLINE, DEAD = "deadline", "dead"  # why the watch ended a read
 # builds a connection's session once upgraded: (request, its websocket, client address)
 SessionFactory = Callable[[web.Request, web.WebSocketResponse, str], SocketSession[Any]]
