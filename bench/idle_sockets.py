@@ -6,7 +6,8 @@ Each server is `ws_load.py`'s (a subprocess on uvloop; Helpline with the reposit
 bot_rules, a fresh SQLite file and the per-address limits lifted). The script opens
 `--sockets` websockets to it in batches of 50; a Helpline socket says `session.hello` and
 waits for its greeting, an echo socket sends one frame and waits for it back, then each
-stays open and silent. At each mark it reads the server's RSS from /proc. The first
+stays open and silent (its client still answers the server's heartbeat pings). At each
+mark it reads the server's RSS from /proc. The first
 mark is the reference: the sockets before it reuse memory the server freed at start-up
 (and the first conversations warm caches), so the figure is the marginal cost past it,
 (RSS at a mark - RSS at the first mark) / (sockets between them), in KiB. The last line is
@@ -34,21 +35,34 @@ ROLES = ("echo", "helpline")
 BATCH = 50  # sockets connected at once: the listen backlog is finite
 
 
+async def keep_reading(ws: aiohttp.ClientWebSocketResponse) -> None:
+    """Read (nothing comes) so the client answers the server's heartbeat pings: a socket
+    that does not is dropped as dead, and its memory with it."""
+    while not ws.closed:
+        await ws.receive()
+
+
 async def rss_at_marks(server: Server, marks: list[int]) -> dict[int, int]:
     """Server RSS (KiB) after each mark's number of sockets were opened and greeted."""
     found: dict[int, int] = {}
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         opened: list[aiohttp.ClientWebSocketResponse] = []
+        readers: list[asyncio.Task[None]] = []
         for mark in marks:
             while len(opened) < mark:
                 batch = min(BATCH, mark - len(opened))
                 opened += await asyncio.gather(
                     *(open_customer(session, server) for _ in range(batch))
                 )
+            readers += [asyncio.create_task(keep_reading(ws)) for ws in opened[len(readers) :]]
             await asyncio.sleep(0.5)  # let the server finish what the last hellos started
             found[mark] = server.rss_kib()
+            dropped = sum(ws.closed for ws in opened)
+            if dropped:  # the figure would count memory freed by the drop: say so
+                print(f"{server.name}: {dropped} of {mark} sockets closed by the server")
         await asyncio.gather(*(ws.close() for ws in opened))
+        await asyncio.gather(*readers)
     return found
 
 

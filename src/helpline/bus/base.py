@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol, runtime_checkable
 
 Frame = Mapping[str, Any]
 
@@ -18,6 +18,20 @@ class Subscription(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@runtime_checkable
+class PushSubscription(Subscription, Protocol):
+    """A subscription that says when frames come, so its holder needs no task waiting in
+    get() (an idle customer socket: bench/idle_sockets.py)."""
+
+    def get_nowait(self) -> Frame | None:
+        """The next frame if one is here, else None; BusOverflowError as get()."""
+        ...
+
+    def notify(self, wake: Callable[[], None]) -> None:
+        """Call wake() whenever a frame comes (or the subscriber fell behind)."""
+        ...
 
 
 class Bus(Protocol):

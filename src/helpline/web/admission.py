@@ -3,9 +3,8 @@ node's descriptor head-room. One per node, in memory (each node counts its own).
 
 from __future__ import annotations
 
-import contextlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -62,16 +61,14 @@ class Admission:
             return Refusal(503, "unavailable", "this node is at its connection limit", 5)
         return None
 
-    @contextlib.contextmanager
-    def socket(self, address: str) -> Iterator[None]:
-        """Count a socket of address while it is open."""
+    def socket_opened(self, address: str) -> None:
+        """Count a socket of address while it is open (until socket_closed)."""
         self._open[address] += 1
-        try:
-            yield
-        finally:
-            self._open[address] -= 1
-            if self._open[address] <= 0:
-                del self._open[address]
+
+    def socket_closed(self, address: str) -> None:
+        self._open[address] -= 1
+        if self._open[address] <= 0:
+            del self._open[address]
 
     def start_conversation(self, address: str) -> None:
         """Count a new conversation of address; ProtocolError `rate_limited` when it has

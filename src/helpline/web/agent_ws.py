@@ -57,7 +57,7 @@ async def agent_ws(request: web.Request) -> web.StreamResponse:
     assert token is not None  # require_agent found a session for it
     app = request.app
 
-    def session(ws: web.WebSocketResponse) -> AgentSession:
+    def session(_: web.Request, ws: web.WebSocketResponse, address: str) -> AgentSession:
         return AgentSession(
             ws, agent, app[HANDOFF], app[DESK], app[SETTINGS].limits, app[CLOCK],
             signed_in=lambda: session_agent(app, token),

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import logging
 import time
-import weakref
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import WSCloseCode, web
@@ -50,6 +49,7 @@ from helpline.web.origin import origin_policy
 from helpline.web.paths import path_guard
 from helpline.web.reload import watch_rules_ctx
 from helpline.web.routes import setup_routes
+from helpline.web.socket_watch import SocketWatch
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def create_app(
     # served before read it back (matcher/index_cache.py)
     rules = rulebook if rulebook is not None else _load(settings)
     app[RULES] = RulesHolder(rules, IndexCache(default_dir()))
-    app[SOCKETS] = weakref.WeakSet()
+    app[SOCKETS] = SocketWatch(settings.limits)
     app[TRUSTED_PROXIES] = parse_networks(settings.trusted_proxies)
     descriptors = DescriptorBudget(settings.connections.fd_reserve)  # RLIMIT_NOFILE, read now
     app[ADMISSION] = Admission(settings.connections, descriptors, app[CLOCK])
@@ -163,10 +163,11 @@ async def _bus_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def _close_sockets(app: web.Application) -> None:
     live = app[SOCKETS]
-    sockets = list(live)
+    sockets = list(live.sockets())
     if sockets:
         log.info("closing %d open sockets", len(sockets))
     await asyncio.gather(
         *(ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown") for ws in sockets),
         return_exceptions=True,
     )
+    await live.stop()

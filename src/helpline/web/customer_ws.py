@@ -6,12 +6,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from aiohttp import WSCloseCode, web
 
 from helpline.address import normalise_address
-from helpline.bus.base import Subscription, conversation_topic
+from helpline.bus.base import PushSubscription, Subscription, conversation_topic
 from helpline.errors import AttributesError, BusOverflowError, ProtocolError
 from helpline.identity import Identity, verify_identity
 from helpline.service import frames
@@ -29,34 +30,38 @@ from helpline.service.frames import (
 from helpline.service.handoff import topics, visit
 from helpline.service.handoff.actions import AgentDesk
 from helpline.settings import Limits
-from helpline.web.admission import address_of
+from helpline.web.admission import Admission
 from helpline.web.cork import Cork
-from helpline.web.keys import ADMISSION, CLOCK, CONVERSATIONS, DESK, SETTINGS, TRUSTED_PROXIES
+from helpline.web.keys import ADMISSION, CLOCK, CONVERSATIONS, DESK, SETTINGS
 from helpline.web.socket_session import SocketSession, serve
 
 log = logging.getLogger(__name__)
 
 
-async def customer_ws(request: web.Request) -> web.StreamResponse:
+def customer_session(
+    request: web.Request, ws: web.WebSocketResponse, address: str
+) -> CustomerSession:
     app = request.app
-    address = address_of(request, app[TRUSTED_PROXIES])
+    return CustomerSession(
+        ws, app[CONVERSATIONS], app[SETTINGS].limits, app[CLOCK],
+        identity_secret=app[SETTINGS].identity_secret, desk=app.get(DESK),
+        transport=request.transport,
+        admission=app[ADMISSION], address=address,
+    )  # fmt: skip
 
-    def session(ws: web.WebSocketResponse) -> CustomerSession:
-        return CustomerSession(
-            ws, app[CONVERSATIONS], app[SETTINGS].limits, app[CLOCK],
-            identity_secret=app[SETTINGS].identity_secret, desk=app.get(DESK),
-            transport=request.transport,
-            admit=lambda: app[ADMISSION].start_conversation(address),
-        )  # fmt: skip
 
-    return await serve(request, session)
+# The route's handler is serve itself: a handler of our own awaiting it would keep one
+# more coroutine frame, and a closure for the session, alive as long as each socket.
+customer_ws = partial(serve, make=customer_session)
 
 
 class CustomerSession(SocketSession[ClientFrame]):
-    """Reads the socket (this task only); a second task relays the conversation's frames."""
+    """Reads the socket (this task only). The conversation's frames are sent by a task
+    started when the bus brings some, gone once they are sent: an idle socket holds none
+    (a bus without push keeps one relay task a socket)."""
 
     __slots__ = (
-        "_cork", "_listener", "_subscription", "admit", "conversation_id", "desk",
+        "_cork", "_listener", "_subscription", "address", "admission", "conversation_id", "desk",
         "identity_secret", "sent_seq", "service",
     )  # fmt: skip
 
@@ -69,7 +74,9 @@ class CustomerSession(SocketSession[ClientFrame]):
         identity_secret: str | None = None,  # None: every identity claim is ignored
         desk: AgentDesk | None = None,  # the live-agent side: queue place, agent, rating
         transport: asyncio.BaseTransport | None = None,  # to send bursts of frames at once
-        admit: Callable[[], None] | None = None,  # raises to refuse a new conversation
+        # counts the address's new conversations: raises to refuse one (None: no limit)
+        admission: Admission | None = None,
+        address: str = "",
     ) -> None:
         super().__init__(ws, limits, clock)
         self.idle_timeout_s = limits.idle_timeout_s
@@ -81,7 +88,7 @@ class CustomerSession(SocketSession[ClientFrame]):
         self._subscription: Subscription | None = None
         self._listener: asyncio.Task[None] | None = None
         self.identity_secret = identity_secret
-        self.admit = admit
+        self.admission, self.address = admission, address
 
     @property
     def started(self) -> bool:
@@ -160,7 +167,10 @@ class CustomerSession(SocketSession[ClientFrame]):
             raise ProtocolError(frames.BAD_FRAME, "session.hello was already sent")
         identity = _verified(self.identity_secret, hello.identity)
         try:
-            conversation, resumed = await self.service.start(hello, identity, admit=self.admit)
+            admit = None
+            if self.admission is not None:  # made now: a callable kept per socket is 0.2 KiB
+                admit = partial(self.admission.start_conversation, self.address)
+            conversation, resumed = await self.service.start(hello, identity, admit=admit)
         except ProtocolError as exc:
             if exc.code != frames.RATE_LIMITED:
                 raise
@@ -192,7 +202,7 @@ class CustomerSession(SocketSession[ClientFrame]):
             for message in missed:
                 await self.send(frames.message(message))
                 self.sent_seq = message.seq
-            self._listener = asyncio.create_task(self.relay(self._subscription))
+            self._relay(self._subscription)
             if self.desk is not None:
                 told = await self.desk.on_customer_ready(conversation.id, conversation.status)
                 for extra in told:
@@ -203,25 +213,56 @@ class CustomerSession(SocketSession[ClientFrame]):
         if resumed:
             await self.service.answer_pending(conversation.id)
 
-    async def relay(self, subscription: Subscription) -> None:
-        """Send what the bus delivers; never reads the socket."""
-        # frames already waiting go out together (MemorySubscription can say; a bus
-        # without get_nowait delivers one by one)
-        waiting = getattr(subscription, "get_nowait", None)
+    def _relay(self, subscription: Subscription) -> None:
+        """Send what the bus brings from now on (what waits already goes at once)."""
+        if not isinstance(subscription, PushSubscription):
+            self._listener = asyncio.create_task(self.relay(subscription))
+            return
+        subscription.notify(self._woken)
+        self._woken()
+
+    def _woken(self) -> None:
+        """Frames came (or the subscription overflowed): one sending task drains them."""
+        if self._listener is None:
+            subscription = cast(PushSubscription, self._subscription)  # _relay checked it
+            loop = asyncio.get_running_loop()
+            self._listener = loop.create_task(self._send_waiting(subscription))
+
+    async def _send_waiting(self, subscription: PushSubscription) -> None:
+        """Send every frame waiting, in bursts, then end; frames that come meanwhile are
+        sent by this task too (no await between the last empty look and the end)."""
+        try:
+            while (frame := subscription.get_nowait()) is not None:
+                await self._send_burst(frame, subscription.get_nowait)
+        except BusOverflowError:
+            await self.fell_behind()
+        finally:
+            self._listener = None
+
+    async def _send_burst(
+        self, first: Mapping[str, Any], waiting: Callable[[], Mapping[str, Any] | None] | None
+    ) -> None:
+        """One frame and those already waiting behind it, corked together."""
+        burst = [first]
+        while waiting is not None and (more := waiting()) is not None:
+            burst.append(more)
         cork = self._cork
+        # try/finally, not a context manager: this runs for every frame burst
+        held = len(burst) > 1 and cork is not None and cork.hold()
+        try:
+            for frame in burst:
+                await self.relay_one(frame)
+        finally:
+            if held and cork is not None:
+                cork.release()
+
+    async def relay(self, subscription: Subscription) -> None:
+        """Send what a pull-only bus delivers; never reads the socket."""
+        # frames already waiting go out together (a bus without get_nowait: one by one)
+        waiting = getattr(subscription, "get_nowait", None)
         try:
             while True:
-                burst = [await subscription.get()]
-                while waiting is not None and (more := waiting()) is not None:
-                    burst.append(more)
-                # try/finally, not a context manager: this runs for every frame burst
-                held = len(burst) > 1 and cork is not None and cork.hold()
-                try:
-                    for frame in burst:
-                        await self.relay_one(frame)
-                finally:
-                    if held and cork is not None:
-                        cork.release()
+                await self._send_burst(await subscription.get(), waiting)
         except BusOverflowError:
             await self.fell_behind()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Callable
 
 from aiohttp import web
@@ -26,6 +25,7 @@ from helpline.web.admission import Admission
 from helpline.web.attempts import FailedAttempts
 from helpline.web.auth_settings import AuthSettings, AuthState
 from helpline.web.metrics import NodeMetrics
+from helpline.web.socket_watch import SocketWatch
 
 Clock = Callable[[], float]
 
@@ -35,7 +35,7 @@ STORE = web.AppKey("store", Store)
 BUS = web.AppKey("bus", Bus)
 RULES = web.AppKey("rules", RulesHolder)
 CONVERSATIONS = web.AppKey("conversations", ConversationService)
-SOCKETS: web.AppKey[weakref.WeakSet[web.WebSocketResponse]] = web.AppKey("sockets")
+SOCKETS = web.AppKey("sockets", SocketWatch)  # open sockets, their deadlines and heartbeats
 HANDOFF = web.AppKey("handoff", HandoffService)  # the live-agent queue of this node
 DESK = web.AppKey("desk", AgentDesk)  # what agents (and rating customers) do to conversations
 MAILER = web.AppKey("mailer", Mailer)  # emails to customers (outbox + SMTP sender)

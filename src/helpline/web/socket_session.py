@@ -6,17 +6,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
+import sys
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar
 
-from aiohttp import WSCloseCode, WSMsgType, web
+from aiohttp import WSCloseCode, WSMessage, WSMsgType, web
 
 from helpline.errors import BusUnavailableError, ProtocolError, StoreError
 from helpline.service import frames
 from helpline.settings import Limits
 from helpline.web.admission import address_of
 from helpline.web.keys import ADMISSION, METRICS, SETTINGS, SOCKETS, TRUSTED_PROXIES
+from helpline.web.metrics import NodeMetrics
 from helpline.web.ratelimit import TokenBucket, Verdict
 
 log = logging.getLogger(__name__)
@@ -34,7 +37,10 @@ class SocketSession(ABC, Generic[F]):
 
     # One per open socket, alive as long as it is: slots, not a __dict__, keep an idle one
     # small (bench/idle_sockets.py). A subclass without __slots__ gets a __dict__ back.
-    __slots__ = ("_start_by", "bucket", "count_error", "idle_timeout_s", "limits", "ws")
+    __slots__ = (
+        "_ended_by", "_reader", "_start_by", "bucket", "heard_at", "idle_timeout_s",
+        "limits", "metrics", "pinged_at", "read_by", "transport", "ws",
+    )  # fmt: skip
 
     def __init__(
         self, ws: web.WebSocketResponse, limits: Limits, clock: Callable[[], float]
@@ -42,12 +48,24 @@ class SocketSession(ABC, Generic[F]):
         self.ws = ws
         self.limits = limits
         self.bucket = TokenBucket(limits, clock)
-        # the deadline of the first frame that starts the session (the event loop's clock)
-        self._start_by = asyncio.get_running_loop().time() + limits.hello_timeout_s
+        now = asyncio.get_running_loop().time()  # the event loop's clock, as the watch's
+        # the deadline of the first frame that starts the session
+        self._start_by = now + limits.hello_timeout_s
         # no frame for this long once the session started: error `idle`, close 1001
         # (None: never; heartbeat pings still drop a peer that is gone)
         self.idle_timeout_s: float | None = None
-        self.count_error: Callable[[str], None] = _uncounted  # the node's /metrics
+        # the node's /metrics, which count error frames (kept, not its bound method: 64
+        # bytes less a socket)
+        self.metrics: NodeMetrics | None = None
+        # What the node's SocketWatch reads on each sweep: when the read now waiting ends
+        # (NEVER while none waits), when any frame last came (pongs too: the heartbeat),
+        # when a ping not yet answered went out (0.0: none).
+        self.read_by = NEVER
+        self.heard_at = now
+        self.pinged_at = 0.0
+        self._reader: asyncio.Task[Any] | None = None  # the task in run(), the only reader
+        self._ended_by: str | None = None  # why the watch ended the read: DEADLINE or DEAD
+        self.transport: asyncio.Transport | None = None  # to drop a dead peer at once
 
     @property
     def started(self) -> bool:
@@ -72,27 +90,76 @@ class SocketSession(ABC, Generic[F]):
         """Clean-up once the socket has closed."""
 
     async def run(self) -> None:
-        while not self.ws.closed:
+        """Read until the socket closes. The node's SocketWatch ends a read past its
+        deadline by cancelling it, as asyncio.timeout would, without a timer per socket."""
+        loop = asyncio.get_running_loop()
+        reader = self._reader = asyncio.current_task()
+        assert reader is not None
+        ws = self.ws
+        quiet_since = loop.time()  # heartbeat pings and pongs do not restart the idle clock
+        while not ws.closed:
+            self.read_by = self._deadline(quiet_since)
             try:
-                # asyncio.timeout, not receive(timeout=): heartbeat pongs must not count
-                async with asyncio.timeout_at(self._deadline()):
-                    msg = await self.ws.receive()
-            except TimeoutError:
-                await self._timed_out()
+                msg = await ws.receive()
+            except asyncio.CancelledError:
+                self.read_by = NEVER
+                if self._ended_by is None or reader.uncancel() > 0:
+                    raise  # not the watch's doing (the node is stopping)
+                await self._ended_by_watch()
                 return
-            if msg.type is WSMsgType.TEXT:
-                await self.on_text(msg.data)
-            elif msg.type is WSMsgType.BINARY:
-                await self.on_text(None)
-            else:  # close, closing, error (e.g. a frame over the size limit: 1009)
+            self.read_by = NEVER
+            self.heard_at = loop.time()
+            self.pinged_at = 0.0
+            kind = await self._on_message(msg)
+            del msg  # not kept while the next read waits (a hello's text, for hours)
+            if kind is None:
                 return
+            if kind is _FRAME:
+                quiet_since = loop.time()
 
-    def _deadline(self) -> float | None:
+    async def _on_message(self, msg: WSMessage) -> object | None:
+        """Handle one message; _FRAME for a frame of the protocol, _CONTROL for a ping or
+        a pong (the idle clock goes on), None once the socket is closing."""
+        kind = msg.type
+        if kind is WSMsgType.TEXT:
+            await self.on_text(msg.data)
+        elif kind is WSMsgType.BINARY:
+            await self.on_text(None)
+        elif kind is WSMsgType.PING:  # autoping is off: pongs must reach the read loop
+            await self.ws.pong(msg.data)
+            return _CONTROL
+        elif kind is WSMsgType.PONG:
+            return _CONTROL
+        else:  # close, closing, error (e.g. a frame over the size limit: 1009)
+            return None
+        return _FRAME
+
+    def expire(self, *, dead: bool = False) -> None:
+        """The watch's verdict: the waiting read is past its deadline, or (dead) the peer
+        did not answer a ping. Only a waiting read is ended, never a frame being handled:
+        the next sweep finds a dead peer again once this task reads."""
+        if self.read_by == NEVER or self._ended_by is not None or self._reader is None:
+            return
+        self._ended_by = DEAD if dead else DEADLINE
+        self._reader.cancel()
+
+    async def _ended_by_watch(self) -> None:
+        why, self._ended_by = self._ended_by, None
+        if why != DEAD:
+            await self._timed_out()
+            return
+        log.debug("no pong from %s; dropping it", self.describe())
+        if self.transport is not None:
+            self.transport.abort()  # gone: nothing to flush, no close handshake to wait for
+        else:
+            await self.ws.close(code=WSCloseCode.ABNORMAL_CLOSURE, message=b"no pong")
+
+    def _deadline(self, quiet_since: float) -> float:
         if not self.started:  # counted from the upgrade: frames before the hello do not extend it
             return self._start_by
         if self.idle_timeout_s is None:
-            return None
-        return asyncio.get_running_loop().time() + self.idle_timeout_s
+            return NEVER
+        return quiet_since + self.idle_timeout_s
 
     async def _timed_out(self) -> None:
         if self.started:
@@ -104,8 +171,8 @@ class SocketSession(ABC, Generic[F]):
         await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"no hello")
 
     async def send(self, frame: Mapping[str, Any]) -> None:
-        if frame.get("type") == "error":
-            self.count_error(str(frame.get("code")))
+        if frame.get("type") == "error" and self.metrics is not None:
+            self.metrics.error(str(frame.get("code")))
         if self.ws.closed:
             return  # stored anyway; the client catches up with last_seq on reconnect
         with contextlib.suppress(ConnectionError):
@@ -152,36 +219,45 @@ class SocketSession(ABC, Generic[F]):
         await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"fell behind")
 
 
-def _uncounted(code: str) -> None:
-    """Error frames are not counted (a node without /metrics)."""
-
-
-async def serve(
-    request: web.Request, make: Callable[[web.WebSocketResponse], SocketSession[Any]]
-) -> web.StreamResponse:
+async def serve(request: web.Request, make: SessionFactory) -> web.StreamResponse:
     """Upgrade the request and run the session `make` builds for it until the socket closes;
     or, when the client's address has its fill of sockets or the node is short of
     descriptors, answer 429 / 503 without upgrading (the client backs off and retries)."""
     app = request.app
-    address = address_of(request, app[TRUSTED_PROXIES])
-    refusal = app[ADMISSION].refuse_socket(address)
+    # interned: the sockets of one address share the string their sessions keep
+    address = sys.intern(address_of(request, app[TRUSTED_PROXIES]))
+    admission = app[ADMISSION]
+    refusal = admission.refuse_socket(address)
     if refusal is not None:
         log.debug("socket refused (%s) for %s", refusal.code, address)  # an attacker's flood
         return refusal.response()
     limits = app[SETTINGS].limits
-    with app[ADMISSION].socket(address):
-        ws = web.WebSocketResponse(
-            heartbeat=limits.heartbeat_s, max_msg_size=limits.max_frame_bytes
-        )
+    watch = app[SOCKETS]
+    # try/finally, not admission's context manager: its generator would stay alive for the
+    # socket's lifetime, as would a second frame here (bench/idle_sockets.py)
+    admission.socket_opened(address)
+    try:
+        # no aiohttp heartbeat (a timer and a dozen attributes per socket): the watch pings
+        ws = web.WebSocketResponse(autoping=False, max_msg_size=limits.max_frame_bytes)
         await ws.prepare(request)
-        app[SOCKETS].add(ws)  # closed with 1001 on shutdown
-        session = make(ws)
+        session = make(request, ws, address)
+        session.transport = request.transport
         if METRICS in app:
-            session.count_error = app[METRICS].error
+            session.metrics = app[METRICS]
+        watch.add(session)  # its deadlines and heartbeat; closed with 1001 on shutdown
         try:
             await session.start()
             await session.run()
         finally:
-            app[SOCKETS].discard(ws)
+            watch.discard(session)
             await session.stop()
+    finally:
+        admission.socket_closed(address)
     return ws
+
+
+NEVER = math.inf  # a read with no deadline
+_FRAME, _CONTROL = object(), object()  # what _on_message handled
+DEADLINE, DEAD = "deadline", "dead"  # why the watch ended a read
+# builds a connection's session once upgraded: (request, its websocket, client address)
+SessionFactory = Callable[[web.Request, web.WebSocketResponse, str], SocketSession[Any]]
