@@ -68,7 +68,8 @@ def test_the_question_among_sentences_decides() -> None:
     [
         ("third time this week the video just wont start, so what do i do?",
          "third time this week the video just wont start"),
-        ("아 진짜 짜증나네 영상이 재생이 안돼 어떻게 해야돼", "아 진짜 짜증나네 영상이 재생이 안돼"),
+        ("아 진짜 짜증나네 영상이 재생이 안돼 어떻게 해야돼",
+         "아 진짜 짜증나네 영상이 재생이 안돼"),
         ("어떻게 하면 해지돼요", "어떻게 하면 해지돼요"),
     ],
 )  # fmt: skip
