@@ -61,3 +61,25 @@ def test_the_question_among_sentences_decides() -> None:
     )[0]
     assert told.intent == alone.intent == "tv_app_login"
     assert told.score >= alone.score - 5
+
+
+@pytest.mark.parametrize(
+    ("text", "core"),
+    [
+        ("third time this week the video just wont start, so what do i do?",
+         "third time this week the video just wont start"),
+        ("아 진짜 짜증나네 영상이 재생이 안돼 어떻게 해야돼",
+         "아 진짜 짜증나네 영상이 재생이 안돼"),
+        ("어떻게 하면 해지돼요", "어떻게 하면 해지돼요"),
+    ],
+)  # fmt: skip
+def test_a_closing_plea_is_a_frame_and_a_word_that_starts_like_one_is_not(
+    text: str, core: str
+) -> None:
+    assert question_core(text) == core
+
+
+def test_a_sentence_that_is_only_a_plea_does_not_pick_the_intent() -> None:
+    matcher = build_matcher(load_rulebook("bot_rules"))
+    told = "This is the third time this week the video won't start. What do I do?"
+    assert matcher.match(told, "en")[0].intent == "video_wont_play"

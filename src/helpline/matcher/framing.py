@@ -49,6 +49,11 @@ _ENGLISH = (
     r"\bi (have|'ve) (got )?(a|one|some) (question|query|inquiry|enquiry)( for you)?"
     r"( about| regarding| on)?\b",
     r"\b(quick|a) question\b[:,]?",
+    # a plea that closes a told problem: "... the video won't start. what do i do?"
+    r"\b(so )?(what|wat) (do|should|can|shall|am) (i|we) (supposed to )?do"
+    r"( now| about (it|this|that))?\s*[?!.]*\s*$",
+    r"\b(any|some) (ideas|suggestions|tips)\s*[?!.]*\s*$",
+    r"\bhow (do|can|should) (i|we) fix (it|this|that)\s*[?!.]*\s*$",
 )
 # Korean frames: greetings, "I have a question", "it's about", "perhaps", "please".
 _KOREAN = (
@@ -60,7 +65,8 @@ _KOREAN = (
     r"혹시(요)?",
     r"(부탁|요청)\s*(드립니다|드려요|드릴게요|합니다|해요|드리겠습니다)",
     r"(감사합니다|고맙습니다|감사해요)[.!~]*\s*$",
-    r"어떻게\s*(하면|해야)\s*(될까요|되나요|돼요|되죠|하나요|할까요|하죠|해요)",
+    r"어떻게\s*(하면|해야)\s*(될까요|되나요|돼요|되죠|하나요|할까요|하죠|해요"
+    r"|되요|돼|되냐|될까|하지|해|함|됨)(?![가-힣])",  # not 해 of "어떻게 하면 해지"
     r"(가능할까요|가능한가요|가능하나요)",
     r"알려\s*(주세요|주실\s*수\s*있나요|주시겠어요|줘요|주실래요)",
 )
@@ -90,6 +96,12 @@ def sentences(text: str) -> list[str]:
         return []
     parts = [p for p in _SENTENCE_END.split(text) if len(p.strip()) >= MIN_SENTENCE]
     return parts if len(parts) > 1 else []
+
+
+def is_frame_only(text: str) -> bool:
+    """Nothing but courtesy and pleas ("What do I do?", "Any ideas?"): a sentence like
+    that, matched on its own, finds whichever example is as vague."""
+    return len(_LETTER.findall(_FRAMES.sub(" ", text))) < MIN_LETTERS
 
 
 def question_core(text: str) -> str:

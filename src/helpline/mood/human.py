@@ -61,6 +61,13 @@ _KO_IDENTITY = re.compile(
     r"|같아|같네|같다|같은|처럼|이라고|인지|아니야|아니지|아니에요|이랑똑같)"
 )
 
+# "사람이랑 대화하는 거예요?" asks who is answering now, not for a person: the "talking"
+# is going on already (하는 거예요, 중인가요), where a request wants it (하고 싶어요, 해주세요).
+_KO_TALKING_NOW = re.compile(
+    rf"{_KO_NOUN}{_KO_PARTICLE}(?:대화|얘기|이야기|채팅)"
+    r"(?:하는(?:거|건|게)(?:예요|에요|야|가요|인가|임|맞|이야|죠|냐|지)|중인|중이|중임|하고있)"
+)
+
 
 def wants_human(found: Surface) -> bool:
     """An explicit request for a person in Korean or English, typos included."""
@@ -70,6 +77,7 @@ def wants_human(found: Surface) -> bool:
 def _korean_asks(hangul: str) -> bool:
     if not hangul:
         return False
+    hangul = _KO_TALKING_NOW.sub(" ", hangul)
     if _KO_ASK.search(hangul) or _KO_PHONE.search(hangul):
         return True
     return bool(_KO_WANT.search(hangul) or _KO_STRONG.search(hangul)) and not (
