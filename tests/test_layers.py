@@ -42,6 +42,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "helpline.store.canned",
             "helpline.store.attachments",
             "helpline.store.visit",
+            "helpline.store.early",
         ),
     ),
     ("service", ("helpline.service",)),  # conversation turns, the agent desk, mail; no aiohttp
