@@ -41,6 +41,12 @@ def _first_message_level(text: str, fallback: bool = False) -> float:
         "비번 바꿨는데 왜 또 로그인이 안되죠",
         "앱이 계속 멈추고 소리도 안 나와요",
         "요금이 지난달보다 비싸게 나왔는데 왜 그런가요?",  # a price question, not anger
+        # what went wrong and what is asked for, said calmly: topics, not anger
+        "잔액이 부족하다고 결제가 안돼요",
+        "프리미엄에서 스탠다드로 내리고 싶어요 요즘 돈이 좀 부족해서요",
+        "반품하고 싶어요",
+        "주문한 상품 교환하려면 어떻게 해요",
+        "상품이 파손되어 왔어요",
         "why is my payment not working?",
         "the app keeps crashing again, what should I do?",
         "still can't log in after resetting my password",
@@ -63,6 +69,7 @@ def test_calm_support_question_is_not_handed_over_even_when_the_bot_falls_back(
         "당장 환불해 주세요 안 그러면 신고할 겁니다",
         "이거 완전 사기네요 돈만 받아가고",
         "어이없네 해지했는데 또 결제됐어",
+        "불량품 보내놓고 반품도 안 해주냐 장난하냐",
         "this is the third time I'm asking",
         "what a joke, charged twice again",
         "I'm fed up with this app",
