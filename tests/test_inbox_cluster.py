@@ -3,6 +3,7 @@ the same result every time, each with its language and the intent it is nearest 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,19 +75,21 @@ def test_a_cluster_is_named_by_its_first_message_and_comes_out_the_same_each_tim
     assert first[1].id == cluster_id(("c_test", 1))
 
 
-def test_of_top_candidates_each_met_once_the_closest_is_the_clusters_nearest(
+def test_the_nearest_is_the_intent_most_members_lean_to_at_their_mean_score(
     rules: tuple[Rulebook, Matcher],
 ) -> None:
     rulebook, matcher = rules
     [bitcoin, *_] = clusters(flagged(WORDINGS), rulebook, matcher)
     tops = [matcher.match(m.text, "en", limit=1)[0] for m in bitcoin.members]
+    votes = Counter(t.intent for t in tops)
+    [(leaning, count)] = votes.most_common(1)
+    assert count > 1 and len(votes) > 1  # a real vote: most members, not all, lean one way
 
-    best = max(tops, key=lambda t: t.score)
-
-    assert len({t.intent for t in tops}) == 3  # one vote each: the score decides
+    leaning_scores = [t.score for t in tops if t.intent == leaning]
     assert bitcoin.nearest is not None
-    assert (bitcoin.nearest.intent, bitcoin.nearest.score) == (best.intent, best.score)
-    assert best.score < rulebook.config.thresholds.answer
+    assert bitcoin.nearest.intent == leaning  # not the single best-scored top, if another's
+    assert bitcoin.nearest.score == round(sum(leaning_scores) / count, 2)
+    assert bitcoin.nearest.score < rulebook.config.thresholds.answer
 
 
 def test_a_cluster_shows_each_wording_once_the_most_sent_first(
