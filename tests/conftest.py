@@ -20,7 +20,6 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
-from helpline import blas
 from helpline.rules.model import Config, Intent, Rulebook
 from helpline.settings import Limits, Settings
 from helpline.store import SQLiteStore
@@ -29,8 +28,6 @@ from helpline.web.app import create_app
 # the session's shared PostgreSQL and Redis servers (started only when a test asks), and
 # two nodes on them for the multi-node tests
 pytest_plugins = ("backends", "two_nodes")
-
-blas.one_thread()  # as `helpline` runs: matchers built in the tests encode like the server's
 
 WAIT_S = 5.0  # upper bound for any single wait in these tests; normally milliseconds
 
