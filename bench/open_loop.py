@@ -297,7 +297,7 @@ def split_figures(
     """Per label: sockets, answered/s in the window; per probed counter: its seconds in
     the window (as "cpu_s:<name>")."""
     row: dict[str, float] = {}
-    for label, answered in zip(labels, level.by_socket, strict=True):
+    for label, answered in zip(labels, level.by_socket if labels else [], strict=True):
         row[f"sockets:{label}"] = row.get(f"sockets:{label}", 0) + 1
         row[f"answered_s:{label}"] = row.get(f"answered_s:{label}", 0) + answered / seconds
     if len(probed) == 2:
