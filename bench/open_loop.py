@@ -18,9 +18,8 @@ on fresh sockets, one untimed warm-up second then `--seconds` timed; messages st
 unanswered `--drain` seconds after the window count with the latency they had by then (a
 lower bound) and are reported as unanswered. Server CPU per message is the server
 process's user + system time from /proc over the window, per answer in the window. A
-socket that fails to open, or that the server closes or resets during the level (a
-flooded socket's 1008, a missed pong), is counted under "closed", and the messages
-scheduled on it afterwards stay unanswered: an overloaded server's figures, not a crash.
+socket refused, or closed or reset by the server (a flood's 1008), is counted as "closed"
+and what was scheduled on it stays unanswered: an overloaded server's figures, no crash.
 """
 
 from __future__ import annotations
@@ -209,9 +208,8 @@ async def send_schedule(
             level.unsent += 1
 
 
-# Per-socket figures split by what served each socket: the client ports of the sockets in,
-# a label for each out (bench/workers.py: the worker process holding its other end); and
-# readings of named CPU counters (seconds), taken at the window's start and end.
+# Split: the client ports of the sockets in, a label each out (bench/workers.py: the worker
+# holding its other end). Probe: named CPU counters (s), read at the window's ends.
 Split = Callable[[list[int]], list[str]]
 Probe = Callable[[], dict[str, float]]
 
@@ -227,36 +225,25 @@ async def open_sockets(
         batch = min(50, count - start)
         opened = await asyncio.gather(*(open_socket(session, server) for _ in range(batch)),
                                       return_exceptions=True)  # fmt: skip
-        for ws in opened:
-            if isinstance(ws, aiohttp.ClientWebSocketResponse):
-                sockets.append(ws)
-            elif isinstance(ws, (OSError, aiohttp.ClientError, asyncio.TimeoutError)):
-                failed += 1
-            else:
-                raise ws
+        for ws in opened:  # refused, reset, timed out (an OSError too): counted
+            if not isinstance(ws, (aiohttp.ClientWebSocketResponse, OSError, aiohttp.ClientError)):
+                raise ws  # a bug, or cancelled
+        failed += sum(isinstance(ws, (OSError, aiohttp.ClientError)) for ws in opened)
+        sockets += [ws for ws in opened if isinstance(ws, aiohttp.ClientWebSocketResponse)]
     if not sockets:
         raise ConnectionError(f"no socket to {server.url} opened ({failed} tried)")
     return sockets, failed
 
 
-def client_port(ws: aiohttp.ClientWebSocketResponse) -> int:
-    sockname = ws.get_extra_info("sockname")
-    return int(sockname[1]) if sockname else 0
-
-
 async def run_level(
-    server: Server,
-    rate: float,
-    args: argparse.Namespace,
-    *,
-    split: Split | None = None,
-    probe: Probe | None = None,
-) -> dict[str, float]:
+    server: Server, rate: float, args: argparse.Namespace, *,
+    split: Split | None = None, probe: Probe | None = None,
+) -> dict[str, float]:  # fmt: skip
     await settle(server)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
         sockets, refused_sockets = await open_sockets(session, server, args.sockets)
-        labels = split([client_port(ws) for ws in sockets]) if split else []
+        labels = split([ws.get_extra_info("sockname")[1] for ws in sockets]) if split else []
         queues: list[collections.deque[float]] = [collections.deque() for _ in sockets]
         begin = time.perf_counter() + WARM_S
         level = Level(server, (begin, begin + args.seconds), by_socket=[0] * len(sockets))
@@ -294,8 +281,7 @@ async def run_level(
 def split_figures(
     level: Level, labels: list[str], probed: list[dict[str, float]], seconds: float
 ) -> dict[str, float]:
-    """Per label: sockets, answered/s in the window; per probed counter: its seconds in
-    the window (as "cpu_s:<name>")."""
+    """Per label: sockets and answered/s; per probed counter: its seconds in the window."""
     row: dict[str, float] = {}
     for label, answered in zip(labels, level.by_socket if labels else [], strict=True):
         row[f"sockets:{label}"] = row.get(f"sockets:{label}", 0) + 1
