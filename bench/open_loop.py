@@ -17,7 +17,9 @@ per-address socket and new-conversation limits lifted (every simulated customer 
 on fresh sockets, one untimed warm-up second then `--seconds` timed; messages still
 unanswered `--drain` seconds after the window count with the latency they had by then (a
 lower bound) and are reported as unanswered. Server CPU per message is the server
-process's user + system time from /proc over the window, per answer in the window.
+process's user + system time from /proc over the window, per answer in the window. A
+socket refused, or closed or reset by the server (a flood's 1008), is counted as "closed"
+and what was scheduled on it stays unanswered: an overloaded server's figures, no crash.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,12 +120,17 @@ class Level:
     refused: int = 0
     outstanding: int = 0
     idle: asyncio.Event = field(default_factory=asyncio.Event)
+    # answered in the window, per socket (to split them by the process that served each)
+    by_socket: list[int] = field(default_factory=list)
+    closed: int = 0  # sockets the server closed or reset before the level's end
+    unsent: int = 0  # messages scheduled on such a socket: counted unanswered
 
-    def answered(self, scheduled: float, frame: str) -> None:
+    def answered(self, slot: int, scheduled: float, frame: str) -> None:
         now = time.perf_counter()
         start, end = self.window
         if start <= now < end:
             self.answered_in_window += 1
+            self.by_socket[slot] += 1
         if start <= scheduled < end:
             self.latencies.append(now - scheduled)
             if '"type":"error"' in frame:
@@ -154,12 +162,16 @@ async def open_socket(
 
 
 async def read_answers(
-    ws: aiohttp.ClientWebSocketResponse, pending: collections.deque[float], level: Level
+    ws: aiohttp.ClientWebSocketResponse,
+    slot: int,
+    pending: collections.deque[float],
+    level: Level,
 ) -> None:
     """A socket's answers come in the order its messages went: each ends the oldest one."""
     async for msg in ws:
         if msg.type is aiohttp.WSMsgType.TEXT and ends_answer(level.server, msg.data):
-            level.answered(pending.popleft(), msg.data)
+            level.answered(slot, pending.popleft(), msg.data)
+    level.closed += 1  # before the level closed it: the server did (a flood, no pong)
 
 
 async def send_schedule(
@@ -186,29 +198,69 @@ async def send_schedule(
         level.outstanding += 1
         level.idle.clear()
         frame = {"type": "message.new", "id": f"m{number}", "text": text}
-        await sockets[slot].send_str(json.dumps(frame, ensure_ascii=False))
         number += 1
+        if sockets[slot].closed:  # the server closed it: the message stays unanswered
+            level.unsent += 1
+            continue
+        try:
+            await sockets[slot].send_str(json.dumps(frame, ensure_ascii=False))
+        except ConnectionError:  # reset under the writer (ClientConnectionResetError)
+            level.unsent += 1
 
 
-async def run_level(server: Server, rate: float, args: argparse.Namespace) -> dict[str, float]:
+# Split: the client ports of the sockets in, a label each out (bench/workers.py: the worker
+# holding its other end). Probe: named CPU counters (s), read at the window's ends.
+Split = Callable[[list[int]], list[str]]
+Probe = Callable[[], dict[str, float]]
+
+
+async def open_sockets(
+    session: aiohttp.ClientSession, server: Server, count: int
+) -> tuple[list[aiohttp.ClientWebSocketResponse], int]:
+    """The sockets that opened and were greeted, and how many did not (refused, reset):
+    counted, not fatal, as at a rate the server or the listen backlog cannot keep up with."""
+    sockets: list[aiohttp.ClientWebSocketResponse] = []
+    failed = 0
+    for start in range(0, count, 50):  # in batches: the listen backlog is finite
+        batch = min(50, count - start)
+        opened = await asyncio.gather(*(open_socket(session, server) for _ in range(batch)),
+                                      return_exceptions=True)  # fmt: skip
+        for ws in opened:  # refused, reset, timed out (an OSError too): counted
+            if not isinstance(ws, (aiohttp.ClientWebSocketResponse, OSError, aiohttp.ClientError)):
+                raise ws  # a bug, or cancelled
+        failed += sum(isinstance(ws, (OSError, aiohttp.ClientError)) for ws in opened)
+        sockets += [ws for ws in opened if isinstance(ws, aiohttp.ClientWebSocketResponse)]
+    if not sockets:
+        raise ConnectionError(f"no socket to {server.url} opened ({failed} tried)")
+    return sockets, failed
+
+
+async def run_level(
+    server: Server, rate: float, args: argparse.Namespace, *,
+    split: Split | None = None, probe: Probe | None = None,
+) -> dict[str, float]:  # fmt: skip
     await settle(server)
     connector = aiohttp.TCPConnector(limit=0)
     async with aiohttp.ClientSession(connector=connector) as session:
-        sockets: list[aiohttp.ClientWebSocketResponse] = []
-        for start in range(0, args.sockets, 50):  # in batches: the listen backlog is finite
-            batch = min(50, args.sockets - start)
-            sockets += await asyncio.gather(*(open_socket(session, server) for _ in range(batch)))
+        sockets, refused_sockets = await open_sockets(session, server, args.sockets)
+        labels = split([ws.get_extra_info("sockname")[1] for ws in sockets]) if split else []
         queues: list[collections.deque[float]] = [collections.deque() for _ in sockets]
         begin = time.perf_counter() + WARM_S
-        level = Level(server, (begin, begin + args.seconds))
+        level = Level(server, (begin, begin + args.seconds), by_socket=[0] * len(sockets))
         level.idle.set()
-        readers = [asyncio.create_task(read_answers(ws, q, level))
-                   for ws, q in zip(sockets, queues, strict=True)]  # fmt: skip
+        readers = [asyncio.create_task(read_answers(ws, slot, q, level))
+                   for slot, (ws, q) in enumerate(zip(sockets, queues, strict=True))]  # fmt: skip
         cpu: list[tuple[float, float]] = []
+        probed: list[dict[str, float]] = []
         loop = asyncio.get_running_loop()
+
+        def read_cpu() -> None:
+            cpu.append((server.cpu_s()[0], time.process_time()))
+            if probe is not None:
+                probed.append(probe())
+
         for at in level.window:
-            loop.call_at(loop.time() + at - time.perf_counter(),
-                         lambda: cpu.append((server.cpu_s()[0], time.process_time())))  # fmt: skip
+            loop.call_at(loop.time() + at - time.perf_counter(), read_cpu)
         rng = random.Random(args.seed)
         sent = await send_schedule(sockets, queues, level, rate, rng, args.distinct)
         # at low rates the last arrival may come before the window's end: its CPU reading
@@ -219,8 +271,25 @@ async def run_level(server: Server, rate: float, args: argparse.Namespace) -> di
         unanswered = [cut - t for q in queues for t in q if level.window[0] <= t]
         for reader in readers:
             reader.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-    return summarise(level, cpu, sent, unanswered, args.seconds)
+    row = summarise(level, cpu, sent, unanswered, args.seconds)
+    row["closed"] = level.closed + refused_sockets
+    return row | split_figures(level, labels, probed, args.seconds)
+
+
+def split_figures(
+    level: Level, labels: list[str], probed: list[dict[str, float]], seconds: float
+) -> dict[str, float]:
+    """Per label: sockets and answered/s; per probed counter: its seconds in the window."""
+    row: dict[str, float] = {}
+    for label, answered in zip(labels, level.by_socket if labels else [], strict=True):
+        row[f"sockets:{label}"] = row.get(f"sockets:{label}", 0) + 1
+        row[f"answered_s:{label}"] = row.get(f"answered_s:{label}", 0) + answered / seconds
+    if len(probed) == 2:
+        before, after = probed
+        row |= {f"cpu_s:{name}": after[name] - before.get(name, 0.0) for name in after}
+    return row
 
 
 def summarise(
@@ -285,14 +354,16 @@ def print_table(
           f"{'on' if args.encoders else 'off'}; texts {texts}; {os.cpu_count()} cores; "
           f"total {elapsed_s:.0f} s")  # fmt: skip
     print(f"{'offered/s':>9} {'server':<9} {'answered/s':>10} {'p50 ms':>8} {'p99 ms':>9} "
-          f"{'cpu ms/msg':>10} {'client ms':>9} {'unans.':>6} {'refused':>7}")  # fmt: skip
+          f"{'cpu ms/msg':>10} {'client ms':>9} {'unans.':>6} {'refused':>7} "
+          f"{'closed':>6}")  # fmt: skip
     summary: dict[str, Any] = {"sockets": args.sockets, "seconds": args.seconds, "levels": {}}
     for rate, by_role in results.items():
         medians = {role: _medians(rows) for role, rows in by_role.items()}
         for role, r in medians.items():
             print(f"{rate:>9} {role:<9} {r['answered_s']:>10.0f} {r['p50_ms']:>8.2f} "
                   f"{r['p99_ms']:>9.2f} {r['cpu_ms']:>10.3f} {r['client_cpu_ms']:>9.3f} "
-                  f"{int(r['unanswered']):>6} {int(r['refused']):>7}")  # fmt: skip
+                  f"{int(r['unanswered']):>6} {int(r['refused']):>7} "
+                  f"{int(r['closed']):>6}")  # fmt: skip
         echo, helpline = medians["echo"], medians["helpline"]
         ratios = {
             "answered": helpline["answered_s"] / max(echo["answered_s"], 1e-9),

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -57,6 +58,62 @@ class Tree(Server):
         self.process.terminate()
         await asyncio.wait_for(self.process.wait(), 60)
 
+    def parts(self) -> dict[str, int]:
+        """The tree's processes by role: "supervisor", "redis", "worker 1", "worker 2"...
+        (the workers in the order of their pids); a single process is "worker 1"."""
+        root = self.process.pid
+        roles, workers = {"supervisor": root}, []
+        for pid in _tree(root)[1:]:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    command = cmdline.read()
+            except FileNotFoundError:
+                continue
+            if b"redis-server" in command:
+                roles["redis"] = pid
+            elif b"helpline" in command:
+                workers.append(pid)
+        if not workers:  # no supervisor: the root is the one process
+            return {"worker 1": root}
+        return roles | {f"worker {i}": pid for i, pid in enumerate(sorted(workers), 1)}
+
+    def probe(self) -> dict[str, float]:
+        """CPU seconds so far of each of parts()."""
+        readings = {}
+        for role, pid in self.parts().items():
+            with contextlib.suppress(FileNotFoundError):
+                readings[role] = _stat_cpu_s(f"/proc/{pid}/stat")
+        return readings
+
+    def split(self, client_ports: list[int]) -> list[str]:
+        """The worker holding the server's end of each client port's connection."""
+        served = {}
+        for role, pid in self.parts().items():
+            if role.startswith("worker"):
+                served |= dict.fromkeys(_peer_ports(pid), role)
+        return [served.get(port, "unknown") for port in client_ports]
+
+
+def _peer_ports(pid: int) -> list[int]:
+    """The remote ports of process pid's TCP connections (/proc/PID/fd's socket inodes,
+    looked up in its network namespace's /proc/PID/net/tcp and tcp6)."""
+    inodes = set()
+    with contextlib.suppress(FileNotFoundError):
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            with contextlib.suppress(OSError):
+                link = os.readlink(f"/proc/{pid}/fd/{fd}")
+                if link.startswith("socket:["):
+                    inodes.add(link[8:-1])
+    ports = []
+    for table in ("tcp", "tcp6"):
+        with contextlib.suppress(FileNotFoundError), open(f"/proc/{pid}/net/{table}") as rows:
+            next(rows)
+            for row in rows:
+                fields = row.split()
+                if fields[9] in inodes:
+                    ports.append(int(fields[2].rsplit(":", 1)[1], 16))
+    return ports
+
 
 def _schedstat_s(pids: list[int]) -> tuple[float, float]:
     """Seconds the main threads of pids ran, and spent runnable waiting for a core."""
@@ -77,7 +134,11 @@ async def run_measured(server: Server, rate: int, args: argparse.Namespace) -> d
     far the figures are the machine's share rather than the server's own limit."""
     pids = _tree(server.process.pid)
     ran_0, waited_0 = _schedstat_s(pids)
-    row = await run_level(server, rate, args)
+    assert isinstance(server, Tree) or server.name == "echo"
+    if isinstance(server, Tree):
+        row = await run_level(server, rate, args, split=server.split, probe=server.probe)
+    else:
+        row = await run_level(server, rate, args)
     ran_1, waited_1 = _schedstat_s(pids)
     ran, waited = ran_1 - ran_0, waited_1 - waited_0
     return row | {"cpu_wait": waited / max(ran + waited, 1e-9)}
@@ -164,28 +225,52 @@ def print_table(
           f"total {elapsed_s:.0f} s")  # fmt: skip
     print(f"{'offered/s':>9} {'server':<10} {'answered/s':>10} {'p50 ms':>9} {'p99 ms':>9} "
           f"{'cpu ms/msg':>10} {'client ms':>9} {'unans.':>6} {'refused':>7} "
-          f"{'cpu wait':>8}")  # fmt: skip
+          f"{'closed':>6} {'cpu wait':>8}")  # fmt: skip
     one, many = names[1], names[2]
     summary: dict[str, object] = {"sockets": args.sockets, "workers": args.workers, "levels": {}}
     for rate, by_name in results.items():
-        medians = {n: {k: statistics.median(r[k] for r in rows) for k in rows[0]}
-                   for n, rows in by_name.items()}  # fmt: skip
+        medians = {n: _medians(rows) for n, rows in by_name.items()}
         for name in names:
             r = medians[name]
             print(f"{rate:>9} {name:<10} {r['answered_s']:>10.0f} {r['p50_ms']:>9.1f} "
                   f"{r['p99_ms']:>9.1f} {r['cpu_ms']:>10.3f} {r['client_cpu_ms']:>9.3f} "
-                  f"{int(r['unanswered']):>6} {int(r['refused']):>7} "
+                  f"{int(r['unanswered']):>6} {int(r['refused']):>7} {int(r['closed']):>6} "
                   f"{r['cpu_wait']:>8.0%}")  # fmt: skip
+            if name != "echo":
+                print_parts(r, args.seconds)
         ratios = [m["answered_s"] / max(o["answered_s"], 1e-9)
                   for m, o in zip(by_name[many], by_name[one], strict=True)]  # fmt: skip
         echo_ratio = medians[many]["answered_s"] / max(medians["echo"]["answered_s"], 1e-9)
+        saturated = "saturated" if medians[one]["answered_s"] < 0.95 * rate else "NOT saturated"
         print(f"{'':>9} {'ratio':<10} {statistics.median(ratios):>9.2f}x  "
               f"({many} / {one}, per round: {', '.join(f'{x:.2f}' for x in ratios)}; "
-              f"{many} / echo {echo_ratio:.2f})")  # fmt: skip
+              f"{many} / echo {echo_ratio:.2f}; {one} {saturated})")  # fmt: skip
         summary["levels"][str(rate)] = {  # type: ignore[index]
             name: {k: round(v, 3) for k, v in medians[name].items()} for name in names
         } | {"workers_over_one": round(statistics.median(ratios), 3)}
     print(json.dumps(summary))
+
+
+def _medians(rows: list[dict[str, float]]) -> dict[str, float]:
+    """Medians per key; a key some rounds lack (a worker that served no socket) counts 0."""
+    keys = sorted({key for row in rows for key in row})
+    return {key: statistics.median(row.get(key, 0.0) for row in rows) for key in keys}
+
+
+def print_parts(row: dict[str, float], seconds: float) -> None:
+    """Per process of a Helpline: its sockets, answered/s and CPU (share of one core, and
+    per message it answered), from run_level's split and probe figures."""
+    for key in sorted(k for k in row if k.startswith("cpu_s:")):
+        role = key.removeprefix("cpu_s:")
+        cpu_s, answered_s = row[key], row.get(f"answered_s:{role}", 0.0)
+        line = f"{'':>9}   {role:<11} cpu {cpu_s / seconds:>4.0%} of a core"
+        if role.startswith("worker"):
+            per_msg = cpu_s * 1000 / max(answered_s * seconds, 1)
+            line += (f", {int(row.get(f'sockets:{role}', 0)):>5} sockets, {answered_s:>6.0f} "
+                     f"answered/s, {per_msg:.3f} cpu ms/msg")  # fmt: skip
+        print(line)
+    if "answered_s:unknown" in row:
+        print(f"{'':>9}   sockets of no known worker: {int(row.get('sockets:unknown', 0))}")
 
 
 def parse_args() -> argparse.Namespace:

@@ -11,6 +11,7 @@ import pytest
 from redis.asyncio import Redis
 
 from helpline.bus import Bus, MemoryBus, open_bus
+from helpline.bus.base import PushSubscription
 from helpline.bus.peer_map import PeerMap
 from helpline.bus.redis import RedisBus
 from helpline.bus.redis_lock import LockTimeoutError, RedisLockRegistry
@@ -106,6 +107,26 @@ async def test_subscriber_that_falls_behind_is_told_so(bus: Bus) -> None:
             await next_frame(subscription)
 
 
+async def test_subscriber_is_woken_for_frames_and_takes_them_without_waiting(bus: Bus) -> None:
+    subscription = await bus.subscribe("t")
+    assert isinstance(subscription, PushSubscription)  # a customer socket needs no task
+    woken = asyncio.Event()
+    subscription.notify(woken.set)
+    assert subscription.get_nowait() is None
+    for seq in (1, 2):
+        await bus.publish("t", {"seq": seq})
+    await asyncio.wait_for(woken.wait(), WAIT_S)
+    taken = [subscription.get_nowait()]
+    while len(taken) < 2:  # through Redis the second may come a moment later
+        woken.clear()
+        if (frame := subscription.get_nowait()) is None:
+            await asyncio.wait_for(woken.wait(), WAIT_S)
+            continue
+        taken.append(frame)
+    assert taken == [{"seq": 1}, {"seq": 2}]
+    assert subscription.get_nowait() is None
+
+
 async def test_frame_published_on_one_node_reaches_subscribers_on_both(
     node_buses: list[RedisBus],
 ) -> None:
@@ -162,6 +183,18 @@ async def test_subscriptions_are_told_frames_may_be_lost_when_the_link_to_redis_
     again = await bus.subscribe("t2")
     await bus.publish("t2", {"n": 1})
     assert await next_frame(again) == {"n": 1}
+
+
+async def test_a_pushed_subscription_is_woken_when_the_link_to_redis_breaks(
+    node_buses: list[RedisBus], redis_client: Redis
+) -> None:
+    subscription = await node_buses[0].subscribe("t")
+    woken = asyncio.Event()
+    subscription.notify(woken.set)
+    await redis_client.execute_command("CLIENT", "KILL", "TYPE", "pubsub")
+    await asyncio.wait_for(woken.wait(), WAIT_S)
+    with pytest.raises(BusOverflowError):
+        subscription.get_nowait()
 
 
 async def test_nodes_holding_one_conversation_lock_never_overlap(

@@ -7,6 +7,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,7 +39,11 @@ def redacted(url: str) -> str:
 
 class RedisSubscription:
     """A topic's frames on this node. Raises BusOverflowError when it fell behind or when
-    the link to Redis broke (frames may be missing): the holder resumes from the store."""
+    the link to Redis broke (frames may be missing): the holder resumes from the store.
+
+    A PushSubscription, as the in-process bus's are: a customer socket then needs no task
+    waiting in get(), and the frames of a turn that came together leave in one corked
+    burst instead of one write each (each woke the waiting task for one frame)."""
 
     def __init__(self, bus: RedisBus, topic: str, local: MemorySubscription) -> None:
         self.topic = topic
@@ -58,6 +63,18 @@ class RedisSubscription:
         if frame is _LOST:
             raise BusOverflowError(self.topic)
         return frame
+
+    def get_nowait(self) -> Frame | None:
+        if self._lost:
+            raise BusOverflowError(self.topic)
+        frame = self._local.get_nowait()
+        if frame is _LOST:
+            raise BusOverflowError(self.topic)
+        return frame
+
+    def notify(self, wake: Callable[[], None]) -> None:
+        """wake() for every frame that comes, and when frames may have been lost."""
+        self._local.notify(wake)
 
     async def close(self) -> None:
         if self._closed:
