@@ -171,10 +171,13 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _load_rules(directory: Path) -> Rulebook:
+    from helpline.matcher.encoder_cache import default_dir
     from helpline.rules import load_rulebook
+    from helpline.rules.rulebook_cache import RulebookCache
     from helpline.sentence_model import KOREAN_WORDS_ONLY, WORDS_ONLY
 
-    rulebook = load_rulebook(directory)
+    # kept beside the matcher's index: a restart with the same files reads both back
+    rulebook = load_rulebook(directory, RulebookCache(default_dir()))
     # The one warning the operator must see at start: the bot answers worse than its rules
     # were tuned for. Only the start says it; hot reloads would repeat it for every edit.
     for problem in rulebook.warnings:
