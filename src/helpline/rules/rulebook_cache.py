@@ -136,15 +136,20 @@ class RulebookCache:
         problems: Iterable[Problem],
         action_files: Iterable[str],
     ) -> None:
-        body = json.dumps(
-            {
-                "intents": [_intent_data(i) for i in intents],
-                "tests": [_test_data(t) for t in tests],
-                "problems": [[p.file, p.line, p.message, p.severity] for p in problems],
-                "action_files": list(action_files),
-            },
-            ensure_ascii=False,
-        ).encode()
+        try:
+            body = json.dumps(
+                {
+                    "intents": [_intent_data(i) for i in intents],
+                    "tests": [_test_data(t) for t in tests],
+                    "problems": [[p.file, p.line, p.message, p.severity] for p in problems],
+                    "action_files": list(action_files),
+                },
+                ensure_ascii=False,
+            ).encode()
+        # nothing the loader makes fails here; if it ever did, the load must not
+        except (TypeError, ValueError) as exc:
+            log.info("checked rules not kept: %s", exc)
+            return
         header = json.dumps(
             {"format": FORMAT, "key": key, "sha256": hashlib.sha256(body).hexdigest()}
         ).encode()
