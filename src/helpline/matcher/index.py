@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import chain
@@ -16,7 +16,7 @@ from rapidfuzz import fuzz, process
 from helpline.matcher.classifier import SoftmaxClassifier
 from helpline.matcher.encoder import CachedEncoder
 from helpline.matcher.features import WORD, form_features, spelling_grams, text_forms
-from helpline.matcher.index_parts import IndexParts, intent_idf, postings
+from helpline.matcher.index_parts import IndexParts, intent_idf, postings, profile_sums
 from helpline.matcher.meaning import WordVectors
 from helpline.matcher.weights import IntentWeights
 from helpline.text import SynonymMap, is_hangul_word, mostly_hangul, word_form
@@ -185,7 +185,9 @@ class Index:
             self.postings.lists(), self.intent_of_example, len(self.intents)
         )
         self.profile_of = [_is_hangul(e.text) for e in self.examples]
-        self.profile_sums = _profile_sums(self.examples, self.profile_of, len(self.intents))
+        self.profile_sums = profile_sums(
+            self.postings, self.intent_of_example, self.profile_of, len(self.intents)
+        )
         self.centroids = [[_unit(total) for total in sums.values()] for sums in self.profile_sums]
         words = sorted(f[len(WORD) :] for f in self.idf if f.startswith(WORD))
         self.vocabulary = _latin_vocabulary(words)
@@ -358,19 +360,6 @@ def _hangul_vocabulary(words: list[str]) -> dict[str, list[str]]:
 
 def _is_hangul(text: str) -> bool:
     return bool(_HANGUL.search(text))
-
-
-def _profile_sums(
-    examples: list[Example], profile_of: list[bool], n_intents: int
-) -> list[dict[bool, dict[str, float]]]:
-    """Per intent, the sum of its example vectors in each script (Hangul or not), so a
-    Korean message is not compared with a profile half made of English examples."""
-    sums: list[dict[bool, dict[str, float]]] = [{} for _ in range(n_intents)]
-    for example, hangul in zip(examples, profile_of, strict=True):
-        target = sums[example.intent].setdefault(hangul, defaultdict(float))
-        for feature, weight in example.vector.items():
-            target[feature] += weight
-    return sums
 
 
 def profile_without(index: Index, n: int) -> list[Vector]:

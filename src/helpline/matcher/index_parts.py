@@ -56,10 +56,15 @@ class Postings:
         """features, examples, weights: one entry per (example, feature) pair, in the
         examples' order; features numbers names."""
         order = np.argsort(features, kind="stable")  # stable: examples stay ascending
+        self.pairs = (features, examples, weights)  # in the examples' order (Index's profiles)
         self._names = names
         self._number = dict(zip(names, range(len(names)), strict=True))
         self._bounds = [0, *np.cumsum(np.bincount(features, minlength=len(names))).tolist()]
         self._examples, self._weights = examples[order], weights[order]
+
+    @property
+    def names(self) -> list[str]:
+        return self._names
 
     def lists(self) -> tuple[list[str], list[int], np.ndarray]:
         """The features, where each one's examples start (and the last one's end), and
@@ -83,3 +88,36 @@ def postings(vectors: list[Vector]) -> Postings:
     example_of = np.repeat(np.arange(len(vectors)), [len(v) for v in vectors])
     weight_of = np.fromiter((w for v in vectors for w in v.values()), np.float64, len(features))
     return Postings(names, feature_of, example_of, weight_of)
+
+
+def profile_sums(
+    postings: Postings, intent_of: np.ndarray, profile_of: list[bool], n_intents: int
+) -> list[dict[bool, dict[str, float]]]:
+    """Per intent, the sum of its example vectors in each script (Hangul or not), so a
+    Korean message is not compared with a profile half made of English examples.
+
+    Summed by numpy over the (example, feature) pairs in the examples' order, as a pass in
+    Python added them (0.14 s of a 50,000-example restart): np.bincount adds each pair's
+    weight into its total in input order, from 0.0, so every total is the same float; and
+    each intent's scripts, and each profile's features, come in the order they first
+    appear, as the dicts a pass in Python filled."""
+    sums: list[dict[bool, dict[str, float]]] = [{} for _ in range(n_intents)]
+    script = np.array(profile_of, bool)
+    groups = intent_of * 2 + script  # (intent, script) of each example
+    present, first = np.unique(groups, return_index=True)
+    for group in present[np.argsort(first)].tolist():  # an example with no features too
+        sums[group // 2][bool(group % 2)] = {}
+    features, examples, weights = postings.pairs
+    width = max(len(postings.names), 1)
+    keys = groups[examples].astype(np.int64) * width + features  # (intent, script, feature)
+    entries, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+    totals = np.bincount(inverse, weights=weights, minlength=len(entries))
+    order = np.lexsort((first, entries // width))  # by group, then as they first appear
+    group_of = entries[order] // width
+    name_of = [postings.names[k] for k in (entries[order] % width).tolist()]
+    values = totals[order].tolist()
+    cuts = [0, *(np.flatnonzero(np.diff(group_of)) + 1).tolist(), len(order)]
+    for a, b in zip(cuts, cuts[1:], strict=False) if len(order) else ():
+        group = int(group_of[a])
+        sums[group // 2][bool(group % 2)] = dict(zip(name_of[a:b], values[a:b], strict=True))
+    return sums

@@ -8,12 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from helpline.errors import Problem, RulesError
-from helpline.rules.configfile import read_config
+from helpline.rules.configfile import ParsedConfig, read_config
 from helpline.rules.crosscheck import check_across
 from helpline.rules.intentfile import IntentDraft, read_intents_file
-from helpline.rules.model import ConversationTest, Rulebook
+from helpline.rules.model import ConversationTest, Intent, Rulebook
 from helpline.rules.reader import read_yaml
 from helpline.rules.report import Report
+from helpline.rules.rulebook_cache import RulebookCache, rules_key
 from helpline.rules.testfile import read_tests_file
 
 log = logging.getLogger(__name__)
@@ -21,8 +22,9 @@ log = logging.getLogger(__name__)
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
-def load_rulebook(directory: str | Path) -> Rulebook:
-    """Load and check config.yaml, intents/, tests/ and actions/; RulesError lists every error."""
+def load_rulebook(directory: str | Path, cache: RulebookCache | None = None) -> Rulebook:
+    """Load and check config.yaml, intents/, tests/ and actions/; RulesError lists every error.
+    With a cache, rules read and checked before from the same files are read back instead."""
     root = Path(directory)
     if not root.is_dir():
         raise RulesError([Problem(str(root), 0, "no such directory of rules")])
@@ -35,6 +37,30 @@ def load_rulebook(directory: str | Path) -> Rulebook:
         data = None
         problems.append(Problem(config_file, 0, "config.yaml is missing; every bot needs one"))
     parsed = read_config(data, Report(config_file, problems))
+    if cache is None:
+        return _checked(root, parsed, problems)
+    config_problems = list(problems)
+    key = rules_key(root, config_problems)
+    kept = cache.get(key)
+    if kept is not None:
+        every = config_problems + kept.problems
+        rulebook = _finish(
+            every, parsed.config, kept.intents, kept.tests, str(root), kept.action_files
+        )
+        log.debug("read back %d checked intents of %s", len(rulebook.intents), root)
+        return rulebook
+    rulebook = _checked(root, parsed, problems)
+    # kept only when no file changed while it was read: what was read is what the key names
+    if rules_key(root, config_problems) == key:
+        rest = problems[len(config_problems) :]
+        cache.put(key, rulebook.intents, rulebook.tests, rest, rulebook.action_files)
+    return rulebook
+
+
+def _checked(root: Path, parsed: ParsedConfig, problems: list[Problem]) -> Rulebook:
+    """The rest of the rules read and checked, against config.yaml's parsed value; what is
+    found wrong is added to problems."""
+    config_file = str(root / "config.yaml")
     drafts, intents_readable = _read_intents(root, parsed.config, parsed.languages_known, problems)
     names = {d.intent.name for d in drafts} if intents_readable else None
     tests = _read_tests(root, names, problems)
@@ -42,7 +68,8 @@ def load_rulebook(directory: str | Path) -> Rulebook:
     action_text = "\n".join(_read_text(p) for p in actions) if actions else None
     problems += check_across(drafts, parsed, config_file, action_text)
     files = tuple(str(p) for p in actions)
-    rulebook = _finish(problems, parsed.config, drafts, tests, str(root), files)
+    intents = tuple(d.intent for d in drafts)
+    rulebook = _finish(problems, parsed.config, intents, tuple(tests), str(root), files)
     log.debug("loaded %d intents from %s", len(rulebook.intents), root)
     return rulebook
 
@@ -60,7 +87,7 @@ def rulebook_from_data(
     names = {d.intent.name for d in drafts}
     cases = read_tests_file({"tests": tests}, Report("tests", problems), names) if tests else []
     problems += check_across(drafts, parsed, "config", None)
-    return _finish(problems, parsed.config, drafts, cases, "")
+    return _finish(problems, parsed.config, tuple(d.intent for d in drafts), tuple(cases), "")
 
 
 def rule_files(root: Path, folder: str, suffixes: Iterable[str]) -> list[Path]:
@@ -138,8 +165,8 @@ def _read_text(path: Path) -> str:
 def _finish(
     problems: list[Problem],
     config: Any,
-    drafts: list[IntentDraft],
-    tests: list[ConversationTest],
+    intents: tuple[Intent, ...],
+    tests: tuple[ConversationTest, ...],
     source: str,
     action_files: tuple[str, ...] = (),
 ) -> Rulebook:
@@ -147,8 +174,5 @@ def _finish(
     ordered = sorted(problems, key=lambda p: (p.file, p.line))
     if any(p.severity == "error" for p in ordered):
         raise RulesError(ordered)
-    intents = tuple(d.intent for d in drafts)
     warnings = tuple(ordered)
-    return Rulebook(
-        config, intents, tuple(tests), source, warnings=warnings, action_files=action_files
-    )
+    return Rulebook(config, intents, tests, source, warnings=warnings, action_files=action_files)

@@ -13,6 +13,7 @@ from typing import TypeVar
 from helpline.errors import RulesError
 from helpline.rules.loader import load_rulebook
 from helpline.rules.model import Rulebook
+from helpline.rules.rulebook_cache import RulebookCache
 
 log = logging.getLogger(__name__)
 
@@ -47,27 +48,31 @@ async def watch_rules(
     interval: float = 1.0,
     *,
     since: Fingerprint | None = None,
+    cache: RulebookCache | None = None,
 ) -> None:
     """Reload whenever the files change; runs until cancelled.
 
     on_change gets each new Rulebook; on_error gets the RulesError of a broken edit, and
     the caller keeps serving the rules it has. since: fingerprint() taken just before the
     caller loaded its rules (so an edit made meanwhile is not missed); default: the files
-    as they are when the watch starts.
+    as they are when the watch starts. cache: where checked rules are kept (an edit undone
+    reads its rules back).
     """
     seen = fingerprint(directory) if since is None else since
     while True:
         now = fingerprint(directory)
         if now != seen:
             seen = now
-            await _reload(directory, on_change, on_error)
+            await _reload(directory, on_change, on_error, cache)
         await asyncio.sleep(interval)
 
 
-async def _reload(directory: str | Path, on_change: OnChange, on_error: OnError) -> None:
+async def _reload(
+    directory: str | Path, on_change: OnChange, on_error: OnError, cache: RulebookCache | None
+) -> None:
     try:
         # A big rulebook takes a moment to check; the event loop keeps serving meanwhile.
-        rulebook = await asyncio.to_thread(load_rulebook, directory)
+        rulebook = await asyncio.to_thread(load_rulebook, directory, cache)
     except RulesError as exc:
         log.warning("rules in %s not reloaded: %d problem(s)", directory, len(exc.problems))
         await _call(on_error, exc)

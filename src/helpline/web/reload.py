@@ -19,11 +19,15 @@ async def watch_rules_ctx(app: web.Application) -> AsyncIterator[None]:
     if settings.reload_interval_s <= 0 or not settings.rules_dir.is_dir():
         yield
         return
+    from helpline.matcher.encoder_cache import default_dir
+    from helpline.rules.rulebook_cache import RulebookCache
     from helpline.rules.watch import watch_rules
 
     holder = app[RULES]
+    interval = settings.reload_interval_s
+    kept = RulebookCache(default_dir())  # beside the matcher's index, as serve's start keeps them
     task = asyncio.create_task(
-        watch_rules(settings.rules_dir, holder.replace, holder.reject, settings.reload_interval_s)
+        watch_rules(settings.rules_dir, holder.replace, holder.reject, interval, cache=kept)
     )
     try:
         yield
