@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from helpline.errors import StoreError
@@ -45,9 +45,30 @@ Row = Sequence[Any]
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
+def _c_encoder() -> Callable[[Any, int], Sequence[str]] | None:
+    """The json module's C encoder, made once with _ENCODER's options: JSONEncoder.encode
+    makes a new one on every call (with its iterencode and its closure), which was a third
+    of encoding a customer message's body and a quarter of a bot reply's. No circular
+    check (markers=None): the values stored here are trees, and a marker dict shared
+    between calls could keep an entry after a failed one."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:
+        return None
+    encoder: Callable[[Any, int], Sequence[str]] = make(
+        None, _ENCODER.default, json.encoder.encode_basestring, None, ":", ",",
+        False, False, True,
+    )  # fmt: skip
+    return encoder
+
+
+_C_ENCODE = _c_encoder()
+
+
 def dump(value: Any) -> str:
     """A value as the JSON text stored in a TEXT column."""
-    return _ENCODER.encode(value)
+    if _C_ENCODE is None:
+        return _ENCODER.encode(value)
+    return "".join(_C_ENCODE(value, 0))
 
 
 def qualified(columns: str, table: str) -> str:
