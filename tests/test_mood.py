@@ -310,3 +310,17 @@ def test_a_calm_message_adds_nothing_to_the_conversation_level() -> None:
     assert conversation_signal(MessageMood(0.2)) == 0.0
     assert conversation_signal(MessageMood(1.0)) == 1.0
     assert 0.0 < conversation_signal(MessageMood(0.65)) < 0.65
+
+
+@pytest.mark.parametrize(
+    ("hedged", "plain"),
+    [
+        ("a little annoyed that the show i liked was removed", "annoyed that it was removed"),
+        ("it's kind of frustrating that the app is slower", "it's frustrating that it's slower"),
+        ("slightly upset that the price went up again", "upset that the price went up again"),
+    ],
+)
+def test_a_hedged_complaint_stays_with_the_bot_and_the_plain_one_does_not(
+    hedged: str, plain: str
+) -> None:
+    assert score_message(hedged).score < ESCALATE_AT <= score_message(plain).score
