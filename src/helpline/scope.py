@@ -59,14 +59,19 @@ class _Finder:
         )
         words = "|".join(r"\s+".join(map(re.escape, t.split())) for t in latin)
         self._latin = re.compile(rf"(?<![\w+])({words})(?![\w+])") if latin else None
+        # whether any Korean term is there at all, in one C-level pass (most texts name
+        # none); the first of them in the list's order is then looked for term by term
+        self._any_korean = re.compile("|".join(map(re.escape, self._korean)))
 
     def __call__(self, lowered: str) -> str | None:
         if self._latin is not None:
             found = self._latin.search(lowered)
             if found:
                 return " ".join(found.group(1).split())  # the term as listed
-        if self._korean:
+        if self._korean and not lowered.isascii():  # every Korean term has a Hangul letter
             compact = _SPACES.sub("", lowered)
+            if self._any_korean.search(compact) is None:
+                return None
             for term in self._korean:
                 if term in compact:
                     return term

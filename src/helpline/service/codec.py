@@ -57,9 +57,12 @@ def state_dict(state: ConversationState) -> dict[str, Any]:
     return data
 
 
+_STATE_FIELDS = frozenset(_field_names(ConversationState))
+
+
 def restore_state(conversation: Conversation) -> ConversationState:
     """The saved bot state; keys from another version of the dialogue are dropped, not fatal."""
-    known = _field_names(ConversationState)
+    known = _STATE_FIELDS
     saved = {k: v for k, v in conversation.bot_state.items() if k in known}
     if not saved:
         return ConversationState(language=conversation.language)
