@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import fields, replace
 
 import pytest
 
+from helpline.service import codec
 from helpline.turn import ConversationState, changed
 
 STATE = ConversationState(
@@ -43,3 +44,11 @@ def test_changing_a_field_the_state_does_not_have_is_refused() -> None:
 def test_a_changed_state_is_still_frozen() -> None:
     with pytest.raises(AttributeError):
         changed(STATE, language="en").language = "ko"
+
+
+def test_a_state_as_stored_has_every_field_in_order_however_it_was_made() -> None:
+    for state in (STATE, changed(STATE, topic=None, language="en")):
+        stored = codec.shallow(state)
+
+        assert list(stored) == [f.name for f in fields(ConversationState)]
+        assert stored == {f.name: getattr(state, f.name) for f in fields(ConversationState)}

@@ -58,6 +58,7 @@ def _normal_form(text: str) -> str:
     return " ".join(form.split())
 
 
+@functools.lru_cache(maxsize=4096)  # a turn asks once or twice; texts repeat
 def detect_language(text: str, default: str = "ko") -> str:
     """'ko' when Hangul outweighs Latin letters, 'en' when Latin does, else default."""
     folded = text.casefold()
