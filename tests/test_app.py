@@ -213,6 +213,38 @@ async def test_lock_registry_runs_one_holder_at_a_time_and_forgets_idle_locks() 
     assert len(locks) == 0
 
 
+async def test_lock_registry_forgets_locks_of_cancelled_waiters_and_failed_holders() -> None:
+    locks = LockRegistry()
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder() -> None:
+        async with locks.hold("c1"):
+            inside.set()
+            await release.wait()
+            raise RuntimeError("the turn failed")
+
+    async def waiter() -> None:
+        async with locks.hold("c1"):
+            pytest.fail("a cancelled waiter never gets the lock")
+
+    held = asyncio.create_task(holder())
+    await inside.wait()
+    waiting = asyncio.create_task(waiter())
+    await asyncio.sleep(0)  # the waiter queues on the lock
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    assert len(locks) == 1  # still held by the first
+    release.set()
+    with pytest.raises(RuntimeError):
+        await held
+
+    assert len(locks) == 0
+    async with locks.hold("c1"):  # free again at once
+        assert len(locks) == 1
+
+
 @pytest.mark.parametrize(
     ("times", "verdicts"),
     [

@@ -47,6 +47,20 @@ def test_a_message_about_us_is_not_flagged(text: str) -> None:
     assert SCOPE.other_subject(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("배송이랑 디즈니플러스 문의요", "디즈니플러스"),  # the longest term, not the leftmost
+        ("결제가 안 돼요", None),  # Korean, naming nothing listed
+        ("인스타 말고 instagram 계정이요", "instagram"),
+    ],
+)
+def test_a_korean_message_gets_the_first_listed_term_it_names(
+    text: str, named: str | None
+) -> None:
+    assert SCOPE.other_subject(text) == named
+
+
 def test_no_list_flags_nothing() -> None:
     assert Scope().other_subject("how do I delete my instagram account") is None
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from helpline import mood, utterance
 from helpline.matcher import Matcher
 from helpline.rules.model import Config, Intent, Rulebook
-from helpline.turn import Button, ConversationState, Decision, Inbound, Reply, Turn
+from helpline.turn import Button, ConversationState, Decision, Inbound, Reply, Turn, changed
 from helpline.utterance import Utterance
 
 CLARIFY_CHOICES = 3  # buttons on a "did you mean"
@@ -25,7 +23,7 @@ def greet(rulebook: Rulebook, state: ConversationState, now: float) -> Turn:
     else:
         text = config.text("greeting", lang)
     decision = Decision("greeting", lang, mood=state.frustration)
-    return Turn((Reply(text, kind="greeting"),), replace(state, language=lang), decision)
+    return Turn((Reply(text, kind="greeting"),), changed(state, language=lang), decision)
 
 
 def respond(
@@ -33,7 +31,7 @@ def respond(
 ) -> Turn:
     """Decide what the bot says to one customer message, button press or feedback."""
     if state.status == "closed" and inbound.kind != "feedback":
-        state = replace(state, status="bot")  # the customer writing again reopens
+        state = changed(state, status="bot")  # the customer writing again reopens
     if state.status != "bot":
         return _while_with_people(rulebook.config, state, inbound)
     if inbound.kind == "feedback":
@@ -52,7 +50,7 @@ def _on_message(rulebook: Rulebook, state: ConversationState, msg: Utterance) ->
     config = rulebook.config
     answered_before = state.last_answered
     zone = utterance.zone(rulebook, msg)
-    state = replace(
+    state = changed(
         state,
         language=msg.language,
         recent_texts=utterance.remember(state, msg.text, msg.language),
@@ -92,7 +90,7 @@ def _answer(
     the customer's mood does (the answer stays on screen while they wait)."""
     intent = rulebook.by_name[msg.candidates[0].intent]
     text = _answer_text(rulebook.config, intent, msg.language)
-    state = replace(state, fallbacks_in_row=0, last_answered=intent.name)
+    state = changed(state, fallbacks_in_row=0, last_answered=intent.name)
     if upset or intent.escalate:
         # no quick replies: while queued the bot answers no button
         first = (Reply(text, (), "answer", intent.name),)
@@ -112,7 +110,7 @@ def _clarify(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Tu
     buttons += (way_out,)
     text = rulebook.config.text("clarify", msg.language)
     reason = "ambiguous" if len(shown) > 1 else "unsure"
-    state = replace(state, fallbacks_in_row=0, last_answered=None)
+    state = changed(state, fallbacks_in_row=0, last_answered=None)
     return Turn(
         (Reply(text, buttons, "clarify"),), state, _decide(msg, "clarify", state, (reason,))
     )
@@ -121,7 +119,7 @@ def _clarify(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Tu
 def _fallback(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> Turn:
     config = rulebook.config
     count = state.fallbacks_in_row + 1
-    state = replace(state, fallbacks_in_row=count, last_answered=None)
+    state = changed(state, fallbacks_in_row=count, last_answered=None)
     if count >= config.max_fallbacks:
         reply = Reply(
             config.text("fallback_offer_human", msg.language),
@@ -143,7 +141,7 @@ def _none_of_these(config: Config, state: ConversationState, inbound: Inbound) -
     lang = state.language or config.default_language
     count = state.fallbacks_in_row + 1
     state = _felt(config, state, 0.0, inbound.now)  # a calm "no" adds no frustration
-    state = replace(state, fallbacks_in_row=count, last_answered=None, topic=None)
+    state = changed(state, fallbacks_in_row=count, last_answered=None, topic=None)
     reply = Reply(config.text("none_of_these", lang), (_human_button(config, lang),), "fallback")
     decision = Decision("fallback", lang, mood=state.frustration, reasons=("none_of_these",))
     return Turn((reply,), state, decision)
@@ -157,7 +155,7 @@ def _negative(
     if _too_frustrated(config, state):
         decision = _decide(msg, "handoff", state, ("frustration",) + reasons, intent=answered)
         return _handoff(config, state, decision, "handoff_frustrated")
-    state = replace(state, last_answered=None)
+    state = changed(state, last_answered=None)
     reply = Reply(
         config.text("feedback_sorry", msg.language),
         (_human_button(config, msg.language),),
@@ -194,7 +192,7 @@ def _on_file(config: Config, state: ConversationState) -> Turn:
 def _while_with_people(config: Config, state: ConversationState, inbound: Inbound) -> Turn:
     """Queued or offline: only "how long?" gets a reply. Assigned: the agent answers."""
     lang = utterance.language(config, state, inbound.text)
-    state = replace(state, language=lang)
+    state = changed(state, language=lang)
     asks = inbound.kind != "feedback" and (
         utterance.is_wait_question(inbound.text) or mood.wants_human(inbound.text, lang)
     )
@@ -222,7 +220,7 @@ def _topic(rulebook: Rulebook, state: ConversationState, msg: Utterance, zone: s
 def _felt(config: Config, state: ConversationState, signal: float, now: float) -> ConversationState:
     elapsed = now - state.frustration_at
     level = mood.update_level(state.frustration, elapsed, signal, config.frustration)
-    return replace(state, frustration=level, frustration_at=now)
+    return changed(state, frustration=level, frustration_at=now)
 
 
 def _too_frustrated(config: Config, state: ConversationState) -> bool:
@@ -238,7 +236,7 @@ def _handoff(
     first: tuple[Reply, ...] = (),
 ) -> Turn:
     lang = decision.language
-    state = replace(state, status="queued", fallbacks_in_row=0)
+    state = changed(state, status="queued", fallbacks_in_row=0)
     reply = Reply(config.text(text_key, lang), kind="handoff")
     return Turn(first + (reply,), state, decision)
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from helpline.text import is_hangul_word
 
 _SPACES = re.compile(r"\s+")
+_KEPT = 4096  # texts whose answer a Scope keeps
 
 
 @dataclass(frozen=True)
@@ -34,10 +35,21 @@ class Scope:
         """The first term of `not_ours` the text names, unless it also names ours."""
         if not self.not_ours:
             return None
+        kept = self._kept
+        if text in kept:
+            return kept[text]
         lowered = text.lower()
-        if self._ours(lowered):
-            return None
-        return self._not_ours(lowered)
+        found = None if self._ours(lowered) else self._not_ours(lowered)
+        if len(kept) >= _KEPT:
+            kept.clear()
+        kept[text] = found
+        return found
+
+    @functools.cached_property
+    def _kept(self) -> dict[str, str | None]:
+        """The latest texts' answers: customers send the same few texts again and again,
+        and the terms' expression tries every position of a text (4% of a turn)."""
+        return {}
 
     # compiled once per rulebook, not per message (a frozen dataclass still has a __dict__)
     @functools.cached_property
@@ -59,14 +71,19 @@ class _Finder:
         )
         words = "|".join(r"\s+".join(map(re.escape, t.split())) for t in latin)
         self._latin = re.compile(rf"(?<![\w+])({words})(?![\w+])") if latin else None
+        # whether any Korean term is there at all, in one C-level pass (most texts name
+        # none); the first of them in the list's order is then looked for term by term
+        self._any_korean = re.compile("|".join(map(re.escape, self._korean)))
 
     def __call__(self, lowered: str) -> str | None:
         if self._latin is not None:
             found = self._latin.search(lowered)
             if found:
                 return " ".join(found.group(1).split())  # the term as listed
-        if self._korean:
+        if self._korean and not lowered.isascii():  # every Korean term has a Hangul letter
             compact = _SPACES.sub("", lowered)
+            if self._any_korean.search(compact) is None:
+                return None
             for term in self._korean:
                 if term in compact:
                     return term

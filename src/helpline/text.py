@@ -39,17 +39,15 @@ _LONE_JAMO = {
 }
 
 
-# The bot reads one message several times in a turn (matching, repeat check, memory), so
-# the last text's normal form is kept: one entry, replaced by the next text.
-_last_normalized: tuple[str, str] = ("", "")
-
-
 def normalize(text: str, language: str | None = None) -> str:
     """NFKC, case folding, apostrophes dropped, other punctuation to spaces, runs of 3+ to 2."""
-    global _last_normalized
-    last_text, last_form = _last_normalized
-    if text == last_text:
-        return last_form
+    return _normal_form(text)
+
+
+# The bot reads one message several times in a turn (matching, repeat check, memory), and
+# customers send the same few texts again and again: the latest texts' forms are kept.
+@functools.lru_cache(maxsize=4096)
+def _normal_form(text: str) -> str:
     form = unicodedata.normalize("NFKC", text).casefold()
     if not form.isascii():  # the jamo are not: translate looks up every character (20% here)
         form = form.translate(_LONE_JAMO)
@@ -57,11 +55,10 @@ def normalize(text: str, language: str | None = None) -> str:
     form = _PUNCT.sub(" ", form)
     form = _REPEAT.sub(r"\1\1", form)
     # as re.sub(r"\s+", " ", form).strip() in a fifth of the time: both split on isspace()
-    form = " ".join(form.split())
-    _last_normalized = (text, form)
-    return form
+    return " ".join(form.split())
 
 
+@functools.lru_cache(maxsize=4096)  # a turn asks once or twice; texts repeat
 def detect_language(text: str, default: str = "ko") -> str:
     """'ko' when Hangul outweighs Latin letters, 'en' when Latin does, else default."""
     folded = text.casefold()

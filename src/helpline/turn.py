@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Literal
 
 Status = Literal["bot", "queued", "assigned", "closed", "offline"]
@@ -54,6 +54,22 @@ class ConversationState:
     customer_name: str | None = None
     # custom actions' slots (Rasa style); the dialogue only carries them between turns
     slots: Mapping[str, Any] = field(default_factory=dict)
+
+
+_STATE_FIELDS = frozenset(f.name for f in fields(ConversationState))
+
+
+def changed(state: ConversationState, **changes: Any) -> ConversationState:
+    """dataclasses.replace(state, **changes) at a third of its cost: a turn changes the
+    state three or four times, and replace walks every field's metadata each time (a
+    quarter of the dialogue's CPU on a text whose match is kept). The fields are copied
+    as they stand, then the changes; the state has no __post_init__ to run."""
+    if not changes.keys() <= _STATE_FIELDS:
+        unknown = ", ".join(sorted(changes.keys() - _STATE_FIELDS))
+        raise TypeError(f"ConversationState has no field {unknown}")
+    new = object.__new__(ConversationState)
+    vars(new).update(vars(state), **changes)
+    return new
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 from helpline.mood import cues, human
 from helpline.mood.lexicon import SubstringList, WordList, substring_list, word_list
@@ -67,13 +68,24 @@ def score_message(text: str, language: str | None = None) -> MessageMood:
     Both languages' lists are always consulted (customers mix them), so `language` is
     accepted for symmetry with the rest of the core and not needed.
     """
+    return _score(text)
+
+
+# Customers send the same few texts again and again ("agent", "hello", "환불"), and a turn
+# asks about one text more than once (its score, a request for a person, feedback): the
+# verdicts, pure functions of the text, are kept for the latest texts.
+_TEXTS_KEPT = 2048
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _score(text: str) -> MessageMood:
     found = cues.surface(text)
     lexicon, problem, anger = _lexicon(found)
     parts = {
         "profanity": min(_profanity(found), _PROFANITY_CAP),
         "anger": min(anger, _ANGER_CAP),
         "negative_feedback": _FEEDBACK if _feedback(found) else 0.0,
-        "asked_for_human": _HUMAN if _asks_for_human(text, found) else 0.0,
+        "asked_for_human": _HUMAN if _asks_for_human(text) else 0.0,
         "lexicon": lexicon,
     }
     # "Still doesn't work" is both a problem and feedback: together they share one cap.
@@ -95,27 +107,21 @@ _NAMED = {"lexicon": 1.0, "problem": 0.5}  # the least weight for which a cue is
 
 def wants_human(text: str, language: str | None = None) -> bool:
     """An explicit request for a person, in any wording we know."""
-    return _asks_for_human(text, None)
+    return _asks_for_human(text)
 
 
-# The dialogue asks both score_message and wants_human about the message it is reading,
-# one after the other; the second call reuses the first's verdict (a pure function of the
-# text), which is most of what a message's mood costs.
-_last_human: tuple[str, bool] = ("", False)
-
-
-def _asks_for_human(text: str, found: cues.Surface | None) -> bool:
-    global _last_human
-    last_text, verdict = _last_human
-    if text and text == last_text:
-        return verdict
-    verdict = human.wants_human(found if found is not None else cues.surface(text))
-    _last_human = (text, verdict)
-    return verdict
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _asks_for_human(text: str) -> bool:
+    return human.wants_human(cues.surface(text))
 
 
 def is_negative_feedback(text: str, language: str | None = None) -> bool:
     """The customer says the last answer did not help ("that didn't help", "그게 아니라")."""
+    return _feedback_in(text)
+
+
+@lru_cache(maxsize=_TEXTS_KEPT)
+def _feedback_in(text: str) -> bool:
     return _feedback(cues.surface(text))
 
 
@@ -143,7 +149,7 @@ def _profanity(found: cues.Surface) -> float:
     total = 0.0
     if found.words or found.odd_tokens:
         en = word_list("en_profanity.txt")
-        total += en.scan(found.words + cues.unmasked_words(found, en))[0]
+        total += en.scan([*found.words, *cues.unmasked_words(found, en)])[0]
     if found.hangul:
         total += substring_list("ko_profanity.txt").scan(found.hangul)[0]
     return total

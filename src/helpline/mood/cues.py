@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from helpline.mood.lexicon import WordList
 
@@ -13,6 +14,7 @@ from helpline.mood.lexicon import WordList
 _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x2019: 0x27, 0x2018: 0x27}
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ODD_TOKEN = re.compile(r"[a-z0-9$@*!]*[a-z$@][a-z0-9$@*!]*")
+_ODD_CHAR = re.compile(r"[0-9$@*!]")  # without one, every _ODD_TOKEN is letters alone
 _NOT_HANGUL = re.compile(r"[^\uac00-\ud7a3\u3131-\u318e^]+")
 _LETTER_RUN = re.compile(r"([a-z])\1{2,}")
 _LEET = str.maketrans("$@0134579!", "saoieastgi")
@@ -32,20 +34,25 @@ class Surface:
     """What the scanners read: lower-case English words and the message's Hangul run."""
 
     raw: str  # NFC, fullwidth undone, original case
-    words: list[str]
-    odd_tokens: list[str]  # tokens mixing letters with digits or symbols (sh1t, f*ck, $hit)
+    words: tuple[str, ...]
+    odd_tokens: tuple[str, ...]  # tokens mixing letters with digits or symbols (sh1t, f*ck, $hit)
     hangul: str  # Hangul and jamo only, spaces and punctuation removed (시.발 -> 시발)
 
 
+# A turn reads one text's surface for its score, for a request for a person and for
+# negative feedback: kept for the last few texts (a pure function of the text; immutable).
+@lru_cache(maxsize=256)
 def surface(text: str) -> Surface:
     if not text.isascii():
         if not unicodedata.is_normalized("NFC", text):
             text = unicodedata.normalize("NFC", text)
         text = text.translate(_WIDTH)
     lower = text.lower()
-    odd = [t for t in (t.strip("!") for t in _ODD_TOKEN.findall(lower)) if _is_odd(t)]
+    odd: tuple[str, ...] = ()
+    if _ODD_CHAR.search(lower):  # most texts have no digit or symbol: nothing to look at
+        odd = tuple(t for t in (t.strip("!") for t in _ODD_TOKEN.findall(lower)) if _is_odd(t))
     hangul = "" if lower.isascii() else _NOT_HANGUL.sub("", lower)
-    return Surface(text, _WORD.findall(lower), odd, hangul)
+    return Surface(text, tuple(_WORD.findall(lower)), odd, hangul)
 
 
 def _is_odd(token: str) -> bool:
@@ -92,9 +99,10 @@ def _unleet(token: str, profanity: WordList) -> str:
     return next((w for w in known if pattern.match(w)), "")
 
 
-def _unspaced(words: list[str]) -> list[str]:
+def _unspaced(words: tuple[str, ...]) -> list[str]:
     """'f u c k' -> 'fuck': runs of three or more single letters, joined."""
-    out, run = [], []
+    out: list[str] = []
+    run: list[str] = []
     for w in [*words, ""]:
         if len(w) == 1:
             run.append(w)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -53,7 +53,7 @@ class WordList:
     # spares the prefix search. Cleared when it grows past _CACHE_LIMIT.
     _seen: dict[str, Entry | None] = field(default_factory=dict, compare=False, repr=False)
 
-    def scan(self, tokens: list[str]) -> tuple[float, int]:
+    def scan(self, tokens: Sequence[str]) -> tuple[float, int]:
         """Sum of weights over the tokens and the number of hits; phrases consume their words."""
         total, hits = 0.0, 0
         for weight, _ in self._hits(tokens):
@@ -61,14 +61,14 @@ class WordList:
             hits += 1
         return total, hits
 
-    def tally(self, tokens: list[str]) -> list[float]:
+    def tally(self, tokens: Sequence[str]) -> list[float]:
         """Sum of weights over the tokens, one sum for each of the list's files."""
         sums = [0.0] * self.files
         for weight, source in self._hits(tokens):
             sums[source] += weight
         return sums
 
-    def _hits(self, tokens: list[str]) -> Iterator[Entry]:
+    def _hits(self, tokens: Sequence[str]) -> Iterator[Entry]:
         i = 0
         while i < len(tokens):
             entry, used = self._match_at(tokens, i)
@@ -81,7 +81,7 @@ class WordList:
             yield weight, source
             i += used
 
-    def _match_at(self, tokens: list[str], i: int) -> tuple[Entry, int]:
+    def _match_at(self, tokens: Sequence[str], i: int) -> tuple[Entry, int]:
         token = tokens[i]
         for words, entry in self.phrases.get(token, ()):
             if tuple(tokens[i : i + len(words)]) == words:
@@ -106,7 +106,7 @@ class WordList:
         return None
 
 
-def _negated(tokens: list[str], i: int) -> bool:
+def _negated(tokens: Sequence[str], i: int) -> bool:
     return any(t in _NEGATORS for t in tokens[max(0, i - 2) : i])
 
 

@@ -28,7 +28,10 @@ def load_object(raw: str | bytes, what: str, opaque: Iterable[str] = ()) -> dict
     under the `opaque` top-level keys are left for their own check (a signed claim, whose
     signature decides)."""
     try:
-        data = json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
+        if isinstance(raw, str) and not raw.startswith("\ufeff"):
+            data = _decode(raw)  # json.loads would build a decoder per call for the options
+        else:  # bytes (their encoding detected), or a BOM json.loads refuses
+            data = json.loads(raw, parse_int=_bounded_int, parse_constant=_no_constant)
     except RecursionError:
         raise ProtocolError(BAD_JSON, f"{what} is nested too deeply") from None
     except ValueError:  # UnicodeDecodeError too: a body that is not UTF-8
@@ -91,3 +94,6 @@ def _bounded_int(text: str) -> int:
 
 def _no_constant(text: str) -> Any:
     raise ProtocolError(BAD_JSON, f"{text} is not JSON")
+
+
+_decode = json.JSONDecoder(parse_int=_bounded_int, parse_constant=_no_constant).decode
