@@ -4,7 +4,6 @@ parsing, encoding, and which failure becomes which error frame."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import sys
@@ -171,12 +170,16 @@ class SocketSession(ABC, Generic[F]):
         await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"no hello")
 
     async def send(self, frame: Mapping[str, Any]) -> None:
-        if frame.get("type") == "error" and self.metrics is not None:
+        if self.metrics is not None and frame.get("type") == "error":
             self.metrics.error(str(frame.get("code")))
-        if self.ws.closed:
+        ws = self.ws
+        if ws.closed:
             return  # stored anyway; the client catches up with last_seq on reconnect
-        with contextlib.suppress(ConnectionError):
-            await self.ws.send_str(frames.encode(frame))
+        # try/except, not contextlib.suppress: this runs for every frame sent
+        try:
+            await ws.send_str(frames.encode(frame))
+        except ConnectionError:
+            return  # the peer is gone: its read loop ends by itself
 
     async def on_text(self, raw: str | None) -> None:
         """One frame from the client (None: a binary frame), within the frame rate."""
@@ -240,6 +243,9 @@ async def serve(request: web.Request, make: SessionFactory) -> web.StreamRespons
         # no aiohttp heartbeat (a timer and a dozen attributes per socket): the watch pings
         ws = web.WebSocketResponse(autoping=False, max_msg_size=limits.max_frame_bytes)
         await ws.prepare(request)
+        # sent: the handshake's response headers (security headers included) are kept by
+        # the response for as long as the socket is open, and nothing reads them again
+        ws.headers.clear()
         session = make(request, ws, address)
         session.transport = request.transport
         if METRICS in app:
