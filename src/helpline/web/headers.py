@@ -42,10 +42,16 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     console = console_page(request.path) or cookie_route(request.path)
     if console:
         response.headers.setdefault("X-Frame-Options", "DENY")
-    if response.content_type == "text/html":
+    # the raw header, not response.content_type: that parses it and keeps the result on
+    # the response, a dict kept for the life of every websocket (their 101 has none)
+    if _media_type(response.headers.get("Content-Type")) == "text/html":
         hashes = _inline_hashes(getattr(response, "_path", None))
         policy = POLICY.format(hashes=hashes, frames=FRAMES[console])
         response.headers.setdefault("Content-Security-Policy", policy)
+
+
+def _media_type(header: str | None) -> str:
+    return "" if header is None else header.partition(";")[0].strip().lower()
 
 
 def _inline_hashes(path: object) -> str:

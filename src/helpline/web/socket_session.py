@@ -4,7 +4,6 @@ parsing, encoding, and which failure becomes which error frame."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import sys
@@ -63,7 +62,7 @@ class SocketSession(ABC, Generic[F]):
         self.read_by = NEVER
         self.heard_at = now
         self.pinged_at = 0.0
-        self._reader: asyncio.Task[Any] | None = None  # the task in run(), the only reader
+        self._reader: asyncio.Task[Any] | None = None  # the task in serve(), the only reader
         self._ended_by: str | None = None  # why the watch ended the read: DEADLINE or DEAD
         self.transport: asyncio.Transport | None = None  # to drop a dead peer at once
 
@@ -89,33 +88,34 @@ class SocketSession(ABC, Generic[F]):
     async def stop(self) -> None:
         """Clean-up once the socket has closed."""
 
-    async def run(self) -> None:
-        """Read until the socket closes. The node's SocketWatch ends a read past its
-        deadline by cancelling it, as asyncio.timeout would, without a timer per socket."""
-        loop = asyncio.get_running_loop()
-        reader = self._reader = asyncio.current_task()
+    # The read loop is serve()'s own: a coroutine of the session's awaiting each read would
+    # be one more frame kept by every open socket (bench/idle_sockets.py). These are its
+    # steps. The node's SocketWatch ends a read past its deadline by cancelling it, as
+    # asyncio.timeout would, without a timer per socket.
+
+    def reading(self, quiet_since: float) -> None:
+        """A read starts in the current task (the only reader): its deadline for the watch."""
+        if self._reader is None:
+            self._reader = asyncio.current_task()
+        self.read_by = self._deadline(quiet_since)
+
+    async def interrupted(self) -> bool:
+        """The read was cancelled: True when the watch did it (handled here: the session
+        ends), False when something else did (the node is stopping: re-raise)."""
+        self.read_by = NEVER
+        reader = self._reader
         assert reader is not None
-        ws = self.ws
-        quiet_since = loop.time()  # heartbeat pings and pongs do not restart the idle clock
-        while not ws.closed:
-            self.read_by = self._deadline(quiet_since)
-            try:
-                msg = await ws.receive()
-            except asyncio.CancelledError:
-                self.read_by = NEVER
-                if self._ended_by is None or reader.uncancel() > 0:
-                    raise  # not the watch's doing (the node is stopping)
-                await self._ended_by_watch()
-                return
-            self.read_by = NEVER
-            self.heard_at = loop.time()
-            self.pinged_at = 0.0
-            kind = await self._on_message(msg)
-            del msg  # not kept while the next read waits (a hello's text, for hours)
-            if kind is None:
-                return
-            if kind is _FRAME:
-                quiet_since = loop.time()
+        if self._ended_by is None or reader.uncancel() > 0:
+            return False
+        await self._ended_by_watch()
+        return True
+
+    async def heard(self, msg: WSMessage, now: float) -> object | None:
+        """A read ended with msg at loop time now: _FRAME, _CONTROL or None (as _on_message)."""
+        self.read_by = NEVER
+        self.heard_at = now
+        self.pinged_at = 0.0
+        return await self._on_message(msg)
 
     async def _on_message(self, msg: WSMessage) -> object | None:
         """Handle one message; _FRAME for a frame of the protocol, _CONTROL for a ping or
@@ -171,12 +171,16 @@ class SocketSession(ABC, Generic[F]):
         await self.ws.close(code=WSCloseCode.GOING_AWAY, message=b"no hello")
 
     async def send(self, frame: Mapping[str, Any]) -> None:
-        if frame.get("type") == "error" and self.metrics is not None:
+        if self.metrics is not None and frame.get("type") == "error":
             self.metrics.error(str(frame.get("code")))
-        if self.ws.closed:
+        ws = self.ws
+        if ws.closed:
             return  # stored anyway; the client catches up with last_seq on reconnect
-        with contextlib.suppress(ConnectionError):
-            await self.ws.send_str(frames.encode(frame))
+        # try/except, not contextlib.suppress: this runs for every frame sent
+        try:
+            await ws.send_str(frames.encode(frame))
+        except ConnectionError:
+            return  # the peer is gone: its read loop ends by itself
 
     async def on_text(self, raw: str | None) -> None:
         """One frame from the client (None: a binary frame), within the frame rate."""
@@ -240,6 +244,9 @@ async def serve(request: web.Request, make: SessionFactory) -> web.StreamRespons
         # no aiohttp heartbeat (a timer and a dozen attributes per socket): the watch pings
         ws = web.WebSocketResponse(autoping=False, max_msg_size=limits.max_frame_bytes)
         await ws.prepare(request)
+        # sent: the handshake's response headers (security headers included) are kept by
+        # the response for as long as the socket is open, and nothing reads them again
+        ws.headers.clear()
         session = make(request, ws, address)
         session.transport = request.transport
         if METRICS in app:
@@ -247,7 +254,23 @@ async def serve(request: web.Request, make: SessionFactory) -> web.StreamRespons
         watch.add(session)  # its deadlines and heartbeat; closed with 1001 on shutdown
         try:
             await session.start()
-            await session.run()
+            # the read loop, here and not in a coroutine of its own (see SocketSession.reading)
+            clock = asyncio.get_running_loop().time
+            quiet_since = clock()  # heartbeat pings and pongs do not restart the idle clock
+            while not ws.closed:
+                session.reading(quiet_since)
+                try:
+                    msg = await ws.receive()
+                except asyncio.CancelledError:
+                    if await session.interrupted():
+                        break
+                    raise  # not the watch's doing (the node is stopping)
+                kind = await session.heard(msg, clock())
+                del msg  # not kept while the next read waits (a hello's text, for hours)
+                if kind is None:
+                    break
+                if kind is _FRAME:
+                    quiet_since = clock()
         finally:
             watch.discard(session)
             await session.stop()
