@@ -6,25 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from fixtures_rules import intent, write_rules
+from fixtures_rules import TESTS, intent, write_rules
 from helpline.errors import RulesError
 from helpline.rules import Rulebook, load_rulebook
 from helpline.rules.rulebook_cache import RulebookCache
 
 BOT_RULES = Path(__file__).resolve().parent.parent / "bot_rules"
-
-TESTS = """\
-tests:
-  - name: refund then person
-    steps:
-      - user: where is my refund
-        intent: refund_status
-        decision: answer
-      - button: talk_to_agent
-      - feedback: up
-      - user: asdfgh
-        intent: null
-"""
 
 # every kind of value an intent and a test carry, and warnings from two files
 RICH = {

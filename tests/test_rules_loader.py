@@ -6,25 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from fixtures_rules import intent, write_rules
+from fixtures_rules import TESTS, intent, write_rules
 from helpline.errors import RulesError
 from helpline.hours import BusinessHours, Hours
 from helpline.routing import QueueSettings
 from helpline.rules import Thresholds, load_rulebook, rulebook_from_data
 from helpline.rules.reader import MAX_FILE_BYTES
-
-TESTS = """\
-tests:
-  - name: refund then person
-    steps:
-      - user: where is my refund
-        intent: refund_status
-        decision: answer
-      - button: talk_to_agent
-      - feedback: up
-      - user: asdfgh
-        intent: null
-"""
 
 
 def test_config_values_are_read(tmp_path: Path) -> None:

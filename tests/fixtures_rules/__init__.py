@@ -45,6 +45,19 @@ def intent(name: str, *extra: str, en: int = 3, ko: int = 3) -> str:
 _NUMBERS = ("one", "two", "three", "four", "five")
 
 BASE_INTENTS = "intents:\n" + intent("talk_to_agent") + intent("refund_status")
+# a conversation test over BASE_INTENTS: every kind of step
+TESTS = """\
+tests:
+  - name: refund then person
+    steps:
+      - user: where is my refund
+        intent: refund_status
+        decision: answer
+      - button: talk_to_agent
+      - feedback: up
+      - user: asdfgh
+        intent: null
+"""
 
 
 def write_rules(root: Path, files: dict[str, str | None] | None = None) -> Path:

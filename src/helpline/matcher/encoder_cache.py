@@ -25,13 +25,14 @@ import hashlib
 import logging
 import os
 import sqlite3
-import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
+
+from helpline.cache_files import write_atomically
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ class EncodingCache:
                     return target
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
-                _write_atomically(target, files, member)
+                write_atomically(target, lambda out: _unzip(files, member, out))
             except OSError as exc:
                 self._failed(exc)
                 return None
@@ -180,16 +181,7 @@ class EncodingCache:
             )
 
 
-def _write_atomically(target: Path, files: zipfile.ZipFile, member: str) -> None:
-    """Unzip into a temporary file beside the target, then rename it into place: a reader
-    sees the whole file or none, and two nodes unzipping at once each rename a whole one."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out, files.open(member) as source:
-            while chunk := source.read(1 << 20):
-                out.write(chunk)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+def _unzip(files: zipfile.ZipFile, member: str, out: IO[bytes]) -> None:
+    with files.open(member) as source:
+        while chunk := source.read(1 << 20):
+            out.write(chunk)

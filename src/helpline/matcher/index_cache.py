@@ -33,15 +33,14 @@ import json
 import logging
 import os
 import platform
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
 
 import numpy as np
 
 from helpline import __version__
+from helpline.cache_files import forget_old, write_atomically
 from helpline.matcher.encoder import CachedEncoder
 from helpline.matcher.index import Index
 from helpline.matcher.index_file import FORMAT, BadIndexFile, read_parts, write_parts
@@ -54,7 +53,6 @@ log = logging.getLogger(__name__)
 # machine. 15,000 examples take about 13 MB, 50,000 (1,185 intents) 144 MB, most of it the
 # classifier's weights; older files are deleted after each write.
 KEEP = 8
-LEFT_BEHIND_S = 3600.0  # a temporary file this old is not being written any more
 SOURCE = Path(__file__).resolve().parent  # the code that builds an index, with text.py
 TEXT = SOURCE.parent / "text.py"
 
@@ -136,7 +134,7 @@ class IndexCache:
             self.built += 1
             self._write(path, key, index)
         log.info("matcher index of %d examples built in %.1f s", len(rows), _since(started))
-        self._forget_old()
+        forget_old(self.directory, "index-", ".npz", self.keep, companions=(".lock",))
         return index
 
     def _read(
@@ -162,7 +160,7 @@ class IndexCache:
 
     def _write(self, path: Path, key: str, index: Index) -> None:
         try:
-            _write_atomically(path, lambda file: write_parts(file, key, index.parts))
+            write_atomically(path, lambda file: write_parts(file, key, index.parts))
         except OSError as exc:
             self._failed(exc)
 
@@ -181,21 +179,6 @@ class IndexCache:
             fcntl.flock(handle, fcntl.LOCK_SH)
             yield lambda: fcntl.flock(handle, fcntl.LOCK_EX)
 
-    def _forget_old(self) -> None:
-        """Delete all but the `keep` most recently used index files (and their locks), and
-        what a process killed while writing left behind."""
-        with contextlib.suppress(OSError):
-            for left in self.directory.glob("index-*.tmp"):
-                if left.stat().st_mtime < time.time() - LEFT_BEHIND_S:
-                    left.unlink()
-            found = sorted(
-                self.directory.glob("index-*.npz"), key=lambda p: p.stat().st_mtime, reverse=True
-            )
-            for path in found[self.keep :]:
-                with contextlib.suppress(OSError):
-                    path.unlink()
-                    path.with_suffix(".lock").unlink()
-
     def _failed(self, exc: OSError) -> None:
         if not self._warned:  # an unwritable folder fails at every start: said once
             self._warned = True
@@ -213,19 +196,6 @@ def _identity(path: Path) -> tuple[int, int, int] | None:
     except OSError:
         return None
     return stat.st_ino, stat.st_mtime_ns, stat.st_size
-
-
-def _write_atomically(target: Path, write: Callable[[IO[bytes]], None]) -> None:
-    """Write a temporary file beside the target, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            write(out)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def _since(started: float) -> float:

@@ -25,8 +25,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +32,7 @@ from types import MappingProxyType
 from typing import Any
 
 from helpline import __version__
+from helpline.cache_files import forget_old, write_atomically
 from helpline.errors import Problem
 from helpline.rules.model import ConversationTest, Intent, Thresholds
 
@@ -41,7 +40,6 @@ log = logging.getLogger(__name__)
 
 FORMAT = 1  # the layout of the file: change it whenever what is written here changes
 KEEP = 8  # files kept, the most recently used first: the rules served now and a few edits
-LEFT_BEHIND_S = 3600.0  # a temporary file this old is not being written any more
 SOURCE = Path(__file__).resolve().parent
 CODE = (SOURCE.parent / "text.py", SOURCE.parent / "errors.py")
 FOLDERS = ("intents", "tests", "actions")
@@ -155,26 +153,15 @@ class RulebookCache:
         ).encode()
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            _write_atomically(self.directory / f"rules-{key}.json", header + b"\n" + body)
+            data = header + b"\n" + body
+            write_atomically(self.directory / f"rules-{key}.json", lambda out: out.write(data))
         except OSError as exc:
             if not self._warned:  # an unwritable folder fails at every load: said once
                 self._warned = True
                 log.warning("checked rules not kept on disk in %s (%s)", self.directory, exc)
             return
         self.written += 1
-        self._forget_old()
-
-    def _forget_old(self) -> None:
-        with contextlib.suppress(OSError):
-            for left in self.directory.glob("rules-*.tmp"):
-                if left.stat().st_mtime < time.time() - LEFT_BEHIND_S:
-                    left.unlink()
-            found = sorted(
-                self.directory.glob("rules-*.json"), key=lambda p: p.stat().st_mtime, reverse=True
-            )
-            for path in found[self.keep :]:
-                with contextlib.suppress(OSError):
-                    path.unlink()
+        forget_old(self.directory, "rules-", ".json", self.keep)
 
 
 def _decoded(text: bytes, key: str) -> KeptRules:
@@ -268,17 +255,3 @@ def _mapping(found: object) -> dict[str, object]:
     if type(found) is not dict:
         raise BadRulesFile(f"{found!r} is not a mapping")
     return found
-
-
-def _write_atomically(target: Path, data: bytes) -> None:
-    """Write a temporary file beside the target, then rename it into place: a reader sees
-    a whole file or none."""
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=target.name, suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
