@@ -100,6 +100,7 @@ class Pinned:
         self.url = url
         self.connections = connections  # "new" / "reuse", as the session's trace saw them
         self.pid = 0
+        self.customer: Customer | None = None  # a socket on it, kept as long as the session
 
     async def ws_connect(self, path: str, **kwargs: Any) -> aiohttp.ClientWebSocketResponse:
         ws = await self.session.ws_connect(f"{self.url}{path}", **kwargs)

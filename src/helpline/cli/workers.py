@@ -12,7 +12,8 @@ The supervisor itself serves nothing. It migrates the database once (workers sta
 together would race to), keeps the port bound so a worker that restarts gets it back,
 starts a worker again when it dies (kill -9 included: the sockets it held reconnect to
 the others and resume from the store), forwards SIGTERM/SIGINT as a graceful stop, and
-exits non-zero when a worker cannot start or keeps dying.
+exits non-zero when a worker cannot start or keeps dying. It also gives the workers a
+folder to add up their /metrics in (web/metrics.py), so a scrape of the port is the node's.
 """
 
 from __future__ import annotations
@@ -21,13 +22,18 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from prometheus_client.multiprocess import mark_process_dead
 
 from helpline.bus.peer_map import SLOTS as PEER_SLOTS
 from helpline.cli.local_redis import LocalRedis
@@ -35,6 +41,7 @@ from helpline.cli.worker_link import READY
 from helpline.errors import ConfigError, HelplineError
 from helpline.settings import Settings
 from helpline.store import open_store
+from helpline.web.metrics import SHARED_FOLDER
 
 log = logging.getLogger(__name__)
 
@@ -160,7 +167,7 @@ class Worker:
     def pid(self) -> int:
         return self.process.pid if self.process is not None else 0
 
-    async def start(self, command: list[str]) -> None:
+    async def start(self, command: list[str], env: dict[str, str] | None = None) -> None:
         ours, theirs = socket.socketpair()
         try:
             fd = theirs.fileno()
@@ -169,8 +176,9 @@ class Worker:
             # would share one (measured: two workers got the CPU one process got). A
             # terminal's Ctrl-C then reaches the supervisor only, which passes it on.
             self.process = await asyncio.create_subprocess_exec(
-                *command, "--supervisor-fd", str(fd), pass_fds=(fd,), start_new_session=True
-            )
+                *command, "--supervisor-fd", str(fd), pass_fds=(fd,), start_new_session=True,
+                env=env,
+            )  # fmt: skip
         except BaseException:
             ours.close()
             raise
@@ -217,6 +225,7 @@ class Supervisor:
         self.workers: dict[int, Worker] = {}
         self._outcome: asyncio.Future[int] | None = None
         self._listening = [asyncio.Event() for _ in range(count)]
+        self._metrics: Path | None = None  # the folder the workers' figures are added up in
 
     def _finish(self, code: int) -> None:
         if self._outcome is not None and not self._outcome.done():
@@ -228,6 +237,9 @@ class Supervisor:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, self._finish, 0)
         redis = LocalRedis() if self.settings.redis_url is None else None
+        # a fresh folder each run: prometheus_client reads every file in it as a live
+        # process's, so one left from an earlier run would count twice
+        self._metrics = Path(tempfile.mkdtemp(prefix="helpline-metrics-"))
         try:
             if redis is not None:
                 await redis.start()
@@ -236,6 +248,7 @@ class Supervisor:
         finally:
             if redis is not None:
                 await redis.stop()
+            shutil.rmtree(self._metrics, ignore_errors=True)
 
     async def _serve(self, redis: LocalRedis | None) -> int:
         """With a private Redis every worker is on this machine: the conversation locks
@@ -268,15 +281,18 @@ class Supervisor:
         """Worker index, started again whenever it dies, until the node stops."""
         deaths: list[float] = []
         listened_once = False
+        env = {**os.environ, SHARED_FOLDER: str(self._metrics)} if self._metrics else None
         while True:
             worker = self.workers[index] = Worker(index)
-            await worker.start(command)
+            await worker.start(command, env)
             if await worker.listening():
                 listened_once = True
                 self._listening[index].set()
                 log.info("worker %d (pid %d) is listening", index, worker.pid)
             code = await worker.wait()
             worker.close()
+            if self._metrics is not None:  # its counts stay in the node's; its sockets go
+                mark_process_dead(worker.pid, str(self._metrics))  # type: ignore[no-untyped-call]
             if not listened_once:  # its start failed (bad rules, the database): it would again
                 log.error("worker %d exited with status %d before it listened", index, code)
                 self._finish(code or 1)

@@ -1,13 +1,23 @@
-"""This node's Prometheus figures: counters its turns move, gauges read when scraped."""
+"""This node's Prometheus figures: counters its turns move, gauges read when scraped.
+
+A node of several workers (`serve --workers N`) is scraped as one: its supervisor gives
+every worker a folder in SHARED_FOLDER, where prometheus_client keeps each process's
+counters and histograms in memory-mapped files, and whichever worker a scrape reaches
+adds up all of them (prometheus_client's multiprocess mode). A worker that died still
+counts what it counted, so the node's totals never go back; its open sockets stop
+counting (the supervisor marks it dead).
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 from helpline.store.alerts import Alert
@@ -18,6 +28,16 @@ from helpline.turn import Decision
 # Deciding on a message takes about a millisecond with the example rules and a few with
 # the sentence encoder (bench/matcher_latency.py); the buckets span 0.1 ms to 1 s.
 DECIDE_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0)
+# prometheus_client's own variable: read when it is first imported, so it must be in the
+# worker's environment from its start (cli/workers.py sets it)
+SHARED_FOLDER = "PROMETHEUS_MULTIPROC_DIR"
+SOCKETS = ("helpline_websockets_open", "Open customer and agent websockets")
+
+
+def shared_folder() -> str | None:
+    """The folder this process's figures are shared through, when it is one of a node's
+    workers; None for a node of one process."""
+    return os.environ.get(SHARED_FOLDER) or None
 
 
 @dataclass
@@ -33,9 +53,9 @@ class NodeState:
 class NodeMetrics:
     """One registry per app, so several nodes in one process (tests) keep their own."""
 
-    def __init__(self, state: NodeState) -> None:
+    def __init__(self, state: NodeState, shared: str | None = None) -> None:
         self.state = state
-        self.registry = CollectorRegistry()
+        self.registry = CollectorRegistry()  # what this process counts
         self.messages = Counter(
             "helpline_messages", "Messages handled by bot turns", ["sender"],
             registry=self.registry,
@@ -59,7 +79,28 @@ class NodeMetrics:
             "helpline_spike_alerts", "Spike alerts this node raised, by intent",
             ["intent"], registry=self.registry,
         )  # fmt: skip
-        self.registry.register(_NowCollector(state))
+        now = _NowCollector(state, sockets=shared is None)
+        self._sockets: Gauge | None = None
+        if shared is None:
+            self.registry.register(now)
+            self._scraped = self.registry
+        else:
+            # the queue and the outbox are the node's already (shared through the bus and
+            # the store); the sockets are each worker's own, so they are summed over the
+            # live workers like the counters
+            self._scraped = CollectorRegistry()
+            MultiProcessCollector(self._scraped, path=shared)  # type: ignore[no-untyped-call]
+            self._scraped.register(now)
+            self._sockets = Gauge(*SOCKETS, multiprocess_mode="livesum", registry=None)
+
+    @property
+    def shared(self) -> bool:
+        return self._sockets is not None
+
+    def count_sockets(self) -> None:
+        """Write this worker's open sockets where the others' scrapes read them."""
+        if self._sockets is not None:
+            self._sockets.set(self.state.sockets())
 
     def decided(self, seconds: float) -> None:
         self.decide_seconds.observe(seconds)
@@ -80,7 +121,8 @@ class NodeMetrics:
         self.errors.labels(code).inc()
 
     def page(self) -> bytes:
-        return generate_latest(self.registry)
+        self.count_sockets()
+        return generate_latest(self._scraped)
 
 
 def _reason(reasons: Any) -> str:
@@ -93,8 +135,9 @@ def _reason(reasons: Any) -> str:
 class _NowCollector(Collector):
     """Gauges of the node as it stands when scraped: its queue, sockets and outbox."""
 
-    def __init__(self, state: NodeState) -> None:
+    def __init__(self, state: NodeState, *, sockets: bool = True) -> None:
         self.state = state
+        self.sockets = sockets
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         rows = list(self.state.queue().values())
@@ -113,10 +156,8 @@ class _NowCollector(Collector):
             oldest.add_metric([team], max(0.0, now - min(r.enqueued_at for r in mine)))
         yield length
         yield oldest
-        yield GaugeMetricFamily(
-            "helpline_websockets_open", "Open customer and agent websockets",
-            value=self.state.sockets(),
-        )  # fmt: skip
+        if self.sockets:
+            yield GaugeMetricFamily(*SOCKETS, value=self.state.sockets())
         outbox = GaugeMetricFamily(
             "helpline_outbox_emails", "Emails in the outbox by status", labels=["status"]
         )

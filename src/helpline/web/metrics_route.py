@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 
 from aiohttp import web
@@ -10,7 +12,11 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from helpline.errors import StoreError
 from helpline.store.reports import report_store
 from helpline.web.keys import CLOCK, CONVERSATIONS, HANDOFF, METRICS, SOCKETS, STORE
-from helpline.web.metrics import NodeMetrics, NodeState
+from helpline.web.metrics import NodeMetrics, NodeState, shared_folder
+
+# How often a worker of several writes down its open sockets for the others' scrapes: a
+# scrape reaching another worker sees this worker's count at most this old
+SOCKETS_EVERY_S = 1.0
 
 
 async def metrics_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -20,10 +26,21 @@ async def metrics_ctx(app: web.Application) -> AsyncIterator[None]:
         sockets=lambda: len(app[SOCKETS]),
         clock=app[CLOCK],
     )
-    app[METRICS] = metrics = NodeMetrics(state)
+    app[METRICS] = metrics = NodeMetrics(state, shared_folder())
     app[CONVERSATIONS].observer = metrics
+    counting = asyncio.create_task(_count_sockets(metrics)) if metrics.shared else None
     yield
     app[CONVERSATIONS].observer = None
+    if counting is not None:
+        counting.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await counting
+
+
+async def _count_sockets(metrics: NodeMetrics) -> None:
+    while True:
+        metrics.count_sockets()
+        await asyncio.sleep(SOCKETS_EVERY_S)
 
 
 async def metrics(request: web.Request) -> web.Response:
