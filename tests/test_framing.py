@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from helpline.matcher import build_matcher
-from helpline.matcher.framing import question_core
+from helpline.matcher.framing import question_core, without_rejected
 from helpline.rules import load_rulebook
 
 
@@ -83,3 +83,48 @@ def test_a_sentence_that_is_only_a_plea_does_not_pick_the_intent() -> None:
     matcher = build_matcher(load_rulebook("bot_rules"))
     told = "This is the third time this week the video won't start. What do I do?"
     assert matcher.match(told, "en")[0].intent == "video_wont_play"
+
+
+@pytest.mark.parametrize(
+    ("text", "kept"),
+    [
+        ("i dont want to cancel, just pause for the summer", "just pause for the summer"),
+        ("i don't want to pause or downgrade, i want to fully cancel", "i want to fully cancel"),
+        ("i dont want to delete my profile just change its name",
+         "my profile just change its name"),
+        ("not cancel, just pause", "just pause"),
+        ("can i pause instead of cancelling", "can i pause"),
+        ("it still wont let me in. i did NOT forget my password",
+         "it still wont let me in"),
+    ],
+)  # fmt: skip
+def test_what_the_customer_turns_down_is_taken_out(text: str, kept: str) -> None:
+    assert without_rejected(text) == kept
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i don't want streamflix anymore",  # nothing wanted instead: this is the question
+        "can i use naver pay instead of my card",  # the card says what it is about
+        "the app is not working but my wifi is fine",  # a symptom, not a choice
+        "i didn't forget to cancel, you charged me anyway",  # not the password
+        # Korean examples say "해지 말고 ..." as questions do: the two sides must agree
+        "해지 말고 잠깐 멈출 수 있어요?",
+    ],
+)
+def test_a_denial_that_turns_nothing_down_is_kept(text: str) -> None:
+    assert without_rejected(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("i dont want to cancel, just pause for the summer", "pause_subscription"),
+        ("typed it all right five times and it still wont let me in. i did NOT forget my"
+         " password", "cannot_log_in"),
+    ],
+)
+def test_the_alternative_turned_down_does_not_pick_the_intent(text: str, intent: str) -> None:
+    matcher = build_matcher(load_rulebook("bot_rules"))
+    assert matcher.match(text)[0].intent == intent

@@ -181,6 +181,8 @@ def test_negated_praise_counts_against_not_for() -> None:
         "상담언 연결",
         "진짜 사람이랑 대화하고 싶어",
         "상담원이세요? 상담원 연결해줘",
+        "봇 말고 진짜 사람",
+        "챗봇 말고요",
     ],
 )
 def test_explicit_request_for_a_person_is_recognised(text: str) -> None:

@@ -52,6 +52,7 @@ def _first_message_level(text: str, fallback: bool = False) -> float:
         "still can't log in after resetting my password",
         "the app still doesn't work and I can't log in",
         "error again when I pay, can you check",
+        "the app signs me out every single time i log in",  # how often, not anger
     ],
 )
 def test_calm_support_question_is_not_handed_over_even_when_the_bot_falls_back(
@@ -76,6 +77,7 @@ def test_calm_support_question_is_not_handed_over_even_when_the_bot_falls_back(
         "absolutely unacceptable, I want my money back",
         "you are wasting my time",
         "this shit keeps logging me out",
+        "every single time i press play it fails, every time!!",
     ],
 )
 def test_clearly_upset_message_is_handed_over_on_its_own(text: str) -> None:

@@ -71,6 +71,35 @@ _KOREAN = (
     r"알려\s*(주세요|주실\s*수\s*있나요|주시겠어요|줘요|주실래요)",
 )
 _FRAMES = re.compile("|".join(f"(?:{p})" for p in _ENGLISH + _KOREAN), re.IGNORECASE)
+# What the customer says they do not want, next to what they do: "i don't want to cancel,
+# just pause", "pause instead of cancelling", "... it still won't let me in. i did not
+# forget my password". The word turned down is the one most like the wrong intent's
+# examples (cancel, delete, forget), and no score can tell that it was turned down; taken
+# out, the message reads as what it asks. "don't want" goes only when what is wanted
+# follows ("i don't want streamflix anymore" is itself the question). real5 (bench/data): 3
+# English rows answered right instead of wrong or "did you mean" without the right button;
+# every other set of bench/data and bitext_dev the same to the row. English only: Korean
+# "X 말고 Y" (해지 말고 일시정지) is said in the examples as it is in questions, and taking
+# X out of the question alone cost ParaKQC 4 points in-scope (89.4 -> 85.2; its pairs are
+# "뉴스말고 드라마" against "드라마말고 뉴스").
+_REJECTED = re.compile(
+    "|".join(
+        f"(?:{p})"
+        for p in (
+            # "pause instead of cancelling"; not "naver pay instead of my card", where the
+            # card says what the question is about (a payment method)
+            r"\b(instead of|rather than) \w+ing\b",
+            r"\bi (do not|don['\u2019]?t) (want|wanna|need)( to)? \w+( or \w+)?(?=[^.?!]*\b"
+            r"(just|only|but|instead|rather|i (just |only |really )?(want|need|wanna)"
+            r"|i['\u2019]?d like)\b)",
+            r"\bnot \w+(?=,? (just|only)\b)",  # "not cancel, just pause"
+            # the cause the words point to, ruled out by the customer
+            r"\bi (did not|didn['\u2019]?t|have not|haven['\u2019]?t|never) forg[eo]t(ten)?"
+            r"( my)? (password|pw|pass word|passwd|login)\b",
+        )
+    ),
+    re.IGNORECASE,
+)
 _SPACES = re.compile(r"\s+")
 _LETTER = re.compile(r"[^\W_]")
 MIN_LETTERS = 3  # what is left must still say something, or the message is kept whole
@@ -99,16 +128,29 @@ def sentences(text: str) -> list[str]:
 
 
 def is_frame_only(text: str) -> bool:
-    """Nothing but courtesy and pleas ("What do I do?", "Any ideas?"): a sentence like
-    that, matched on its own, finds whichever example is as vague."""
-    return len(_LETTER.findall(_FRAMES.sub(" ", text))) < MIN_LETTERS
+    """Nothing but courtesy, pleas and what is turned down ("What do I do?", "Any ideas?",
+    "I did not forget my password."): a sentence like that, matched on its own, finds
+    whichever example is as vague, or the one turned down."""
+    return len(_LETTER.findall(_FRAMES.sub(" ", _REJECTED.sub(" ", text)))) < MIN_LETTERS
 
 
 def question_core(text: str) -> str:
-    """The message without its courtesy frames; the message itself when nothing is left,
-    or when it is short enough for the frame not to matter (SHORT)."""
+    """The message without what it turns down and without its courtesy frames; the message
+    itself when nothing is left, or when it is short enough for the frame not to matter
+    (SHORT)."""
+    text = without_rejected(text)
     words = text.split()
     if len(words) < SHORT and not mostly_hangul(words):
         return text
     core = _SPACES.sub(" ", _FRAMES.sub(" ", text)).strip(" ,.!")
     return core if len(_LETTER.findall(core)) >= MIN_LETTERS else text
+
+
+def without_rejected(text: str) -> str:
+    """The message without the alternative it turns down ("instead of cancelling", "not
+    cancel, just pause"); the message itself when too little would be left."""
+    stripped = _REJECTED.sub(" ", text)
+    if stripped == text:
+        return text
+    kept = _SPACES.sub(" ", stripped).strip(" ,.!")
+    return kept if len(_LETTER.findall(kept)) >= MIN_LETTERS else text

@@ -69,6 +69,10 @@ _KO_TALKING_NOW = re.compile(
 )
 
 
+# "봇 말고 진짜 사람", "챗봇 말고요": not the bot is a request for a person.
+_KO_NOT_BOT = re.compile(r"(?:챗봇|봇|로봇|기계|자동응답)말고(?!도|는)")
+
+
 def wants_human(found: Surface) -> bool:
     """An explicit request for a person in Korean or English, typos included."""
     return _korean_asks(found.hangul) or _english_asks(found)
@@ -78,7 +82,7 @@ def _korean_asks(hangul: str) -> bool:
     if not hangul:
         return False
     hangul = _KO_TALKING_NOW.sub(" ", hangul)
-    if _KO_ASK.search(hangul) or _KO_PHONE.search(hangul):
+    if _KO_ASK.search(hangul) or _KO_PHONE.search(hangul) or _KO_NOT_BOT.search(hangul):
         return True
     return bool(_KO_WANT.search(hangul) or _KO_STRONG.search(hangul)) and not (
         _KO_IDENTITY.search(hangul)
