@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from helpline.errors import StoreError
-from helpline.store.sqlite_search_schema import SEARCH_STEP
+from helpline.store.sqlite_search_schema import BOT_TEXTS_STEP, SEARCH_STEP
 
 log = logging.getLogger(__name__)
 
@@ -223,6 +223,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at REAL NOT NULL
         )""",
     ),
+    # 14: the bot's texts searched once each, not once for every conversation they were
+    # said in (sqlite_search_schema.BOT_TEXTS_STEP)
+    BOT_TEXTS_STEP,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
