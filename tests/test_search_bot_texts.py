@@ -1,5 +1,6 @@
-"""The bot's texts on SQLite: stored and indexed once each however many conversations were
-told them, found by long and short terms alike, and moved there from older databases."""
+"""The search's tables on SQLite: the bot's texts stored and indexed once each however many
+conversations were told them, found by long and short terms alike, and moved there from
+older databases; documents' ids reused without losing one from the index."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from helpline.store import SQLiteStore
 from helpline.store.search import ConversationFilter
-from search_kit import Said, conversation
+from search_kit import Said, agent, conversation, handled
 
 PLANS = "Our plans start at 9,900 won a month"
 요금 = "요금제는 월 9,900원부터 시작해요"
@@ -75,6 +76,37 @@ async def test_a_conversation_is_found_by_a_word_its_customer_and_its_bot_both_s
     assert await found(store, "what plans") == [both.id]
 
 
+async def test_messages_without_text_are_not_searched(store: SQLiteStore) -> None:
+    made = await conversation(store, [Said("", bot="")], now=1.0)
+    await store.append_customer_message(made.id, "file", {"attachment": "a1"}, 2.0)
+
+    kinds = "SELECT group_concat(source) FROM search_documents"
+    assert counted(store.path, "SELECT count(*) FROM search_bot_texts") == 0
+    assert counted(store.path, "SELECT count(*) FROM search_bot_uses") == 0
+    with sqlite3.connect(store.path) as reader:
+        assert reader.execute(kinds).fetchone()[0] == "customer"  # the conversation's own
+
+
+async def test_a_changed_document_taking_its_old_id_again_is_indexed_by_its_new_text(
+    store: SQLiteStore,
+) -> None:
+    billing = await agent(store, "seo@desk.test", ("billing",))
+    made = await conversation(store, [Said("hello")], now=10.0)
+    await handled(store, made, billing, team="billing", reply="ok", tags=("old-tag",), now=11.0)
+    assert await found(store, "old-tag") == [made.id]  # the search indexed up to its tags
+    tags = "SELECT id FROM search_documents WHERE source = 'tags'"
+    before = counted(store.path, tags)
+
+    with sqlite3.connect(store.path) as other:  # another writer of the same file
+        other.execute("UPDATE tickets SET tags = '[\"new-tag\"]'")
+
+    assert counted(store.path, tags) == before  # removed, then added: the newest id again
+    assert await found(store, "old-tag") == []
+    assert await found(store, "new-tag") == [made.id]
+    with sqlite3.connect(store.path) as reader:
+        reader.execute("INSERT INTO search_index (search_index) VALUES ('integrity-check')")
+
+
 def _old_rows(conn: sqlite3.Connection, conversations: int) -> None:
     """Conversations as the schema before the bot's texts stood apart stored them: every
     message a document, those up to the last batch in the index."""
@@ -126,3 +158,31 @@ async def test_bot_messages_written_before_the_step_are_found_from_their_texts(
         texts = reader.execute("SELECT count(*) FROM search_bot_texts").fetchone()[0]
     assert tuple(kinds) == (INDEX_BATCH // 2, INDEX_BATCH // 2)  # the customers' alone
     assert texts == 1 + INDEX_BATCH // 4  # the plans, and each even conversation's ticket
+
+
+async def test_ids_go_on_from_the_largest_once_autoincrement_is_gone(tmp_path: Path) -> None:
+    from helpline.store.migrations import MIGRATIONS, migrate
+
+    old = tmp_path / "old.db"
+    conn = sqlite3.connect(old, isolation_level=None)
+    migrate(conn, MIGRATIONS[:14])
+    _old_rows(conn, 3)
+    conn.execute("INSERT INTO events (conversation_id, kind, created_at) VALUES ('c_000', 'x', 1)")
+    newest = conn.execute("SELECT max(id) FROM events").fetchone()[0]
+    conn.close()
+    upgraded = SQLiteStore(old)
+    await upgraded.open()
+    try:
+        made = await upgraded.create_conversation(token="new", language="en", now=5.0)
+        assert [e.id for e in await upgraded.events(made.id)] == [newest + 1]
+        assert await found(upgraded, "question 002") == ["c_002"]
+    finally:
+        await upgraded.close()
+    with sqlite3.connect(old) as reader:
+        assert reader.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        left = reader.execute("SELECT name FROM sqlite_sequence ORDER BY name").fetchall()
+        definitions = reader.execute(
+            "SELECT count(*) FROM sqlite_schema WHERE name IN ('events', 'search_documents')"
+            " AND sql LIKE '%PRIMARY KEY AUTOINCREMENT%'"
+        ).fetchone()[0]
+    assert (left, definitions) == ([], 0)

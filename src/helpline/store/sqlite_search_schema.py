@@ -159,19 +159,21 @@ _BOT_USES = """CREATE TABLE search_bot_uses (
     conversation_id TEXT NOT NULL,
     PRIMARY KEY (text_id, conversation_id)
 ) WITHOUT ROWID"""
-_SAID = " AND coalesce(" + _MESSAGE_TEXT + ", '') <> ''"
-_PEOPLE_WANTED = "{row}.sender IN ('customer', 'agent')" + _SAID
-_BOT_WANTED = "{row}.sender = 'bot'" + _SAID
+# The texts are read from the body once per statement: WHEN looks at the sender alone, and
+# an empty or missing text becomes NULL, a row OR IGNORE skips (NOT NULL) rather than a
+# condition that would read it again. (The document's other constraint, one per message,
+# cannot be broken: a message's seq is unique in its conversation.)
+_SAID = "nullif(" + _MESSAGE_TEXT + ", '')"
 _PEOPLE_MESSAGE_ADDED = f"""CREATE TRIGGER search_message AFTER INSERT ON messages
-WHEN {_PEOPLE_WANTED.format(row="new")}
+WHEN new.sender IN ('customer', 'agent')
 BEGIN
-    INSERT INTO search_documents (conversation_id, source, ref, text)
-    VALUES (new.conversation_id, 'message', new.seq, {_MESSAGE_TEXT.format(row="new")});
+    INSERT OR IGNORE INTO search_documents (conversation_id, source, ref, text)
+    VALUES (new.conversation_id, 'message', new.seq, {_SAID.format(row="new")});
 END"""
 _BOT_MESSAGE_ADDED = f"""CREATE TRIGGER search_bot_message AFTER INSERT ON messages
-WHEN {_BOT_WANTED.format(row="new")}
+WHEN new.sender = 'bot'
 BEGIN
-    INSERT OR IGNORE INTO search_bot_texts (text) VALUES ({_MESSAGE_TEXT.format(row="new")});
+    INSERT OR IGNORE INTO search_bot_texts (text) VALUES ({_SAID.format(row="new")});
     INSERT OR IGNORE INTO search_bot_uses (text_id, conversation_id)
         SELECT id, new.conversation_id FROM search_bot_texts
         WHERE text = {_MESSAGE_TEXT.format(row="new")};
@@ -181,8 +183,7 @@ END"""
 # search_documents_removed trigger)
 _BOT_BACKFILL = (
     f"""INSERT OR IGNORE INTO search_bot_texts (text)
-        SELECT {_MESSAGE_TEXT.format(row="m")} FROM messages m
-        WHERE {_BOT_WANTED.format(row="m")}""",
+        SELECT {_SAID.format(row="m")} FROM messages m WHERE m.sender = 'bot'""",
     f"""INSERT OR IGNORE INTO search_bot_uses (text_id, conversation_id)
         SELECT t.id, m.conversation_id FROM messages m
         JOIN search_bot_texts t ON t.text = {_MESSAGE_TEXT.format(row="m")}
@@ -201,4 +202,21 @@ BOT_TEXTS_STEP: tuple[str, ...] = (
     _PEOPLE_MESSAGE_ADDED,
     _BOT_MESSAGE_ADDED,
     *_BOT_BACKFILL,
+)
+
+# A document's id may be reused once AUTOINCREMENT is gone (schema step 15): a new row takes
+# the largest id + 1, and a changed document (customer, tags) is removed, then added. So a
+# removal keeps "upto is 0 or an existing document's id" (the largest left at most): the
+# next document then has an id past upto, and the batch or a search adds it to the index.
+_INDEX_REMOVED_REUSABLE = """CREATE TRIGGER search_documents_removed
+AFTER DELETE ON search_documents
+WHEN old.id <= (SELECT upto FROM search_indexed)
+BEGIN
+    INSERT INTO search_index (search_index, rowid, text) VALUES ('delete', old.id, old.text);
+    UPDATE search_indexed
+        SET upto = min(upto, (SELECT coalesce(max(id), 0) FROM search_documents));
+END"""
+REUSABLE_IDS_STEP: tuple[str, ...] = (
+    "DROP TRIGGER search_documents_removed",
+    _INDEX_REMOVED_REUSABLE,
 )
