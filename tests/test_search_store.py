@@ -324,8 +324,9 @@ async def test_documents_are_indexed_in_batches_as_they_are_written(store: SQLit
     from helpline.store.sqlite_search_schema import INDEX_BATCH
 
     made = await conversation(store, [Said("batch")], now=10.0)
-    many = [Outgoing("bot", {"text": f"line {n}"}) for n in range(INDEX_BATCH + 10)]
-    await store.commit_turn(TurnRecord(made.id, "bot", {}, "en", messages=many), 10.0)
+    # an agent's messages: each is a document (the bot's texts are indexed apart, once)
+    many = [Outgoing("agent", {"text": f"line {n}"}) for n in range(INDEX_BATCH + 10)]
+    await store.commit_turn(TurnRecord(made.id, "assigned", {}, "en", messages=many), 10.0)
 
     with sqlite3.connect(store.path) as reader:
         upto, newest = reader.execute(
@@ -333,8 +334,8 @@ async def test_documents_are_indexed_in_batches_as_they_are_written(store: SQLit
         ).fetchone()
         in_index = [
             reader.execute("SELECT count(*) FROM search_index(?)", (f'"line {n}"',)).fetchone()[0]
-            for n in (0, INDEX_BATCH - 4, INDEX_BATCH + 9)  # documents 4, 256, 269
+            for n in (0, INDEX_BATCH - 3, INDEX_BATCH + 9)  # documents 3, 256, 268
         ]
-    assert upto == INDEX_BATCH and newest == INDEX_BATCH + 13
+    assert upto == INDEX_BATCH and newest == INDEX_BATCH + 12
     assert in_index == [1, 1, 0]  # every document up to the last batch, none after it
     assert await found(store, "line 265") == [made.id]  # the rest, added by the search

@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 
 from helpline.errors import StoreError
-from helpline.store.sqlite_search_schema import SEARCH_STEP
+from helpline.store.sqlite_search_schema import BOT_TEXTS_STEP, REUSABLE_IDS_STEP, SEARCH_STEP
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +223,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             updated_at REAL NOT NULL
         )""",
     ),
+    # 14: the bot's texts searched once each, not once for every conversation they were
+    # said in (sqlite_search_schema.BOT_TEXTS_STEP)
+    BOT_TEXTS_STEP,
+    # 15: events and search documents without AUTOINCREMENT. It kept an id from ever being
+    # used twice by writing the table's row in sqlite_sequence at every insert: one more
+    # page in each commit (1 of 15 a message at light load, bench/store_writes.py) and a
+    # scan of sqlite_sequence per statement. Nothing needs it: events are never deleted
+    # (but with their conversation) and are only ever read in order within a conversation,
+    # whose new events still take ids past all others; the search documents keep their
+    # batch mark right as ids are reused (sqlite_search_schema.REUSABLE_IDS_STEP). The
+    # keyword goes from the tables' stored definitions (their rows are stored alike with
+    # it or without; migrate() then bumps the schema cookie, sqlite_inbox's procedure).
+    (
+        *REUSABLE_IDS_STEP,
+        "PRAGMA writable_schema = ON",
+        """UPDATE sqlite_schema
+            SET sql = replace(sql, 'id INTEGER PRIMARY KEY AUTOINCREMENT', 'id INTEGER PRIMARY KEY')
+            WHERE type = 'table' AND name IN ('events', 'search_documents')""",
+        "PRAGMA writable_schema = OFF",
+    ),
 )
+_REWRITES_SCHEMA = 14  # the step (from 0) that edits sqlite_schema itself
 
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -243,14 +264,24 @@ def pending(old: int, steps: Sequence[Sequence[str]]) -> Sequence[Sequence[str]]
     return steps[old:]
 
 
+def _reread_schema(conn: sqlite3.Connection) -> None:
+    """After step 15's edit: every connection (this one too) rereads the schema, and the
+    tables' sqlite_sequence rows, read by nothing now, go."""
+    cookie = int(conn.execute("PRAGMA schema_version").fetchone()[0])
+    conn.execute(f"PRAGMA schema_version = {cookie + 1:d}")
+    conn.execute("DELETE FROM sqlite_sequence WHERE name IN ('events', 'search_documents')")
+
+
 def migrate(conn: sqlite3.Connection, steps: Sequence[Sequence[str]] = MIGRATIONS) -> int:
     """Bring the database up to len(steps) in one transaction; returns the old version."""
     conn.execute("BEGIN IMMEDIATE")
     try:
         old = schema_version(conn)
-        for step in pending(old, steps):
+        for number, step in enumerate(pending(old, steps), old):
             for statement in step:
                 conn.execute(statement)
+            if number == _REWRITES_SCHEMA:
+                _reread_schema(conn)
         # PRAGMA user_version is written inside the transaction, so it moves with the schema
         conn.execute(f"PRAGMA user_version = {len(steps):d}")
         conn.execute("COMMIT")

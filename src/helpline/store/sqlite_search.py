@@ -33,30 +33,59 @@ def _phrase(term: str) -> str:
 
 def _short_term(q: Query, term: str) -> str:
     # FTS5's trigram index cannot look up fewer than 3 characters (MATCH and LIKE both
-    # find nothing): the documents' own text is scanned, conversation by conversation
+    # find nothing): the documents' own text is scanned, conversation by conversation,
+    # and the bot's texts once
+    pattern = like_pattern(term)
+    bot = f"SELECT id FROM search_bot_texts WHERE text LIKE {q.param(pattern)} ESCAPE '\\'"
     return (
-        "EXISTS (SELECT 1 FROM search_documents d WHERE d.conversation_id = c.id"
-        f" AND d.text LIKE {q.param(like_pattern(term))} ESCAPE '\\')"
+        "(EXISTS (SELECT 1 FROM search_documents d WHERE d.conversation_id = c.id"
+        f" AND d.text LIKE {q.param(pattern)} ESCAPE '\\') OR {_told(bot)})"
+    )
+
+
+def _documents(q: Query, term: str) -> str:
+    """The ids of the documents holding the term (a customer's or agent's message, a note,
+    tags, the customer)."""
+    return f"SELECT rowid FROM search_index WHERE search_index MATCH {q.param(_phrase(term))}"
+
+
+def _bot_texts(q: Query, term: str) -> str:
+    """The ids of the bot's texts holding the term."""
+    phrase = q.param(_phrase(term))
+    return f"SELECT rowid FROM search_bot_index WHERE search_bot_index MATCH {phrase}"
+
+
+def _told(texts: str) -> str:
+    """SQL true when conversation c was told one of the bot's texts `texts` selects (an
+    uncorrelated list, made once; then a seek per text)."""
+    return (
+        "EXISTS (SELECT 1 FROM search_bot_uses u"
+        f" WHERE u.text_id IN ({texts}) AND u.conversation_id = c.id)"
     )
 
 
 def _rare_term(q: Query, term: str) -> str:
     return (
         "c.id IN (SELECT d.conversation_id FROM search_documents d WHERE d.id IN"
-        f" (SELECT rowid FROM search_index WHERE search_index MATCH {q.param(_phrase(term))}))"
+        f" ({_documents(q, term)}) UNION ALL SELECT u.conversation_id FROM search_bot_uses u"
+        f" WHERE u.text_id IN ({_bot_texts(q, term)}))"
     )
 
 
 def _common_term(q: Query, term: str) -> str:
     return (
-        "EXISTS (SELECT 1 FROM search_documents d WHERE d.conversation_id = c.id AND d.id IN"
-        f" (SELECT rowid FROM search_index WHERE search_index MATCH {q.param(_phrase(term))}))"
+        "(EXISTS (SELECT 1 FROM search_documents d WHERE d.conversation_id = c.id AND d.id IN"
+        f" ({_documents(q, term)})) OR {_told(_bot_texts(q, term))})"
     )
 
 
 def _is_common(conn: sqlite3.Connection, term: str) -> bool:
+    # a bot's text counts once for each conversation it was said in, as each was a
+    # document of its own when COMMON_DOCUMENTS was measured
     found = conn.execute(
-        "SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ? LIMIT ?)",
+        "SELECT (SELECT count(*) FROM (SELECT 1 FROM search_index WHERE search_index MATCH ?1"
+        " LIMIT ?2)) + (SELECT count(*) FROM (SELECT 1 FROM search_bot_uses WHERE text_id IN"
+        " (SELECT rowid FROM search_bot_index WHERE search_bot_index MATCH ?1) LIMIT ?2))",
         (_phrase(term), COMMON_DOCUMENTS),
     ).fetchone()[0]
     return bool(found >= COMMON_DOCUMENTS)

@@ -129,3 +129,94 @@ SEARCH_STEP: tuple[str, ...] = (
     *_BACKFILL,
     *CATCH_UP,
 )
+
+
+# A bot says one of a few hundred texts (FAQ snippets, prompts, fallbacks), and each was
+# stored and indexed again for every conversation it was said in: a document row, its
+# unique index, sqlite_sequence, and the trigrams of a long text. Now each distinct text
+# is stored and indexed once, and a conversation that was told it holds one row per text
+# (however often it was told). Customers' and agents' messages stay documents.
+_BOT_TEXTS = """CREATE TABLE search_bot_texts (
+    id INTEGER PRIMARY KEY,  -- never deleted, so never reused
+    text TEXT NOT NULL UNIQUE
+)"""
+_BOT_INDEX = """CREATE VIRTUAL TABLE search_bot_index USING fts5(
+    text, content='search_bot_texts', content_rowid='id',
+    tokenize='trigram case_sensitive 0'
+)"""
+# indexed at once, not in batches: after the first conversations a new text is rare
+_BOT_TEXT_ADDED = """CREATE TRIGGER search_bot_text_added AFTER INSERT ON search_bot_texts
+BEGIN
+    INSERT INTO search_bot_index (rowid, text) VALUES (new.id, new.text);
+END"""
+# keyed text first: a term's texts lead to their conversations, and a conversation is
+# checked against a term's few texts by one seek each. No foreign key to conversations:
+# its cascade would scan this table for each conversation deleted (it has no index by
+# conversation), and a row whose conversation is gone is found by no search, which
+# selects from conversations.
+_BOT_USES = """CREATE TABLE search_bot_uses (
+    text_id INTEGER NOT NULL,
+    conversation_id TEXT NOT NULL,
+    PRIMARY KEY (text_id, conversation_id)
+) WITHOUT ROWID"""
+# The texts are read from the body once per statement: WHEN looks at the sender alone, and
+# an empty or missing text becomes NULL, a row OR IGNORE skips (NOT NULL) rather than a
+# condition that would read it again. (The document's other constraint, one per message,
+# cannot be broken: a message's seq is unique in its conversation.)
+_SAID = "nullif(" + _MESSAGE_TEXT + ", '')"
+_PEOPLE_MESSAGE_ADDED = f"""CREATE TRIGGER search_message AFTER INSERT ON messages
+WHEN new.sender IN ('customer', 'agent')
+BEGIN
+    INSERT OR IGNORE INTO search_documents (conversation_id, source, ref, text)
+    VALUES (new.conversation_id, 'message', new.seq, {_SAID.format(row="new")});
+END"""
+_BOT_MESSAGE_ADDED = f"""CREATE TRIGGER search_bot_message AFTER INSERT ON messages
+WHEN new.sender = 'bot'
+BEGIN
+    INSERT OR IGNORE INTO search_bot_texts (text) VALUES ({_SAID.format(row="new")});
+    INSERT OR IGNORE INTO search_bot_uses (text_id, conversation_id)
+        SELECT id, new.conversation_id FROM search_bot_texts
+        WHERE text = {_MESSAGE_TEXT.format(row="new")};
+END"""
+# the bot's messages written before this step: their texts and uses from the messages,
+# then their documents removed (and, for those already indexed, their trigrams: the
+# search_documents_removed trigger)
+_BOT_BACKFILL = (
+    f"""INSERT OR IGNORE INTO search_bot_texts (text)
+        SELECT {_SAID.format(row="m")} FROM messages m WHERE m.sender = 'bot'""",
+    f"""INSERT OR IGNORE INTO search_bot_uses (text_id, conversation_id)
+        SELECT t.id, m.conversation_id FROM messages m
+        JOIN search_bot_texts t ON t.text = {_MESSAGE_TEXT.format(row="m")}
+        WHERE m.sender = 'bot'""",
+    """DELETE FROM search_documents WHERE source = 'message' AND EXISTS (
+        SELECT 1 FROM messages m WHERE m.conversation_id = search_documents.conversation_id
+            AND m.seq = CAST(search_documents.ref AS INTEGER) AND m.sender = 'bot')""",
+)
+
+BOT_TEXTS_STEP: tuple[str, ...] = (
+    _BOT_TEXTS,
+    _BOT_INDEX,
+    _BOT_TEXT_ADDED,
+    _BOT_USES,
+    "DROP TRIGGER search_message",
+    _PEOPLE_MESSAGE_ADDED,
+    _BOT_MESSAGE_ADDED,
+    *_BOT_BACKFILL,
+)
+
+# A document's id may be reused once AUTOINCREMENT is gone (schema step 15): a new row takes
+# the largest id + 1, and a changed document (customer, tags) is removed, then added. So a
+# removal keeps "upto is 0 or an existing document's id" (the largest left at most): the
+# next document then has an id past upto, and the batch or a search adds it to the index.
+_INDEX_REMOVED_REUSABLE = """CREATE TRIGGER search_documents_removed
+AFTER DELETE ON search_documents
+WHEN old.id <= (SELECT upto FROM search_indexed)
+BEGIN
+    INSERT INTO search_index (search_index, rowid, text) VALUES ('delete', old.id, old.text);
+    UPDATE search_indexed
+        SET upto = min(upto, (SELECT coalesce(max(id), 0) FROM search_documents));
+END"""
+REUSABLE_IDS_STEP: tuple[str, ...] = (
+    "DROP TRIGGER search_documents_removed",
+    _INDEX_REMOVED_REUSABLE,
+)
