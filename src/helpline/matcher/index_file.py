@@ -27,7 +27,7 @@ import numpy as np
 from helpline.matcher.classifier import BIAS, SoftmaxClassifier
 from helpline.matcher.encoder import CachedEncoder
 from helpline.matcher.index_archive import read_arrays, write_arrays
-from helpline.matcher.index_parts import IndexParts, Postings, Vector
+from helpline.matcher.index_parts import IndexParts, Postings, StoredVectors
 from helpline.matcher.meaning import DIMENSIONS as WORD_DIMENSIONS
 
 # The layout of the file: change it whenever what is written here changes.
@@ -169,10 +169,10 @@ def _parts(
 
 def _vectors(
     document: dict[str, Any], arrays: dict[str, np.ndarray], count: int
-) -> tuple[list[Vector], Postings]:
-    """Each example's vector, its features in the order they were written, and their
-    inverted lists, made from the arrays as index_parts.postings makes them from the
-    vectors."""
+) -> tuple[StoredVectors, Postings]:
+    """Each example's vector, its features in the order they were written (made when
+    asked for), and their inverted lists, made from the arrays as index_parts.postings
+    makes them from the vectors."""
     names = _strings(document, "features")
     starts = _array(arrays, "vector_starts", np.int64, 1, (count + 1,))
     features = _array(arrays, "vector_features", np.int32, 1)
@@ -181,14 +181,10 @@ def _vectors(
         raise BadIndexFile("vector_starts: not where the vectors start")
     if len(features) and (features.min() < 0 or features.max() >= len(names)):
         raise BadIndexFile("vector_features: a feature that is not named")
-    name_of = [names[n] for n in features.tolist()]
-    values, bounds = weights.tolist(), starts.tolist()
-    vectors = [
-        dict(zip(name_of[a:b], values[a:b], strict=True))
-        for a, b in zip(bounds, bounds[1:], strict=False)
-    ]
     examples = np.repeat(np.arange(count), np.diff(starts))
-    return vectors, Postings(names, features, examples, weights)
+    return StoredVectors(names, starts, features, weights), Postings(
+        names, features, examples, weights
+    )
 
 
 def _centres(
