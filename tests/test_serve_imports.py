@@ -22,6 +22,8 @@ NOT_AT_START = {
     "scipy": "matcher/classifier.py, meaning.py: only a cold build of the index trains",
     "ruamel.yaml": "helpline.inbox.examples_file: an author's examples written to the rules",
     "aiosmtplib": "web/mailer.py: the first email sent",
+    # its scan of every installed package: actions/wire.py's first action call
+    "importlib.metadata": "actions/wire.py: the first call of a custom action",
     "helpline.evaluation": "the eval, check and test subcommands",
     "helpline.cli.eval": "its own subcommand",
     "helpline.cli.chat": "its own subcommand",
