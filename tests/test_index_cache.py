@@ -20,6 +20,7 @@ import pytest
 
 from fixtures_rules import BASE_INTENTS, CONFIG, intent, write_rules
 from helpline.matcher import IndexCache, SoftIdfMatcher, build_matcher
+from helpline.matcher.string_table import string_arrays, strings_of
 from helpline.rules import load_rulebook
 from helpline.rules.model import Rulebook
 from helpline.service.rules_holder import RulesHolder
@@ -141,23 +142,53 @@ def wrong_shapes(path: Path) -> None:
         np.savez(file, **arrays)
 
 
-def document_changed(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+def arrays_changed(path: Path, change: Callable[[dict[str, np.ndarray]], None]) -> None:
     with np.load(path) as stored:
         arrays = {name: stored[name] for name in stored.files}
-    document = json.loads(arrays["document"].tobytes())
-    change(document)
-    arrays["document"] = np.frombuffer(json.dumps(document).encode(), np.uint8)
+    change(arrays)
     with open(path, "wb") as file:
         np.savez(file, **arrays)
 
 
+def document_changed(path: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    def changed(arrays: dict[str, np.ndarray]) -> None:
+        document = json.loads(arrays["document"].tobytes())
+        change(document)
+        arrays["document"] = np.frombuffer(json.dumps(document).encode(), np.uint8)
+
+    arrays_changed(path, changed)
+
+
+def strings_changed(path: Path, name: str, change: Callable[[list[str]], None]) -> None:
+    def changed(arrays: dict[str, np.ndarray]) -> None:
+        strings = strings_of(arrays[f"{name}_text"], arrays[f"{name}_lengths"])
+        change(strings)
+        arrays[f"{name}_text"], arrays[f"{name}_lengths"] = string_arrays(strings)
+
+    arrays_changed(path, changed)
+
+
 def other_examples(path: Path) -> None:
     """Well made, for this key, but not these rules' examples."""
-    document_changed(path, lambda document: document["texts"].__setitem__(0, "other"))
+    strings_changed(path, "texts", lambda texts: texts.__setitem__(0, "other"))
 
 
-def a_number_among_the_words(path: Path) -> None:
-    document_changed(path, lambda document: document["words"][3].append(7))
+def a_word_made_longer(path: Path) -> None:
+    """The words' lengths no longer add up to their text."""
+
+    def changed(arrays: dict[str, np.ndarray]) -> None:
+        arrays["words_lengths"] = arrays["words_lengths"].copy()
+        arrays["words_lengths"][-1] += 1
+
+    arrays_changed(path, changed)
+
+
+def words_not_utf8(path: Path) -> None:
+    def changed(arrays: dict[str, np.ndarray]) -> None:
+        arrays["words_text"] = arrays["words_text"].copy()
+        arrays["words_text"][0] = 0xFF
+
+    arrays_changed(path, changed)
 
 
 def a_document_for_other_rules(path: Path) -> None:
@@ -191,7 +222,8 @@ def pickled_objects(path: Path) -> None:
     [(truncated, "not a zip file"), (one_byte_changed, "Bad CRC-32"),
      (not_a_zip, "not an .npz file"), (wrong_shapes, "meanings: shape"),
      (a_document_for_other_rules, "for other rules"), (other_examples, "not the rules' own"),
-     (a_number_among_the_words, "words: not lists of strings"),
+     (a_word_made_longer, "words: the lengths do not add up"),
+     (words_not_utf8, "words: not UTF-8"),
      (pickled_objects, "allow_pickle=False")],
 )  # fmt: skip
 def test_a_damaged_or_hostile_index_file_is_built_again_and_logged(

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import secrets
 from dataclasses import dataclass, fields
-
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from typing import TYPE_CHECKING
 
 from helpline.errors import ConfigError
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 
 @dataclass(frozen=True)
@@ -63,16 +65,27 @@ class Passwords:
     """
 
     def __init__(self, params: HashParams | None = None, *, max_concurrent: int = 2) -> None:
-        p = params or HashParams()
-        self._hasher = PasswordHasher(
-            time_cost=p.time_cost, memory_cost=p.memory_kib, parallelism=p.parallelism
-        )
+        self._params = params or HashParams()
         self._slots = asyncio.Semaphore(max_concurrent)
         self._dummy: str | None = None
 
+    @functools.cached_property
+    def _hasher(self) -> PasswordHasher:
+        # argon2 (cffi) imported at the first hash, in its worker thread: a node starts
+        # without it (20-40 ms of a start's CPU), and most never see a login
+        from argon2 import PasswordHasher
+
+        p = self._params
+        return PasswordHasher(
+            time_cost=p.time_cost, memory_cost=p.memory_kib, parallelism=p.parallelism
+        )
+
     async def hash(self, password: str) -> str:
         async with self._slots:
-            return await asyncio.to_thread(self._hasher.hash, password)
+            return await asyncio.to_thread(self._hash, password)
+
+    def _hash(self, password: str) -> str:
+        return self._hasher.hash(password)
 
     async def verify(self, password_hash: str | None, password: str) -> Check:
         """Check a password against a stored hash. With no hash (unknown account) or a
@@ -85,6 +98,8 @@ class Passwords:
             return await asyncio.to_thread(self._check, password_hash, password)
 
     def _check(self, password_hash: str, password: str) -> Check:
+        from argon2.exceptions import InvalidHashError, VerificationError  # as _hasher's
+
         try:
             self._hasher.verify(password_hash, password)
         except (VerificationError, InvalidHashError):

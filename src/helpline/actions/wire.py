@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from typing import Any
 
 from helpline.actions.base import ActionCall, ActionMessage, ActionResult
@@ -21,15 +21,17 @@ CHANNEL = "helpline"
 REST_TOKEN_PREFIX = REST_PREFIX
 
 
-def _sdk_version() -> str:
-    # The action server warns when Rasa's major.minor differs from its own; speak its version.
+@functools.cache
+def rasa_version() -> str:
+    """The action server warns when Rasa's major.minor differs from its own; speak its
+    version. Looked up at the first action call, not at import: importlib.metadata scans
+    every installed package (10-30 ms of a start)."""
+    from importlib import metadata
+
     try:
         return metadata.version("rasa-sdk")
     except metadata.PackageNotFoundError:
         return "3.8.0"
-
-
-RASA_VERSION = _sdk_version()
 
 
 def sender_id(conversation: Conversation) -> str:
@@ -49,7 +51,7 @@ def action_call(call: ActionCall, domain: Mapping[str, Any]) -> dict[str, Any]:
         "sender_id": call.sender_id,
         "tracker": tracker(call),
         "domain": dict(domain),
-        "version": RASA_VERSION,
+        "version": rasa_version(),
     }
 
 

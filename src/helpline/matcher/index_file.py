@@ -1,4 +1,4 @@
-"""An index's parts (index.IndexParts) as one file: numpy arrays and one JSON document.
+"""An index's parts (index.IndexParts) as one file: numpy arrays and a small JSON header.
 
 Never pickle: the file sits in a cache folder, and reading it must not be able to run code.
 np.load(allow_pickle=False) reads only plain arrays, and JSON only data; everything read is
@@ -6,11 +6,13 @@ then checked (types, shapes, ranges) before the index uses it, so a file that is
 cut short or made by someone else raises BadIndexFile here instead of failing a message
 later. The arrays are members of an uncompressed zip (.npz, index_archive.py: the big ones
 memory-mapped), and zip's CRC-32 of each member is checked as it is read, so a changed
-byte among the numbers is found too.
+byte among the numbers is found too. The lists of strings (the examples' texts and forms,
+the features' names) are string tables (string_table.py), not JSON: a start parsed and
+checked them item by item.
 
-Floats keep their exact bits both ways (float64 and float32 arrays, and JSON's shortest
-repr of a float), and every dict keeps its order, so a read-back index scores every message
-exactly as the cold build that wrote it.
+Floats keep their exact bits both ways (float64 and float32 arrays), and every dict keeps
+its order, so a read-back index scores every message exactly as the cold build that wrote
+it.
 """
 
 from __future__ import annotations
@@ -18,20 +20,21 @@ from __future__ import annotations
 import json
 import zipfile
 from collections.abc import Sequence
-from itertools import chain
+from itertools import accumulate, chain
 from pathlib import Path
-from typing import IO, Any, TypeGuard
+from typing import IO, Any
 
 import numpy as np
 
 from helpline.matcher.classifier import BIAS, SoftmaxClassifier
 from helpline.matcher.encoder import CachedEncoder
 from helpline.matcher.index_archive import read_arrays, write_arrays
-from helpline.matcher.index_parts import IndexParts, Postings, Vector
+from helpline.matcher.index_parts import IndexParts, Postings, StoredVectors
 from helpline.matcher.meaning import DIMENSIONS as WORD_DIMENSIONS
+from helpline.matcher.string_table import BadStringTable, string_arrays, strings_of
 
 # The layout of the file: change it whenever what is written here changes.
-FORMAT = 1
+FORMAT = 2
 
 
 class BadIndexFile(ValueError):
@@ -44,21 +47,14 @@ def write_parts(file: IO[bytes], key: str, parts: IndexParts) -> None:
     document = {
         "format": FORMAT,
         "key": key,
-        "intents": parts.intents,
-        "example_intents": parts.example_intents,
-        "texts": parts.texts,
-        "words": parts.words,
-        "plain": parts.plain,
-        "joined": parts.joined,
-        "sorted_plain": parts.sorted_plain,
-        "features": names,
-        "idf": parts.idf,
-        "classifier_features": list(parts.classifier.features),
         "centred": [centre is not None for centre in parts.centres],
     }
     ends = np.cumsum([len(vector) for vector in parts.vectors], dtype=np.int64)
-    arrays = {
+    arrays: dict[str, np.ndarray] = {
         "document": np.frombuffer(json.dumps(document).encode(), np.uint8),
+        "example_intents": np.array(parts.example_intents, np.int64),
+        "word_counts": np.fromiter(map(len, parts.words), np.int64, len(parts.words)),
+        "idf": np.fromiter(parts.idf.values(), np.float64, len(parts.idf)),
         "vector_starts": np.concatenate([np.zeros(1, np.int64), ends]),
         "vector_features": np.fromiter(
             (number[f] for vector in parts.vectors for f in vector), np.int32
@@ -70,6 +66,14 @@ def write_parts(file: IO[bytes], key: str, parts: IndexParts) -> None:
         "classifier_weights": parts.classifier.weights,
         "classifier_meaning_weights": parts.classifier.meaning_weights,
     }
+    tables = {
+        "intents": parts.intents, "texts": parts.texts,
+        "words": list(chain.from_iterable(parts.words)), "plain": parts.plain,
+        "joined": parts.joined, "sorted_plain": parts.sorted_plain, "features": names,
+        "idf_features": list(parts.idf), "classifier_features": list(parts.classifier.features),
+    }  # fmt: skip
+    for name, strings in tables.items():
+        arrays[f"{name}_text"], arrays[f"{name}_lengths"] = string_arrays(strings)
     for n, centre in enumerate(parts.centres):
         if centre is not None:
             arrays[f"centre_{n}"] = centre
@@ -112,36 +116,20 @@ def _arrays(path: Path) -> dict[str, np.ndarray]:
 def _parts(
     document: dict[str, Any], arrays: dict[str, np.ndarray], encoders: Sequence[CachedEncoder]
 ) -> IndexParts:
-    intents = _strings(document, "intents")
-    texts = _strings(document, "texts")
-    example_intents = _numbers(document, "example_intents", len(intents))
-    found = document.get("words")
-    if not _is_list_of(found, list) or not _is_list_of(list(chain.from_iterable(found)), str):
-        raise BadIndexFile("words: not lists of strings")
-    words: list[list[str]] = found
-    plain, joined, sorted_plain = (
-        _strings(document, n) for n in ("plain", "joined", "sorted_plain")
-    )
-    if (
-        len(
-            {
-                len(texts),
-                len(words),
-                len(example_intents),
-                len(plain),
-                len(joined),
-                len(sorted_plain),
-            }
-        )
-        != 1
-    ):
+    intents, texts = _strings(arrays, "intents"), _strings(arrays, "texts")
+    example_intents = _numbers(arrays, "example_intents", len(intents))
+    plain, joined, sorted_plain = (_strings(arrays, n) for n in ("plain", "joined", "sorted_plain"))
+    words = _words(arrays, len(texts))
+    if len({len(texts), len(example_intents), len(plain), len(joined), len(sorted_plain)}) != 1:
         raise BadIndexFile("examples: not as many of each part")
-    idf = document.get("idf")
-    if not isinstance(idf, dict) or not _is_list_of(list(idf.values()), float):
-        raise BadIndexFile("idf: not a table of numbers")
+    idf_features = _strings(arrays, "idf_features")
+    weights = _array(arrays, "idf", np.float64, 1, (len(idf_features),))
+    idf = dict(zip(idf_features, weights.tolist(), strict=True))
+    if len(idf) != len(idf_features):
+        raise BadIndexFile("idf_features: a feature named twice")
     dimensions = WORD_DIMENSIONS + sum(encoder.dimensions for encoder in encoders)
     meanings = _array(arrays, "meanings", np.float32, 2, (len(texts), dimensions))
-    columns = _strings(document, "classifier_features")
+    columns = _strings(arrays, "classifier_features")
     if columns[:1] != [BIAS] or len(set(columns)) != len(columns):
         raise BadIndexFile("classifier_features: not the classifier's columns")
     classifier = SoftmaxClassifier.trained(
@@ -149,7 +137,7 @@ def _parts(
         _array(arrays, "classifier_weights", np.float32, 2, (len(columns) + 1, len(intents))),
         _array(arrays, "classifier_meaning_weights", np.float32, 2, (dimensions, len(intents))),
     )
-    vectors, postings = _vectors(document, arrays, len(texts))
+    vectors, postings = _vectors(arrays, len(texts))
     return IndexParts(
         intents,
         example_intents,
@@ -167,13 +155,21 @@ def _parts(
     )
 
 
-def _vectors(
-    document: dict[str, Any], arrays: dict[str, np.ndarray], count: int
-) -> tuple[list[Vector], Postings]:
-    """Each example's vector, its features in the order they were written, and their
-    inverted lists, made from the arrays as index_parts.postings makes them from the
-    vectors."""
-    names = _strings(document, "features")
+def _words(arrays: dict[str, np.ndarray], count: int) -> list[list[str]]:
+    """Each example's words: the words of all of them, cut by each one's count."""
+    words = _strings(arrays, "words")
+    counts = _array(arrays, "word_counts", np.int64, 1, (count,))
+    if len(counts) and (counts.min() < 0 or int(counts.sum()) != len(words)):
+        raise BadIndexFile("word_counts: not as many words as the examples have")
+    ends = list(accumulate(counts.tolist()))
+    return [words[a:b] for a, b in zip([0, *ends], ends, strict=False)]
+
+
+def _vectors(arrays: dict[str, np.ndarray], count: int) -> tuple[StoredVectors, Postings]:
+    """Each example's vector, its features in the order they were written (made when
+    asked for), and their inverted lists, made from the arrays as index_parts.postings
+    makes them from the vectors."""
+    names = _strings(arrays, "features")
     starts = _array(arrays, "vector_starts", np.int64, 1, (count + 1,))
     features = _array(arrays, "vector_features", np.int32, 1)
     weights = _array(arrays, "vector_weights", np.float64, 1, features.shape)
@@ -181,14 +177,10 @@ def _vectors(
         raise BadIndexFile("vector_starts: not where the vectors start")
     if len(features) and (features.min() < 0 or features.max() >= len(names)):
         raise BadIndexFile("vector_features: a feature that is not named")
-    name_of = [names[n] for n in features.tolist()]
-    values, bounds = weights.tolist(), starts.tolist()
-    vectors = [
-        dict(zip(name_of[a:b], values[a:b], strict=True))
-        for a, b in zip(bounds, bounds[1:], strict=False)
-    ]
     examples = np.repeat(np.arange(count), np.diff(starts))
-    return vectors, Postings(names, features, examples, weights)
+    return StoredVectors(names, starts, features, weights), Postings(
+        names, features, examples, weights
+    )
 
 
 def _centres(
@@ -218,23 +210,17 @@ def _array(
     return found
 
 
-def _strings(document: dict[str, Any], name: str) -> list[str]:
-    found = document.get(name)
-    if not isinstance(found, list) or not _is_list_of(found, str):
-        raise BadIndexFile(f"{name}: not a list of strings")
-    return found
+def _strings(arrays: dict[str, np.ndarray], name: str) -> list[str]:
+    text = _array(arrays, f"{name}_text", np.uint8, 1)
+    try:
+        return strings_of(text, _array(arrays, f"{name}_lengths", np.int64, 1))
+    except BadStringTable as exc:
+        raise BadIndexFile(f"{name}: {exc}") from exc
 
 
-def _is_list_of(found: object, kind: type) -> TypeGuard[list[Any]]:
-    """A list whose items are all exactly of this type (types gathered in C: 50,000
-    examples' words are half a million items)."""
-    return isinstance(found, list) and set(map(type, found)) <= {kind}
-
-
-def _numbers(document: dict[str, Any], name: str, below: int) -> list[int]:
-    found = document.get(name)
-    if not isinstance(found, list) or not _is_list_of(found, int):
+def _numbers(arrays: dict[str, np.ndarray], name: str, below: int) -> list[int]:
+    found = _array(arrays, name, np.int64, 1)
+    if len(found) and (found.min() < 0 or found.max() >= below):
         raise BadIndexFile(f"{name}: not a list of numbers under {below}")
-    if found and (min(found) < 0 or max(found) >= below):
-        raise BadIndexFile(f"{name}: not a list of numbers under {below}")
-    return found
+    numbers: list[int] = found.tolist()
+    return numbers

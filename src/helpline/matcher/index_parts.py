@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -27,7 +29,7 @@ class IndexParts:
     plain: list[str]  # per example, Example.plain; and so the next two
     joined: list[str]
     sorted_plain: list[str]
-    vectors: list[Vector]  # per example, unit length
+    vectors: Sequence[Vector]  # per example, unit length (read back: StoredVectors)
     idf: dict[str, float]
     meanings: np.ndarray  # (examples, dimensions): the words' meaning, then each encoder's
     centres: list[np.ndarray | None]  # per encoder, the centre its vectors were moved by
@@ -79,7 +81,49 @@ class Postings:
         return self._examples[start:end], self._weights[start:end]
 
 
-def postings(vectors: list[Vector]) -> Postings:
+class StoredVectors(Sequence[Vector]):
+    """Each example's vector as a read-back index keeps it: the (example, feature) pairs'
+    arrays, each example's dict made the first time it is asked for. A message's scoring
+    reads the inverted lists (Postings), not these; only explanations and leave-one-out
+    checks ask for vectors, so 15,000 dicts made at every start (0.06-0.16 s of a
+    15,000-example restart) were mostly never read."""
+
+    def __init__(
+        self, names: list[str], starts: np.ndarray, features: np.ndarray, weights: np.ndarray
+    ) -> None:
+        """starts: where each example's pairs start in features and weights (and where the
+        last one's end); features numbers names."""
+        self._names = names
+        self._bounds = starts.tolist()
+        self._features, self._weights = features, weights
+        self._made: list[Vector | None] = [None] * (len(self._bounds) - 1)
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+    @overload
+    def __getitem__(self, n: int) -> Vector: ...
+    @overload
+    def __getitem__(self, n: slice) -> list[Vector]: ...
+    def __getitem__(self, n: int | slice) -> Vector | list[Vector]:
+        if isinstance(n, slice):
+            return [self[k] for k in range(*n.indices(len(self)))]
+        made = self._made[n]
+        if made is None:
+            k = n + len(self._made) if n < 0 else n
+            a, b = self._bounds[k], self._bounds[k + 1]
+            names = self._names
+            made = self._made[k] = dict(
+                zip(
+                    [names[f] for f in self._features[a:b].tolist()],
+                    self._weights[a:b].tolist(),
+                    strict=True,
+                )
+            )
+        return made
+
+
+def postings(vectors: Sequence[Vector]) -> Postings:
     """The inverted lists of the examples' vectors."""
     features = [f for vector in vectors for f in vector]
     names = list(dict.fromkeys(features))

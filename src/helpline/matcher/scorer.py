@@ -14,6 +14,7 @@ from rapidfuzz import fuzz
 from helpline.matcher.classifier import MEANING, SoftmaxClassifier
 from helpline.matcher.features import SPELLING, WORD, word_of
 from helpline.matcher.index import Index, Query, Vector, profile_without, sorted_words
+from helpline.matcher.index_parts import Postings
 from helpline.matcher.meaning import DIMENSIONS
 
 # How the raw similarity (0-1) is spread onto the 0-100 scale the thresholds use (before
@@ -213,13 +214,12 @@ def _closest_string(index: Index, query: Query, hits: list[tuple[float, int]]) -
     word forms in any order, or the spelling without spaces (결제가안돼요)."""
     # token_sort_ratio is ratio on the words sorted; both sides are sorted once (query,
     # index), which is most of that call's cost here.
-    examples, ratio = index.examples, fuzz.ratio
+    examples_sorted, examples_joined, ratio = index.sorted_plain, index.joined, fuzz.ratio
     sorted_plain, joined = query.sorted_plain or sorted_words(query.plain.split()), query.joined
     best, best_n = -1.0, hits[0][1]
     for _, n in sorted(hits, reverse=True)[:STRING_EXAMPLES]:  # heapq.nlargest, cheaper
-        example = examples[n]
-        by_words = ratio(sorted_plain, example.sorted_plain)
-        by_spelling = ratio(joined, example.joined)
+        by_words = ratio(sorted_plain, examples_sorted[n])
+        by_spelling = ratio(joined, examples_joined[n])
         similarity = (by_words if by_words >= by_spelling else by_spelling) / 100.0
         if similarity > best:
             best, best_n = similarity, n
@@ -236,9 +236,9 @@ def _prefiltered(query: Vector, index: Index, keep: int) -> dict[int, float]:
     arrays, added into one total per example by numpy: a few calls a feature instead of
     a Python step an entry, and the same sums, added in the same order.
     """
-    postings, vectors = index.postings, index.examples_vectors
+    postings = index.postings
     budget = PREFILTER_BUDGET
-    totals = np.zeros(len(vectors))
+    totals = np.zeros(len(index.intent_of))
     walked = False
     left_out: list[tuple[str, float]] = []
     for feature, q in sorted(query.items(), key=itemgetter(1), reverse=True):
@@ -255,16 +255,27 @@ def _prefiltered(query: Vector, index: Index, keep: int) -> dict[int, float]:
     touched = np.flatnonzero(totals)  # every weight is positive
     if left_out and len(touched) > keep:
         touched = touched[np.argpartition(totals[touched], -keep)[-keep:]]
-    sims = dict(zip(touched.tolist(), totals[touched].tolist(), strict=True))
-    if not left_out:
-        return sims
-    for n in sims:
-        weight_of = vectors[n].get
-        extra = 0.0
-        for f, q in left_out:
-            extra += q * weight_of(f, 0.0)
-        sims[n] += extra
-    return sims
+    sums = totals[touched]
+    if left_out:
+        sums = sums + _left_out_sums(postings, left_out, touched)
+    return dict(zip(touched.tolist(), sums.tolist(), strict=True))
+
+
+def _left_out_sums(
+    postings: Postings, left_out: list[tuple[str, float]], touched: np.ndarray
+) -> np.ndarray:
+    """What the features left out of the walk add to each touched example's total: per
+    feature, its weight in the example (found in its list, which is ascending) or 0.0,
+    added in the features' order from 0.0 (the sums a pass over the examples' vectors in
+    Python made, to the last bit, without a dict per example)."""
+    extra = np.zeros(len(touched))
+    for feature, q in left_out:
+        found = postings.get(feature)
+        assert found is not None, "only features with a list are left out"
+        examples, weights = found
+        at = np.minimum(np.searchsorted(examples, touched), len(examples) - 1)
+        extra += q * np.where(examples[at] == touched, weights[at], 0.0)
+    return extra
 
 
 def _readable(feature: str) -> str:
