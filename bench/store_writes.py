@@ -15,6 +15,13 @@ PASSIVE checkpoint of it is timed, per message.
 The reference, in the same run: the same number of messages written as one plain INSERT
 each into a table with no index, in transactions of the same sizes, on a connection of
 the same settings: the floor of writing a row per message.
+
+`--history N` first writes N older conversations (a hello and `--history-messages`
+messages each) into a file every run starts from a copy of, so the measured messages land
+in a database of a realistic size rather than an empty one. `--cache-kib K ...` sets the
+writer connection's page cache (PRAGMA cache_size) to each size in turn, runs interleaved;
+each size's pages read from the file per message (read system calls, /proc/self/io: one
+per page the cache did not hold) is what a smaller cache costs.
 """
 
 from __future__ import annotations
@@ -22,7 +29,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import collections
+import itertools
 import os
+import shutil
 import sqlite3
 import statistics
 import sys
@@ -46,6 +55,7 @@ sys.path.insert(0, str(REPO / "bench"))
 from open_loop import bench_rules  # noqa: E402
 from ws_load import TEXTS  # noqa: E402
 
+Variant = tuple[float | None, int | None]  # --hold-ms, --cache-kib; None: the store's own
 WAL_HEADER = 32
 FRAME_HEADER = 24
 
@@ -79,15 +89,47 @@ class Counters:
             self.transactions += 1
 
 
+def reads() -> int:
+    """Read system calls this process has made: SQLite reads a page it does not hold with one."""
+    with open("/proc/self/io") as io:
+        return next(int(line.split()[1]) for line in io if line.startswith("syscr:"))
+
+
+async def post(service: ConversationService, cid: str, client_id: str, text_no: int) -> None:
+    frame = MessageNew(client_id, TEXTS[text_no % len(TEXTS)], None)
+    await service.post_message(cid, frame, _discard)
+
+
+async def write_history(args: argparse.Namespace, folder: str) -> None:
+    """`--history` conversations of a hello and `--history-messages` messages each, in
+    folder/history.db, which every run then starts from a copy of."""
+    store = SQLiteStore(os.path.join(folder, "history.db"))
+    await store.open()
+    rules = RulesHolder(load_rulebook(bench_rules(REPO / "bot_rules", folder, False)))
+    service = ConversationService(store, MemoryBus(), rules, time.time, actions=ActionStep())
+    for start in range(0, args.history, 100):  # a hundred at once: batched commits
+        hellos = [Hello(None, 0, "en", None)] * min(100, args.history - start)
+        convs = [conv for conv, _ in await asyncio.gather(*map(service.start, hellos))]
+        for n in range(args.history_messages):
+            posts = (post(service, c.id, f"h{n}", i + n) for i, c in enumerate(convs))
+            await asyncio.gather(*posts)
+    await store.close()
+
+
 async def measure(
-    args: argparse.Namespace, folder: str, concurrency: int, hold_ms: float | None
+    args: argparse.Namespace, folder: str, concurrency: int, variant: Variant
 ) -> dict[str, Any]:
+    hold_ms, cache_kib = variant
     path = os.path.join(folder, "store.db")
+    if args.history:
+        shutil.copyfile(os.path.join(args.history_folder, "history.db"), path)
     held = {} if hold_ms is None else {"hold_s": hold_ms / 1000}  # None: the store's default
     store = SQLiteStore(path, checkpoint_interval_s=3600, wal_limit_bytes=1 << 40, **held)
     await store.open()
     rules = RulesHolder(load_rulebook(bench_rules(REPO / "bot_rules", folder, False)))
     service = ConversationService(store, MemoryBus(), rules, time.time, actions=ActionStep())
+    if cache_kib is not None:  # None: the store's own setting
+        await store._run(lambda conn: conn.execute(f"PRAGMA cache_size = -{cache_kib:d}"))
     ids = []
     for i in range(args.conversations):
         conv, _ = await service.start(Hello(None, 0, "en" if i % 2 else "ko", None))
@@ -108,6 +150,7 @@ async def measure(
     worker._flush = timed_flush  # type: ignore[method-assign]
     frames_before = len(wal_pages(path, page_size))
     conn.set_trace_callback(counters.trace)
+    reads_before = reads()
     cpu_started = time.process_time()
     n = 0
     for round_no in range(args.rounds):
@@ -120,6 +163,7 @@ async def measure(
             await asyncio.gather(*posts)
             n += len(posts)
     cpu = time.process_time() - cpu_started
+    pages_read = reads() - reads_before
     conn.set_trace_callback(None)
     worker._flush = flush  # type: ignore[method-assign]
     pages = wal_pages(path, page_size)[frames_before:]
@@ -135,6 +179,7 @@ async def measure(
         "statements": counters.statements / n,
         "transactions": counters.transactions / n,
         "frames": len(pages) / n,
+        "pages_read": pages_read / n,
         "by_table": {k: v / n for k, v in by_table.most_common()},
         "store_us": counters.flush_s / n * 1e6,
         "cpu_us": cpu / n * 1e6,
@@ -177,28 +222,46 @@ def main() -> None:
         help="how long a message's transaction waits for its turn (0: commits at once);"
         " several: each measured in turn, runs interleaved",
     )  # fmt: skip
+    parser.add_argument(
+        "--cache-kib", type=int, nargs="+", default=[None],
+        help="the writer's page cache, KiB; several: each measured in turn, runs interleaved",
+    )  # fmt: skip
+    parser.add_argument("--history", type=int, default=0, help="older conversations first")
+    parser.add_argument("--history-messages", type=int, default=3)
     args = parser.parse_args()
     print(f"$ {' '.join([Path(sys.executable).name, *sys.argv])}")
-    for concurrency in args.concurrency:
-        report(args, concurrency)
+    with tempfile.TemporaryDirectory() as folder:
+        args.history_folder = folder
+        if args.history:
+            started = time.perf_counter()
+            asyncio.run(write_history(args, folder))
+            size = os.path.getsize(os.path.join(folder, "history.db")) / 2**20
+            print(f"history: {args.history} conversations, {size:.0f} MiB,"
+                  f" written in {time.perf_counter() - started:.0f} s")  # fmt: skip
+        for concurrency in args.concurrency:
+            report(args, concurrency)
+    print(f"load average {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 def report(args: argparse.Namespace, concurrency: int) -> None:
-    runs: dict[float | None, list[dict[str, Any]]] = {hold: [] for hold in args.hold_ms}
-    floors: dict[float | None, list[float]] = {hold: [] for hold in args.hold_ms}
+    variants = list(itertools.product(args.hold_ms, args.cache_kib))
+    runs: dict[Variant, list[dict[str, Any]]] = {v: [] for v in variants}
+    floors: dict[Variant, list[float]] = {v: [] for v in variants}
     for _ in range(args.repeat):
-        for hold in args.hold_ms:
+        for variant in variants:
             with tempfile.TemporaryDirectory() as folder:
-                found = asyncio.run(measure(args, folder, concurrency, hold))
-                floors[hold].append(reference(folder, found["batch_sizes"], found["messages"]))
-                runs[hold].append(found)
-    for hold in args.hold_ms:
+                found = asyncio.run(measure(args, folder, concurrency, variant))
+                floors[variant].append(reference(folder, found["batch_sizes"], found["messages"]))
+                runs[variant].append(found)
+    for hold, cache_kib in variants:
         held = "" if hold is None else f", hold {hold:g} ms"
+        cached = "" if cache_kib is None else f", page cache {cache_kib:,d} KiB"
         print(
-            f"\n{concurrency} conversation(s) posting at once{held};"
-            f" {runs[hold][0]['messages']} messages a run, {args.repeat} runs; per message:"
+            f"\n{concurrency} conversation(s) posting at once{held}{cached};"
+            f" {runs[hold, cache_kib][0]['messages']} messages a run, {args.repeat} runs;"
+            " per message:"
         )
-        show(runs[hold], floors[hold])
+        show(runs[hold, cache_kib], floors[hold, cache_kib])
 
 
 def show(runs: list[dict[str, Any]], floors: list[float]) -> None:
@@ -208,6 +271,8 @@ def show(runs: list[dict[str, Any]], floors: list[float]) -> None:
     print(f"  WAL frames (pages written)             {first['frames']:.2f}")
     for table, count in first["by_table"].items():
         print(f"      {table:34s} {count:.2f}")
+    pages_read = statistics.median(r["pages_read"] for r in runs)
+    print(f"  pages read from the file (median)      {pages_read:.2f}")
     store_us = statistics.median(r["store_us"] for r in runs)
     cpu_us = statistics.median(r["cpu_us"] for r in runs)
     floor_us = statistics.median(floors)

@@ -163,7 +163,33 @@ async def test_closed_store_leaves_every_write_in_the_database_file(tmp_path: Pa
     assert _rows_in_main_file(tmp_path / "s.db") == 5
 
 
-def test_store_connection_keeps_a_page_cache_larger_than_sqlites_default(tmp_path: Path) -> None:
-    conn = connect(str(tmp_path / "c.db"), 1000)
-    assert conn.execute("PRAGMA cache_size").fetchone()[0] == -32768  # KiB; default -2000
+def _reads() -> int:
+    """Read system calls made by this process: SQLite reads each page its cache lacks."""
+    with open("/proc/self/io") as io:
+        return next(int(line.split()[1]) for line in io if line.startswith("syscr:"))
+
+
+def _write_blobs(conn: sqlite3.Connection, kib: int) -> None:
+    conn.execute("CREATE TABLE blobs (id INTEGER PRIMARY KEY, data BLOB NOT NULL)")
+    conn.execute("BEGIN")
+    for n in range(kib):  # a row of 1 KiB each: four to a page
+        conn.execute("INSERT INTO blobs (id, data) VALUES (?, zeroblob(1000))", (n,))
+    conn.execute("COMMIT")
+
+
+def test_store_connection_reads_nothing_again_of_what_it_just_wrote(tmp_path: Path) -> None:
+    conn = _fresh(tmp_path / "c.db")
+    _write_blobs(conn, 1024)  # a MiB: the pages of a few hundred conversations' turns
+    before = _reads()
+    assert conn.execute("SELECT count(*) FROM blobs WHERE length(data) = 1000").fetchone()[0]
+    assert _reads() - before <= 2  # of 256 pages; a read transaction checks the file's header
+    conn.close()
+
+
+def test_store_connection_does_not_keep_every_page_it_ever_wrote(tmp_path: Path) -> None:
+    conn = _fresh(tmp_path / "c.db")
+    _write_blobs(conn, 8 * 1024)  # 8 MiB: twice the cache, a quarter of what it once was
+    before = _reads()
+    assert conn.execute("SELECT count(*) FROM blobs WHERE length(data) = 1000").fetchone()[0]
+    assert _reads() - before > 1024  # of 2,048 pages, at least a MiB's worth read again
     conn.close()

@@ -44,6 +44,19 @@ from helpline.store.sqlite_worker import HOLD_S, Worker
 from helpline.store.tickets import TicketStore
 from helpline.store.visit import VisitStore
 
+# The writer's page cache, KiB (SQLite's default is 2 MiB; it was 32). A cache fills until
+# it is full, so a large one is memory spent on the pages of conversations nobody writes to
+# again: at 10,000 idle greeted sockets 32 MiB cost each about a KiB of RSS
+# (bench/idle_sockets.py, three runs each, 17.4 -> 16.3 KiB a socket). A page the cache
+# lacks is one read from the OS's own cache, about 1.1 us. bench/store_writes.py
+# --cache-kib, 300 conversations writing 50 at once, pages read a message: on a fresh file
+# 1.4 at 2 MiB, 0.1 at 4 MiB, none at 32; behind 10,000 older conversations (--history,
+# a 115 MiB file) 15.6, 9.5, 7.8 at 8 MiB and 0.8 at 32 MiB, whose writer used 572 us a
+# message against 623 (two runs each, noisy): on a file that large the big cache does save
+# some CPU, 8 MiB does not win it back. A fresh node under open_loop.py read about one page
+# more a message (strace), and its CPU a message moved within the runs' spread.
+CACHE_KIB = 4096
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -75,10 +88,7 @@ def connect(
         # disk's sync rate for that narrow case.
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        # 32 MiB of page cache (the default is 2 MiB): the conversations being written stay
-        # cached as the file grows; about a quarter less CPU per stored message. It fills
-        # only as pages are read, so a small database stays small.
-        conn.execute("PRAGMA cache_size = -32768")
+        conn.execute(f"PRAGMA cache_size = -{CACHE_KIB:d}")
         if not autocheckpoint:
             conn.execute("PRAGMA wal_autocheckpoint = 0")
         migrate(conn)
