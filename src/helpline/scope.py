@@ -6,7 +6,10 @@ says they are not about us, and a similarity score cannot weigh one name against
 shared words. So the author lists the names and subjects that are not theirs (config.yaml
 `scope.not_ours`: other services, and things the desk does not handle, such as parcels and
 deliveries for a streaming service), and the ones that are (`scope.ours`); a message that
-names one of the first and none of the second is not answered from any intent.
+names one of the first and none of the second is not answered from any intent. Some subjects
+are about us and still not the desk's to answer (`scope.not_answered`: jobs, investors, the
+CEO, what to watch): naming us does not make "does streamflix have job openings" a question
+for a snippet, so these are not answered whatever else the message names.
 
 English terms are matched as whole words of the lower-cased text ("max" is not in
 "maximum"); Korean terms as parts of the text without spaces, so particles and spacing need
@@ -30,16 +33,20 @@ _KEPT = 4096  # texts whose answer a Scope keeps
 class Scope:
     ours: tuple[str, ...] = ()  # our own product's names: a message naming one is ours
     not_ours: tuple[str, ...] = ()  # other products and subjects the desk does not handle
+    not_answered: tuple[str, ...] = ()  # subjects about us the desk does not answer
 
     def other_subject(self, text: str) -> str | None:
-        """The first term of `not_ours` the text names, unless it also names ours."""
-        if not self.not_ours:
+        """The first term of `not_ours` the text names unless it also names ours, else the
+        first of `not_answered`."""
+        if not self.not_ours and not self.not_answered:
             return None
         kept = self._kept
         if text in kept:
             return kept[text]
         lowered = text.lower()
         found = None if self._ours(lowered) else self._not_ours(lowered)
+        if found is None:
+            found = self._not_answered(lowered)
         if len(kept) >= _KEPT:
             kept.clear()
         kept[text] = found
@@ -59,6 +66,14 @@ class Scope:
     @functools.cached_property
     def _not_ours(self) -> _Finder:
         return _Finder(self.not_ours)
+
+    @functools.cached_property
+    def _not_answered(self) -> _Finder:
+        return _Finder(self.not_answered)
+
+    def is_not_answered(self, term: str) -> bool:
+        """Whether a term other_subject found is one of `not_answered` (about us)."""
+        return self._not_answered(term.lower()) == term
 
 
 class _Finder:
