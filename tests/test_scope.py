@@ -187,3 +187,20 @@ def test_the_shipped_bot_still_answers_about_the_tv_remote(text: str, intent: st
 )  # fmt: skip
 def test_the_shipped_scope_leaves_questions_for_us_alone(text: str) -> None:
     assert load_rulebook("bot_rules").config.scope.other_subject(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("is hbo max cheaper", "hbo max"),  # the longer of two terms sharing a start
+        ("is hbo  max cheaper", "hbo max"),
+        ("hbo maximum resolution", "hbo"),  # the longer one is not a whole word here
+        ("hbox", None),
+        ("disney+ or disney plus", "disney+"),
+        ("apple tv", None),  # a prefix of a term is not the term
+        ("my apple tv+ sub", "apple tv+"),
+    ],
+)
+def test_terms_that_share_a_start_are_told_apart(text: str, named: str | None) -> None:
+    scope = Scope(not_ours=("hbo", "hbo max", "disney+", "disney plus", "apple tv+"))
+    assert scope.other_subject(text) == named

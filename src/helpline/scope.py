@@ -84,7 +84,7 @@ class _Finder:
         self._korean = tuple(
             sorted({_SPACES.sub("", t) for t in terms if _has_hangul(t)}, key=len, reverse=True)
         )
-        words = "|".join(r"\s+".join(map(re.escape, t.split())) for t in latin)
+        words = _prefix_tree(latin)
         self._latin = re.compile(rf"(?<![\w+])({words})(?![\w+])") if latin else None
         # whether any Korean term is there at all, in one C-level pass (most texts name
         # none); the first of them in the list's order is then looked for term by term
@@ -103,6 +103,33 @@ class _Finder:
                 if term in compact:
                     return term
         return None
+
+
+def _prefix_tree(terms: Sequence[str]) -> str:
+    """The terms' alternation as a tree of shared prefixes (hbo and hbo max: "hbo", then " max"
+    if it can): each position of a text is tried against a few letters instead of every term,
+    which pays for the third list (an unmatched message 14.8 -> 10.3 us, 9.9 before
+    not_answered). The longest term still wins: a letter's branches exclude each other, and
+    each goes on before it may end."""
+    root: _Node = {}
+    for term in terms:
+        node = root
+        for i, word in enumerate(term.split()):
+            for token in ([" "] if i else []) + list(word):
+                node = node.setdefault(token, {})
+        node[""] = {}
+    return _branches(root)
+
+
+_Node = dict[str, "_Node"]  # a token ("" ends a term, " " is any run of spaces) to what follows
+
+
+def _branches(node: _Node) -> str:
+    ways = [(r"\s+" if k == " " else re.escape(k)) + _branches(v) for k, v in node.items() if k]
+    if not ways:
+        return ""
+    body = ways[0] if len(ways) == 1 else "(?:" + "|".join(ways) + ")"
+    return f"(?:{body})?" if "" in node else body
 
 
 def _has_hangul(term: str) -> bool:
