@@ -127,13 +127,20 @@ def _fallback(rulebook: Rulebook, state: ConversationState, msg: Utterance) -> T
             "fallback",
         )
         return Turn((reply,), state, _decide(msg, "fallback", state, ("max_fallbacks",)))
-    about_another = utterance.NOT_OURS in msg.reasons
-    text = config.text("not_ours" if about_another else "fallback", msg.language)
+    text = config.text(_fallback_text(msg.reasons), msg.language)
     topics = _topics(rulebook, msg.language)
     if topics:  # not only "rephrase": what there is to ask about
         listed = "\n".join("- " + topic for topic in topics)
         text += "\n\n" + config.text("fallback_topics", msg.language, topics=listed)
     return Turn((Reply(text, kind="fallback"),), state, _decide(msg, "fallback", state))
+
+
+def _fallback_text(reasons: tuple[str, ...]) -> str:
+    """Why nothing was answered: another's product, a subject not ours to answer, or unclear."""
+    for reason in (utterance.NOT_OURS, utterance.NOT_ANSWERED):
+        if reason in reasons:
+            return reason
+    return "fallback"
 
 
 def _none_of_these(config: Config, state: ConversationState, inbound: Inbound) -> Turn:

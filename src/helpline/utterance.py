@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from helpline import mood
 from helpline.matcher import Candidate, Matcher
 from helpline.rules.model import Config, Intent, Rulebook
+from helpline.scope import Scope
 from helpline.text import detect_language, normalize
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
 
 RECENT_TEXTS = 5  # how many earlier customer texts a repeat is checked against
 NOT_OURS = "not_ours"  # the message names another product or subject (config scope)
+NOT_ANSWERED = "not_answered"  # a subject about us the desk does not answer (config scope)
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,18 @@ def read(
         candidates = tuple(c for c in found if c.intent in rulebook.by_name)
     typed = pressed is None
     signal, reasons = _cues(state, text, lang) if typed else (0.0, ())
-    if typed and rulebook.config.scope.other_subject(text):
-        reasons += (NOT_OURS,)  # about another product: zone() will not answer it
+    if typed:
+        reasons += _scope_reason(rulebook.config.scope, text)  # zone() will not answer it
     return Utterance(
         text, inbound.payload, lang, inbound.now, candidates, not typed, signal, reasons
     )
+
+
+def _scope_reason(scope: Scope, text: str) -> tuple[str, ...]:
+    found = scope.other_subject(text)
+    if found is None:
+        return ()
+    return (NOT_ANSWERED if scope.is_not_answered(found) else NOT_OURS,)
 
 
 def _cues(state: ConversationState, text: str, lang: str) -> tuple[float, tuple[str, ...]]:
@@ -117,7 +126,7 @@ def zone(rulebook: Rulebook, msg: Utterance) -> str:
         return "fallback"
     if msg.pressed:
         return "answer"
-    if NOT_OURS in msg.reasons:
+    if NOT_OURS in msg.reasons or NOT_ANSWERED in msg.reasons:
         return "fallback"
     top = msg.candidates[0]
     limits = rulebook.thresholds_for(top.intent)

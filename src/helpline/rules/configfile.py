@@ -43,7 +43,7 @@ CONFIG_KEYS = (
 THRESHOLD_KEYS = ("answer", "clarify", "ambiguity")
 FRUSTRATION_KEYS = ("escalate_at", "half_life_s", "enabled")
 MATCHER_KEYS = ("encoder", "korean_encoder")
-SCOPE_KEYS = ("ours", "not_ours")
+SCOPE_KEYS = ("ours", "not_ours", "not_answered")
 ENCODERS = ("none", ENCODER)  # matcher.encoder: off, or the sentence encoder
 KOREAN_ENCODERS = ("none", sentence_model.KOREAN_NAME)  # matcher.korean_encoder
 MAX_FALLBACKS = 20
@@ -228,7 +228,8 @@ def _encoder(
 
 
 def _scope(data: Mapping[str, Any], report: Report) -> Scope | None:
-    """scope: {ours: [names], not_ours: [names and subjects]}, each a list of texts."""
+    """scope: {ours: [names], not_ours: [names and subjects], not_answered: [subjects]},
+    each a list of texts."""
     found = report.mapping(data, "scope", "scope")
     if found is None:
         return None

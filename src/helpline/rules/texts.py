@@ -41,6 +41,12 @@ BUILTIN_TEXTS: Mapping[str, Mapping[str, str]] = MappingProxyType({
         "en": "That sounds like a question for another company or service, and I can only answer questions about our own service.",
         "ko": '다른 회사나 서비스에 관한 문의 같아요. 저는 저희 서비스에 관한 문의만 도와드릴 수 있어요.',
     },
+    # instead of the fallback when the message asks about us but not as a customer: jobs,
+    # investors, the people who run the company, what to watch (config scope.not_answered)
+    "not_answered": {
+        "en": "That's not something I can answer here: I help with using our service.",
+        "ko": '그 질문에는 여기서 답해 드릴 수 없어요. 저는 서비스 이용에 관한 문의를 도와드려요.',
+    },
     # after the fallback: {topics} is a markdown list of the categories' labels, one a line
     # (category_<name> below)
     "fallback_topics": {
