@@ -76,13 +76,19 @@ class Scope:
         return self._not_answered(term.lower()) == term
 
 
+def _longest_first(term: str) -> tuple[int, str]:
+    return -len(term), term
+
+
 class _Finder:
     """One regular expression for the Latin terms, substring search for the Korean ones."""
 
     def __init__(self, terms: Sequence[str]) -> None:
-        latin = sorted({t.lower() for t in terms if not _has_hangul(t)}, key=len, reverse=True)
+        # longest first, and terms of one length in a fixed order (a set's order changes
+        # with the interpreter's hash seed, and so would which of two terms is found)
+        latin = sorted({t.lower() for t in terms if not _has_hangul(t)}, key=_longest_first)
         self._korean = tuple(
-            sorted({_SPACES.sub("", t) for t in terms if _has_hangul(t)}, key=len, reverse=True)
+            sorted({_SPACES.sub("", t) for t in terms if _has_hangul(t)}, key=_longest_first)
         )
         words = _prefix_tree(latin)
         self._latin = re.compile(rf"(?<![\w+])({words})(?![\w+])") if latin else None
